@@ -1,0 +1,102 @@
+//! PMAD: a deterministic, single-threaded pool allocator.
+//!
+//! One `mmap` at start-up grabs the whole pool; the user declares block sizes
+//! (classes) and the share of the pool each gets. After that, `alloc` is a
+//! table lookup and a list pop, `free` is a few checks and a list push: no
+//! syscall, no lock, no atomic, no loop, no division, no growth, no fallback
+//! to another class. Dropping the pool is one `munmap`.
+//!
+//! ```
+//! use pmad::Pmad;
+//!
+//! // The C original's example: classes {16, 64, 256} at {20, 50, 30} % of 1 MiB.
+//! let pool = Pmad::new(&[16, 64, 256], &[20, 50, 30], 1024 * 1024)?;
+//!
+//! let x = pool.alloc(std::mem::size_of::<i32>() * 4).expect("class 16 has room");
+//! // SAFETY: the block holds at least 16 bytes and is 16-byte aligned.
+//! unsafe { x.cast::<[i32; 4]>().write([1, 2, 3, 4]) };
+//! assert_eq!(pool.stats()[0].in_use, 1);
+//!
+//! // SAFETY: `x` came from this pool and is not used again.
+//! unsafe { pool.free(x) };
+//! assert_eq!(pool.stats()[0].in_use, 0);
+//! drop(pool); // one munmap, gone
+//! # Ok::<(), pmad::Error>(())
+//! ```
+//!
+//! # Layout
+//!
+//! The pool is one mapping cut into one contiguous run per class, in class
+//! order. A block of a class of `c` bytes occupies `16 + round_up(c, 16)`
+//! bytes (its stride): a 16-byte header (next pointer and class index) and
+//! the payload the user gets. Blocks are carved from the start of their run
+//! on first use, so a fresh pool touches no page until it hands one out
+//! (unless [`Options::prefault`] asks for every page up front).
+//!
+//! # Invariants
+//!
+//! 1. `lookup[i]` is the index of the smallest class whose block holds
+//!    `16 * i` bytes, or the empty "no class" slot when none does; every
+//!    entry is at most `MAX_CLASSES`.
+//! 2. Class runs are disjoint and lie inside the mapping. In each run,
+//!    `start <= fresh <= end`: the blocks in `[start, fresh)` have been
+//!    carved and their headers hold this class's index; those in
+//!    `[fresh, end)` have never been handed out. Block `k` starts at
+//!    `start + k * stride`, its payload 16 bytes later, 16-byte aligned.
+//! 3. A carved block is either in use, with `header.next == 1`, or on its
+//!    own class's free list, whose links are null-terminated, acyclic and
+//!    point only at carved headers of that class.
+//! 4. `in_use` = carved blocks − free-list length, and the number of carved
+//!    blocks is the high-water mark of `in_use` (a block is carved only when
+//!    the free list is empty, i.e. when every carved block is in use).
+//!
+//! `free` checks that its argument is a carved block start of the class its
+//! header names (range, alignment, class index, carved extent, and an exact
+//! division-free stride test) and then that it is in use, and panics before
+//! touching any list otherwise: so a double free or a foreign pointer can
+//! never break the invariants above, in release builds too.
+//!
+//! # What PMAD does not do
+//!
+//! Internal waste is real: a 65-byte request in a 256-byte class wastes 191
+//! bytes. [`Pmad::block_size_for`] tells what a request gets, so callers can
+//! report it. A write past a block's end may corrupt the next block's header;
+//! PMAD detects that only when the corrupted block is freed.
+//!
+//! # Performance
+//!
+//! Criterion, `cargo bench -p pmad` on the 2-vCPU Xeon development VM: see
+//! the figures and the command in the crate's README section "Measured".
+
+mod error;
+mod layout;
+mod options;
+mod pool;
+mod region;
+mod stats;
+mod stride;
+
+pub use error::Error;
+pub use options::{Options, Preset};
+pub use pool::Pmad;
+pub use stats::ClassStats;
+
+/// Bytes in front of every block, and the alignment of every payload.
+pub const HEADER_BYTES: usize = 16;
+/// The largest class a pool accepts, in bytes.
+pub const MAX_CLASS_BYTES: usize = 64 * 1024;
+/// The most classes a pool accepts.
+pub const MAX_CLASSES: usize = 32;
+
+/// `Pmad` is `Send` and not `Sync`: one pool per thread, by construction.
+///
+/// ```compile_fail
+/// fn shared_between_threads<T: Sync>() {}
+/// shared_between_threads::<pmad::Pmad>();
+/// ```
+///
+/// ```
+/// fn moved_to_a_thread<T: Send>() {}
+/// moved_to_a_thread::<pmad::Pmad>();
+/// ```
+pub mod thread_safety {}

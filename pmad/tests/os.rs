@@ -1,0 +1,309 @@
+//! PMAD's promises to the operating system, measured rather than repeated:
+//! no syscall after `new`, no page fault after a prefaulted `new`, pages
+//! resident or not as asked, locked when asked, unmapped on drop.
+
+use pmad::{Options, Pmad};
+use std::hint::black_box;
+use std::ptr::NonNull;
+
+const CLASSES: [usize; 4] = [16, 64, 256, 1024];
+const SHARES: [usize; 4] = [25, 25, 25, 25];
+const POOL: usize = 4 << 20;
+
+/// How a forked child ended.
+#[derive(Debug, PartialEq, Eq)]
+enum End {
+    Exited(i32),
+    Killed(i32),
+}
+
+/// Runs `body` in a forked, single-threaded child and reports how it ended.
+/// `body` returns the exit code; it must not return through Rust's exit path,
+/// which the child leaves with the raw `exit` syscall (allowed in strict mode).
+fn in_child(body: impl FnOnce() -> i32) -> End {
+    // SAFETY: the child only runs `body` and then exits without unwinding or
+    // running destructors; glibc keeps malloc usable across fork.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let code = body();
+        // SAFETY: ends this thread (the child's only one) at once.
+        unsafe { libc::syscall(libc::SYS_exit, code as libc::c_long) };
+        unreachable!();
+    }
+    let mut status = 0;
+    // SAFETY: `pid` is our child; `status` is a valid out-pointer.
+    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(waited, pid);
+    if libc::WIFEXITED(status) {
+        End::Exited(libc::WEXITSTATUS(status))
+    } else {
+        End::Killed(libc::WTERMSIG(status))
+    }
+}
+
+/// Enter seccomp strict mode: from here any syscall other than read, write,
+/// exit and sigreturn kills the process with SIGKILL.
+fn forbid_syscalls() {
+    // SAFETY: prctl with these arguments only changes this process's filter.
+    let r = unsafe {
+        libc::prctl(
+            libc::PR_SET_SECCOMP,
+            libc::SECCOMP_MODE_STRICT as libc::c_ulong,
+        )
+    };
+    if r != 0 {
+        // SAFETY: raw exit, as in `in_child`.
+        unsafe { libc::syscall(libc::SYS_exit, 99 as libc::c_long) };
+    }
+}
+
+/// Allocates every block of every class, writes each, frees them in a
+/// scrambled order, and does it again: the whole pool, all paths (carving,
+/// reuse, exhaustion, both frees). Uses no heap: `slots` is caller-provided.
+fn churn_everything(pool: &Pmad, capacities: [usize; 4], slots: &mut [usize]) -> usize {
+    let mut ops = 0;
+    for round in 0..3 {
+        for (&class, &capacity) in CLASSES.iter().zip(&capacities) {
+            let live = &mut slots[..capacity];
+            for slot in live.iter_mut() {
+                let p = pool.alloc(class).expect("capacity is exact");
+                // SAFETY: the block holds `class` bytes.
+                unsafe {
+                    p.as_ptr().write(round as u8);
+                    p.as_ptr().add(class - 1).write(round as u8);
+                }
+                *slot = p.as_ptr() as usize;
+                ops += 1;
+            }
+            assert!(pool.alloc(class).is_none());
+            for i in 0..capacity {
+                let p = NonNull::new(live[(i * 7919) % capacity] as *mut u8).unwrap();
+                // SAFETY: every slot holds a distinct live block of this pool;
+                // 7919 is prime and larger than any capacity here, so the walk
+                // visits each slot exactly once.
+                unsafe {
+                    if i % 2 == 0 {
+                        pool.free(black_box(p))
+                    } else {
+                        pool.free_sized(black_box(p), class)
+                    }
+                }
+                ops += 1;
+            }
+        }
+    }
+    ops
+}
+
+fn pool_capacities(pool: &Pmad) -> [usize; 4] {
+    let mut out = [0; 4];
+    for (o, s) in out.iter_mut().zip(pool.stats()) {
+        *o = s.capacity;
+    }
+    out
+}
+
+#[test]
+fn alloc_and_free_make_no_syscall_at_all() {
+    let pool = Pmad::new(&CLASSES, &SHARES, POOL).unwrap();
+    let capacities = pool_capacities(&pool);
+    let mut slots = vec![0usize; *capacities.iter().max().unwrap()];
+    let end = in_child(|| {
+        // Capacities are known before strict mode; churn without stats().
+        forbid_syscalls();
+        let mut ops = 0;
+        for round in 0..2 {
+            for (&class, &capacity) in CLASSES.iter().zip(&capacities) {
+                for slot in slots[..capacity].iter_mut() {
+                    let p = pool.alloc(class).unwrap();
+                    // SAFETY: the block holds `class` bytes.
+                    unsafe { p.as_ptr().add(class - 1).write(round) };
+                    *slot = p.as_ptr() as usize;
+                    ops += 1;
+                }
+                if pool.alloc(class).is_some() || pool.alloc(usize::MAX).is_some() {
+                    return 2;
+                }
+                for (i, &addr) in slots[..capacity].iter().enumerate() {
+                    let p = NonNull::new(addr as *mut u8).unwrap();
+                    // SAFETY: each slot holds a distinct live block of this pool.
+                    unsafe {
+                        if i % 2 == 0 {
+                            pool.free(p)
+                        } else {
+                            pool.free_sized(p, class)
+                        }
+                    }
+                    ops += 1;
+                }
+            }
+        }
+        i32::from(ops < 100_000) // 0 when the whole pool was cycled
+    });
+    assert_eq!(
+        end,
+        End::Exited(0),
+        "a syscall in alloc/free kills the child with SIGKILL (9)"
+    );
+}
+
+#[test]
+fn the_syscall_check_does_catch_a_syscall() {
+    // Negative control: the same mechanism must kill a child that makes one.
+    let end = in_child(|| {
+        forbid_syscalls();
+        // SAFETY: getpid has no preconditions; here it must be fatal.
+        unsafe { libc::syscall(libc::SYS_getpid) };
+        0
+    });
+    assert_eq!(end, End::Killed(libc::SIGKILL));
+}
+
+fn minor_faults_of_this_thread() -> i64 {
+    // SAFETY: an all-zero rusage is valid; getrusage fills it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: RUSAGE_THREAD with a valid out-pointer.
+    assert_eq!(
+        unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) },
+        0
+    );
+    usage.ru_minflt + usage.ru_majflt
+}
+
+/// Page faults of the churn, measured in a child of its own: a `fork` by any
+/// other test makes every private page of this process copy-on-write, and
+/// the next write to it faults, pool or not.
+fn faults_of_full_churn(options: Options) -> i64 {
+    let mut pipe = [0i32; 2];
+    // SAFETY: `pipe` has room for the two descriptors.
+    assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
+    let end = in_child(|| {
+        let pool = Pmad::with_options(&CLASSES, &SHARES, POOL, options).unwrap();
+        let capacities = pool_capacities(&pool);
+        // The test's own bookkeeping is touched now, so its faults are not counted below.
+        let mut slots = vec![1usize; *capacities.iter().max().unwrap()];
+        let before = minor_faults_of_this_thread();
+        let ops = churn_everything(&pool, capacities, &mut slots);
+        let faults = minor_faults_of_this_thread() - before;
+        let bytes = faults.to_ne_bytes();
+        // SAFETY: writes 8 bytes from a live buffer to the pipe's write end.
+        let written = unsafe { libc::write(pipe[1], bytes.as_ptr().cast(), 8) };
+        i32::from(written != 8 || ops < 100_000)
+    });
+    assert_eq!(end, End::Exited(0));
+    let mut bytes = [0u8; 8];
+    // SAFETY: reads 8 bytes into a live buffer from the pipe's read end.
+    assert_eq!(
+        unsafe { libc::read(pipe[0], bytes.as_mut_ptr().cast(), 8) },
+        8
+    );
+    // SAFETY: both descriptors are ours and used no more.
+    unsafe {
+        libc::close(pipe[0]);
+        libc::close(pipe[1]);
+    }
+    i64::from_ne_bytes(bytes)
+}
+
+#[test]
+fn a_prefaulted_pool_takes_no_page_fault_under_full_churn() {
+    let faults = faults_of_full_churn(Options::default().prefault(true));
+    assert_eq!(
+        faults, 0,
+        "{faults} page faults in a full churn of a prefaulted pool"
+    );
+}
+
+#[test]
+fn a_lazy_pool_faults_its_pages_on_first_use_instead() {
+    // The control for the test above: the same churn without prefault does
+    // fault, so the counter is really watching.
+    let faults = faults_of_full_churn(Options::default());
+    let pages = (POOL / 4096) as i64;
+    assert!(
+        faults >= pages / 512,
+        "only {faults} faults for {pages} fresh pages"
+    );
+}
+
+/// How many pages of `range` are resident, or None when it is not mapped.
+fn resident_pages(range: std::ops::Range<usize>) -> Option<usize> {
+    let pages = range.len().div_ceil(4096);
+    let mut vec = vec![0u8; pages];
+    // SAFETY: `vec` has one byte per page of the range.
+    let r = unsafe {
+        libc::mincore(
+            range.start as *mut libc::c_void,
+            range.len(),
+            vec.as_mut_ptr(),
+        )
+    };
+    (r == 0).then(|| vec.iter().filter(|&&b| b & 1 == 1).count())
+}
+
+#[test]
+fn prefault_makes_every_page_resident_and_lazy_makes_none() {
+    let eager =
+        Pmad::with_options(&CLASSES, &SHARES, POOL, Options::default().prefault(true)).unwrap();
+    let pages = eager.mapped_bytes() / 4096;
+    assert_eq!(resident_pages(eager.mapped_range()), Some(pages));
+
+    let lazy = Pmad::new(&CLASSES, &SHARES, POOL).unwrap();
+    assert_eq!(
+        resident_pages(lazy.mapped_range()),
+        Some(0),
+        "new touches no page"
+    );
+    let p = lazy.alloc(64).unwrap();
+    assert!(resident_pages(lazy.mapped_range()).unwrap() >= 1);
+    // SAFETY: from this pool, not used again.
+    unsafe { lazy.free(p) };
+}
+
+fn locked_kib() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmLck:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn lock_pins_the_pool_or_says_why_not() {
+    let end = in_child(|| {
+        let before = locked_kib();
+        match Pmad::with_options(&CLASSES, &SHARES, POOL, Options::REAL_TIME) {
+            Ok(pool) => {
+                let locked = locked_kib() - before;
+                i32::from(locked * 1024 < pool.mapped_bytes()) // 0: the whole pool is locked
+            }
+            Err(pmad::Error::LockFailed { errno, .. })
+                if errno == libc::EPERM || errno == libc::ENOMEM =>
+            {
+                3 // RLIMIT_MEMLOCK too low here: reported, not hidden
+            }
+            Err(_) => 4,
+        }
+    });
+    match end {
+        End::Exited(0) => {}
+        End::Exited(3) => {
+            eprintln!("mlock refused by RLIMIT_MEMLOCK on this machine: Error::LockFailed returned")
+        }
+        other => panic!("lock option: {other:?}"),
+    }
+}
+
+#[test]
+fn drop_unmaps_the_whole_pool() {
+    let end = in_child(|| {
+        let pool =
+            Pmad::with_options(&CLASSES, &SHARES, POOL, Options::default().prefault(true)).unwrap();
+        let range = pool.mapped_range();
+        if resident_pages(range.clone()).is_none() {
+            return 2;
+        }
+        drop(pool);
+        i32::from(resident_pages(range).is_some()) // mincore fails with ENOMEM once unmapped
+    });
+    assert_eq!(end, End::Exited(0));
+}

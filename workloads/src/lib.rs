@@ -1,0 +1,1 @@
+//! Workload loops, generic over an allocator and a clock.
