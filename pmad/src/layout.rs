@@ -2,6 +2,12 @@
 //!
 //! Pure arithmetic, no memory is touched: this is where every configuration
 //! error is found, before anything is mapped.
+//!
+//! Class `i`'s run starts at `i << span_shift` from the pool's base, where
+//! `1 << span_shift` is the largest run rounded up to a power of two (and to
+//! at least a page). So `free` finds a pointer's class with a subtraction and
+//! a shift, without a memory load; the gaps between runs are address space
+//! only, never touched.
 
 use crate::{Error, HEADER_BYTES, MAX_CLASSES, MAX_CLASS_BYTES};
 
@@ -20,13 +26,18 @@ pub(crate) struct ClassLayout {
     pub(crate) offset: usize,
 }
 
-/// Validates the configuration and places each class's run, in order, back to back.
-/// Returns the runs and the total bytes they cover.
-pub(crate) fn plan(
-    classes: &[usize],
-    percentages: &[usize],
-    pool_bytes: usize,
-) -> Result<(Vec<ClassLayout>, usize), Error> {
+/// Where every class's run lies in the pool's address space.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Plan {
+    pub(crate) runs: Vec<ClassLayout>,
+    /// log2 of the distance between two runs' starts.
+    pub(crate) span_shift: u32,
+    /// Address space to reserve: from the first run's start to the last one's end.
+    pub(crate) reserve: usize,
+}
+
+/// Validates the configuration and places each class's run at its power-of-two slot.
+pub(crate) fn plan(classes: &[usize], percentages: &[usize], pool_bytes: usize) -> Result<Plan, Error> {
     if classes.is_empty() {
         return Err(Error::NoClasses);
     }
@@ -82,8 +93,7 @@ pub(crate) fn plan(
         return Err(Error::PercentagesSum { sum });
     }
 
-    let mut layouts = Vec::with_capacity(classes.len());
-    let mut offset = 0usize;
+    let mut runs = Vec::with_capacity(classes.len());
     for (index, (&size, &percent)) in classes.iter().zip(percentages).enumerate() {
         let block = block_bytes(size);
         let stride = HEADER_BYTES + block;
@@ -98,17 +108,22 @@ pub(crate) fn plan(
                 block_with_header: stride,
             });
         }
-        layouts.push(ClassLayout {
-            size,
-            block,
-            stride,
-            capacity,
-            offset,
-        });
-        offset += capacity * stride; // <= sum of shares <= pool_bytes: no overflow
+        runs.push(ClassLayout { size, block, stride, capacity, offset: 0 });
     }
-    Ok((layouts, offset))
+    let too_large = Error::MapFailed { bytes: pool_bytes, errno: libc::ENOMEM };
+    let largest = runs.iter().map(|r| r.capacity * r.stride).max().unwrap_or(0); // <= pool_bytes
+    let span = largest.max(PAGE).checked_next_power_of_two().ok_or(too_large.clone())?;
+    let span_shift = span.trailing_zeros();
+    for (i, run) in runs.iter_mut().enumerate() {
+        run.offset = i.checked_mul(span).ok_or(too_large.clone())?;
+    }
+    let last = runs.last().expect("at least one class");
+    let reserve = last.offset.checked_add(last.capacity * last.stride).ok_or(too_large)?;
+    Ok(Plan { runs, span_shift, reserve })
 }
+
+/// Runs start page-aligned, so prefaulting and locking cover whole pages of one class.
+const PAGE: usize = 4096;
 
 /// Usable bytes of a block of class `size`: rounded up to the 16-byte alignment.
 pub(crate) fn block_bytes(size: usize) -> usize {
@@ -120,23 +135,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reference_example_places_runs_back_to_back() {
-        let (runs, total) = plan(&[16, 64, 256], &[20, 50, 30], 1 << 20).unwrap();
-        assert_eq!(
-            runs[0],
-            ClassLayout {
-                size: 16,
-                block: 16,
-                stride: 32,
-                capacity: 6553,
-                offset: 0
-            }
-        );
-        assert_eq!(runs[1].offset, 6553 * 32);
+    fn reference_example_places_runs_at_power_of_two_slots() {
+        let plan = plan(&[16, 64, 256], &[20, 50, 30], 1 << 20).unwrap();
+        let runs = &plan.runs;
+        assert_eq!(runs[0], ClassLayout { size: 16, block: 16, stride: 32, capacity: 6553, offset: 0 });
         assert_eq!(runs[1].capacity, (1 << 20) / 2 / 80);
-        assert_eq!(runs[2].offset, runs[1].offset + runs[1].capacity * 80);
-        assert_eq!(total, runs[2].offset + runs[2].capacity * 272);
-        assert!(total <= 1 << 20);
+        assert_eq!(runs[2].capacity, (1 << 20) * 3 / 10 / 272);
+        // The largest run (64 B class, 524,240 B) rounds up to 2^19.
+        assert_eq!(plan.span_shift, 19);
+        assert_eq!(runs[1].offset, 1 << 19);
+        assert_eq!(runs[2].offset, 2 << 19);
+        assert_eq!(plan.reserve, (2 << 19) + runs[2].capacity * 272);
+        for run in runs {
+            assert!(run.capacity * run.stride <= 1 << plan.span_shift, "runs never overlap");
+        }
+    }
+
+    #[test]
+    fn small_pools_still_get_page_aligned_runs() {
+        let plan = plan(&[16, 32], &[50, 50], 256).unwrap();
+        assert_eq!(plan.span_shift, 12);
+        assert_eq!(plan.runs[1].offset, 4096);
     }
 
     #[test]
@@ -150,8 +169,8 @@ mod tests {
 
     #[test]
     fn huge_pools_do_not_overflow_the_share_arithmetic() {
-        let (runs, total) = plan(&[16], &[100], usize::MAX).unwrap();
-        assert_eq!(runs[0].capacity, usize::MAX / 32);
-        assert_eq!(total, usize::MAX / 32 * 32);
+        let plan = plan(&[16], &[100], usize::MAX / 2).unwrap();
+        assert_eq!(plan.runs[0].capacity, usize::MAX / 2 / 32);
+        assert!(matches!(plan(&[16, 32, 48], &[34, 33, 33], usize::MAX), Err(Error::MapFailed { .. })));
     }
 }

@@ -72,11 +72,10 @@ pub struct Pmad {
     /// `classes[..info.len()]` are the user's, in order; the rest are empty.
     classes: [Class; SLOTS],
     info: Vec<ClassInfo>,
-    /// First payload address of the pool and the span of payload addresses:
-    /// a pointer outside `[payloads_start, payloads_start + payloads_span)` is
-    /// rejected before its header is read.
-    payloads_start: usize,
-    payloads_span: usize,
+    /// Class `i`'s run starts at `base + (i << span_shift)`: `free` finds a
+    /// pointer's class by arithmetic alone (invariant 2).
+    base: usize,
+    span_shift: u32,
     oversize: Cell<u64>,
     region: Region,
 }
@@ -104,9 +103,19 @@ impl Pmad {
         pool_bytes: usize,
         options: Options,
     ) -> Result<Pmad, Error> {
-        let (layouts, total) = layout::plan(classes, percentages, pool_bytes)?;
-        let region = Region::map(total, options.prefault, options.lock)?;
+        let plan = layout::plan(classes, percentages, pool_bytes)?;
+        let layouts = plan.runs;
+        let region = Region::reserve(plan.reserve)?;
         let base = region.base();
+        for run in &layouts {
+            let bytes = base + run.offset..base + run.offset + run.capacity * run.stride;
+            if options.prefault {
+                region.populate(bytes.clone());
+            }
+            if options.lock {
+                region.lock(bytes)?; // on error `region` unmaps itself
+            }
+        }
 
         let mut lookup = [NO_CLASS; LOOKUP_LEN];
         let mut class = 0;
@@ -140,8 +149,8 @@ impl Pmad {
             lookup,
             classes,
             info,
-            payloads_start: base + HEADER_BYTES,
-            payloads_span: total,
+            base,
+            span_shift: plan.span_shift,
             oversize: Cell::new(0),
             region,
         })
@@ -195,16 +204,24 @@ impl Pmad {
     #[inline]
     pub unsafe fn free(&self, ptr: NonNull<u8>) {
         let addr = ptr.as_ptr() as usize;
-        // Inside the payload span, so the 16 bytes before `addr` are mapped.
-        if addr.wrapping_sub(self.payloads_start) >= self.payloads_span {
-            foreign_pointer(addr);
-        }
-        let header = (addr - HEADER_BYTES) as *mut Header;
-        // SAFETY: the header's bytes are inside the live mapping (checked
-        // above); unaligned because `addr` is not yet known to be a block start.
-        let slot = unsafe { ptr::addr_of!((*header).class).read_unaligned() } as usize % SLOTS;
+        // The run `addr` would belong to. Masking keeps any address, even one
+        // below `base` or far above, inside the slot array; the checks below
+        // then reject it unless it really is a block of that slot's class.
+        let slot = (addr.wrapping_sub(self.base) >> self.span_shift) % SLOTS;
         // SAFETY: slot < SLOTS.
         let class = unsafe { self.classes.get_unchecked(slot) };
+        // SAFETY: forwarded from the caller.
+        unsafe { self.release(class, addr) }
+    }
+
+    /// Pushes `addr` onto `class`'s list after checking that it is a carved
+    /// block start of that class and in use. Panics otherwise, touching nothing.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Pmad::free`].
+    #[inline(always)]
+    unsafe fn release(&self, class: &Class, addr: usize) {
         // A block start of this class that has been handed out at least once:
         // inside the carved part of its run, a whole number of strides in
         // (invariant 2). Unused slots have carved == 0 and reject everything.
@@ -212,8 +229,9 @@ impl Pmad {
         if offset >= class.carved.get() || !class.stride.divides(offset) {
             foreign_pointer(addr);
         }
-        // SAFETY: `header` is now known to be the aligned header of a carved
-        // block of `class` (invariant 2), so in use or on this list (invariant 3).
+        let header = (addr - HEADER_BYTES) as *mut Header;
+        // SAFETY: `header` is the aligned header of a carved block of `class`
+        // (invariant 2), so in use or on this list (invariant 3).
         unsafe {
             if (*header).next != IN_USE {
                 double_free(addr);
@@ -253,17 +271,9 @@ impl Pmad {
             // SAFETY: forwarded from the caller.
             return unsafe { self.free_unhinted(ptr) };
         }
-        // SAFETY: `addr` is a carved block start of `class` (invariant 2), so
-        // its aligned header is in use or on this list (invariant 3).
-        unsafe {
-            let header = (addr - HEADER_BYTES) as *mut Header;
-            if (*header).next != IN_USE {
-                double_free(addr);
-            }
-            (*header).next = class.head.get();
-        }
-        class.head.set(addr - HEADER_BYTES);
-        class.frees.set(class.frees.get() + 1);
+        // SAFETY: forwarded from the caller; `release` repeats the (now
+        // predictable) check, so the hinted and unhinted paths share one push.
+        unsafe { self.release(class, addr) }
     }
 
     /// `free_sized`'s way out when the size hint does not match: kept out of
@@ -312,7 +322,8 @@ impl Pmad {
         self.oversize.get()
     }
 
-    /// Bytes mapped for the pool: the classes' runs rounded up to whole pages.
+    /// Address space the pool reserves: every run, and the untouched gaps
+    /// that put each run at a power-of-two offset.
     pub fn mapped_bytes(&self) -> usize {
         self.region.len()
     }
@@ -320,6 +331,17 @@ impl Pmad {
     /// The mapping's address range `[start, end)`, for tools that inspect it.
     pub fn mapped_range(&self) -> std::ops::Range<usize> {
         self.region.base()..self.region.base() + self.region.len()
+    }
+
+    /// The address range of each class's run of blocks (headers included),
+    /// smallest class first: the only memory the pool ever touches.
+    pub fn runs(&self) -> Vec<std::ops::Range<usize>> {
+        self.info.iter().map(|i| i.start..i.start + i.layout.capacity * i.layout.stride).collect()
+    }
+
+    /// Bytes of all runs together: what a prefaulted pool keeps resident.
+    pub fn pool_bytes(&self) -> usize {
+        self.info.iter().map(|i| i.layout.capacity * i.layout.stride).sum()
     }
 
     /// The class's free list is empty: hand out its next never-used block, or

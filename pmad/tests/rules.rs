@@ -35,7 +35,16 @@ fn reference_configuration_builds_with_expected_capacities() {
     assert_eq!(stats[0].capacity, MIB / 5 / (16 + 16));
     assert_eq!(stats[1].capacity, MIB / 2 / (64 + 16));
     assert_eq!(stats[2].capacity, MIB * 3 / 10 / (256 + 16));
-    assert!(pool.mapped_bytes() <= MIB && pool.mapped_bytes() % 4096 == 0);
+    assert!(pool.pool_bytes() <= MIB);
+    let runs = pool.runs();
+    assert_eq!(runs.len(), 3);
+    for (run, (s, stride)) in runs.iter().zip(stats.iter().zip([32, 80, 272])) {
+        assert_eq!(run.len(), s.capacity * stride);
+        assert_eq!(run.start % 4096, 0, "runs start on a page");
+        assert!(pool.mapped_range().start <= run.start && run.end <= pool.mapped_range().end);
+    }
+    assert!(runs.windows(2).all(|w| w[0].end <= w[1].start), "runs are disjoint and in class order");
+    assert_eq!(pool.pool_bytes(), runs.iter().map(|r| r.len()).sum::<usize>());
 }
 
 #[test]
