@@ -44,7 +44,7 @@ pub enum Error {
         share: usize,
         block_with_header: usize,
     },
-    /// `mmap` refused the pool.
+    /// `mmap` refused the pool, or its address space would not fit in a `usize`.
     MapFailed { bytes: usize, errno: i32 },
     /// `mlock` refused to lock the pool in memory.
     LockFailed { bytes: usize, errno: i32 },

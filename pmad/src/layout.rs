@@ -37,7 +37,11 @@ pub(crate) struct Plan {
 }
 
 /// Validates the configuration and places each class's run at its power-of-two slot.
-pub(crate) fn plan(classes: &[usize], percentages: &[usize], pool_bytes: usize) -> Result<Plan, Error> {
+pub(crate) fn plan(
+    classes: &[usize],
+    percentages: &[usize],
+    pool_bytes: usize,
+) -> Result<Plan, Error> {
     if classes.is_empty() {
         return Err(Error::NoClasses);
     }
@@ -108,18 +112,41 @@ pub(crate) fn plan(classes: &[usize], percentages: &[usize], pool_bytes: usize) 
                 block_with_header: stride,
             });
         }
-        runs.push(ClassLayout { size, block, stride, capacity, offset: 0 });
+        runs.push(ClassLayout {
+            size,
+            block,
+            stride,
+            capacity,
+            offset: 0,
+        });
     }
-    let too_large = Error::MapFailed { bytes: pool_bytes, errno: libc::ENOMEM };
-    let largest = runs.iter().map(|r| r.capacity * r.stride).max().unwrap_or(0); // <= pool_bytes
-    let span = largest.max(PAGE).checked_next_power_of_two().ok_or(too_large.clone())?;
+    let too_large = Error::MapFailed {
+        bytes: pool_bytes,
+        errno: libc::ENOMEM,
+    };
+    let largest = runs
+        .iter()
+        .map(|r| r.capacity * r.stride)
+        .max()
+        .unwrap_or(0); // <= pool_bytes
+    let span = largest
+        .max(PAGE)
+        .checked_next_power_of_two()
+        .ok_or(too_large.clone())?;
     let span_shift = span.trailing_zeros();
     for (i, run) in runs.iter_mut().enumerate() {
         run.offset = i.checked_mul(span).ok_or(too_large.clone())?;
     }
     let last = runs.last().expect("at least one class");
-    let reserve = last.offset.checked_add(last.capacity * last.stride).ok_or(too_large)?;
-    Ok(Plan { runs, span_shift, reserve })
+    let reserve = last
+        .offset
+        .checked_add(last.capacity * last.stride)
+        .ok_or(too_large)?;
+    Ok(Plan {
+        runs,
+        span_shift,
+        reserve,
+    })
 }
 
 /// Runs start page-aligned, so prefaulting and locking cover whole pages of one class.
@@ -136,31 +163,43 @@ mod tests {
 
     #[test]
     fn reference_example_places_runs_at_power_of_two_slots() {
-        let plan = plan(&[16, 64, 256], &[20, 50, 30], 1 << 20).unwrap();
-        let runs = &plan.runs;
-        assert_eq!(runs[0], ClassLayout { size: 16, block: 16, stride: 32, capacity: 6553, offset: 0 });
+        let placed = plan(&[16, 64, 256], &[20, 50, 30], 1 << 20).unwrap();
+        let runs = &placed.runs;
+        assert_eq!(
+            runs[0],
+            ClassLayout {
+                size: 16,
+                block: 16,
+                stride: 32,
+                capacity: 6553,
+                offset: 0
+            }
+        );
         assert_eq!(runs[1].capacity, (1 << 20) / 2 / 80);
         assert_eq!(runs[2].capacity, (1 << 20) * 3 / 10 / 272);
         // The largest run (64 B class, 524,240 B) rounds up to 2^19.
-        assert_eq!(plan.span_shift, 19);
+        assert_eq!(placed.span_shift, 19);
         assert_eq!(runs[1].offset, 1 << 19);
         assert_eq!(runs[2].offset, 2 << 19);
-        assert_eq!(plan.reserve, (2 << 19) + runs[2].capacity * 272);
+        assert_eq!(placed.reserve, (2 << 19) + runs[2].capacity * 272);
         for run in runs {
-            assert!(run.capacity * run.stride <= 1 << plan.span_shift, "runs never overlap");
+            assert!(
+                run.capacity * run.stride <= 1 << placed.span_shift,
+                "runs never overlap"
+            );
         }
     }
 
     #[test]
     fn small_pools_still_get_page_aligned_runs() {
-        let plan = plan(&[16, 32], &[50, 50], 256).unwrap();
-        assert_eq!(plan.span_shift, 12);
-        assert_eq!(plan.runs[1].offset, 4096);
+        let small = plan(&[16, 32], &[50, 50], 256).unwrap();
+        assert_eq!(small.span_shift, 12);
+        assert_eq!(small.runs[1].offset, 4096);
     }
 
     #[test]
     fn odd_class_sizes_round_up_to_sixteen() {
-        let (runs, _) = plan(&[8, 24, 65], &[30, 30, 40], 1 << 16).unwrap();
+        let runs = plan(&[8, 24, 65], &[30, 30, 40], 1 << 16).unwrap().runs;
         assert_eq!(
             runs.iter().map(|r| r.block).collect::<Vec<_>>(),
             [16, 32, 80]
@@ -169,8 +208,11 @@ mod tests {
 
     #[test]
     fn huge_pools_do_not_overflow_the_share_arithmetic() {
-        let plan = plan(&[16], &[100], usize::MAX / 2).unwrap();
-        assert_eq!(plan.runs[0].capacity, usize::MAX / 2 / 32);
-        assert!(matches!(plan(&[16, 32, 48], &[34, 33, 33], usize::MAX), Err(Error::MapFailed { .. })));
+        let one = plan(&[16], &[100], usize::MAX / 2).unwrap();
+        assert_eq!(one.runs[0].capacity, usize::MAX / 2 / 32);
+        assert!(matches!(
+            plan(&[16, 32, 48], &[34, 33, 33], usize::MAX),
+            Err(Error::MapFailed { .. })
+        ));
     }
 }

@@ -26,35 +26,49 @@
 //!
 //! # Layout
 //!
-//! The pool is one mapping cut into one contiguous run per class, in class
-//! order. A block of a class of `c` bytes occupies `16 + round_up(c, 16)`
-//! bytes (its stride): a 16-byte header (next pointer and class index) and
-//! the payload the user gets. Blocks are carved from the start of their run
-//! on first use, so a fresh pool touches no page until it hands one out
-//! (unless [`Options::prefault`] asks for every page up front).
+//! The pool is one mapping holding one contiguous run of blocks per class.
+//! Class `i`'s run starts at `base + (i << span_shift)`, where
+//! `1 << span_shift` is the largest run rounded up to a power of two: the
+//! gaps between runs are reserved address space that is never touched (it
+//! costs no memory), and in exchange `free` finds a pointer's class with a
+//! subtraction and a shift instead of a memory load. A block of a class of
+//! `c` bytes occupies `16 + round_up(c, 16)` bytes (its stride): a 16-byte
+//! header (next pointer and class index) and the payload the user gets.
+//! Blocks are carved from the start of their run on first use, so a fresh
+//! pool touches no page until it hands one out, unless [`Options::prefault`]
+//! asks for every page of every run up front (and [`Options::lock`] for mlock).
 //!
 //! # Invariants
 //!
 //! 1. `lookup[i]` is the index of the smallest class whose block holds
 //!    `16 * i` bytes, or the empty "no class" slot when none does; every
-//!    entry is at most `MAX_CLASSES`.
-//! 2. Class runs are disjoint and lie inside the mapping. In each run,
-//!    `start <= fresh <= end`: the blocks in `[start, fresh)` have been
-//!    carved and their headers hold this class's index; those in
-//!    `[fresh, end)` have never been handed out. Block `k` starts at
-//!    `start + k * stride`, its payload 16 bytes later, 16-byte aligned.
+//!    entry is below the slot count.
+//! 2. Runs are disjoint, page-aligned and inside the mapping; class `i`'s
+//!    run starts at `base + (i << span_shift)`. Block `k` of a run starts at
+//!    `start + k * stride`, its payload 16 bytes later, 16-byte aligned. The
+//!    first `carved` bytes of a run have been handed out at least once and
+//!    their headers hold the class's index; the rest have never been touched.
+//!    Slots with no class have `carved == 0`.
 //! 3. A carved block is either in use, with `header.next == 1`, or on its
 //!    own class's free list, whose links are null-terminated, acyclic and
 //!    point only at carved headers of that class.
-//! 4. `in_use` = carved blocks − free-list length, and the number of carved
-//!    blocks is the high-water mark of `in_use` (a block is carved only when
-//!    the free list is empty, i.e. when every carved block is in use).
+//! 4. `allocs - frees` of a class is its number of blocks in use, and its
+//!    number of carved blocks is the high-water mark of that number (a block
+//!    is carved only when the free list is empty, i.e. every carved block is
+//!    in use).
 //!
-//! `free` checks that its argument is a carved block start of the class its
-//! header names (range, alignment, class index, carved extent, and an exact
-//! division-free stride test) and then that it is in use, and panics before
-//! touching any list otherwise: so a double free or a foreign pointer can
-//! never break the invariants above, in release builds too.
+//! `free` derives the class from the address, checks that the pointer is a
+//! carved block start of that class (carved extent, then an exact
+//! division-free stride test), only then reads the header, and checks the
+//! block is in use. It panics before touching any list otherwise, so a
+//! double free or a foreign pointer can never break the invariants above, in
+//! release builds too. [`Pmad::free_sized`] does the same with the class
+//! taken from the size the caller asked for, falling back to `free` when the
+//! size does not match.
+//!
+//! The tests check these invariants from outside: `tests/model.rs` drives a
+//! million random operations against a shadow model and checks overlap,
+//! alignment, bounds, contents, exhaustion and statistics after every step.
 //!
 //! # What PMAD does not do
 //!
@@ -65,8 +79,8 @@
 //!
 //! # Performance
 //!
-//! Criterion, `cargo bench -p pmad` on the 2-vCPU Xeon development VM: see
-//! the figures and the command in the crate's README section "Measured".
+//! Measured with criterion (`cargo bench -p pmad`): the figures, the machine
+//! and what they mean are in `pmad/README.md`, section "Measured".
 
 mod error;
 mod layout;
@@ -100,3 +114,8 @@ pub const MAX_CLASSES: usize = 32;
 /// moved_to_a_thread::<pmad::Pmad>();
 /// ```
 pub mod thread_safety {}
+
+/// The README's examples, compiled and run as doc tests so they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

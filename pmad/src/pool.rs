@@ -336,12 +336,18 @@ impl Pmad {
     /// The address range of each class's run of blocks (headers included),
     /// smallest class first: the only memory the pool ever touches.
     pub fn runs(&self) -> Vec<std::ops::Range<usize>> {
-        self.info.iter().map(|i| i.start..i.start + i.layout.capacity * i.layout.stride).collect()
+        self.info
+            .iter()
+            .map(|i| i.start..i.start + i.layout.capacity * i.layout.stride)
+            .collect()
     }
 
     /// Bytes of all runs together: what a prefaulted pool keeps resident.
     pub fn pool_bytes(&self) -> usize {
-        self.info.iter().map(|i| i.layout.capacity * i.layout.stride).sum()
+        self.info
+            .iter()
+            .map(|i| i.layout.capacity * i.layout.stride)
+            .sum()
     }
 
     /// The class's free list is empty: hand out its next never-used block, or

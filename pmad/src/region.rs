@@ -21,17 +21,33 @@ impl Region {
     pub(crate) fn reserve(len: usize) -> Result<Region, Error> {
         let len = len
             .checked_next_multiple_of(page_size())
-            .ok_or(Error::MapFailed { bytes: len, errno: libc::ENOMEM })?;
+            .ok_or(Error::MapFailed {
+                bytes: len,
+                errno: libc::ENOMEM,
+            })?;
         let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
         // SAFETY: an anonymous mapping at an address of the kernel's choosing
         // touches no existing memory; the result is checked before use.
         let ptr = unsafe {
-            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, flags, -1, 0)
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                flags,
+                -1,
+                0,
+            )
         };
         if ptr == libc::MAP_FAILED {
-            return Err(Error::MapFailed { bytes: len, errno: errno() });
+            return Err(Error::MapFailed {
+                bytes: len,
+                errno: errno(),
+            });
         }
-        Ok(Region { base: NonNull::new(ptr.cast()).expect("mmap returned null without MAP_FIXED"), len })
+        Ok(Region {
+            base: NonNull::new(ptr.cast()).expect("mmap returned null without MAP_FIXED"),
+            len,
+        })
     }
 
     /// Faults in every page of `range` now, writable, so using it later takes
@@ -41,7 +57,11 @@ impl Region {
         let range = self.whole_pages(range);
         // SAFETY: the range lies inside our live mapping (checked by whole_pages).
         let done = unsafe {
-            libc::madvise(range.start as *mut libc::c_void, range.len(), libc::MADV_POPULATE_WRITE)
+            libc::madvise(
+                range.start as *mut libc::c_void,
+                range.len(),
+                libc::MADV_POPULATE_WRITE,
+            )
         } == 0;
         if !done {
             for page in range.step_by(page_size()) {
@@ -56,7 +76,10 @@ impl Region {
         let range = self.whole_pages(range);
         // SAFETY: the range lies inside our live mapping.
         if unsafe { libc::mlock(range.start as *const libc::c_void, range.len()) } != 0 {
-            return Err(Error::LockFailed { bytes: range.len(), errno: errno() });
+            return Err(Error::LockFailed {
+                bytes: range.len(),
+                errno: errno(),
+            });
         }
         Ok(())
     }
@@ -74,7 +97,10 @@ impl Region {
         let page = page_size();
         let start = range.start / page * page;
         let end = range.end.next_multiple_of(page).min(self.base() + self.len);
-        assert!(start >= self.base() && start <= end, "range outside the pool's mapping");
+        assert!(
+            start >= self.base() && start <= end,
+            "range outside the pool's mapping"
+        );
         start..end
     }
 }

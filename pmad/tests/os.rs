@@ -247,11 +247,18 @@ fn prefault_makes_every_page_resident_and_lazy_makes_none() {
     let eager =
         Pmad::with_options(&CLASSES, &SHARES, POOL, Options::default().prefault(true)).unwrap();
     for run in eager.runs() {
-        assert_eq!(resident_pages(run.clone()), Some(run.len().div_ceil(4096)), "run {run:x?}");
+        assert_eq!(
+            resident_pages(run.clone()),
+            Some(run.len().div_ceil(4096)),
+            "run {run:x?}"
+        );
     }
     let run_pages: usize = eager.runs().iter().map(|r| r.len().div_ceil(4096)).sum();
     let all = resident_pages(eager.mapped_range()).unwrap();
-    assert!(all <= run_pages + eager.runs().len(), "the gaps between runs stay untouched: {all} > {run_pages}");
+    assert!(
+        all <= run_pages + eager.runs().len(),
+        "the gaps between runs stay untouched: {all} > {run_pages}"
+    );
 
     let lazy = Pmad::new(&CLASSES, &SHARES, POOL).unwrap();
     assert_eq!(

@@ -43,8 +43,14 @@ fn reference_configuration_builds_with_expected_capacities() {
         assert_eq!(run.start % 4096, 0, "runs start on a page");
         assert!(pool.mapped_range().start <= run.start && run.end <= pool.mapped_range().end);
     }
-    assert!(runs.windows(2).all(|w| w[0].end <= w[1].start), "runs are disjoint and in class order");
-    assert_eq!(pool.pool_bytes(), runs.iter().map(|r| r.len()).sum::<usize>());
+    assert!(
+        runs.windows(2).all(|w| w[0].end <= w[1].start),
+        "runs are disjoint and in class order"
+    );
+    assert_eq!(
+        pool.pool_bytes(),
+        runs.iter().map(|r| r.len()).sum::<usize>()
+    );
 }
 
 #[test]
