@@ -85,6 +85,17 @@ pub struct Pmad {
 // Cells keep it !Sync, so it is never used from two threads at once.
 unsafe impl Send for Pmad {}
 
+impl Class {
+    /// True when `addr` is a block start of this class that has been handed
+    /// out at least once: inside the carved part of its run, a whole number of
+    /// strides in (invariant 2). Unused slots have carved == 0 and say no.
+    #[inline(always)]
+    fn holds_carved_block(&self, addr: usize) -> bool {
+        let offset = addr.wrapping_sub(self.first_payload);
+        offset < self.carved.get() && self.stride.divides(offset)
+    }
+}
+
 impl Pmad {
     /// Builds a pool with one `mmap`, mapping pages lazily (see [`Options`]).
     pub fn new(classes: &[usize], percentages: &[usize], pool_bytes: usize) -> Result<Pmad, Error> {
@@ -215,20 +226,28 @@ impl Pmad {
     }
 
     /// Pushes `addr` onto `class`'s list after checking that it is a carved
-    /// block start of that class and in use. Panics otherwise, touching nothing.
+    /// block start of that class. Panics otherwise, touching nothing.
     ///
     /// # Safety
     ///
     /// As for [`Pmad::free`].
     #[inline(always)]
     unsafe fn release(&self, class: &Class, addr: usize) {
-        // A block start of this class that has been handed out at least once:
-        // inside the carved part of its run, a whole number of strides in
-        // (invariant 2). Unused slots have carved == 0 and reject everything.
-        let offset = addr.wrapping_sub(class.first_payload);
-        if offset >= class.carved.get() || !class.stride.divides(offset) {
+        if !class.holds_carved_block(addr) {
             foreign_pointer(addr);
         }
+        // SAFETY: forwarded from the caller; `addr` was just checked.
+        unsafe { self.push(class, addr) }
+    }
+
+    /// Checks that the block at `addr` is in use, then pushes it. Panics
+    /// with "double free" otherwise, touching nothing.
+    ///
+    /// # Safety
+    ///
+    /// `class.holds_carved_block(addr)` is true, and as for [`Pmad::free`].
+    #[inline(always)]
+    unsafe fn push(&self, class: &Class, addr: usize) {
         let header = (addr - HEADER_BYTES) as *mut Header;
         // SAFETY: `header` is the aligned header of a carved block of `class`
         // (invariant 2), so in use or on this list (invariant 3).
@@ -265,15 +284,13 @@ impl Pmad {
         };
         // SAFETY: every lookup entry is below SLOTS (invariant 1).
         let class = unsafe { self.classes.get_unchecked(slot as usize) };
-        let offset = addr.wrapping_sub(class.first_payload);
-        if offset >= class.carved.get() || !class.stride.divides(offset) {
+        if !class.holds_carved_block(addr) {
             // Not a carved block of the class `size` maps to: let `free` decide.
             // SAFETY: forwarded from the caller.
             return unsafe { self.free_unhinted(ptr) };
         }
-        // SAFETY: forwarded from the caller; `release` repeats the (now
-        // predictable) check, so the hinted and unhinted paths share one push.
-        unsafe { self.release(class, addr) }
+        // SAFETY: `addr` was just checked; the rest is forwarded from the caller.
+        unsafe { self.push(class, addr) }
     }
 
     /// `free_sized`'s way out when the size hint does not match: kept out of
