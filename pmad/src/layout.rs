@@ -26,6 +26,13 @@ pub(crate) struct ClassLayout {
     pub(crate) offset: usize,
 }
 
+impl ClassLayout {
+    /// Bytes of the whole run: every block with its header.
+    pub(crate) fn bytes(&self) -> usize {
+        self.capacity * self.stride
+    }
+}
+
 /// Where every class's run lies in the pool's address space.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Plan {
@@ -124,11 +131,7 @@ pub(crate) fn plan(
         bytes: pool_bytes,
         errno: libc::ENOMEM,
     };
-    let largest = runs
-        .iter()
-        .map(|r| r.capacity * r.stride)
-        .max()
-        .unwrap_or(0); // <= pool_bytes
+    let largest = runs.iter().map(ClassLayout::bytes).max().unwrap_or(0); // <= pool_bytes
     let span = largest
         .max(PAGE)
         .checked_next_power_of_two()
@@ -138,10 +141,7 @@ pub(crate) fn plan(
         run.offset = i.checked_mul(span).ok_or(too_large.clone())?;
     }
     let last = runs.last().expect("at least one class");
-    let reserve = last
-        .offset
-        .checked_add(last.capacity * last.stride)
-        .ok_or(too_large)?;
+    let reserve = last.offset.checked_add(last.bytes()).ok_or(too_large)?;
     Ok(Plan {
         runs,
         span_shift,

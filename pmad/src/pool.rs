@@ -119,7 +119,7 @@ impl Pmad {
         let region = Region::reserve(plan.reserve)?;
         let base = region.base();
         for run in &layouts {
-            let bytes = base + run.offset..base + run.offset + run.capacity * run.stride;
+            let bytes = base + run.offset..base + run.offset + run.bytes();
             if options.prefault {
                 region.populate(bytes.clone());
             }
@@ -355,16 +355,13 @@ impl Pmad {
     pub fn runs(&self) -> Vec<std::ops::Range<usize>> {
         self.info
             .iter()
-            .map(|i| i.start..i.start + i.layout.capacity * i.layout.stride)
+            .map(|i| i.start..i.start + i.layout.bytes())
             .collect()
     }
 
     /// Bytes of all runs together: what a prefaulted pool keeps resident.
     pub fn pool_bytes(&self) -> usize {
-        self.info
-            .iter()
-            .map(|i| i.layout.capacity * i.layout.stride)
-            .sum()
+        self.info.iter().map(|i| i.layout.bytes()).sum()
     }
 
     /// The class's free list is empty: hand out its next never-used block, or
@@ -377,7 +374,7 @@ impl Pmad {
         };
         let class = &self.classes[slot];
         let carved = class.carved.get();
-        if carved == info.layout.capacity * info.layout.stride {
+        if carved == info.layout.bytes() {
             info.failed.set(info.failed.get() + 1);
             return None;
         }
