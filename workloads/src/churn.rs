@@ -1,0 +1,148 @@
+//! `churn`: a random mix of alloc and free over a bounded live set, with one
+//! interval histogram per window of ops so the worst case can be followed
+//! over time.
+//!
+//! Before recording, the live set is filled to half its bound and
+//! [`Case::warmup_ops`] random ops run unrecorded. Each recorded op is an
+//! alloc when the set is empty, a free when it is full, and otherwise a fair
+//! coin; a free takes a uniformly random live block. All draws happen before
+//! the timer starts.
+
+use crate::rng::Stream;
+use crate::{exhausted, timed_alloc, timed_free, touch};
+use crate::{Allocator, Case, Clock, Observer, Outcome, Recorder, RunError, Window};
+use crate::{PROGRESS_EVERY, WINDOW_OPS};
+
+/// The live set: pointer and requested size of every block not yet freed.
+type Live = Vec<(*mut u8, usize)>;
+
+pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
+    case: &Case,
+    alloc: &mut A,
+    clock: &mut C,
+    observer: &mut O,
+) -> Result<Outcome, RunError> {
+    let mut out = Outcome::new();
+    let mut rng = Stream::new(case.seed);
+    // Sized before any timed call: the loop itself never allocates.
+    let mut live: Live = Vec::with_capacity(case.max_live);
+    let result = measure(case, alloc, clock, observer, &mut rng, &mut live, &mut out);
+    for (ptr, size) in live.drain(..) {
+        // SAFETY: every live entry came from `alloc(size)` and was not freed.
+        unsafe { alloc.free(ptr, size) };
+    }
+    result.map(|()| out)
+}
+
+fn measure<A: Allocator, C: Clock, O: Observer>(
+    case: &Case,
+    alloc: &mut A,
+    clock: &mut C,
+    observer: &mut O,
+    rng: &mut Stream,
+    live: &mut Live,
+    out: &mut Outcome,
+) -> Result<(), RunError> {
+    let (mut window_alloc, mut window_free) = (Recorder::new(), Recorder::new());
+    let mut ignore = (Recorder::new(), Recorder::new());
+
+    // Warm-up: fill to half the bound, then random ops; nothing recorded but
+    // the very first alloc and free.
+    for op in 0..(case.max_live / 2).max(1) as u64 {
+        let ns = alloc_one(case, alloc, clock, rng, live, op)?;
+        if op == 0 {
+            out.first_call.alloc_ns = ns;
+        }
+    }
+    let victim = rng.below(live.len());
+    out.first_call.free_ns = free_one(alloc, clock, live, victim);
+    for op in 0..case.warmup_ops() {
+        step(case, alloc, clock, rng, live, &mut ignore.0, &mut ignore.1, op)?;
+    }
+
+    let origin = clock.start();
+    let mut window_start = 0;
+    let mut window_first_op = 0;
+    for done in 1..=case.ops {
+        step(case, alloc, clock, rng, live, &mut window_alloc, &mut window_free, done - 1)?;
+        if done % WINDOW_OPS == 0 || done == case.ops {
+            let now = clock.stop();
+            let end = clock.ticks_to_ns(now.wrapping_sub(origin));
+            observer.window(&Window {
+                index: out.windows,
+                first_op: window_first_op,
+                ops: done - window_first_op,
+                start_ns: window_start,
+                end_ns: end,
+                alloc: &window_alloc,
+                free: &window_free,
+            });
+            out.alloc.add(&window_alloc);
+            out.free.add(&window_free);
+            window_alloc.reset();
+            window_free.reset();
+            out.windows += 1;
+            window_start = end;
+            window_first_op = done;
+        }
+        if done % PROGRESS_EVERY == 0 {
+            observer.progress(done, case.ops);
+        }
+    }
+    observer.progress(case.ops, case.ops);
+    out.ops = case.ops;
+    Ok(())
+}
+
+/// One random op: alloc when the set is empty, free when it is full, else a
+/// fair coin.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn step<A: Allocator, C: Clock>(
+    case: &Case,
+    alloc: &mut A,
+    clock: &mut C,
+    rng: &mut Stream,
+    live: &mut Live,
+    allocs: &mut Recorder,
+    frees: &mut Recorder,
+    op: u64,
+) -> Result<(), RunError> {
+    let grow = live.is_empty() || (live.len() < case.max_live && rng.coin());
+    if grow {
+        allocs.record(alloc_one(case, alloc, clock, rng, live, op)?);
+    } else {
+        let victim = rng.below(live.len());
+        frees.record(free_one(alloc, clock, live, victim));
+    }
+    Ok(())
+}
+
+/// Allocates one block of a drawn size into the live set; its latency in ns.
+#[inline(always)]
+fn alloc_one<A: Allocator, C: Clock>(
+    case: &Case,
+    alloc: &mut A,
+    clock: &mut C,
+    rng: &mut Stream,
+    live: &mut Live,
+    op: u64,
+) -> Result<u64, RunError> {
+    let size = case.size.draw(rng);
+    let (ptr, ticks) = timed_alloc(alloc, clock, size);
+    if ptr.is_null() {
+        return Err(exhausted(op, size));
+    }
+    live.push((touch(ptr, size), size));
+    Ok(clock.ticks_to_ns(ticks))
+}
+
+/// Frees live block `victim` (swap-removed from the set); its latency in ns.
+#[inline(always)]
+fn free_one<A: Allocator, C: Clock>(alloc: &mut A, clock: &mut C, live: &mut Live, victim: usize) -> u64 {
+    let (ptr, size) = live.swap_remove(victim);
+    // SAFETY: the entry came from `alloc(size)`; swap_remove takes it out of
+    // the set, so it is freed exactly once.
+    let ticks = unsafe { timed_free(alloc, clock, ptr, size) };
+    clock.ticks_to_ns(ticks)
+}

@@ -1,0 +1,12 @@
+//! The clock interface: two reads around the call, and a conversion.
+
+/// A cycle-level clock. `start` and `stop` may differ (x86 fences the first
+/// read before and after, the second with `rdtscp; lfence`).
+pub trait Clock {
+    /// The read before the timed call.
+    fn start(&mut self) -> u64;
+    /// The read after the timed call.
+    fn stop(&mut self) -> u64;
+    /// Nanoseconds in `ticks` (rounded to nearest).
+    fn ticks_to_ns(&self, ticks: u64) -> u64;
+}

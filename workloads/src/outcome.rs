@@ -1,0 +1,107 @@
+//! What a run hands back, and how it reports along the way.
+
+use crate::recorder::Recorder;
+use std::fmt;
+
+/// The operation a histogram times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Op {
+    Alloc,
+    Free,
+}
+
+impl Op {
+    /// The name used in file names and `summary.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Alloc => "alloc",
+            Op::Free => "free",
+        }
+    }
+}
+
+/// The very first alloc and free of a run, timed apart from the histograms:
+/// first calls pay for lazy initialisation and cold caches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FirstCall {
+    pub alloc_ns: u64,
+    pub free_ns: u64,
+}
+
+/// The recorded latencies of one case.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub alloc: Recorder,
+    pub free: Recorder,
+    pub first_call: FirstCall,
+    /// Recorded operations (alloc + free).
+    pub ops: u64,
+    /// Windows handed to the observer (churn only).
+    pub windows: u64,
+}
+
+impl Outcome {
+    pub(crate) fn new() -> Outcome {
+        Outcome {
+            alloc: Recorder::new(),
+            free: Recorder::new(),
+            first_call: FirstCall::default(),
+            ops: 0,
+            windows: 0,
+        }
+    }
+
+    pub fn recorder(&self, op: Op) -> &Recorder {
+        match op {
+            Op::Alloc => &self.alloc,
+            Op::Free => &self.free,
+        }
+    }
+}
+
+/// One churn window (every [`crate::WINDOW_OPS`] ops, and the remainder).
+pub struct Window<'a> {
+    pub index: u64,
+    /// Ops recorded before this window.
+    pub first_op: u64,
+    pub ops: u64,
+    /// Clock time since the start of recording, in ns.
+    pub start_ns: u64,
+    pub end_ns: u64,
+    pub alloc: &'a Recorder,
+    pub free: &'a Recorder,
+}
+
+/// Sees a run's progress; called outside the timed region only.
+pub trait Observer {
+    /// `done` of `total` recorded ops are finished; called every
+    /// [`crate::PROGRESS_EVERY`] ops and at the end.
+    fn progress(&mut self, _done: u64, _total: u64) {}
+    /// A churn window is complete.
+    fn window(&mut self, _window: &Window<'_>) {}
+}
+
+/// Observes nothing.
+impl Observer for () {}
+
+/// Why a run stopped early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// The allocator returned null for an allocation of `size` bytes at
+    /// recorded-op index `op` (warm-up ops count from 0 too).
+    Exhausted { op: u64, size: usize },
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Exhausted { op, size } => write!(
+                f,
+                "the allocator returned null for {size} bytes at op {op}: it ran out of memory \
+                 (a fixed pool too small for this workload?); the run stops instead of recording a fake fast failure"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
