@@ -29,7 +29,9 @@ pub struct NullAlloc {
 impl NullAlloc {
     /// Sizes up to [`NULL_BLOCK_BYTES`] are served (all from one block).
     pub fn new() -> NullAlloc {
-        NullAlloc { block: vec![0; NULL_BLOCK_BYTES].into_boxed_slice() }
+        NullAlloc {
+            block: vec![0; NULL_BLOCK_BYTES].into_boxed_slice(),
+        }
     }
 }
 

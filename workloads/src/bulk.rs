@@ -22,13 +22,25 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     // One unrecorded round warms the allocator up; its first alloc and first
     // free are the first calls of the run.
     let mut first = Some(&mut out.first_call);
-    let mut warm = Rounds { alloc: None, free: None, first: first.take() };
-    round(case, reverse, alloc, clock, &mut rng, &mut batch, &mut warm, 0)?;
+    let mut warm = Rounds {
+        alloc: None,
+        free: None,
+        first: first.take(),
+    };
+    round(
+        case, reverse, alloc, clock, &mut rng, &mut batch, &mut warm, 0,
+    )?;
 
     let mut done = 0;
     for r in 0..rounds {
-        let mut rec = Rounds { alloc: Some(&mut out.alloc), free: Some(&mut out.free), first: None };
-        round(case, reverse, alloc, clock, &mut rng, &mut batch, &mut rec, r)?;
+        let mut rec = Rounds {
+            alloc: Some(&mut out.alloc),
+            free: Some(&mut out.free),
+            first: None,
+        };
+        round(
+            case, reverse, alloc, clock, &mut rng, &mut batch, &mut rec, r,
+        )?;
         let before = done;
         done += 2 * case.blocks as u64;
         if done / PROGRESS_EVERY != before / PROGRESS_EVERY {

@@ -61,7 +61,8 @@ impl SizeSpec {
                 let r = rng.next_u64();
                 let octave = mixed_octave((r >> 61) as usize);
                 let span = (octave.max - octave.min + 1) as u64;
-                octave.min + (((r & ((1 << 61) - 1)) * span) >> 61) as usize
+                // Top 3 bits pick the octave, the low 32 the offset within it.
+                octave.min + (((r & 0xFFFF_FFFF) * span) >> 32) as usize
             }
         }
     }
@@ -79,7 +80,11 @@ pub struct SizeRange {
 pub fn mixed_octave(k: usize) -> SizeRange {
     let max = 32 << k;
     let min = if k == 0 { 16 } else { (16 << k) + 1 };
-    SizeRange { min, max, share: 1.0 / MIXED_OCTAVES as f64 }
+    SizeRange {
+        min,
+        max,
+        share: 1.0 / MIXED_OCTAVES as f64,
+    }
 }
 
 /// What a case can hold at once: enough for a fixed-capacity allocator such
@@ -124,7 +129,11 @@ impl Case {
     /// What the case can hold at once (see [`Demand`]).
     pub fn demand(&self) -> Demand {
         let ranges = match self.size {
-            SizeSpec::Fixed(size) => vec![SizeRange { min: size, max: size, share: 1.0 }],
+            SizeSpec::Fixed(size) => vec![SizeRange {
+                min: size,
+                max: size,
+                share: 1.0,
+            }],
             SizeSpec::Mixed => (0..MIXED_OCTAVES).map(mixed_octave).collect(),
         };
         let max_live = match self.kind {
@@ -132,6 +141,10 @@ impl Case {
             Kind::Bulk { .. } => self.blocks,
             Kind::Churn => self.max_live,
         };
-        Demand { random_split: ranges.len() > 1, ranges, max_live }
+        Demand {
+            random_split: ranges.len() > 1,
+            ranges,
+            max_live,
+        }
     }
 }

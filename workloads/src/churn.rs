@@ -57,14 +57,32 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
     let victim = rng.below(live.len());
     out.first_call.free_ns = free_one(alloc, clock, live, victim);
     for op in 0..case.warmup_ops() {
-        step(case, alloc, clock, rng, live, &mut ignore.0, &mut ignore.1, op)?;
+        step(
+            case,
+            alloc,
+            clock,
+            rng,
+            live,
+            &mut ignore.0,
+            &mut ignore.1,
+            op,
+        )?;
     }
 
     let origin = clock.start();
     let mut window_start = 0;
     let mut window_first_op = 0;
     for done in 1..=case.ops {
-        step(case, alloc, clock, rng, live, &mut window_alloc, &mut window_free, done - 1)?;
+        step(
+            case,
+            alloc,
+            clock,
+            rng,
+            live,
+            &mut window_alloc,
+            &mut window_free,
+            done - 1,
+        )?;
         if done % WINDOW_OPS == 0 || done == case.ops {
             let now = clock.stop();
             let end = clock.ticks_to_ns(now.wrapping_sub(origin));
@@ -139,7 +157,12 @@ fn alloc_one<A: Allocator, C: Clock>(
 
 /// Frees live block `victim` (swap-removed from the set); its latency in ns.
 #[inline(always)]
-fn free_one<A: Allocator, C: Clock>(alloc: &mut A, clock: &mut C, live: &mut Live, victim: usize) -> u64 {
+fn free_one<A: Allocator, C: Clock>(
+    alloc: &mut A,
+    clock: &mut C,
+    live: &mut Live,
+    victim: usize,
+) -> u64 {
     let (ptr, size) = live.swap_remove(victim);
     // SAFETY: the entry came from `alloc(size)`; swap_remove takes it out of
     // the set, so it is freed exactly once.

@@ -11,11 +11,11 @@
 //! a counting allocator ([`testing`]).
 
 pub mod allocator;
-pub mod case;
-pub mod clock;
-mod churn;
-mod hot_path;
 mod bulk;
+pub mod case;
+mod churn;
+pub mod clock;
+mod hot_path;
 pub mod outcome;
 pub mod recorder;
 pub mod rng;
@@ -74,7 +74,11 @@ fn exhausted(op: u64, size: usize) -> RunError {
 
 /// One timed allocation: the raw ticks between the two clock reads.
 #[inline(always)]
-fn timed_alloc<A: Allocator, C: Clock>(alloc: &mut A, clock: &mut C, size: usize) -> (*mut u8, u64) {
+fn timed_alloc<A: Allocator, C: Clock>(
+    alloc: &mut A,
+    clock: &mut C,
+    size: usize,
+) -> (*mut u8, u64) {
     let t0 = clock.start();
     let ptr = alloc.alloc(size);
     let t1 = clock.stop();
@@ -86,7 +90,12 @@ fn timed_alloc<A: Allocator, C: Clock>(alloc: &mut A, clock: &mut C, size: usize
 /// # Safety
 /// As [`Allocator::free`].
 #[inline(always)]
-unsafe fn timed_free<A: Allocator, C: Clock>(alloc: &mut A, clock: &mut C, ptr: *mut u8, size: usize) -> u64 {
+unsafe fn timed_free<A: Allocator, C: Clock>(
+    alloc: &mut A,
+    clock: &mut C,
+    ptr: *mut u8,
+    size: usize,
+) -> u64 {
     let t0 = clock.start();
     // SAFETY: forwarded from the caller.
     unsafe { alloc.free(ptr, size) };

@@ -16,7 +16,11 @@ pub struct FakeClock {
 
 impl FakeClock {
     pub fn new(cost: u64) -> FakeClock {
-        FakeClock { now: 0, cost, reads: 0 }
+        FakeClock {
+            now: 0,
+            cost,
+            reads: 0,
+        }
     }
 }
 
@@ -76,11 +80,17 @@ impl CountingAlloc {
     }
 
     pub fn allocs(&self) -> usize {
-        self.events.iter().filter(|e| matches!(e, Event::Alloc { .. })).count()
+        self.events
+            .iter()
+            .filter(|e| matches!(e, Event::Alloc { .. }))
+            .count()
     }
 
     pub fn frees(&self) -> usize {
-        self.events.iter().filter(|e| matches!(e, Event::Free { .. })).count()
+        self.events
+            .iter()
+            .filter(|e| matches!(e, Event::Free { .. }))
+            .count()
     }
 
     fn layout(size: usize) -> Layout {
@@ -106,11 +116,13 @@ impl Allocator for CountingAlloc {
     }
 
     unsafe fn free(&mut self, ptr: *mut u8, size: usize) {
-        let (id, allocated) = self
-            .live
-            .remove(&(ptr as usize))
-            .unwrap_or_else(|| panic!("free of {ptr:?}, which is not live (double or foreign free)"));
-        assert_eq!(size, allocated, "free of block {id} with size {size}, allocated with {allocated}");
+        let (id, allocated) = self.live.remove(&(ptr as usize)).unwrap_or_else(|| {
+            panic!("free of {ptr:?}, which is not live (double or foreign free)")
+        });
+        assert_eq!(
+            size, allocated,
+            "free of block {id} with size {size}, allocated with {allocated}"
+        );
         self.events.push(Event::Free { id, size });
         // SAFETY: `ptr` was allocated above with this layout and is live.
         unsafe { dealloc(ptr, Self::layout(size)) };

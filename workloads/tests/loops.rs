@@ -1,0 +1,327 @@
+//! Every loop checked exactly with a fake clock and a counting allocator:
+//! operation counts, every block freed, sizes and orders as specified, the
+//! same sequence for the same seed.
+
+use workloads::case::{mixed_octave, MIXED_OCTAVES};
+use workloads::rng::Stream;
+use workloads::testing::{CountingAlloc, Event, FakeClock};
+use workloads::{Case, Kind, NullAlloc, Observer, Op, RunError, SizeSpec, Window, WINDOW_OPS};
+
+const COST: u64 = 7;
+
+fn case(kind: Kind, size: SizeSpec, ops: u64) -> Case {
+    Case {
+        kind,
+        size,
+        ops,
+        blocks: 100,
+        max_live: 1000,
+        seed: 42,
+    }
+}
+
+/// Remembers every window and progress call.
+#[derive(Default)]
+struct Seen {
+    windows: Vec<(u64, u64, u64, u64, u64, u64)>,
+    progress: Vec<(u64, u64)>,
+}
+
+impl Observer for Seen {
+    fn progress(&mut self, done: u64, total: u64) {
+        self.progress.push((done, total));
+    }
+    fn window(&mut self, w: &Window<'_>) {
+        self.windows.push((
+            w.index,
+            w.first_op,
+            w.ops,
+            w.start_ns,
+            w.end_ns,
+            w.alloc.len() + w.free.len(),
+        ));
+    }
+}
+
+fn run(case: &Case, alloc: &mut CountingAlloc, seen: &mut Seen) -> workloads::Outcome {
+    workloads::run(case, alloc, &mut FakeClock::new(COST), seen).expect("run")
+}
+
+fn allocs_in_order(events: &[Event]) -> Vec<usize> {
+    events
+        .iter()
+        .filter_map(|e| {
+            if let Event::Alloc { size, .. } = e {
+                Some(*size)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn hot_path_alternates_alloc_and_free_with_exact_counts() {
+    let c = case(Kind::HotPath, SizeSpec::Fixed(64), 5_000);
+    let (mut alloc, mut seen) = (CountingAlloc::new(), Seen::default());
+    let out = run(&c, &mut alloc, &mut seen);
+    let pairs = 1 + c.warmup_ops() + c.ops;
+    assert_eq!(alloc.allocs() as u64, pairs);
+    assert_eq!(alloc.frees() as u64, pairs);
+    assert_eq!(alloc.live(), 0);
+    assert_eq!(alloc.peak_live, 1);
+    for (i, pair) in alloc.events.chunks(2).enumerate() {
+        let id = i as u64;
+        assert_eq!(
+            pair,
+            [Event::Alloc { id, size: 64 }, Event::Free { id, size: 64 }]
+        );
+    }
+    assert_eq!(out.alloc.len(), c.ops);
+    assert_eq!(out.free.len(), c.ops);
+    assert_eq!(out.ops, 2 * c.ops);
+    for op in [Op::Alloc, Op::Free] {
+        let h = out.recorder(op).histogram();
+        assert_eq!(
+            (h.min(), h.max()),
+            (COST, COST),
+            "{op:?} records exactly the timed ticks"
+        );
+    }
+    assert_eq!(
+        (out.first_call.alloc_ns, out.first_call.free_ns),
+        (COST, COST)
+    );
+    assert_eq!(seen.progress.last(), Some(&(c.ops, c.ops)));
+    assert!(seen.windows.is_empty());
+}
+
+#[test]
+fn clock_is_read_exactly_twice_per_timed_call() {
+    let c = case(Kind::HotPath, SizeSpec::Fixed(16), 1_000);
+    let mut clock = FakeClock::new(COST);
+    workloads::run(&c, &mut CountingAlloc::new(), &mut clock, &mut ()).unwrap();
+    assert_eq!(clock.reads, 4 * (1 + c.warmup_ops() + c.ops));
+}
+
+fn bulk_frees(reverse: bool) {
+    let mut c = case(Kind::Bulk { reverse }, SizeSpec::Fixed(256), 1_000);
+    c.blocks = 100;
+    let (mut alloc, mut seen) = (CountingAlloc::new(), Seen::default());
+    let out = run(&c, &mut alloc, &mut seen);
+    let rounds = c.rounds() + 1; // one warm-up round
+    assert_eq!(c.rounds(), 10);
+    assert_eq!(alloc.allocs() as u64, rounds * 100);
+    assert_eq!(alloc.frees() as u64, rounds * 100);
+    assert_eq!(alloc.live(), 0);
+    assert_eq!(alloc.peak_live, 100);
+    assert_eq!(out.alloc.len(), 1_000);
+    assert_eq!(out.free.len(), 1_000);
+    for (r, round) in alloc.events.chunks(200).enumerate() {
+        let base = r as u64 * 100;
+        let allocated: Vec<u64> = round[..100]
+            .iter()
+            .map(|e| match e {
+                Event::Alloc { id, size: 256 } => *id,
+                other => panic!("round {r} starts with 100 allocs of 256 B, saw {other:?}"),
+            })
+            .collect();
+        assert_eq!(allocated, (base..base + 100).collect::<Vec<_>>());
+        let mut freed: Vec<u64> = round[100..]
+            .iter()
+            .map(|e| match e {
+                Event::Free { id, size: 256 } => *id,
+                other => panic!("round {r} ends with 100 frees, saw {other:?}"),
+            })
+            .collect();
+        if reverse {
+            freed.reverse();
+        }
+        assert_eq!(freed, allocated, "reverse = {reverse}");
+    }
+}
+
+#[test]
+fn bulk_frees_in_allocation_order() {
+    bulk_frees(false);
+}
+
+#[test]
+fn reverse_free_frees_newest_first() {
+    bulk_frees(true);
+}
+
+#[test]
+fn churn_counts_windows_and_bounds_the_live_set() {
+    let ops = 2 * WINDOW_OPS + 12_345;
+    let mut c = case(Kind::Churn, SizeSpec::Fixed(1024), ops);
+    c.max_live = 200;
+    let (mut alloc, mut seen) = (CountingAlloc::new(), Seen::default());
+    let out = run(&c, &mut alloc, &mut seen);
+    assert_eq!(out.alloc.len() + out.free.len(), ops);
+    assert_eq!(out.ops, ops);
+    assert_eq!(alloc.live(), 0, "every block freed at the end");
+    assert_eq!(alloc.allocs(), alloc.frees());
+    assert_eq!(
+        alloc.peak_live, 200,
+        "a fair coin over 2M ops reaches the bound, never more"
+    );
+    assert!(allocs_in_order(&alloc.events).iter().all(|&s| s == 1024));
+
+    // Windows: 1M, 1M, and the remainder; contiguous in ops and in time.
+    assert_eq!(out.windows, 3);
+    let w = &seen.windows;
+    assert_eq!(
+        w.iter().map(|w| w.2).collect::<Vec<_>>(),
+        [WINDOW_OPS, WINDOW_OPS, 12_345]
+    );
+    assert_eq!(
+        w.iter().map(|w| w.5).collect::<Vec<_>>(),
+        [WINDOW_OPS, WINDOW_OPS, 12_345]
+    );
+    for pair in w.windows(2) {
+        assert_eq!(pair[1].1, pair[0].1 + pair[0].2, "ops contiguous");
+        assert_eq!(
+            pair[1].3, pair[0].4,
+            "next window starts where the last ended"
+        );
+        assert!(pair[1].4 > pair[1].3);
+    }
+    assert_eq!((w[0].0, w[0].1, w[0].3), (0, 0, 0));
+    // Allocation and free are both common: the live set does random walk.
+    assert!(out.alloc.len() > ops / 3 && out.free.len() > ops / 3);
+}
+
+#[test]
+fn churn_mixed_sizes_cover_every_octave_16_to_4096() {
+    let c = case(Kind::Churn, SizeSpec::Mixed, 200_000);
+    let mut alloc = CountingAlloc::new();
+    run(&c, &mut alloc, &mut Seen::default());
+    let sizes = allocs_in_order(&alloc.events);
+    assert!(sizes.iter().all(|&s| (16..=4096).contains(&s)));
+    for k in 0..MIXED_OCTAVES {
+        let o = mixed_octave(k);
+        let n = sizes
+            .iter()
+            .filter(|&&s| (o.min..=o.max).contains(&s))
+            .count();
+        let expect = sizes.len() / MIXED_OCTAVES;
+        assert!(
+            n.abs_diff(expect) < expect / 10,
+            "octave {k} [{}, {}]: {n} of {}",
+            o.min,
+            o.max,
+            sizes.len()
+        );
+    }
+    assert!(sizes.contains(&16) || sizes.contains(&4096) || sizes.len() < 1000);
+}
+
+#[test]
+fn mixed_draws_are_log_uniform_over_disjoint_octaves() {
+    let mut rng = Stream::new(7);
+    let mut per_octave = [0usize; MIXED_OCTAVES];
+    let (mut lowest, mut highest) = (usize::MAX, 0);
+    for _ in 0..800_000 {
+        let s = SizeSpec::Mixed.draw(&mut rng);
+        lowest = lowest.min(s);
+        highest = highest.max(s);
+        let k = (0..MIXED_OCTAVES)
+            .find(|&k| s <= mixed_octave(k).max)
+            .unwrap();
+        assert!(s >= mixed_octave(k).min);
+        per_octave[k] += 1;
+    }
+    assert_eq!((lowest, highest), (16, 4096));
+    for (k, n) in per_octave.iter().enumerate() {
+        assert!(n.abs_diff(100_000) < 2_000, "octave {k}: {n} of 800000");
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_sequence_and_another_seed_does_not() {
+    let events = |seed| {
+        let mut c = case(Kind::Churn, SizeSpec::Mixed, 50_000);
+        c.seed = seed;
+        let mut alloc = CountingAlloc::new();
+        run(&c, &mut alloc, &mut Seen::default());
+        std::mem::take(&mut alloc.events)
+    };
+    assert_eq!(events(1), events(1));
+    assert_ne!(events(1), events(2));
+}
+
+#[test]
+fn an_allocator_that_runs_out_stops_the_run_and_everything_is_freed() {
+    for kind in [
+        Kind::Churn,
+        Kind::Bulk { reverse: false },
+        Kind::Bulk { reverse: true },
+    ] {
+        let mut c = case(kind, SizeSpec::Fixed(64), 10_000);
+        c.blocks = 100;
+        c.max_live = 1000;
+        let mut alloc = CountingAlloc::with_limit(50);
+        let err = workloads::run(&c, &mut alloc, &mut FakeClock::new(COST), &mut ()).unwrap_err();
+        assert!(
+            matches!(err, RunError::Exhausted { size: 64, .. }),
+            "{kind:?}: {err:?}"
+        );
+        assert_eq!(
+            alloc.live(),
+            0,
+            "{kind:?}: blocks left live after the failure"
+        );
+        assert!(err.to_string().contains("returned null for 64 bytes"));
+    }
+    let c = case(Kind::HotPath, SizeSpec::Fixed(64), 10);
+    let err = workloads::run(
+        &c,
+        &mut CountingAlloc::with_limit(0),
+        &mut FakeClock::new(1),
+        &mut (),
+    )
+    .unwrap_err();
+    assert_eq!(err, RunError::Exhausted { op: 0, size: 64 });
+}
+
+#[test]
+fn the_null_allocator_runs_every_loop_shape() {
+    for kind in [
+        Kind::HotPath,
+        Kind::Bulk { reverse: false },
+        Kind::Bulk { reverse: true },
+        Kind::Churn,
+    ] {
+        let c = case(kind, SizeSpec::Mixed, 3_000);
+        let out =
+            workloads::run(&c, &mut NullAlloc::new(), &mut FakeClock::new(3), &mut ()).unwrap();
+        assert_eq!(out.alloc.histogram().max(), 3, "{kind:?}");
+        assert!(out.alloc.len() + out.free.len() >= 3_000, "{kind:?}");
+    }
+}
+
+#[test]
+fn demand_describes_what_a_case_holds_at_once() {
+    let mut c = case(Kind::Bulk { reverse: false }, SizeSpec::Fixed(512), 1);
+    c.blocks = 77;
+    let d = c.demand();
+    assert_eq!((d.max_live, d.ranges.len(), d.random_split), (77, 1, false));
+    assert_eq!((d.ranges[0].min, d.ranges[0].max), (512, 512));
+    assert_eq!(
+        case(Kind::HotPath, SizeSpec::Fixed(8), 1).demand().max_live,
+        1
+    );
+    let d = case(Kind::Churn, SizeSpec::Mixed, 1).demand();
+    assert_eq!(
+        (d.max_live, d.ranges.len(), d.random_split),
+        (1000, 8, true)
+    );
+    for pair in d.ranges.windows(2) {
+        assert_eq!(
+            pair[1].min,
+            pair[0].max + 1,
+            "octaves are disjoint and contiguous"
+        );
+    }
+}
