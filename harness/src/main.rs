@@ -1,11 +1,132 @@
-//! The measuring harness. Not built yet: its issue ("The harness: every
-//! operation timed...") fills this in. Until then it says so and exits 2.
+//! The measuring harness: times every allocator call between two fenced
+//! clock reads, records it in HdrHistograms (alloc and free apart), and
+//! writes raw samples (.hgrm, .hlog), summary.csv and meta.json.
+//!
+//! Exit codes: 0 done; 1 a run failed (a pool ran out, an I/O error);
+//! 2 bad input (nothing is measured or written).
 
+mod alloc;
+mod cli;
+mod clock;
+mod output;
+mod plan;
+mod run;
+mod runtime;
+mod table;
+
+use clap::Parser;
 use std::process::ExitCode;
 
+/// Why the harness stops: a one-line message and its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    /// Bad input: exit code 2.
+    pub fn usage(message: String) -> Failure {
+        Failure { code: 2, message }
+    }
+    /// A run that could not complete: exit code 1.
+    pub fn run(message: String) -> Failure {
+        Failure { code: 1, message }
+    }
+    /// Writing results failed: exit code 1.
+    pub fn io(message: String) -> Failure {
+        Failure { code: 1, message }
+    }
+}
+
+/// This machine's name, made safe for a directory name.
+pub fn host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into buf.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let raw = if rc == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    };
+    let safe: String = raw
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' { c } else { '_' })
+        .collect();
+    if safe.is_empty() {
+        "unknown-host".into()
+    } else {
+        safe
+    }
+}
+
 fn main() -> ExitCode {
-    eprintln!(
-        "harness: the measuring harness is not built yet; for PMAD's own figures run `cargo bench -p pmad`"
-    );
-    ExitCode::from(2)
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            // One line: clap's first line names the flag, the value and why.
+            let rendered = e.to_string();
+            let first = rendered.lines().next().unwrap_or("bad arguments");
+            eprintln!("harness: {}", first.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
+    match real_main(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("harness: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn real_main(cli: cli::Cli) -> Result<(), Failure> {
+    if let Some(cli::Command::List) = cli.command {
+        println!("workloads:");
+        for (name, what) in plan::WORKLOADS {
+            println!("  {name:<13} {what}");
+        }
+        println!("allocators compiled in (the null row is always measured):");
+        for name in alloc::Name::compiled() {
+            println!("  {}", name.as_str());
+        }
+        return Ok(());
+    }
+    let args = cli.run;
+    let plan = plan::plan(&args).map_err(Failure::usage)?;
+    if let Some(cpu) = args.cpu {
+        let allowed = runtime::allowed_cpus();
+        if !allowed.contains(&cpu) {
+            return Err(Failure::usage(format!("--cpu {cpu}: no such CPU for this process (allowed: {allowed:?})")));
+        }
+    }
+    let out = args.out.clone().unwrap_or_else(|| std::path::Path::new("results").join(host_name()));
+    // Bad --out is bad input: fail before measuring.
+    output::sink::Sink::open(&out, args.force).map_err(Failure::usage)?;
+
+    let tcmalloc = plan.allocators.contains(&alloc::Name::Tcmalloc);
+    if tcmalloc {
+        runtime::reexec_without_glibc_rseq();
+        // Before pinning, so the background thread is free to run elsewhere.
+        runtime::start_tcmalloc_background();
+    }
+    if let Some(cpu) = args.cpu {
+        runtime::pin(cpu).map_err(Failure::usage)?;
+    }
+    let mlock = if args.mlock { runtime::mlock_all() } else { Ok(()) };
+    if let Err(e) = &mlock {
+        eprintln!("harness: warning: --mlock: {e}; going on without it");
+    }
+    let fifo = args.fifo.then(runtime::fifo);
+    if let Some(Err(e)) = &fifo {
+        eprintln!("harness: warning: --fifo: {e}; going on with normal scheduling");
+    }
+    let env = run::Environment { pinned: args.cpu, mlock, fifo };
+    run::execute(&args, &plan, &out, env)
 }

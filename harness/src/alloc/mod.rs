@@ -1,0 +1,121 @@
+//! The allocators under test: one adapter each behind its Cargo feature,
+//! monomorphised into the workload loops (no `dyn`, never the process's
+//! global allocator), plus the `null` allocator that is always compiled in.
+
+mod global;
+mod pmad_pool;
+pub mod settings;
+
+use crate::clock::Timer;
+use serde::Serialize;
+use workloads::{Case, NullAlloc, Observer, Outcome};
+
+pub use pmad_pool::PmadReport;
+
+/// Every allocator the suite knows, in report order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Name {
+    Pmad,
+    Jemalloc,
+    Mimalloc,
+    Tcmalloc,
+    System,
+    Null,
+}
+
+impl Name {
+    pub const KNOWN: [Name; 6] =
+        [Name::Pmad, Name::Jemalloc, Name::Mimalloc, Name::Tcmalloc, Name::System, Name::Null];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Name::Pmad => "pmad",
+            Name::Jemalloc => "jemalloc",
+            Name::Mimalloc => "mimalloc",
+            Name::Tcmalloc => "tcmalloc",
+            Name::System => "system",
+            Name::Null => "null",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Name> {
+        Name::KNOWN.into_iter().find(|n| n.as_str() == s)
+    }
+
+    /// Whether this binary was built with the allocator's feature.
+    pub fn compiled_in(self) -> bool {
+        match self {
+            Name::Pmad => cfg!(feature = "pmad"),
+            Name::Jemalloc => cfg!(feature = "jemalloc"),
+            Name::Mimalloc => cfg!(feature = "mimalloc"),
+            Name::Tcmalloc => cfg!(feature = "tcmalloc"),
+            Name::System => cfg!(feature = "system"),
+            Name::Null => true,
+        }
+    }
+
+    /// The allocators compiled into this binary (null last).
+    pub fn compiled() -> Vec<Name> {
+        Name::KNOWN.into_iter().filter(|n| n.compiled_in()).collect()
+    }
+}
+
+/// How allocators are set up for a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Setup {
+    /// Lock PMAD's pool in RAM (its real-time deployment).
+    pub mlock: bool,
+}
+
+/// One case's latencies, and PMAD's pool when PMAD served it.
+pub struct Measured {
+    pub outcome: Outcome,
+    pub pmad: Option<PmadReport>,
+}
+
+/// Runs `case` on allocator `name` with the platform clock. Errors are one
+/// readable line (a pool that cannot be built or ran out).
+pub fn run_case<O: Observer>(
+    name: Name,
+    case: &Case,
+    clock: &mut Timer,
+    observer: &mut O,
+    setup: Setup,
+) -> Result<Measured, String> {
+    let plain = |outcome: Result<Outcome, workloads::RunError>| {
+        outcome.map(|outcome| Measured { outcome, pmad: None }).map_err(|e| e.to_string())
+    };
+    match name {
+        Name::Null => plain(workloads::run(case, &mut NullAlloc::new(), clock, observer)),
+        #[cfg(feature = "pmad")]
+        Name::Pmad => pmad_pool::run(case, clock, observer, setup),
+        #[cfg(feature = "jemalloc")]
+        Name::Jemalloc => plain(workloads::run(
+            case,
+            &mut global::Global(tikv_jemallocator::Jemalloc),
+            clock,
+            observer,
+        )),
+        #[cfg(feature = "mimalloc")]
+        Name::Mimalloc => {
+            plain(workloads::run(case, &mut global::Global(mimalloc::MiMalloc), clock, observer))
+        }
+        #[cfg(feature = "tcmalloc")]
+        Name::Tcmalloc => plain(workloads::run(
+            case,
+            &mut global::Global(tcmalloc_better::TCMalloc),
+            clock,
+            observer,
+        )),
+        #[cfg(feature = "system")]
+        Name::System => {
+            plain(workloads::run(case, &mut global::Global(std::alloc::System), clock, observer))
+        }
+        #[allow(unreachable_patterns)]
+        other => {
+            let _ = setup;
+            Err(format!("allocator {} is not compiled into this binary", other.as_str()))
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! What each allocator was running with, read back from the allocator itself
+//! where it can tell (jemalloc's mallctl, mimalloc's options, TCMalloc's
+//! extension API, glibc's version), for meta.json.
+
+use super::Name;
+use serde_json::{json, Value};
+
+/// The settings of `name` as this process runs it.
+pub fn settings(name: Name) -> Value {
+    match name {
+        Name::Pmad => json!({
+            "version": "workspace crate pmad (see git_commit)",
+            "free": "free_sized(ptr, size): every allocator is told the size, as Rust's dealloc does",
+            "prefault": true,
+            "pool": "one pool per case, sized from the case's demand; see each case's `pmad` entry",
+        }),
+        Name::Null => json!({
+            "what": "alloc returns one 64 KiB scratch block, free does nothing: the timer's cost and the machine's noise",
+        }),
+        Name::Jemalloc => jemalloc(),
+        Name::Mimalloc => mimalloc(),
+        Name::Tcmalloc => tcmalloc(),
+        Name::System => system(),
+    }
+}
+
+#[cfg(feature = "jemalloc")]
+fn jemalloc() -> Value {
+    use tikv_jemalloc_ctl::raw;
+    // SAFETY (all reads below): each name is a jemalloc mallctl of the type
+    // read (ssize_t -> isize, unsigned -> u32, bool -> bool), per jemalloc's
+    // manual; `raw::read` checks the size of the value jemalloc writes.
+    let read_isize = |n: &[u8]| unsafe { raw::read::<isize>(n) }.ok();
+    let read_bool = |n: &[u8]| unsafe { raw::read::<bool>(n) }.ok();
+    json!({
+        "crate": "tikv-jemallocator 0.7 (GlobalAlloc: mallocx/sdallocx)",
+        "version": tikv_jemalloc_ctl::version::read().ok(),
+        "configured": "defaults (what `#[global_allocator] static A: Jemalloc` gives); override with _RJEM_MALLOC_CONF",
+        "env_RJEM_MALLOC_CONF": std::env::var("_RJEM_MALLOC_CONF").ok(),
+        "opt.dirty_decay_ms": read_isize(b"opt.dirty_decay_ms\0"),
+        "opt.muzzy_decay_ms": read_isize(b"opt.muzzy_decay_ms\0"),
+        "opt.background_thread": read_bool(b"opt.background_thread\0"),
+        "background_thread": read_bool(b"background_thread\0"),
+        "opt.tcache": read_bool(b"opt.tcache\0"),
+        // SAFETY: opt.narenas is an unsigned.
+        "opt.narenas": unsafe { raw::read::<u32>(b"opt.narenas\0") }.ok(),
+    })
+}
+
+#[cfg(not(feature = "jemalloc"))]
+fn jemalloc() -> Value {
+    json!({"compiled_in": false})
+}
+
+#[cfg(feature = "mimalloc")]
+fn mimalloc() -> Value {
+    use libmimalloc_sys as mi;
+    // mimalloc 2.x option numbers (mimalloc.h, enum mi_option_e).
+    let named = [
+        ("eager_commit", 3),
+        ("arena_eager_commit", 4),
+        ("purge_decommits", 5),
+        ("allow_large_os_pages", mi::mi_option_large_os_pages),
+        ("reserve_huge_os_pages", mi::mi_option_reserve_huge_os_pages),
+        ("eager_commit_delay", 14),
+        ("purge_delay", 15),
+    ];
+    let options: serde_json::Map<String, Value> = named
+        .iter()
+        // SAFETY: every option number is below _mi_option_last.
+        .map(|&(n, o)| (n.to_string(), json!(unsafe { mi::mi_option_get(o) })))
+        .collect();
+    // SAFETY: mi_version takes no arguments and only returns a constant.
+    let version = unsafe { mi::mi_version() };
+    json!({
+        "crate": "mimalloc 0.1 (GlobalAlloc: mi_malloc_aligned/mi_free)",
+        "version": format!("{}.{}.{}", version / 100, (version / 10) % 10, version % 10),
+        "configured": "defaults; override with MIMALLOC_* environment variables",
+        "options": options,
+    })
+}
+
+#[cfg(not(feature = "mimalloc"))]
+fn mimalloc() -> Value {
+    json!({"compiled_in": false})
+}
+
+#[cfg(feature = "tcmalloc")]
+extern "C" {
+    /// TCMalloc's extension API (cpu_cache.cc): whether the per-CPU caches
+    /// are active in this process.
+    fn MallocExtension_Internal_GetPerCpuCachesActive() -> bool;
+}
+
+/// Whether TCMalloc's per-CPU caches are active (call after it has served
+/// at least one allocation: they are activated lazily).
+#[cfg(feature = "tcmalloc")]
+pub fn tcmalloc_per_cpu_active() -> bool {
+    // SAFETY: a plain query with no preconditions, linked from the TCMalloc
+    // static library that tcmalloc-better builds.
+    unsafe { MallocExtension_Internal_GetPerCpuCachesActive() }
+}
+
+#[cfg(feature = "tcmalloc")]
+fn tcmalloc() -> Value {
+    json!({
+        "crate": "tcmalloc-better 0.1.19 (Google TCMalloc; GlobalAlloc: aligned new / sized delete)",
+        "page_size": "8 KiB (crate default feature)",
+        "per_cpu_caches_active": tcmalloc_per_cpu_active(),
+        "glibc_registers_rseq": glibc_rseq_registered(),
+        "env_GLIBC_TUNABLES": std::env::var("GLIBC_TUNABLES").ok(),
+        "background_actions_thread": crate::runtime::tcmalloc_background_started(),
+        "why": "TCMalloc's per-CPU caches need the thread's rseq area; glibc >= 2.35 registers its own first, so TCMalloc falls back to its slow central path unless GLIBC_TUNABLES=glibc.pthread.rseq=0 (the harness re-executes itself with it when TCMalloc runs)",
+    })
+}
+
+#[cfg(not(feature = "tcmalloc"))]
+fn tcmalloc() -> Value {
+    json!({"compiled_in": false})
+}
+
+fn system() -> Value {
+    json!({
+        "what": "std::alloc::System: the C library's malloc/free",
+        "libc": libc_version(),
+        "env_GLIBC_TUNABLES": std::env::var("GLIBC_TUNABLES").ok(),
+        "env_MALLOC_ARENA_MAX": std::env::var("MALLOC_ARENA_MAX").ok(),
+        "configured": "defaults",
+    })
+}
+
+/// glibc's version, when the C library is glibc.
+pub fn libc_version() -> Option<String> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: returns a pointer to a static NUL-terminated string.
+        let v = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
+        Some(format!("glibc {}", v.to_string_lossy()))
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    None
+}
+
+/// Whether glibc registered an rseq area for this thread (glibc >= 2.35
+/// exports `__rseq_size`, non-zero once registered). None when the symbol
+/// is absent.
+pub fn glibc_rseq_registered() -> Option<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name only looks
+        // the symbol up; when found, it is glibc's `const unsigned int`.
+        unsafe {
+            let sym = libc::dlsym(libc::RTLD_DEFAULT, c"__rseq_size".as_ptr());
+            if sym.is_null() {
+                None
+            } else {
+                Some(*(sym as *const u32) != 0)
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}

@@ -1,0 +1,104 @@
+//! The command line (fixed flags in DESIGN.md), parsed by clap. Values are
+//! range-checked here so a bad one fails before anything runs or is written.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Largest block size accepted: PMAD's largest class (64 KiB). Tail latency
+/// of larger blocks is the page allocator's story, not the allocator's.
+pub const MAX_SIZE: u64 = 65_536;
+/// Most operations per case: 10^10 (hours of run time; histograms keep memory flat).
+pub const MAX_OPS: u64 = 10_000_000_000;
+/// Most blocks in a bulk batch or a churn live set: 10^7.
+pub const MAX_BLOCKS: u64 = 10_000_000;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "harness",
+    version,
+    about = "Times every allocator call and records it in HdrHistograms: P50 to max, per op, per allocator",
+    after_help = "Results: <out>/<allocator>/<workload>-<size>-<op>.{hgrm,hlog}, <out>/summary.csv, <out>/meta.json"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the workloads and the allocators compiled into this binary.
+    List,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WorkloadArg {
+    HotPath,
+    SizeSweep,
+    Bulk,
+    ReverseFree,
+    Churn,
+    All,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Workload to run.
+    #[arg(long, value_enum, default_value = "all", value_name = "NAME|all")]
+    pub workload: WorkloadArg,
+
+    /// Allocator to run (`all`: every one compiled in). The null row is always measured.
+    #[arg(long, default_value = "all", value_name = "NAME|all",
+          value_parser = ["pmad", "jemalloc", "mimalloc", "tcmalloc", "system", "null", "all"])]
+    pub allocator: String,
+
+    /// Block size in bytes, 1 to 65536 (default: 64; churn: 1024 and mixed 16-4096; size-sweep: 16 to 4096).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=MAX_SIZE))]
+    pub size: Option<u64>,
+
+    /// Recorded operations per case: pairs for hot-path and size-sweep (per size),
+    /// blocks for bulk and reverse-free, alloc+free ops for churn. 1 to 10^10.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_OPS))]
+    pub ops: Option<u64>,
+
+    /// Blocks per bulk / reverse-free round (default 10000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_BLOCKS))]
+    pub blocks: Option<u64>,
+
+    /// Most live blocks in churn (default 100000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_BLOCKS))]
+    pub live: Option<u64>,
+
+    /// Shrink every workload so all allocators x all workloads take about a minute.
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Results directory (default: results/<host>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Pin the measuring thread to this CPU.
+    #[arg(long, value_name = "N")]
+    pub cpu: Option<usize>,
+
+    /// Seed of every random choice (churn's ops, sizes and victims).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Lock all memory (mlockall) and PMAD's pools in RAM.
+    #[arg(long)]
+    pub mlock: bool,
+
+    /// Run under SCHED_FIFO (needs CAP_SYS_NICE; warns and goes on without it).
+    #[arg(long)]
+    pub fifo: bool,
+
+    /// Overwrite earlier results in --out.
+    #[arg(long)]
+    pub force: bool,
+
+    /// No progress bar (it is also hidden when stderr is not a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+}

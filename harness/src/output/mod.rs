@@ -1,0 +1,9 @@
+//! Everything the harness writes: the Java-format `.hgrm` percentile
+//! distribution, the `.hlog` interval log, `summary.csv`, `meta.json`, and
+//! the atomic, never-clobbering file sink they all go through.
+
+pub mod hgrm;
+pub mod hlog;
+pub mod meta;
+pub mod sink;
+pub mod summary;

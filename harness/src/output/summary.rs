@@ -1,0 +1,169 @@
+//! `summary.csv`: one row per (allocator, workload, size, op, threads), with
+//! the fixed columns of DESIGN.md first and the harness's extras after them.
+
+use serde::{Deserialize, Serialize};
+use workloads::Recorder;
+
+/// The fixed columns, in order (DESIGN.md); scripts rely on them.
+pub const FIXED_COLUMNS: [&str; 14] = [
+    "allocator", "workload", "op", "size", "threads", "samples", "p50_ns", "p99_ns", "p999_ns",
+    "p9999_ns", "max_ns", "ratio_p999_p50", "p50_net_ns", "p999_net_ns",
+];
+
+/// One row. Field order is column order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub allocator: String,
+    pub workload: String,
+    pub op: String,
+    /// Bytes; 0 for mixed sizes.
+    pub size: usize,
+    pub threads: u32,
+    pub samples: u64,
+    pub p50_ns: u64,
+    pub p99_ns: u64,
+    pub p999_ns: u64,
+    pub p9999_ns: u64,
+    pub max_ns: u64,
+    /// P99.9 / P50 of the raw figures (timer included).
+    pub ratio_p999_p50: f64,
+    /// P50 minus the null row's P50 for the same case (0 at or below the floor).
+    pub p50_net_ns: u64,
+    pub p999_net_ns: u64,
+    /// Net P99.9 / net P50; empty when the net P50 is within the null's jitter.
+    pub ratio_p999_p50_net: Option<f64>,
+    /// Whether the net ratio means anything (net P50 above the null's jitter).
+    pub ratio_meaningful: bool,
+    pub p9999_net_ns: u64,
+    pub max_net_ns: u64,
+    pub min_ns: u64,
+    pub mean_ns: f64,
+    /// The null row's P50 and jitter (P99 - P50, at least one tick) for this case.
+    pub null_p50_ns: u64,
+    pub null_jitter_ns: u64,
+    /// Values beyond the histogram's range, recorded at its top.
+    pub saturated: u64,
+    /// The case's very first call of this op, timed apart from the histogram.
+    pub first_call_ns: u64,
+    /// Which run of meta.json produced the row.
+    pub run_id: String,
+}
+
+/// Percentiles of one histogram.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Figures {
+    pub samples: u64,
+    pub min: u64,
+    pub mean: f64,
+    pub p50: u64,
+    pub p99: u64,
+    pub p999: u64,
+    pub p9999: u64,
+    pub max: u64,
+}
+
+impl Figures {
+    pub fn of(rec: &Recorder) -> Figures {
+        let h = rec.histogram();
+        let q = |q: f64| h.value_at_quantile(q);
+        Figures {
+            samples: h.len(),
+            min: h.min(),
+            mean: if h.is_empty() { 0.0 } else { h.mean() },
+            p50: q(0.5),
+            p99: q(0.99),
+            p999: q(0.999),
+            p9999: q(0.9999),
+            max: h.max(),
+        }
+    }
+}
+
+/// The floor a row is measured against: the null row of the same case.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Floor {
+    pub p50: u64,
+    pub jitter: u64,
+}
+
+impl Floor {
+    /// The null's P50, and its jitter: P99 - P50, never below one tick.
+    pub fn of(null: &Figures, ns_per_tick: f64) -> Floor {
+        let tick = ns_per_tick.ceil() as u64;
+        Floor { p50: null.p50, jitter: (null.p99 - null.p50).max(tick) }
+    }
+}
+
+/// Where a row comes from.
+pub struct Key<'a> {
+    pub allocator: &'a str,
+    pub workload: &'a str,
+    pub op: &'a str,
+    pub size: usize,
+    pub threads: u32,
+    pub run_id: &'a str,
+}
+
+impl Row {
+    pub fn new(key: Key<'_>, f: &Figures, floor: Floor, saturated: u64, first_call_ns: u64) -> Row {
+        let net = |v: u64| v.saturating_sub(floor.p50);
+        let (p50_net, p999_net) = (net(f.p50), net(f.p999));
+        let meaningful = p50_net > floor.jitter;
+        Row {
+            allocator: key.allocator.to_string(),
+            workload: key.workload.to_string(),
+            op: key.op.to_string(),
+            size: key.size,
+            threads: key.threads,
+            samples: f.samples,
+            p50_ns: f.p50,
+            p99_ns: f.p99,
+            p999_ns: f.p999,
+            p9999_ns: f.p9999,
+            max_ns: f.max,
+            ratio_p999_p50: round3(f.p999 as f64 / f.p50.max(1) as f64),
+            p50_net_ns: p50_net,
+            p999_net_ns: p999_net,
+            ratio_p999_p50_net: meaningful.then(|| round3(p999_net as f64 / p50_net as f64)),
+            ratio_meaningful: meaningful,
+            p9999_net_ns: net(f.p9999),
+            max_net_ns: net(f.max),
+            min_ns: f.min,
+            mean_ns: round3(f.mean),
+            null_p50_ns: floor.p50,
+            null_jitter_ns: floor.jitter,
+            saturated,
+            first_call_ns,
+            run_id: key.run_id.to_string(),
+        }
+    }
+
+    /// The identity of a row: a later run replaces an earlier row with the same key.
+    pub fn key(&self) -> (String, String, String, usize, u32) {
+        (self.allocator.clone(), self.workload.clone(), self.op.clone(), self.size, self.threads)
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The CSV text of `rows`, header first.
+pub fn to_csv(rows: &[Row]) -> Result<Vec<u8>, String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        w.serialize(row).map_err(|e| format!("summary.csv: {e}"))?;
+    }
+    if rows.is_empty() {
+        return Err("summary.csv: no rows".into());
+    }
+    w.into_inner().map_err(|e| format!("summary.csv: {e}"))
+}
+
+/// Reads a summary.csv written by this harness version.
+pub fn from_csv(text: &[u8]) -> Result<Vec<Row>, String> {
+    csv::Reader::from_reader(text)
+        .deserialize()
+        .collect::<Result<Vec<Row>, _>>()
+        .map_err(|e| format!("{e}"))
+}

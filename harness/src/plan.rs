@@ -1,0 +1,110 @@
+//! From the command line to the list of cases to measure, with the default
+//! and `--quick` sizes and counts.
+
+use crate::alloc::Name;
+use crate::cli::{RunArgs, WorkloadArg};
+use workloads::{Case, Kind, SizeSpec, SWEEP_SIZES};
+
+/// One workload's measured cases, in run order.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub name: &'static str,
+    pub cases: Vec<Case>,
+}
+
+/// What a run measures.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub workloads: Vec<Workload>,
+    /// The allocators to measure, null first.
+    pub allocators: Vec<Name>,
+}
+
+/// Defaults: (full, quick).
+const HOT_PATH_PAIRS: (u64, u64) = (10_000_000, 200_000);
+const SWEEP_PAIRS: (u64, u64) = (1_000_000, 20_000);
+const BULK_BLOCKS_OPS: (u64, u64) = (10_000_000, 200_000);
+const CHURN_OPS: (u64, u64) = (64_000_000, 2_000_000);
+const BULK_BLOCKS: usize = 10_000;
+const CHURN_LIVE: usize = 100_000;
+/// hot-path and bulk block size.
+const DEFAULT_SIZE: usize = 64;
+/// churn's fixed size: the PMAD author's headline case.
+const CHURN_SIZE: usize = 1024;
+
+pub const WORKLOADS: [(&str, &str); 5] = [
+    ("hot-path", "alloc then free the same size, back to back (64 B, 10M pairs)"),
+    ("size-sweep", "hot-path at 16, 24, 32, 48, ... 3072, 4096 B (1M pairs each)"),
+    ("bulk", "allocate 10,000 blocks, free them in allocation order; repeated (10M blocks)"),
+    ("reverse-free", "allocate 10,000 blocks, free them newest first; repeated (10M blocks)"),
+    ("churn", "random alloc/free over up to 100,000 live blocks, 1024 B and mixed 16-4096 B (64M ops each)"),
+];
+
+/// Builds the plan; errors are one line for the user (exit code 2).
+pub fn plan(args: &RunArgs) -> Result<Plan, String> {
+    let allocators = allocators(&args.allocator)?;
+    let pick = |(full, quick): (u64, u64)| args.ops.unwrap_or(if args.quick { quick } else { full });
+    let case = |kind, size, ops| Case {
+        kind,
+        size,
+        ops,
+        blocks: args.blocks.map_or(BULK_BLOCKS, |b| b as usize),
+        max_live: args.live.map_or(CHURN_LIVE, |l| l as usize),
+        seed: args.seed,
+    };
+    let fixed = |default: usize| SizeSpec::Fixed(args.size.map_or(default, |s| s as usize));
+    let wanted = |w: WorkloadArg| args.workload == w || args.workload == WorkloadArg::All;
+
+    let mut workloads = Vec::new();
+    if wanted(WorkloadArg::HotPath) {
+        workloads.push(Workload {
+            name: "hot-path",
+            cases: vec![case(Kind::HotPath, fixed(DEFAULT_SIZE), pick(HOT_PATH_PAIRS))],
+        });
+    }
+    if wanted(WorkloadArg::SizeSweep) {
+        let sizes: Vec<usize> = match args.size {
+            Some(s) => vec![s as usize],
+            None => SWEEP_SIZES.to_vec(),
+        };
+        let cases = sizes.iter().map(|&s| case(Kind::HotPath, SizeSpec::Fixed(s), pick(SWEEP_PAIRS))).collect();
+        workloads.push(Workload { name: "size-sweep", cases });
+    }
+    for (arg, name, reverse) in [(WorkloadArg::Bulk, "bulk", false), (WorkloadArg::ReverseFree, "reverse-free", true)] {
+        if wanted(arg) {
+            let c = case(Kind::Bulk { reverse }, fixed(DEFAULT_SIZE), pick(BULK_BLOCKS_OPS));
+            workloads.push(Workload { name, cases: vec![c] });
+        }
+    }
+    if wanted(WorkloadArg::Churn) {
+        let sizes = match args.size {
+            Some(s) => vec![SizeSpec::Fixed(s as usize)],
+            None => vec![SizeSpec::Fixed(CHURN_SIZE), SizeSpec::Mixed],
+        };
+        let cases = sizes.into_iter().map(|s| case(Kind::Churn, s, pick(CHURN_OPS))).collect();
+        workloads.push(Workload { name: "churn", cases });
+    }
+    Ok(Plan { workloads, allocators })
+}
+
+/// The allocators named by `--allocator`, null first; an allocator not built
+/// into this binary is an error that says which ones are.
+fn allocators(arg: &str) -> Result<Vec<Name>, String> {
+    let compiled = Name::compiled();
+    let mut chosen = if arg == "all" {
+        compiled.clone()
+    } else {
+        let name = Name::parse(arg).ok_or_else(|| format!("--allocator {arg}: unknown allocator"))?;
+        if !name.compiled_in() {
+            let list: Vec<&str> = compiled.iter().map(|n| n.as_str()).collect();
+            return Err(format!(
+                "--allocator {arg}: not compiled into this binary (built with: {}); rebuild with `--features {arg}`",
+                list.join(", ")
+            ));
+        }
+        vec![name]
+    };
+    chosen.retain(|&n| n != Name::Null);
+    chosen.insert(0, Name::Null);
+    Ok(chosen)
+}

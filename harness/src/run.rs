@@ -1,0 +1,358 @@
+//! One measuring run: every case of the plan on every allocator (the null
+//! row first), then the results written atomically and the tables printed.
+
+use crate::alloc::{self, Name, Setup};
+use crate::cli::RunArgs;
+use crate::clock::{self, TimerInfo};
+use crate::output::hlog::HlogFile;
+use crate::output::sink::Sink;
+use crate::output::summary::{self, Figures, Floor, Key, Row};
+use crate::output::{hgrm, meta};
+use crate::plan::{Plan, Workload};
+use crate::{table, Failure};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+use workloads::{Case, Observer, Op, Outcome, Window};
+
+/// One measured (case, allocator) with its files.
+struct Done {
+    workload: &'static str,
+    allocator: Name,
+    case: Case,
+    outcome: Outcome,
+    pmad: Option<alloc::PmadReport>,
+    /// Finished partial .hlog files: (partial, final), alloc then free.
+    hlogs: Vec<(PathBuf, PathBuf)>,
+    elapsed: Duration,
+}
+
+/// Feeds the progress bar and the churn windows' interval logs.
+struct CaseObserver {
+    bar: ProgressBar,
+    logs: Option<[HlogFile; 2]>,
+    error: Option<std::io::Error>,
+}
+
+impl Observer for CaseObserver {
+    fn progress(&mut self, done: u64, total: u64) {
+        self.bar.set_length(total);
+        self.bar.set_position(done);
+    }
+
+    fn window(&mut self, w: &Window<'_>) {
+        if let (Some([a, f]), None) = (self.logs.as_mut(), self.error.as_ref()) {
+            let start = Duration::from_nanos(w.start_ns);
+            let length = Duration::from_nanos(w.end_ns - w.start_ns);
+            let result = a
+                .interval(w.alloc.histogram(), start, length)
+                .and_then(|()| f.interval(w.free.histogram(), start, length));
+            if let Err(e) = result {
+                self.error = Some(e);
+            }
+        }
+    }
+}
+
+fn bar(args: &RunArgs, label: String) -> ProgressBar {
+    let target = if args.no_progress { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+    let bar = ProgressBar::with_draw_target(Some(0), target);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:<28} [{bar:30}] {human_pos}/{human_len} ops {elapsed}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(label);
+    bar
+}
+
+/// What the process set up before measuring, for meta.json.
+pub struct Environment {
+    pub pinned: Option<usize>,
+    pub mlock: Result<(), String>,
+    pub fifo: Option<Result<i32, String>>,
+}
+
+pub fn execute(args: &RunArgs, plan: &Plan, out: &std::path::Path, env: Environment) -> Result<(), Failure> {
+    let sink = Sink::open(out, args.force).map_err(Failure::usage)?;
+    let mut planned: Vec<PathBuf> = Vec::new();
+    for (w, a, c) in series(plan) {
+        for op in ["alloc", "free"] {
+            for ext in ["hgrm", "hlog"] {
+                planned.push(sink.series_path(a.as_str(), w.name, c.size.label(), op, ext));
+            }
+        }
+    }
+    sink.check_free(&planned).map_err(Failure::usage)?;
+    let previous = previous_summary(&sink, args.force)?;
+
+    let (mut timer, timer_info) = clock::calibrate();
+    eprintln!(
+        "harness: timer {} at {:.4} GHz ({}), invariant: {:?}",
+        timer_info.source,
+        timer_info.ticks_per_second / 1e9,
+        timer_info.sequence,
+        timer_info.invariant
+    );
+    let run_id = format!(
+        "{}-{}",
+        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        std::process::id()
+    );
+    let started = SystemTime::now();
+    let setup = Setup { mlock: args.mlock };
+
+    let mut done: Vec<Done> = Vec::new();
+    let cleanup = |done: &[Done]| {
+        for d in done {
+            for (partial, _) in &d.hlogs {
+                let _ = std::fs::remove_file(partial);
+            }
+        }
+    };
+    for (w, a, c) in series(plan) {
+        let label = format!("{} {} {}", w.name, size_label(c.size.label()), a.as_str());
+        let logs = if c.kind == workloads::Kind::Churn {
+            let open = |op: &str| {
+                let path = sink.series_path(a.as_str(), w.name, c.size.label(), op, "hlog");
+                Sink::make_parent(&path)?;
+                let comment = format!("{} {} {} {op}: one interval per {} ops", a.as_str(), w.name, size_label(c.size.label()), workloads::WINDOW_OPS);
+                HlogFile::create(&Sink::partial(&path), &comment, started).map_err(|e| format!("{}: {e}", path.display()))
+            };
+            match (open("alloc"), open("free")) {
+                (Ok(x), Ok(y)) => Some([x, y]),
+                (Err(e), _) | (_, Err(e)) => {
+                    cleanup(&done);
+                    return Err(Failure::io(e));
+                }
+            }
+        } else {
+            None
+        };
+        let mut observer = CaseObserver { bar: bar(args, label.clone()), logs, error: None };
+        let t0 = Instant::now();
+        let measured = alloc::run_case(a, c, &mut timer, &mut observer, setup);
+        let elapsed = t0.elapsed();
+        observer.bar.finish_and_clear();
+        let mut hlogs = Vec::new();
+        if let Some(logs) = observer.logs.take() {
+            for (log, op) in logs.into_iter().zip(["alloc", "free"]) {
+                let final_path = sink.series_path(a.as_str(), w.name, c.size.label(), op, "hlog");
+                match log.finish() {
+                    Ok(partial) => hlogs.push((partial, final_path)),
+                    Err(e) => observer.error = Some(e),
+                }
+            }
+        }
+        let measured = match (measured, observer.error) {
+            (Ok(m), None) => m,
+            (Err(e), _) => {
+                cleanup(&done);
+                for (p, _) in &hlogs {
+                    let _ = std::fs::remove_file(p);
+                }
+                return Err(Failure::run(format!("{label}: {e}; nothing was written")));
+            }
+            (_, Some(e)) => {
+                cleanup(&done);
+                return Err(Failure::io(format!("{label}: writing the interval log: {e}")));
+            }
+        };
+        eprintln!("harness: {label}: {} ops in {:.2} s", measured.outcome.ops, elapsed.as_secs_f64());
+        done.push(Done { workload: w.name, allocator: a, case: c.clone(), outcome: measured.outcome, pmad: measured.pmad, hlogs, elapsed });
+    }
+
+    let rows = rows(&done, &timer_info, &run_id);
+    let result = write_all(&sink, &done, &rows, previous, &timer_info, &run_id, started, args, &env);
+    cleanup(&done);
+    result?;
+
+    for w in &plan.workloads {
+        let these: Vec<&Row> = rows.iter().filter(|r| r.workload == w.name).collect();
+        println!("{}", table::render(w.name, &these));
+    }
+    println!("{}", table::LEGEND);
+    println!("\nresults: {}", sink.dir().display());
+    Ok(())
+}
+
+/// Every (workload, allocator, case) in run order: per case, the null row
+/// first, then each allocator, so drift in the machine hits all alike.
+fn series(plan: &Plan) -> impl Iterator<Item = (&Workload, Name, &Case)> {
+    plan.workloads
+        .iter()
+        .flat_map(move |w| w.cases.iter().flat_map(move |c| plan.allocators.iter().map(move |&a| (w, a, c))))
+}
+
+fn size_label(size: usize) -> String {
+    if size == 0 {
+        "mixed".into()
+    } else {
+        format!("{size}B")
+    }
+}
+
+/// Rows of an earlier summary.csv in the same directory, kept unless this
+/// run replaces them.
+fn previous_summary(sink: &Sink, force: bool) -> Result<Vec<Row>, Failure> {
+    let path = sink.dir().join("summary.csv");
+    let Ok(text) = std::fs::read(&path) else { return Ok(Vec::new()) };
+    match summary::from_csv(&text) {
+        Ok(rows) => Ok(rows),
+        Err(_) if force => Ok(Vec::new()),
+        Err(e) => Err(Failure::usage(format!(
+            "{}: written by another harness version or damaged ({e}); pass --force to replace it or choose another --out",
+            path.display()
+        ))),
+    }
+}
+
+/// One summary row per (allocator, case, op), net of the same case's null row.
+fn rows(done: &[Done], timer: &TimerInfo, run_id: &str) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for d in done {
+        let null = done
+            .iter()
+            .find(|n| n.allocator == Name::Null && n.workload == d.workload && n.case == d.case)
+            .expect("the null row is measured first for every case");
+        for op in [Op::Alloc, Op::Free] {
+            let floor = Floor::of(&Figures::of(null.outcome.recorder(op)), timer.ns_per_tick);
+            let rec = d.outcome.recorder(op);
+            let first = match op {
+                Op::Alloc => d.outcome.first_call.alloc_ns,
+                Op::Free => d.outcome.first_call.free_ns,
+            };
+            let key = Key {
+                allocator: d.allocator.as_str(),
+                workload: d.workload,
+                op: op.name(),
+                size: d.case.size.label(),
+                threads: 1,
+                run_id,
+            };
+            rows.push(Row::new(key, &Figures::of(rec), floor, rec.saturated(), first));
+        }
+    }
+    rows
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_all(
+    sink: &Sink,
+    done: &[Done],
+    rows: &[Row],
+    previous: Vec<Row>,
+    timer: &TimerInfo,
+    run_id: &str,
+    started: SystemTime,
+    args: &RunArgs,
+    env: &Environment,
+) -> Result<(), Failure> {
+    for d in done {
+        for op in [Op::Alloc, Op::Free] {
+            let h = d.outcome.recorder(op).histogram();
+            let path = sink.series_path(d.allocator.as_str(), d.workload, d.case.size.label(), op.name(), "hgrm");
+            sink.write(&path, hgrm::render(h).as_bytes()).map_err(Failure::io)?;
+        }
+        if d.hlogs.is_empty() {
+            // One interval: the whole case.
+            for op in [Op::Alloc, Op::Free] {
+                let path = sink.series_path(d.allocator.as_str(), d.workload, d.case.size.label(), op.name(), "hlog");
+                Sink::make_parent(&path).map_err(Failure::io)?;
+                let comment = format!("{} {} {} {}: one interval, the whole case", d.allocator.as_str(), d.workload, size_label(d.case.size.label()), op.name());
+                let partial = Sink::partial(&path);
+                let written = HlogFile::create(&partial, &comment, started)
+                    .and_then(|mut log| log.interval(d.outcome.recorder(op).histogram(), Duration::ZERO, d.elapsed).map(|()| log))
+                    .and_then(HlogFile::finish);
+                if let Err(e) = written {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(Failure::io(format!("{}: {e}", path.display())));
+                }
+                Sink::commit(&partial, &path).map_err(Failure::io)?;
+            }
+        }
+        for (partial, path) in &d.hlogs {
+            Sink::commit(partial, path).map_err(Failure::io)?;
+        }
+    }
+
+    // summary.csv: earlier rows with other keys stay; this run's rows replace the same keys.
+    let replaced: std::collections::HashSet<_> = rows.iter().map(Row::key).collect();
+    let mut all: Vec<Row> = previous.into_iter().filter(|r| !replaced.contains(&r.key())).collect();
+    all.extend(rows.iter().cloned());
+    let kept_runs: std::collections::HashSet<String> = all.iter().map(|r| r.run_id.clone()).collect();
+    let csv = summary::to_csv(&all).map_err(Failure::io)?;
+
+    let mut runs: Vec<Value> = std::fs::read(sink.dir().join("meta.json"))
+        .ok()
+        .and_then(|t| serde_json::from_slice::<Value>(&t).ok())
+        .and_then(|v| v.get("runs").and_then(Value::as_array).cloned())
+        .unwrap_or_default();
+    runs.retain(|r| r.get("run_id").and_then(Value::as_str).is_some_and(|id| kept_runs.contains(id)));
+    runs.push(run_meta(done, timer, run_id, started, args, env));
+    let meta = serde_json::to_vec_pretty(&json!({ "runs": runs })).map_err(|e| Failure::io(e.to_string()))?;
+
+    sink.write(&sink.dir().join("summary.csv"), &csv).map_err(Failure::io)?;
+    sink.write(&sink.dir().join("meta.json"), &meta).map_err(Failure::io)?;
+    Ok(())
+}
+
+fn run_meta(
+    done: &[Done],
+    timer: &TimerInfo,
+    run_id: &str,
+    started: SystemTime,
+    args: &RunArgs,
+    env: &Environment,
+) -> Value {
+    let floor = done
+        .iter()
+        .find(|d| d.allocator == Name::Null)
+        .map(|d| json!({"workload": d.workload, "alloc_p50_ns": Figures::of(&d.outcome.alloc).p50, "free_p50_ns": Figures::of(&d.outcome.free).p50}));
+    let mut allocators: Vec<Name> = done.iter().map(|d| d.allocator).collect();
+    allocators.sort();
+    allocators.dedup();
+    let settings: serde_json::Map<String, Value> =
+        allocators.iter().map(|&a| (a.as_str().to_string(), alloc::settings::settings(a))).collect();
+    let cases: Vec<Value> = done
+        .iter()
+        .map(|d| {
+            json!({
+                "allocator": d.allocator.as_str(),
+                "workload": d.workload,
+                "size": d.case.size.label(),
+                "kind": format!("{:?}", d.case.kind),
+                "ops": d.case.ops,
+                "blocks": d.case.blocks,
+                "max_live": d.case.max_live,
+                "warmup_ops": d.case.warmup_ops(),
+                "seed": d.case.seed,
+                "recorded_ops": d.outcome.ops,
+                "windows": d.outcome.windows,
+                "seconds": d.elapsed.as_secs_f64(),
+                "first_call_ns": {"alloc": d.outcome.first_call.alloc_ns, "free": d.outcome.first_call.free_ns},
+                "pmad": d.pmad,
+            })
+        })
+        .collect();
+    json!({
+        "run_id": run_id,
+        "date": humantime::format_rfc3339_seconds(started).to_string(),
+        "command_line": std::env::args().collect::<Vec<_>>(),
+        "machine": meta::machine(env.pinned),
+        "process": {
+            "pinned_cpu": env.pinned,
+            "mlockall": if args.mlock { json!(env.mlock.clone().map(|()| "locked")) } else { json!("not requested") },
+            "sched_fifo": match &env.fifo { None => json!("not requested"), Some(r) => json!(r) },
+            "glibc_rseq_registered": alloc::settings::glibc_rseq_registered(),
+            "reexecuted_for_tcmalloc": std::env::var_os("HARNESS_REEXECUTED_FOR_RSEQ").is_some(),
+        },
+        "timer": meta::timer(timer),
+        "floor": floor,
+        "build": meta::build(),
+        "histograms": {"unit": "ns", "lowest": 1, "highest": workloads::recorder::HIGHEST_NS, "significant_figures": workloads::recorder::SIGFIG, "window_ops": workloads::WINDOW_OPS},
+        "allocators": settings,
+        "cases": cases,
+    })
+}

@@ -1,0 +1,124 @@
+//! The process set-up around a run: CPU pinning, memory locking, real-time
+//! scheduling, and TCMalloc's production configuration.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// CPUs this process may run on (its affinity mask).
+#[cfg(target_os = "linux")]
+pub fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: cpu_set_t is plain data; zeroed is a valid empty set, and
+    // sched_getaffinity writes at most size_of::<cpu_set_t>() bytes into it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return Vec::new();
+        }
+        (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &set)).collect()
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn allowed_cpus() -> Vec<usize> {
+    (0..std::thread::available_parallelism().map_or(1, |n| n.get())).collect()
+}
+
+/// Pins the calling thread to `cpu`. Errors name the CPUs that exist.
+#[cfg(target_os = "linux")]
+pub fn pin(cpu: usize) -> Result<(), String> {
+    let allowed = allowed_cpus();
+    if !allowed.contains(&cpu) {
+        return Err(format!("--cpu {cpu}: no such CPU for this process (allowed: {allowed:?})"));
+    }
+    // SAFETY: as in `allowed_cpus`; `cpu` < CPU_SETSIZE since it is in the mask.
+    let rc = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+    };
+    if rc != 0 {
+        return Err(format!("--cpu {cpu}: sched_setaffinity failed: {}", std::io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn pin(cpu: usize) -> Result<(), String> {
+    Err(format!("--cpu {cpu}: pinning is only supported on Linux"))
+}
+
+/// Locks every current and future page of the process in RAM.
+pub fn mlock_all() -> Result<(), String> {
+    // SAFETY: mlockall takes flags only.
+    if unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE) } == 0 {
+        Ok(())
+    } else {
+        Err(format!("mlockall failed: {} (raise RLIMIT_MEMLOCK, e.g. `ulimit -l unlimited`)", std::io::Error::last_os_error()))
+    }
+}
+
+/// Runs the calling thread under SCHED_FIFO at the lowest real-time
+/// priority (enough to beat every normal task, and leave kernel threads alone).
+#[cfg(target_os = "linux")]
+pub fn fifo() -> Result<i32, String> {
+    // SAFETY: sched_get_priority_min takes a policy constant.
+    let priority = unsafe { libc::sched_get_priority_min(libc::SCHED_FIFO) };
+    let param = libc::sched_param { sched_priority: priority };
+    // SAFETY: `param` is a valid sched_param for the call.
+    if unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) } == 0 {
+        Ok(priority)
+    } else {
+        Err(format!("SCHED_FIFO not permitted: {} (needs root or CAP_SYS_NICE)", std::io::Error::last_os_error()))
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn fifo() -> Result<i32, String> {
+    Err("SCHED_FIFO is only supported on Linux".into())
+}
+
+/// Set when the environment variable that marks a re-executed harness is present.
+const REEXEC_MARK: &str = "HARNESS_REEXECUTED_FOR_RSEQ";
+
+/// TCMalloc's per-CPU caches need the thread's rseq area, which glibc >= 2.35
+/// takes first. TCMalloc's own documentation says to run with
+/// `GLIBC_TUNABLES=glibc.pthread.rseq=0`; glibc reads tunables only at
+/// start-up, so the harness re-executes itself once with it, before any
+/// measurement. Returns only when no re-exec is needed or it failed.
+#[cfg(target_os = "linux")]
+pub fn reexec_without_glibc_rseq() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os(REEXEC_MARK).is_some()
+        || crate::alloc::settings::glibc_rseq_registered() != Some(true)
+    {
+        return;
+    }
+    let tunables = match std::env::var("GLIBC_TUNABLES") {
+        Ok(t) if !t.is_empty() => format!("{t}:glibc.pthread.rseq=0"),
+        _ => "glibc.pthread.rseq=0".to_string(),
+    };
+    let Ok(exe) = std::env::current_exe() else { return };
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("GLIBC_TUNABLES", tunables)
+        .env(REEXEC_MARK, "1")
+        .exec();
+    eprintln!("harness: warning: could not re-execute with GLIBC_TUNABLES=glibc.pthread.rseq=0 ({err}); TCMalloc runs without per-CPU caches");
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn reexec_without_glibc_rseq() {}
+
+static TCMALLOC_BACKGROUND: AtomicBool = AtomicBool::new(false);
+
+/// Starts TCMalloc's background-actions thread (memory release, cache
+/// resizing), as its crate documents for production use.
+pub fn start_tcmalloc_background() {
+    #[cfg(feature = "tcmalloc")]
+    if tcmalloc_better::TCMalloc::process_background_actions_thread().is_some() {
+        TCMALLOC_BACKGROUND.store(true, Ordering::Relaxed);
+    }
+}
+
+pub fn tcmalloc_background_started() -> bool {
+    TCMALLOC_BACKGROUND.load(Ordering::Relaxed)
+}
