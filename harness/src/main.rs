@@ -100,8 +100,8 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     }
     let args = cli.run;
     let plan = plan::plan(&args).map_err(Failure::usage)?;
+    let allowed = runtime::allowed_cpus();
     if let Some(cpu) = args.cpu {
-        let allowed = runtime::allowed_cpus();
         if !allowed.contains(&cpu) {
             return Err(Failure::usage(format!("--cpu {cpu}: no such CPU for this process (allowed: {allowed:?})")));
         }
@@ -127,6 +127,6 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     if let Some(Err(e)) = &fifo {
         eprintln!("harness: warning: --fifo: {e}; going on with normal scheduling");
     }
-    let env = run::Environment { pinned: args.cpu, mlock, fifo };
+    let env = run::Environment { pinned: args.cpu, allowed_cpus: allowed, mlock, fifo };
     run::execute(&args, &plan, &out, env)
 }

@@ -70,6 +70,8 @@ fn bar(args: &RunArgs, label: String) -> ProgressBar {
 /// What the process set up before measuring, for meta.json.
 pub struct Environment {
     pub pinned: Option<usize>,
+    /// The affinity mask before `--cpu` narrowed it.
+    pub allowed_cpus: Vec<usize>,
     pub mlock: Result<(), String>,
     pub fifo: Option<Result<i32, String>>,
 }
@@ -89,9 +91,10 @@ pub fn execute(args: &RunArgs, plan: &Plan, out: &std::path::Path, env: Environm
 
     let (mut timer, timer_info) = clock::calibrate();
     eprintln!(
-        "harness: timer {} at {:.4} GHz ({}), invariant: {:?}",
+        "harness: timer {} at {:.4} GHz, resolution {:.2} ns ({}), invariant: {:?}",
         timer_info.source,
         timer_info.ticks_per_second / 1e9,
+        timer_info.resolution_ns,
         timer_info.sequence,
         timer_info.invariant
     );
@@ -217,7 +220,7 @@ fn rows(done: &[Done], timer: &TimerInfo, run_id: &str) -> Vec<Row> {
             .find(|n| n.allocator == Name::Null && n.workload == d.workload && n.case == d.case)
             .expect("the null row is measured first for every case");
         for op in [Op::Alloc, Op::Free] {
-            let floor = Floor::of(&Figures::of(null.outcome.recorder(op)), timer.ns_per_tick);
+            let floor = Floor::of(&Figures::of(null.outcome.recorder(op)), timer.resolution_ns);
             let rec = d.outcome.recorder(op);
             let first = match op {
                 Op::Alloc => d.outcome.first_call.alloc_ns,
@@ -340,7 +343,7 @@ fn run_meta(
         "run_id": run_id,
         "date": humantime::format_rfc3339_seconds(started).to_string(),
         "command_line": std::env::args().collect::<Vec<_>>(),
-        "machine": meta::machine(env.pinned),
+        "machine": meta::machine(env.pinned, &env.allowed_cpus),
         "process": {
             "pinned_cpu": env.pinned,
             "mlockall": if args.mlock { json!(env.mlock.clone().map(|()| "locked")) } else { json!("not requested") },

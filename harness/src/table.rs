@@ -28,4 +28,5 @@ pub fn render(workload: &str, rows: &[&Row]) -> String {
 
 /// The legend printed once under the tables.
 pub const LEGEND: &str = "All figures in ns. net = minus the null row's P50 for the same case (the timer's own cost).\n\
-net ratio = net P99.9 / net P50; n/m = not meaningful: the net P50 is within the null's jitter (P99 - P50).";
+net ratio = net P99.9 / net P50; n/m = not meaningful: the net P50 is within the null's jitter
+(P99 - P50, or the clock's resolution when that is larger).";

@@ -34,7 +34,7 @@ fn jemalloc() -> Value {
     let read_bool = |n: &[u8]| unsafe { raw::read::<bool>(n) }.ok();
     json!({
         "crate": "tikv-jemallocator 0.7 (GlobalAlloc: mallocx/sdallocx)",
-        "version": tikv_jemalloc_ctl::version::read().ok(),
+        "version": tikv_jemalloc_ctl::version::read().ok().map(|v| v.trim_end_matches('\0')),
         "configured": "defaults (what `#[global_allocator] static A: Jemalloc` gives); override with _RJEM_MALLOC_CONF",
         "env_RJEM_MALLOC_CONF": std::env::var("_RJEM_MALLOC_CONF").ok(),
         "opt.dirty_decay_ms": read_isize(b"opt.dirty_decay_ms\0"),
@@ -55,15 +55,16 @@ fn jemalloc() -> Value {
 #[cfg(feature = "mimalloc")]
 fn mimalloc() -> Value {
     use libmimalloc_sys as mi;
-    // mimalloc 2.x option numbers (mimalloc.h, enum mi_option_e).
+    // mimalloc 3.x option numbers (mimalloc.h of the bundled v3, enum mi_option_e).
     let named = [
-        ("eager_commit", 3),
         ("arena_eager_commit", 4),
         ("purge_decommits", 5),
-        ("allow_large_os_pages", mi::mi_option_large_os_pages),
-        ("reserve_huge_os_pages", mi::mi_option_reserve_huge_os_pages),
-        ("eager_commit_delay", 14),
+        ("allow_large_os_pages", 6),
+        ("reserve_huge_os_pages", 7),
         ("purge_delay", 15),
+        ("arena_reserve", 23),
+        ("arena_purge_mult", 24),
+        ("page_reclaim_on_free", 35),
     ];
     let options: serde_json::Map<String, Value> = named
         .iter()
@@ -74,7 +75,8 @@ fn mimalloc() -> Value {
     let version = unsafe { mi::mi_version() };
     json!({
         "crate": "mimalloc 0.1 (GlobalAlloc: mi_malloc_aligned/mi_free)",
-        "version": format!("{}.{}.{}", version / 100, (version / 10) % 10, version % 10),
+        // major + 2 digits minor + 2 digits patch (MI_MALLOC_VERSION)
+        "version": format!("{}.{}.{}", version / 10_000, (version / 100) % 100, version % 100),
         "configured": "defaults; override with MIMALLOC_* environment variables",
         "options": options,
     })

@@ -51,6 +51,7 @@ pub fn calibrate() -> (Cntvct, TimerInfo) {
         sequence: "isb; mrs cntvct_el0 | call | isb; mrs cntvct_el0",
         ticks_per_second: freq as f64,
         ns_per_tick: 1e9 / freq as f64,
+        resolution_ns: super::smallest_step(read) as f64 * 1e9 / freq as f64,
         calibration: format!("cntfrq_el0 = {freq} Hz; measured {measured:.0} Hz over 200 ms"),
         invariant: Some(true),
     };

@@ -26,13 +26,15 @@ impl workloads::Clock for InstantClock {
 }
 
 pub fn calibrate() -> (InstantClock, TimerInfo) {
+    let epoch = Instant::now();
     let info = TimerInfo {
         source: "instant",
         sequence: "Instant::now | call | Instant::now",
         ticks_per_second: 1e9,
         ns_per_tick: 1.0,
+        resolution_ns: super::smallest_step(|| epoch.elapsed().as_nanos() as u64) as f64,
         calibration: "std::time::Instant, nanoseconds; its real resolution is the OS's".into(),
         invariant: None,
     };
-    (InstantClock { epoch: Instant::now() }, info)
+    (InstantClock { epoch }, info)
 }

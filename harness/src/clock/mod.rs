@@ -28,11 +28,36 @@ pub struct TimerInfo {
     /// Ticks per second, measured (x86) or read from the hardware (aarch64).
     pub ticks_per_second: f64,
     pub ns_per_tick: f64,
+    /// The smallest non-zero step between back-to-back reads, in ns: an upper
+    /// bound of the clock's resolution. Some counters step by more than one
+    /// tick (AMD Zen's TSC moves at 100 MHz in steps of rate/100 MHz, 10 ns);
+    /// a figure below it cannot be resolved.
+    pub resolution_ns: f64,
     /// How the rate was found.
     pub calibration: String,
     /// Whether the counter keeps a constant rate through P-states and C-states
     /// (None when the platform cannot say).
     pub invariant: Option<bool>,
+}
+
+/// The smallest non-zero difference between consecutive values of `read`
+/// over 200,000 reads.
+pub(crate) fn smallest_step(mut read: impl FnMut() -> u64) -> u64 {
+    let mut prev = read();
+    let mut best = u64::MAX;
+    for _ in 0..200_000 {
+        let now = read();
+        let step = now.wrapping_sub(prev);
+        if step > 0 && step < best {
+            best = step;
+        }
+        prev = now;
+    }
+    if best == u64::MAX {
+        1
+    } else {
+        best
+    }
 }
 
 /// Fixed-point ns-per-tick with 32 fractional bits: converts without floats.

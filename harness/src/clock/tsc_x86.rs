@@ -51,11 +51,14 @@ pub fn calibrate() -> (Tsc, TimerInfo) {
     std::thread::sleep(std::time::Duration::from_millis(200));
     let (t1, n1) = paired_read();
     let ticks_per_second = (t1 - t0) as f64 * 1e9 / (n1 - n0) as f64;
+    // SAFETY: rdtsc exists on every x86_64 CPU.
+    let step = super::smallest_step(|| unsafe { _rdtsc() });
     let info = TimerInfo {
         source: "tsc",
         sequence: "lfence; rdtsc; lfence | call | rdtscp; lfence",
         ticks_per_second,
         ns_per_tick: 1e9 / ticks_per_second,
+        resolution_ns: step as f64 * 1e9 / ticks_per_second,
         calibration: format!(
             "{} ticks over {} ns of CLOCK_MONOTONIC_RAW",
             t1 - t0,

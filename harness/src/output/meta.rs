@@ -52,13 +52,15 @@ fn isolation_flags() -> Vec<String> {
 }
 
 /// The machine and its tuning, as far as this process can read them.
-pub fn machine(pinned: Option<usize>) -> Value {
+pub fn machine(pinned: Option<usize>, allowed_cpus: &[usize]) -> Value {
     let cpu = pinned.unwrap_or(0);
+    // SAFETY: sysconf takes a constant name.
+    let online = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
     json!({
         "host": crate::host_name(),
         "cpu_model": cpu_model(),
-        "logical_cpus_online": std::thread::available_parallelism().map(|n| n.get()).ok(),
-        "allowed_cpus": crate::runtime::allowed_cpus(),
+        "logical_cpus_online": online,
+        "allowed_cpus_before_pinning": allowed_cpus,
         "kernel": kernel(),
         "governor": read_line(&format!("/sys/devices/system/cpu/cpu{cpu}/cpufreq/scaling_governor")),
         "smt": read_line("/sys/devices/system/cpu/smt/control"),

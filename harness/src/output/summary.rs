@@ -38,7 +38,7 @@ pub struct Row {
     pub max_net_ns: u64,
     pub min_ns: u64,
     pub mean_ns: f64,
-    /// The null row's P50 and jitter (P99 - P50, at least one tick) for this case.
+    /// The null row's P50 and jitter (P99 - P50, at least the clock's resolution) for this case.
     pub null_p50_ns: u64,
     pub null_jitter_ns: u64,
     /// Values beyond the histogram's range, recorded at its top.
@@ -87,9 +87,10 @@ pub struct Floor {
 }
 
 impl Floor {
-    /// The null's P50, and its jitter: P99 - P50, never below one tick.
-    pub fn of(null: &Figures, ns_per_tick: f64) -> Floor {
-        let tick = ns_per_tick.ceil() as u64;
+    /// The null's P50, and its jitter: P99 - P50, never below the clock's
+    /// resolution.
+    pub fn of(null: &Figures, resolution_ns: f64) -> Floor {
+        let tick = resolution_ns.ceil() as u64;
         Floor { p50: null.p50, jitter: (null.p99 - null.p50).max(tick) }
     }
 }
