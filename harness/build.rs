@@ -12,7 +12,10 @@ fn main() {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=HARNESS_RUSTC_VERSION={version}");
-    println!("cargo:rustc-env=HARNESS_TARGET={}", std::env::var("TARGET").unwrap_or_default());
+    println!(
+        "cargo:rustc-env=HARNESS_TARGET={}",
+        std::env::var("TARGET").unwrap_or_default()
+    );
 
     let commit = Command::new("git")
         .args(["rev-parse", "HEAD"])
@@ -26,13 +29,22 @@ fn main() {
         .output()
         .ok()
         .is_some_and(|o| !o.stdout.is_empty());
-    println!("cargo:rustc-env=HARNESS_GIT_COMMIT={commit}{}", if dirty { "-dirty" } else { "" });
+    println!(
+        "cargo:rustc-env=HARNESS_GIT_COMMIT={commit}{}",
+        if dirty { "-dirty" } else { "" }
+    );
     println!("cargo:rerun-if-changed=../.git/HEAD");
     println!("cargo:rerun-if-changed=../.git/index");
 
     const CRATES: [&str; 8] = [
-        "tikv-jemallocator", "tikv-jemalloc-sys", "mimalloc", "libmimalloc-sys",
-        "tcmalloc-better", "libtcmalloc-sys", "hdrhistogram", "libc",
+        "tikv-jemallocator",
+        "tikv-jemalloc-sys",
+        "mimalloc",
+        "libmimalloc-sys",
+        "tcmalloc-better",
+        "libtcmalloc-sys",
+        "hdrhistogram",
+        "libc",
     ];
     let lock = std::fs::read_to_string("../Cargo.lock").unwrap_or_default();
     let mut versions = Vec::new();
@@ -46,6 +58,9 @@ fn main() {
             }
         }
     }
-    println!("cargo:rustc-env=HARNESS_CRATE_VERSIONS={{{}}}", versions.join(","));
+    println!(
+        "cargo:rustc-env=HARNESS_CRATE_VERSIONS={{{}}}",
+        versions.join(",")
+    );
     println!("cargo:rerun-if-changed=../Cargo.lock");
 }

@@ -16,6 +16,8 @@ pub const MAX_BLOCKS: u64 = 10_000_000;
 #[command(
     name = "harness",
     version,
+    // `--size -5` is a bad size (and says so), not an unknown flag.
+    allow_negative_numbers = true,
     about = "Times every allocator call and records it in HdrHistograms: P50 to max, per op, per allocator",
     after_help = "Results: <out>/<allocator>/<workload>-<size>-<op>.{hgrm,hlog}, <out>/summary.csv, <out>/meta.json"
 )]

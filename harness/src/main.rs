@@ -52,7 +52,13 @@ pub fn host_name() -> String {
     };
     let safe: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if safe.is_empty() {
         "unknown-host".into()
@@ -103,10 +109,15 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     let allowed = runtime::allowed_cpus();
     if let Some(cpu) = args.cpu {
         if !allowed.contains(&cpu) {
-            return Err(Failure::usage(format!("--cpu {cpu}: no such CPU for this process (allowed: {allowed:?})")));
+            return Err(Failure::usage(format!(
+                "--cpu {cpu}: no such CPU for this process (allowed: {allowed:?})"
+            )));
         }
     }
-    let out = args.out.clone().unwrap_or_else(|| std::path::Path::new("results").join(host_name()));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| std::path::Path::new("results").join(host_name()));
     // Bad --out is bad input: fail before measuring.
     output::sink::Sink::open(&out, args.force).map_err(Failure::usage)?;
 
@@ -119,7 +130,11 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     if let Some(cpu) = args.cpu {
         runtime::pin(cpu).map_err(Failure::usage)?;
     }
-    let mlock = if args.mlock { runtime::mlock_all() } else { Ok(()) };
+    let mlock = if args.mlock {
+        runtime::mlock_all()
+    } else {
+        Ok(())
+    };
     if let Err(e) = &mlock {
         eprintln!("harness: warning: --mlock: {e}; going on without it");
     }
@@ -127,6 +142,11 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     if let Some(Err(e)) = &fifo {
         eprintln!("harness: warning: --fifo: {e}; going on with normal scheduling");
     }
-    let env = run::Environment { pinned: args.cpu, allowed_cpus: allowed, mlock, fifo };
+    let env = run::Environment {
+        pinned: args.cpu,
+        allowed_cpus: allowed,
+        mlock,
+        fifo,
+    };
     run::execute(&args, &plan, &out, env)
 }

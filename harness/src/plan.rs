@@ -42,8 +42,9 @@ pub const WORKLOADS: [(&str, &str); 5] = [
 
 /// Builds the plan; errors are one line for the user (exit code 2).
 pub fn plan(args: &RunArgs) -> Result<Plan, String> {
-    let allocators = allocators(&args.allocator)?;
-    let pick = |(full, quick): (u64, u64)| args.ops.unwrap_or(if args.quick { quick } else { full });
+    let allocators = allocators(&args.allocator, &Name::compiled())?;
+    let pick =
+        |(full, quick): (u64, u64)| args.ops.unwrap_or(if args.quick { quick } else { full });
     let case = |kind, size, ops| Case {
         kind,
         size,
@@ -59,7 +60,11 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
     if wanted(WorkloadArg::HotPath) {
         workloads.push(Workload {
             name: "hot-path",
-            cases: vec![case(Kind::HotPath, fixed(DEFAULT_SIZE), pick(HOT_PATH_PAIRS))],
+            cases: vec![case(
+                Kind::HotPath,
+                fixed(DEFAULT_SIZE),
+                pick(HOT_PATH_PAIRS),
+            )],
         });
     }
     if wanted(WorkloadArg::SizeSweep) {
@@ -67,13 +72,29 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
             Some(s) => vec![s as usize],
             None => SWEEP_SIZES.to_vec(),
         };
-        let cases = sizes.iter().map(|&s| case(Kind::HotPath, SizeSpec::Fixed(s), pick(SWEEP_PAIRS))).collect();
-        workloads.push(Workload { name: "size-sweep", cases });
+        let cases = sizes
+            .iter()
+            .map(|&s| case(Kind::HotPath, SizeSpec::Fixed(s), pick(SWEEP_PAIRS)))
+            .collect();
+        workloads.push(Workload {
+            name: "size-sweep",
+            cases,
+        });
     }
-    for (arg, name, reverse) in [(WorkloadArg::Bulk, "bulk", false), (WorkloadArg::ReverseFree, "reverse-free", true)] {
+    for (arg, name, reverse) in [
+        (WorkloadArg::Bulk, "bulk", false),
+        (WorkloadArg::ReverseFree, "reverse-free", true),
+    ] {
         if wanted(arg) {
-            let c = case(Kind::Bulk { reverse }, fixed(DEFAULT_SIZE), pick(BULK_BLOCKS_OPS));
-            workloads.push(Workload { name, cases: vec![c] });
+            let c = case(
+                Kind::Bulk { reverse },
+                fixed(DEFAULT_SIZE),
+                pick(BULK_BLOCKS_OPS),
+            );
+            workloads.push(Workload {
+                name,
+                cases: vec![c],
+            });
         }
     }
     if wanted(WorkloadArg::Churn) {
@@ -81,21 +102,30 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
             Some(s) => vec![SizeSpec::Fixed(s as usize)],
             None => vec![SizeSpec::Fixed(CHURN_SIZE), SizeSpec::Mixed],
         };
-        let cases = sizes.into_iter().map(|s| case(Kind::Churn, s, pick(CHURN_OPS))).collect();
-        workloads.push(Workload { name: "churn", cases });
+        let cases = sizes
+            .into_iter()
+            .map(|s| case(Kind::Churn, s, pick(CHURN_OPS)))
+            .collect();
+        workloads.push(Workload {
+            name: "churn",
+            cases,
+        });
     }
-    Ok(Plan { workloads, allocators })
+    Ok(Plan {
+        workloads,
+        allocators,
+    })
 }
 
 /// The allocators named by `--allocator`, null first; an allocator not built
 /// into this binary is an error that says which ones are.
-fn allocators(arg: &str) -> Result<Vec<Name>, String> {
-    let compiled = Name::compiled();
+fn allocators(arg: &str, compiled: &[Name]) -> Result<Vec<Name>, String> {
     let mut chosen = if arg == "all" {
-        compiled.clone()
+        compiled.to_vec()
     } else {
-        let name = Name::parse(arg).ok_or_else(|| format!("--allocator {arg}: unknown allocator"))?;
-        if !name.compiled_in() {
+        let name =
+            Name::parse(arg).ok_or_else(|| format!("--allocator {arg}: unknown allocator"))?;
+        if !compiled.contains(&name) {
             let list: Vec<&str> = compiled.iter().map(|n| n.as_str()).collect();
             return Err(format!(
                 "--allocator {arg}: not compiled into this binary (built with: {}); rebuild with `--features {arg}`",
@@ -107,4 +137,34 @@ fn allocators(arg: &str) -> Result<Vec<Name>, String> {
     chosen.retain(|&n| n != Name::Null);
     chosen.insert(0, Name::Null);
     Ok(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_allocator_not_compiled_in_is_named_with_what_is() {
+        let compiled = [Name::Pmad, Name::Null];
+        let err = allocators("jemalloc", &compiled).unwrap_err();
+        assert!(
+            err.contains(
+                "--allocator jemalloc: not compiled into this binary (built with: pmad, null)"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("--features jemalloc"), "{err}");
+        assert_eq!(
+            allocators("all", &compiled).unwrap(),
+            [Name::Null, Name::Pmad]
+        );
+        assert_eq!(
+            allocators("pmad", &compiled).unwrap(),
+            [Name::Null, Name::Pmad]
+        );
+        assert_eq!(allocators("null", &compiled).unwrap(), [Name::Null]);
+        assert!(allocators("nope", &compiled)
+            .unwrap_err()
+            .contains("unknown"));
+    }
 }

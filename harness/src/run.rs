@@ -56,12 +56,18 @@ impl Observer for CaseObserver {
 }
 
 fn bar(args: &RunArgs, label: String) -> ProgressBar {
-    let target = if args.no_progress { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+    let target = if args.no_progress {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    };
     let bar = ProgressBar::with_draw_target(Some(0), target);
     bar.set_style(
-        ProgressStyle::with_template("{prefix:<28} [{bar:30}] {human_pos}/{human_len} ops {elapsed}")
-            .expect("static template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{prefix:<28} [{bar:30}] {human_pos}/{human_len} ops {elapsed}",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
     );
     bar.set_prefix(label);
     bar
@@ -76,7 +82,12 @@ pub struct Environment {
     pub fifo: Option<Result<i32, String>>,
 }
 
-pub fn execute(args: &RunArgs, plan: &Plan, out: &std::path::Path, env: Environment) -> Result<(), Failure> {
+pub fn execute(
+    args: &RunArgs,
+    plan: &Plan,
+    out: &std::path::Path,
+    env: Environment,
+) -> Result<(), Failure> {
     let sink = Sink::open(out, args.force).map_err(Failure::usage)?;
     let mut planned: Vec<PathBuf> = Vec::new();
     for (w, a, c) in series(plan) {
@@ -100,7 +111,9 @@ pub fn execute(args: &RunArgs, plan: &Plan, out: &std::path::Path, env: Environm
     );
     let run_id = format!(
         "{}-{}",
-        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
         std::process::id()
     );
     let started = SystemTime::now();
@@ -120,8 +133,15 @@ pub fn execute(args: &RunArgs, plan: &Plan, out: &std::path::Path, env: Environm
             let open = |op: &str| {
                 let path = sink.series_path(a.as_str(), w.name, c.size.label(), op, "hlog");
                 Sink::make_parent(&path)?;
-                let comment = format!("{} {} {} {op}: one interval per {} ops", a.as_str(), w.name, size_label(c.size.label()), workloads::WINDOW_OPS);
-                HlogFile::create(&Sink::partial(&path), &comment, started).map_err(|e| format!("{}: {e}", path.display()))
+                let comment = format!(
+                    "{} {} {} {op}: one interval per {} ops",
+                    a.as_str(),
+                    w.name,
+                    size_label(c.size.label()),
+                    workloads::WINDOW_OPS
+                );
+                HlogFile::create(&Sink::partial(&path), &comment, started)
+                    .map_err(|e| format!("{}: {e}", path.display()))
             };
             match (open("alloc"), open("free")) {
                 (Ok(x), Ok(y)) => Some([x, y]),
@@ -133,7 +153,11 @@ pub fn execute(args: &RunArgs, plan: &Plan, out: &std::path::Path, env: Environm
         } else {
             None
         };
-        let mut observer = CaseObserver { bar: bar(args, label.clone()), logs, error: None };
+        let mut observer = CaseObserver {
+            bar: bar(args, label.clone()),
+            logs,
+            error: None,
+        };
         let t0 = Instant::now();
         let measured = alloc::run_case(a, c, &mut timer, &mut observer, setup);
         let elapsed = t0.elapsed();
@@ -159,15 +183,39 @@ pub fn execute(args: &RunArgs, plan: &Plan, out: &std::path::Path, env: Environm
             }
             (_, Some(e)) => {
                 cleanup(&done);
-                return Err(Failure::io(format!("{label}: writing the interval log: {e}")));
+                return Err(Failure::io(format!(
+                    "{label}: writing the interval log: {e}"
+                )));
             }
         };
-        eprintln!("harness: {label}: {} ops in {:.2} s", measured.outcome.ops, elapsed.as_secs_f64());
-        done.push(Done { workload: w.name, allocator: a, case: c.clone(), outcome: measured.outcome, pmad: measured.pmad, hlogs, elapsed });
+        eprintln!(
+            "harness: {label}: {} ops in {:.2} s",
+            measured.outcome.ops,
+            elapsed.as_secs_f64()
+        );
+        done.push(Done {
+            workload: w.name,
+            allocator: a,
+            case: c.clone(),
+            outcome: measured.outcome,
+            pmad: measured.pmad,
+            hlogs,
+            elapsed,
+        });
     }
 
     let rows = rows(&done, &timer_info, &run_id);
-    let result = write_all(&sink, &done, &rows, previous, &timer_info, &run_id, started, args, &env);
+    let result = write_all(
+        &sink,
+        &done,
+        &rows,
+        previous,
+        &timer_info,
+        &run_id,
+        started,
+        args,
+        &env,
+    );
     cleanup(&done);
     result?;
 
@@ -183,9 +231,11 @@ pub fn execute(args: &RunArgs, plan: &Plan, out: &std::path::Path, env: Environm
 /// Every (workload, allocator, case) in run order: per case, the null row
 /// first, then each allocator, so drift in the machine hits all alike.
 fn series(plan: &Plan) -> impl Iterator<Item = (&Workload, Name, &Case)> {
-    plan.workloads
-        .iter()
-        .flat_map(move |w| w.cases.iter().flat_map(move |c| plan.allocators.iter().map(move |&a| (w, a, c))))
+    plan.workloads.iter().flat_map(move |w| {
+        w.cases
+            .iter()
+            .flat_map(move |c| plan.allocators.iter().map(move |&a| (w, a, c)))
+    })
 }
 
 fn size_label(size: usize) -> String {
@@ -200,7 +250,9 @@ fn size_label(size: usize) -> String {
 /// run replaces them.
 fn previous_summary(sink: &Sink, force: bool) -> Result<Vec<Row>, Failure> {
     let path = sink.dir().join("summary.csv");
-    let Ok(text) = std::fs::read(&path) else { return Ok(Vec::new()) };
+    let Ok(text) = std::fs::read(&path) else {
+        return Ok(Vec::new());
+    };
     match summary::from_csv(&text) {
         Ok(rows) => Ok(rows),
         Err(_) if force => Ok(Vec::new()),
@@ -234,7 +286,13 @@ fn rows(done: &[Done], timer: &TimerInfo, run_id: &str) -> Vec<Row> {
                 threads: 1,
                 run_id,
             };
-            rows.push(Row::new(key, &Figures::of(rec), floor, rec.saturated(), first));
+            rows.push(Row::new(
+                key,
+                &Figures::of(rec),
+                floor,
+                rec.saturated(),
+                first,
+            ));
         }
     }
     rows
@@ -255,18 +313,44 @@ fn write_all(
     for d in done {
         for op in [Op::Alloc, Op::Free] {
             let h = d.outcome.recorder(op).histogram();
-            let path = sink.series_path(d.allocator.as_str(), d.workload, d.case.size.label(), op.name(), "hgrm");
-            sink.write(&path, hgrm::render(h).as_bytes()).map_err(Failure::io)?;
+            let path = sink.series_path(
+                d.allocator.as_str(),
+                d.workload,
+                d.case.size.label(),
+                op.name(),
+                "hgrm",
+            );
+            sink.write(&path, hgrm::render(h).as_bytes())
+                .map_err(Failure::io)?;
         }
         if d.hlogs.is_empty() {
             // One interval: the whole case.
             for op in [Op::Alloc, Op::Free] {
-                let path = sink.series_path(d.allocator.as_str(), d.workload, d.case.size.label(), op.name(), "hlog");
+                let path = sink.series_path(
+                    d.allocator.as_str(),
+                    d.workload,
+                    d.case.size.label(),
+                    op.name(),
+                    "hlog",
+                );
                 Sink::make_parent(&path).map_err(Failure::io)?;
-                let comment = format!("{} {} {} {}: one interval, the whole case", d.allocator.as_str(), d.workload, size_label(d.case.size.label()), op.name());
+                let comment = format!(
+                    "{} {} {} {}: one interval, the whole case",
+                    d.allocator.as_str(),
+                    d.workload,
+                    size_label(d.case.size.label()),
+                    op.name()
+                );
                 let partial = Sink::partial(&path);
                 let written = HlogFile::create(&partial, &comment, started)
-                    .and_then(|mut log| log.interval(d.outcome.recorder(op).histogram(), Duration::ZERO, d.elapsed).map(|()| log))
+                    .and_then(|mut log| {
+                        log.interval(
+                            d.outcome.recorder(op).histogram(),
+                            Duration::ZERO,
+                            d.elapsed,
+                        )
+                        .map(|()| log)
+                    })
                     .and_then(HlogFile::finish);
                 if let Err(e) = written {
                     let _ = std::fs::remove_file(&partial);
@@ -282,9 +366,13 @@ fn write_all(
 
     // summary.csv: earlier rows with other keys stay; this run's rows replace the same keys.
     let replaced: std::collections::HashSet<_> = rows.iter().map(Row::key).collect();
-    let mut all: Vec<Row> = previous.into_iter().filter(|r| !replaced.contains(&r.key())).collect();
+    let mut all: Vec<Row> = previous
+        .into_iter()
+        .filter(|r| !replaced.contains(&r.key()))
+        .collect();
     all.extend(rows.iter().cloned());
-    let kept_runs: std::collections::HashSet<String> = all.iter().map(|r| r.run_id.clone()).collect();
+    let kept_runs: std::collections::HashSet<String> =
+        all.iter().map(|r| r.run_id.clone()).collect();
     let csv = summary::to_csv(&all).map_err(Failure::io)?;
 
     let mut runs: Vec<Value> = std::fs::read(sink.dir().join("meta.json"))
@@ -292,12 +380,19 @@ fn write_all(
         .and_then(|t| serde_json::from_slice::<Value>(&t).ok())
         .and_then(|v| v.get("runs").and_then(Value::as_array).cloned())
         .unwrap_or_default();
-    runs.retain(|r| r.get("run_id").and_then(Value::as_str).is_some_and(|id| kept_runs.contains(id)));
+    runs.retain(|r| {
+        r.get("run_id")
+            .and_then(Value::as_str)
+            .is_some_and(|id| kept_runs.contains(id))
+    });
     runs.push(run_meta(done, timer, run_id, started, args, env));
-    let meta = serde_json::to_vec_pretty(&json!({ "runs": runs })).map_err(|e| Failure::io(e.to_string()))?;
+    let meta = serde_json::to_vec_pretty(&json!({ "runs": runs }))
+        .map_err(|e| Failure::io(e.to_string()))?;
 
-    sink.write(&sink.dir().join("summary.csv"), &csv).map_err(Failure::io)?;
-    sink.write(&sink.dir().join("meta.json"), &meta).map_err(Failure::io)?;
+    sink.write(&sink.dir().join("summary.csv"), &csv)
+        .map_err(Failure::io)?;
+    sink.write(&sink.dir().join("meta.json"), &meta)
+        .map_err(Failure::io)?;
     Ok(())
 }
 
@@ -316,8 +411,10 @@ fn run_meta(
     let mut allocators: Vec<Name> = done.iter().map(|d| d.allocator).collect();
     allocators.sort();
     allocators.dedup();
-    let settings: serde_json::Map<String, Value> =
-        allocators.iter().map(|&a| (a.as_str().to_string(), alloc::settings::settings(a))).collect();
+    let settings: serde_json::Map<String, Value> = allocators
+        .iter()
+        .map(|&a| (a.as_str().to_string(), alloc::settings::settings(a)))
+        .collect();
     let cases: Vec<Value> = done
         .iter()
         .map(|d| {

@@ -13,7 +13,9 @@ pub fn allowed_cpus() -> Vec<usize> {
         if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
             return Vec::new();
         }
-        (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &set)).collect()
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|&c| libc::CPU_ISSET(c, &set))
+            .collect()
     }
 }
 
@@ -27,7 +29,9 @@ pub fn allowed_cpus() -> Vec<usize> {
 pub fn pin(cpu: usize) -> Result<(), String> {
     let allowed = allowed_cpus();
     if !allowed.contains(&cpu) {
-        return Err(format!("--cpu {cpu}: no such CPU for this process (allowed: {allowed:?})"));
+        return Err(format!(
+            "--cpu {cpu}: no such CPU for this process (allowed: {allowed:?})"
+        ));
     }
     // SAFETY: as in `allowed_cpus`; `cpu` < CPU_SETSIZE since it is in the mask.
     let rc = unsafe {
@@ -36,7 +40,10 @@ pub fn pin(cpu: usize) -> Result<(), String> {
         libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
     };
     if rc != 0 {
-        return Err(format!("--cpu {cpu}: sched_setaffinity failed: {}", std::io::Error::last_os_error()));
+        return Err(format!(
+            "--cpu {cpu}: sched_setaffinity failed: {}",
+            std::io::Error::last_os_error()
+        ));
     }
     Ok(())
 }
@@ -52,7 +59,10 @@ pub fn mlock_all() -> Result<(), String> {
     if unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE) } == 0 {
         Ok(())
     } else {
-        Err(format!("mlockall failed: {} (raise RLIMIT_MEMLOCK, e.g. `ulimit -l unlimited`)", std::io::Error::last_os_error()))
+        Err(format!(
+            "mlockall failed: {} (raise RLIMIT_MEMLOCK, e.g. `ulimit -l unlimited`)",
+            std::io::Error::last_os_error()
+        ))
     }
 }
 
@@ -62,12 +72,17 @@ pub fn mlock_all() -> Result<(), String> {
 pub fn fifo() -> Result<i32, String> {
     // SAFETY: sched_get_priority_min takes a policy constant.
     let priority = unsafe { libc::sched_get_priority_min(libc::SCHED_FIFO) };
-    let param = libc::sched_param { sched_priority: priority };
+    let param = libc::sched_param {
+        sched_priority: priority,
+    };
     // SAFETY: `param` is a valid sched_param for the call.
     if unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) } == 0 {
         Ok(priority)
     } else {
-        Err(format!("SCHED_FIFO not permitted: {} (needs root or CAP_SYS_NICE)", std::io::Error::last_os_error()))
+        Err(format!(
+            "SCHED_FIFO not permitted: {} (needs root or CAP_SYS_NICE)",
+            std::io::Error::last_os_error()
+        ))
     }
 }
 
@@ -96,7 +111,9 @@ pub fn reexec_without_glibc_rseq() {
         Ok(t) if !t.is_empty() => format!("{t}:glibc.pthread.rseq=0"),
         _ => "glibc.pthread.rseq=0".to_string(),
     };
-    let Ok(exe) = std::env::current_exe() else { return };
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
     let err = std::process::Command::new(exe)
         .args(std::env::args_os().skip(1))
         .env("GLIBC_TUNABLES", tunables)

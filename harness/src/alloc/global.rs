@@ -15,7 +15,11 @@ pub struct Global<G>(pub G);
 /// an aligned allocation when the alignment exceeds the size).
 #[inline(always)]
 fn layout(size: usize) -> Layout {
-    let align = if size >= 16 { 16 } else { size.next_power_of_two() };
+    let align = if size >= 16 {
+        16
+    } else {
+        size.next_power_of_two()
+    };
     // SAFETY: align is a power of two no larger than 16, and size <= 64 KiB
     // (the CLI's limit), so the rounded size cannot overflow isize.
     unsafe { Layout::from_size_align_unchecked(size, align) }

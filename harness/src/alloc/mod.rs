@@ -25,8 +25,14 @@ pub enum Name {
 }
 
 impl Name {
-    pub const KNOWN: [Name; 6] =
-        [Name::Pmad, Name::Jemalloc, Name::Mimalloc, Name::Tcmalloc, Name::System, Name::Null];
+    pub const KNOWN: [Name; 6] = [
+        Name::Pmad,
+        Name::Jemalloc,
+        Name::Mimalloc,
+        Name::Tcmalloc,
+        Name::System,
+        Name::Null,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -57,7 +63,10 @@ impl Name {
 
     /// The allocators compiled into this binary (null last).
     pub fn compiled() -> Vec<Name> {
-        Name::KNOWN.into_iter().filter(|n| n.compiled_in()).collect()
+        Name::KNOWN
+            .into_iter()
+            .filter(|n| n.compiled_in())
+            .collect()
     }
 }
 
@@ -84,7 +93,12 @@ pub fn run_case<O: Observer>(
     setup: Setup,
 ) -> Result<Measured, String> {
     let plain = |outcome: Result<Outcome, workloads::RunError>| {
-        outcome.map(|outcome| Measured { outcome, pmad: None }).map_err(|e| e.to_string())
+        outcome
+            .map(|outcome| Measured {
+                outcome,
+                pmad: None,
+            })
+            .map_err(|e| e.to_string())
     };
     match name {
         Name::Null => plain(workloads::run(case, &mut NullAlloc::new(), clock, observer)),
@@ -98,9 +112,12 @@ pub fn run_case<O: Observer>(
             observer,
         )),
         #[cfg(feature = "mimalloc")]
-        Name::Mimalloc => {
-            plain(workloads::run(case, &mut global::Global(mimalloc::MiMalloc), clock, observer))
-        }
+        Name::Mimalloc => plain(workloads::run(
+            case,
+            &mut global::Global(mimalloc::MiMalloc),
+            clock,
+            observer,
+        )),
         #[cfg(feature = "tcmalloc")]
         Name::Tcmalloc => plain(workloads::run(
             case,
@@ -109,13 +126,19 @@ pub fn run_case<O: Observer>(
             observer,
         )),
         #[cfg(feature = "system")]
-        Name::System => {
-            plain(workloads::run(case, &mut global::Global(std::alloc::System), clock, observer))
-        }
+        Name::System => plain(workloads::run(
+            case,
+            &mut global::Global(std::alloc::System),
+            clock,
+            observer,
+        )),
         #[allow(unreachable_patterns)]
         other => {
             let _ = setup;
-            Err(format!("allocator {} is not compiled into this binary", other.as_str()))
+            Err(format!(
+                "allocator {} is not compiled into this binary",
+                other.as_str()
+            ))
         }
     }
 }

@@ -48,7 +48,10 @@ fn needed(demand: &Demand) -> Vec<usize> {
 /// share of `bytes`: largest remainder first.
 fn percentages(bytes: &[usize]) -> Vec<usize> {
     let total: usize = bytes.iter().sum();
-    let exact: Vec<f64> = bytes.iter().map(|&b| b as f64 * 100.0 / total as f64).collect();
+    let exact: Vec<f64> = bytes
+        .iter()
+        .map(|&b| b as f64 * 100.0 / total as f64)
+        .collect();
     let mut pct: Vec<usize> = exact.iter().map(|&e| (e.floor() as usize).max(1)).collect();
     while pct.iter().sum::<usize>() < 100 {
         let i = (0..pct.len())
@@ -57,7 +60,9 @@ fn percentages(bytes: &[usize]) -> Vec<usize> {
         pct[i] += 1;
     }
     while pct.iter().sum::<usize>() > 100 {
-        let i = (0..pct.len()).max_by_key(|&i| pct[i]).expect("at least one class");
+        let i = (0..pct.len())
+            .max_by_key(|&i| pct[i])
+            .expect("at least one class");
         pct[i] -= 1;
     }
     pct
@@ -110,7 +115,9 @@ struct PmadAlloc<'a>(&'a Pmad);
 impl Allocator for PmadAlloc<'_> {
     #[inline(always)]
     fn alloc(&mut self, size: usize) -> *mut u8 {
-        self.0.alloc(size).map_or(std::ptr::null_mut(), NonNull::as_ptr)
+        self.0
+            .alloc(size)
+            .map_or(std::ptr::null_mut(), NonNull::as_ptr)
     }
 
     #[inline(always)]
@@ -133,7 +140,10 @@ pub fn run<O: Observer>(
     report.high_water = stats.iter().map(|s| s.high_water).collect();
     report.failed = stats.iter().map(|s| s.failed).collect();
     let outcome = outcome.map_err(|e| format!("pmad: {e} (pool: {report:?})"))?;
-    Ok(super::Measured { outcome, pmad: Some(report) })
+    Ok(super::Measured {
+        outcome,
+        pmad: Some(report),
+    })
 }
 
 #[cfg(test)]
@@ -143,7 +153,12 @@ mod tests {
 
     #[test]
     fn percentages_sum_to_100_and_never_zero() {
-        for bytes in [vec![1, 1_000_000], vec![5, 5, 5], vec![48, 96, 4112 * 1000], vec![7]] {
+        for bytes in [
+            vec![1, 1_000_000],
+            vec![5, 5, 5],
+            vec![48, 96, 4112 * 1000],
+            vec![7],
+        ] {
             let p = percentages(&bytes);
             assert_eq!(p.iter().sum::<usize>(), 100, "{bytes:?} -> {p:?}");
             assert!(p.iter().all(|&x| x >= 1), "{bytes:?} -> {p:?}");
@@ -154,14 +169,33 @@ mod tests {
     fn every_case_gets_a_pool_that_holds_what_it_needs() {
         let cases = [
             (Kind::HotPath, SizeSpec::Fixed(16), 1, 1),
-            (Kind::Bulk { reverse: true }, SizeSpec::Fixed(4096), 10_000, 1),
+            (
+                Kind::Bulk { reverse: true },
+                SizeSpec::Fixed(4096),
+                10_000,
+                1,
+            ),
             (Kind::Churn, SizeSpec::Fixed(1024), 1, 100_000),
             (Kind::Churn, SizeSpec::Mixed, 1, 100_000),
         ];
         for (kind, size, blocks, max_live) in cases {
-            let case = Case { kind, size, ops: 1, blocks, max_live, seed: 1 };
+            let case = Case {
+                kind,
+                size,
+                ops: 1,
+                blocks,
+                max_live,
+                seed: 1,
+            };
             let (pool, report) = build(&case.demand(), Setup::default()).unwrap();
-            assert!(report.capacity.iter().zip(&report.needed).all(|(c, n)| c >= n), "{report:?}");
+            assert!(
+                report
+                    .capacity
+                    .iter()
+                    .zip(&report.needed)
+                    .all(|(c, n)| c >= n),
+                "{report:?}"
+            );
             assert_eq!(pool.stats().len(), report.classes.len());
         }
     }
@@ -180,7 +214,11 @@ mod tests {
         let m = run(&case, &mut timer, &mut (), Setup::default()).unwrap();
         let report = m.pmad.unwrap();
         assert!(report.failed.iter().all(|&f| f == 0));
-        assert!(report.high_water.iter().zip(&report.capacity).all(|(h, c)| h <= c));
+        assert!(report
+            .high_water
+            .iter()
+            .zip(&report.capacity)
+            .all(|(h, c)| h <= c));
         assert_eq!(m.outcome.alloc.len() + m.outcome.free.len(), 300_000);
     }
 }

@@ -55,5 +55,10 @@ pub fn calibrate() -> (Cntvct, TimerInfo) {
         calibration: format!("cntfrq_el0 = {freq} Hz; measured {measured:.0} Hz over 200 ms"),
         invariant: Some(true),
     };
-    (Cntvct { q32: ns_per_tick_q32(freq as f64) }, info)
+    (
+        Cntvct {
+            q32: ns_per_tick_q32(freq as f64),
+        },
+        info,
+    )
 }

@@ -66,7 +66,12 @@ pub fn calibrate() -> (Tsc, TimerInfo) {
         ),
         invariant: Some(invariant_tsc()),
     };
-    (Tsc { q32: ns_per_tick_q32(ticks_per_second) }, info)
+    (
+        Tsc {
+            q32: ns_per_tick_q32(ticks_per_second),
+        },
+        info,
+    )
 }
 
 /// A TSC read and a CLOCK_MONOTONIC_RAW read taken as close together as

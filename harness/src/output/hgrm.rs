@@ -13,7 +13,11 @@ pub const TICKS_PER_HALF_DISTANCE: u32 = 5;
 pub fn render(h: &Histogram<u64>) -> String {
     let digits = h.sigfig() as usize;
     let mut out = String::new();
-    let _ = write!(out, "{:>12} {:>14} {:>10} {:>14}\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
+    let _ = write!(
+        out,
+        "{:>12} {:>14} {:>10} {:>14}\n\n",
+        "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
+    );
     if !h.is_empty() {
         let mut total = 0u64;
         for v in h.iter_quantiles(TICKS_PER_HALF_DISTANCE) {
@@ -21,15 +25,34 @@ pub fn render(h: &Histogram<u64>) -> String {
             let q = v.quantile_iterated_to();
             let value = v.value_iterated_to() as f64;
             if q != 1.0 {
-                let _ = writeln!(out, "{value:>12.digits$} {q:>2.12} {total:>10} {:>14.2}", 1.0 / (1.0 - q));
+                let _ = writeln!(
+                    out,
+                    "{value:>12.digits$} {q:>2.12} {total:>10} {:>14.2}",
+                    1.0 / (1.0 - q)
+                );
             } else {
                 let _ = writeln!(out, "{value:>12.digits$} {q:>2.12} {total:>10}");
             }
         }
     }
-    let _ = writeln!(out, "#[Mean    = {:>12.digits$}, StdDeviation   = {:>12.digits$}]", mean(h), stdev(h));
-    let _ = writeln!(out, "#[Max     = {:>12.digits$}, Total count    = {:>12}]", h.max() as f64, h.len());
-    let _ = writeln!(out, "#[Buckets = {:>12}, SubBuckets     = {:>12}]", h.buckets(), sub_buckets(h));
+    let _ = writeln!(
+        out,
+        "#[Mean    = {:>12.digits$}, StdDeviation   = {:>12.digits$}]",
+        mean(h),
+        stdev(h)
+    );
+    let _ = writeln!(
+        out,
+        "#[Max     = {:>12.digits$}, Total count    = {:>12}]",
+        h.max() as f64,
+        h.len()
+    );
+    let _ = writeln!(
+        out,
+        "#[Buckets = {:>12}, SubBuckets     = {:>12}]",
+        h.buckets(),
+        sub_buckets(h)
+    );
     out
 }
 
@@ -69,20 +92,138 @@ pub fn parse(text: &str) -> Result<(Vec<Line>, u64), String> {
     let mut total = None;
     for (n, raw) in text.lines().enumerate() {
         let l = raw.trim();
-        if l.is_empty() || l.starts_with("Value") || l.starts_with("#[Mean") || l.starts_with("#[Buckets") {
+        if l.is_empty()
+            || l.starts_with("Value")
+            || l.starts_with("#[Mean")
+            || l.starts_with("#[Buckets")
+        {
             continue;
         }
         if let Some(rest) = l.strip_prefix("#[Max") {
-            let count = rest.rsplit('=').next().unwrap_or("").trim().trim_end_matches(']').trim();
-            total = Some(count.parse::<u64>().map_err(|e| format!("line {}: total count: {e}", n + 1))?);
+            let count = rest
+                .rsplit('=')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_end_matches(']')
+                .trim();
+            total = Some(
+                count
+                    .parse::<u64>()
+                    .map_err(|e| format!("line {}: total count: {e}", n + 1))?,
+            );
             continue;
         }
         let cols: Vec<&str> = l.split_whitespace().collect();
         if cols.len() != 3 && cols.len() != 4 {
             return Err(format!("line {}: expected 3 or 4 columns: {raw:?}", n + 1));
         }
-        let num = |i: usize| cols[i].parse::<f64>().map_err(|e| format!("line {}: {e}: {raw:?}", n + 1));
-        lines.push(Line { value: num(0)?, percentile: num(1)?, total_count: num(2)? as u64 });
+        let num = |i: usize| {
+            cols[i]
+                .parse::<f64>()
+                .map_err(|e| format!("line {}: {e}: {raw:?}", n + 1))
+        };
+        lines.push(Line {
+            value: num(0)?,
+            percentile: num(1)?,
+            total_count: num(2)? as u64,
+        });
     }
     Ok((lines, total.ok_or("no #[Max ... Total count] footer")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Histogram<u64> {
+        let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).unwrap();
+        // A skewed, latency-like distribution with a long tail.
+        for i in 0..100_000u64 {
+            h.record(20 + (i * 7919) % 50).unwrap();
+        }
+        for v in [500, 1_000, 12_345, 250_000, 4_000_000, 59_000_000_000] {
+            h.record_n(v, 3).unwrap();
+        }
+        h
+    }
+
+    #[test]
+    fn every_line_agrees_with_the_histogram_in_memory() {
+        let h = sample();
+        let text = render(&h);
+        let (lines, total) = parse(&text).unwrap();
+        assert_eq!(total, h.len());
+        assert!(lines.len() > 30);
+        for l in &lines {
+            assert_eq!(
+                l.value as u64,
+                h.value_at_quantile(l.percentile),
+                "value at {}",
+                l.percentile
+            );
+            assert_eq!(
+                l.total_count,
+                h.count_between(0, l.value as u64),
+                "count up to {}",
+                l.value
+            );
+        }
+        let last = lines.last().unwrap();
+        assert_eq!(
+            (last.percentile, last.total_count, last.value as u64),
+            (1.0, h.len(), h.max())
+        );
+        // Percentile levels rise, five ticks per half distance.
+        assert!(lines.windows(2).all(|w| w[1].percentile >= w[0].percentile));
+        assert_eq!(
+            lines[..6].iter().map(|l| l.percentile).collect::<Vec<_>>(),
+            [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+        );
+    }
+
+    #[test]
+    fn the_layout_is_javas() {
+        let h = sample();
+        let text = render(&h);
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("       Value     Percentile TotalCount 1/(1-Percentile)")
+        );
+        assert_eq!(lines.next(), Some(""));
+        let first = lines.next().unwrap();
+        assert_eq!(first.len(), 12 + 1 + 14 + 1 + 10 + 1 + 14, "{first:?}");
+        assert!(
+            first.starts_with("      20.000 0.000000000000 "),
+            "{first:?}"
+        );
+        let footer: Vec<&str> = text.lines().rev().take(3).collect();
+        assert!(
+            footer[0].starts_with("#[Buckets =           26, SubBuckets     =         2048]"),
+            "{}",
+            footer[0]
+        );
+        let max = format!(
+            "#[Max     = {:.3}, Total count    =       100018]",
+            h.highest_equivalent(59_000_000_000) as f64
+        );
+        assert_eq!(footer[1], max);
+        assert!(footer[2].starts_with("#[Mean    = "));
+    }
+
+    #[test]
+    fn an_empty_histogram_has_only_header_and_footer() {
+        let h = Histogram::<u64>::new_with_bounds(1, 1000, 3).unwrap();
+        let (lines, total) = parse(&render(&h)).unwrap();
+        assert!(lines.is_empty());
+        assert_eq!(total, 0);
+    }
+
+    #[test]
+    fn parse_rejects_what_is_not_the_format() {
+        assert!(parse("1 2\n#[Max     = 1, Total count = 1]").is_err());
+        assert!(parse("x 0.5 1 2.0\n#[Max     = 1, Total count = 1]").is_err());
+        assert!(parse("      20.000 0.000000000000          1           1.00\n").is_err());
+    }
 }

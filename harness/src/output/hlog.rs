@@ -30,11 +30,20 @@ impl HlogFile {
             .with_base_time(start)
             .begin_log_with(&mut out, &mut serializer)?;
         writeln!(out, "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"")?;
-        Ok(HlogFile { out, serializer, partial: partial.to_path_buf() })
+        Ok(HlogFile {
+            out,
+            serializer,
+            partial: partial.to_path_buf(),
+        })
     }
 
     /// Appends one interval: `start` after the log's base time, lasting `length`.
-    pub fn interval(&mut self, h: &Histogram<u64>, start: Duration, length: Duration) -> std::io::Result<()> {
+    pub fn interval(
+        &mut self,
+        h: &Histogram<u64>,
+        start: Duration,
+        length: Duration,
+    ) -> std::io::Result<()> {
         let mut writer = IntervalLogWriterBuilder::new()
             .begin_log_with(&mut self.out, &mut self.serializer)
             .map_err(std::io::Error::other)?;

@@ -8,7 +8,9 @@ use std::fs;
 
 /// The first line of `path`, trimmed; None when unreadable.
 fn read_line(path: &str) -> Option<String> {
-    fs::read_to_string(path).ok().map(|s| s.lines().next().unwrap_or("").trim().to_string())
+    fs::read_to_string(path)
+        .ok()
+        .map(|s| s.lines().next().unwrap_or("").trim().to_string())
 }
 
 /// The bracketed choice of a sysfs multiple-choice file ("always [madvise] never").
@@ -22,7 +24,9 @@ fn bracketed(path: &str) -> Option<String> {
 fn cpu_model() -> Option<String> {
     let info = fs::read_to_string("/proc/cpuinfo").ok()?;
     info.lines()
-        .find(|l| l.starts_with("model name") || l.starts_with("Model") || l.starts_with("CPU part"))
+        .find(|l| {
+            l.starts_with("model name") || l.starts_with("Model") || l.starts_with("CPU part")
+        })
         .and_then(|l| l.split(':').nth(1))
         .map(|s| s.trim().to_string())
 }
@@ -34,15 +38,32 @@ fn kernel() -> Option<String> {
         if libc::uname(&mut u) != 0 {
             return None;
         }
-        let field = |f: &[libc::c_char]| std::ffi::CStr::from_ptr(f.as_ptr()).to_string_lossy().into_owned();
-        Some(format!("{} {} {}", field(&u.sysname), field(&u.release), field(&u.machine)))
+        let field = |f: &[libc::c_char]| {
+            std::ffi::CStr::from_ptr(f.as_ptr())
+                .to_string_lossy()
+                .into_owned()
+        };
+        Some(format!(
+            "{} {} {}",
+            field(&u.sysname),
+            field(&u.release),
+            field(&u.machine)
+        ))
     }
 }
 
 /// Kernel command-line flags that isolate CPUs from noise.
 fn isolation_flags() -> Vec<String> {
-    const FLAGS: [&str; 8] =
-        ["isolcpus", "nohz_full", "rcu_nocbs", "irqaffinity", "nosmt", "mitigations", "intel_pstate", "processor.max_cstate"];
+    const FLAGS: [&str; 8] = [
+        "isolcpus",
+        "nohz_full",
+        "rcu_nocbs",
+        "irqaffinity",
+        "nosmt",
+        "mitigations",
+        "intel_pstate",
+        "processor.max_cstate",
+    ];
     read_line("/proc/cmdline")
         .unwrap_or_default()
         .split_whitespace()

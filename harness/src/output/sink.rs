@@ -17,11 +17,16 @@ impl Sink {
     /// Creates `dir` if needed and proves it is writable, before anything is
     /// measured.
     pub fn open(dir: &Path, force: bool) -> Result<Sink, String> {
-        fs::create_dir_all(dir).map_err(|e| format!("--out {}: cannot create the directory: {e}", dir.display()))?;
+        fs::create_dir_all(dir)
+            .map_err(|e| format!("--out {}: cannot create the directory: {e}", dir.display()))?;
         let probe = dir.join(format!(".harness-probe-{}", std::process::id()));
-        fs::write(&probe, b"probe").map_err(|e| format!("--out {}: not writable: {e}", dir.display()))?;
+        fs::write(&probe, b"probe")
+            .map_err(|e| format!("--out {}: not writable: {e}", dir.display()))?;
         let _ = fs::remove_file(&probe);
-        Ok(Sink { dir: dir.to_path_buf(), force })
+        Ok(Sink {
+            dir: dir.to_path_buf(),
+            force,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -29,13 +34,25 @@ impl Sink {
     }
 
     /// The file of one (allocator, workload, size, op) series.
-    pub fn series_path(&self, allocator: &str, workload: &str, size: usize, op: &str, ext: &str) -> PathBuf {
-        self.dir.join(allocator).join(format!("{workload}-{size}-{op}.{ext}"))
+    pub fn series_path(
+        &self,
+        allocator: &str,
+        workload: &str,
+        size: usize,
+        op: &str,
+        ext: &str,
+    ) -> PathBuf {
+        self.dir
+            .join(allocator)
+            .join(format!("{workload}-{size}-{op}.{ext}"))
     }
 
     /// Fails, naming the first one, when any of `paths` already exists and
     /// `--force` was not given.
-    pub fn check_free<'a>(&self, paths: impl IntoIterator<Item = &'a PathBuf>) -> Result<(), String> {
+    pub fn check_free<'a>(
+        &self,
+        paths: impl IntoIterator<Item = &'a PathBuf>,
+    ) -> Result<(), String> {
         if self.force {
             return Ok(());
         }
@@ -61,7 +78,9 @@ impl Sink {
     /// Makes the parent directory of `path`.
     pub fn make_parent(path: &Path) -> Result<(), String> {
         match path.parent() {
-            Some(parent) => fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display())),
+            Some(parent) => {
+                fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))
+            }
             None => Ok(()),
         }
     }

@@ -6,8 +6,20 @@ use workloads::Recorder;
 
 /// The fixed columns, in order (DESIGN.md); scripts rely on them.
 pub const FIXED_COLUMNS: [&str; 14] = [
-    "allocator", "workload", "op", "size", "threads", "samples", "p50_ns", "p99_ns", "p999_ns",
-    "p9999_ns", "max_ns", "ratio_p999_p50", "p50_net_ns", "p999_net_ns",
+    "allocator",
+    "workload",
+    "op",
+    "size",
+    "threads",
+    "samples",
+    "p50_ns",
+    "p99_ns",
+    "p999_ns",
+    "p9999_ns",
+    "max_ns",
+    "ratio_p999_p50",
+    "p50_net_ns",
+    "p999_net_ns",
 ];
 
 /// One row. Field order is column order.
@@ -91,7 +103,10 @@ impl Floor {
     /// resolution.
     pub fn of(null: &Figures, resolution_ns: f64) -> Floor {
         let tick = resolution_ns.ceil() as u64;
-        Floor { p50: null.p50, jitter: (null.p99 - null.p50).max(tick) }
+        Floor {
+            p50: null.p50,
+            jitter: (null.p99 - null.p50).max(tick),
+        }
     }
 }
 
@@ -141,7 +156,13 @@ impl Row {
 
     /// The identity of a row: a later run replaces an earlier row with the same key.
     pub fn key(&self) -> (String, String, String, usize, u32) {
-        (self.allocator.clone(), self.workload.clone(), self.op.clone(), self.size, self.threads)
+        (
+            self.allocator.clone(),
+            self.workload.clone(),
+            self.op.clone(),
+            self.size,
+            self.threads,
+        )
     }
 }
 

@@ -1,0 +1,394 @@
+//! The harness binary end to end: a small run's files read back and checked
+//! against each other, the never-overwrite rule, and every bad-input case
+//! (one line on stderr, exit code 2, nothing written).
+
+use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+use hdrhistogram::serialization::Deserializer;
+use hdrhistogram::Histogram;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .output()
+        .expect("run the harness")
+}
+
+fn small(out: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--ops",
+        "3000",
+        "--blocks",
+        "100",
+        "--live",
+        "500",
+        "--no-progress",
+        "--out",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(out.display().to_string());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn run_ok(args: &[String]) -> Output {
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = harness(&argv);
+    assert!(
+        out.status.success(),
+        "harness {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// All intervals of an .hlog file, added together.
+fn read_hlog(path: &Path) -> (Histogram<u64>, usize) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut total: Option<Histogram<u64>> = None;
+    let mut intervals = 0;
+    let mut de = Deserializer::new();
+    for entry in IntervalLogIterator::new(&bytes) {
+        if let LogEntry::Interval(ilh) =
+            entry.unwrap_or_else(|e| panic!("{}: {e:?}", path.display()))
+        {
+            let raw = base64_decode(ilh.encoded_histogram());
+            let h: Histogram<u64> = de.deserialize(&mut raw.as_slice()).unwrap();
+            intervals += 1;
+            match total.as_mut() {
+                Some(t) => t.add(&h).unwrap(),
+                None => total = Some(h),
+            }
+        }
+    }
+    (total.expect("at least one interval"), intervals)
+}
+
+/// Standard base64 (the .hlog encoding), decoded without another dependency.
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    } as u32;
+    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=').collect();
+    let mut out = Vec::new();
+    for chunk in bytes.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= val(c) << (18 - 6 * i);
+        }
+        for i in 0..chunk.len() - 1 {
+            out.push((acc >> (16 - 8 * i)) as u8);
+        }
+    }
+    out
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Row {
+    allocator: String,
+    workload: String,
+    op: String,
+    size: usize,
+    samples: u64,
+    p50_ns: u64,
+    p999_ns: u64,
+    max_ns: u64,
+    p50_net_ns: u64,
+    null_p50_ns: u64,
+    ratio_p999_p50_net: Option<f64>,
+    ratio_meaningful: bool,
+}
+
+fn rows(dir: &Path) -> Vec<Row> {
+    csv::Reader::from_path(dir.join("summary.csv"))
+        .unwrap()
+        .deserialize()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_small_run_writes_every_file_and_they_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    let stdout = run_ok(&small(&out, &[])).stdout;
+    let text = String::from_utf8_lossy(&stdout);
+    for w in ["hot-path", "size-sweep", "bulk", "reverse-free", "churn"] {
+        assert!(
+            text.contains(&format!("\n{w}\n")),
+            "no table for {w}:\n{text}"
+        );
+    }
+
+    let header = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let fixed = "allocator,workload,op,size,threads,samples,p50_ns,p99_ns,p999_ns,p9999_ns,max_ns,ratio_p999_p50,p50_net_ns,p999_net_ns";
+    assert!(
+        header.starts_with(fixed),
+        "{}",
+        header.lines().next().unwrap()
+    );
+
+    let rows = rows(&out);
+    let allocators = ["null", "pmad", "jemalloc", "mimalloc", "tcmalloc", "system"];
+    let cases = 1 + 17 + 1 + 1 + 2;
+    assert_eq!(rows.len(), allocators.len() * cases * 2);
+    for a in allocators {
+        assert!(rows.iter().any(|r| r.allocator == a), "no rows for {a}");
+    }
+    for r in &rows {
+        let stem = format!("{}-{}-{}", r.workload, r.size, r.op);
+        let hgrm =
+            std::fs::read_to_string(out.join(&r.allocator).join(format!("{stem}.hgrm"))).unwrap();
+        let (hlog, intervals) = read_hlog(&out.join(&r.allocator).join(format!("{stem}.hlog")));
+        assert_eq!(hlog.len(), r.samples, "{} {stem}", r.allocator);
+        assert_eq!(
+            hlog.value_at_quantile(0.5),
+            r.p50_ns,
+            "{} {stem}",
+            r.allocator
+        );
+        assert_eq!(
+            hlog.value_at_quantile(0.999),
+            r.p999_ns,
+            "{} {stem}",
+            r.allocator
+        );
+        assert_eq!(hlog.max(), r.max_ns, "{} {stem}", r.allocator);
+        assert_eq!(intervals, 1, "3000 ops make one interval");
+        // The .hgrm holds the same distribution, line by line.
+        let mut total_line = None;
+        for line in hgrm.lines().filter(|l| {
+            !l.is_empty() && !l.starts_with('#') && !l.trim_start().starts_with("Value")
+        }) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let value = cols[0].parse::<f64>().unwrap() as u64;
+            let q = cols[1].parse::<f64>().unwrap();
+            let count = cols[2].parse::<u64>().unwrap();
+            // TotalCount is exactly the number of samples up to the value,
+            // and the percentile level is reached there.
+            assert_eq!(
+                count,
+                hlog.count_between(0, value),
+                "{} {stem}: {line}",
+                r.allocator
+            );
+            assert!(
+                count as f64 >= q * r.samples as f64 - 1e-6,
+                "{} {stem}: {line}",
+                r.allocator
+            );
+            total_line = Some(count);
+        }
+        assert_eq!(total_line, Some(r.samples));
+        assert_eq!(r.p50_net_ns, r.p50_ns.saturating_sub(r.null_p50_ns));
+        assert_eq!(r.ratio_p999_p50_net.is_some(), r.ratio_meaningful);
+        if r.allocator == "null" {
+            assert!(
+                !r.ratio_meaningful,
+                "the null row measured against itself is never meaningful"
+            );
+        }
+    }
+
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("meta.json")).unwrap()).unwrap();
+    let run = &meta["runs"][0];
+    for key in [
+        "machine",
+        "timer",
+        "build",
+        "allocators",
+        "cases",
+        "command_line",
+        "date",
+        "process",
+        "floor",
+    ] {
+        assert!(!run[key].is_null(), "meta.json has no {key}");
+    }
+    assert!(run["timer"]["resolution_ns"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        run["cases"].as_array().unwrap().len(),
+        allocators.len() * cases
+    );
+    let pmad_case = run["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["allocator"] == "pmad")
+        .unwrap();
+    assert_eq!(pmad_case["pmad"]["prefault"], true);
+    assert!(run["allocators"]["tcmalloc"]["per_cpu_caches_active"].is_boolean());
+
+    // No temporary file is left behind.
+    for entry in walk(&out) {
+        assert!(
+            !entry.contains(".partial") && !entry.contains("probe"),
+            "left behind: {entry}"
+        );
+    }
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.display().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn churn_windows_become_hlog_intervals() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let args = [
+        "--workload",
+        "churn",
+        "--allocator",
+        "pmad",
+        "--ops",
+        "2500000",
+        "--size",
+        "256",
+        "--live",
+        "1000",
+    ];
+    let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    args.extend([
+        "--no-progress".to_string(),
+        "--out".to_string(),
+        out.display().to_string(),
+    ]);
+    run_ok(&args);
+    let (h, intervals) = read_hlog(&out.join("pmad/churn-256-alloc.hlog"));
+    let (f, _) = read_hlog(&out.join("pmad/churn-256-free.hlog"));
+    assert_eq!(intervals, 3, "1M + 1M + 0.5M ops");
+    assert_eq!(h.len() + f.len(), 2_500_000);
+}
+
+#[test]
+fn earlier_results_are_never_overwritten_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let hot = small(&out, &["--workload", "hot-path", "--allocator", "pmad"]);
+    run_ok(&hot);
+    let before = std::fs::read(out.join("summary.csv")).unwrap();
+
+    let argv: Vec<&str> = hot.iter().map(String::as_str).collect();
+    let again = harness(&argv);
+    assert_eq!(again.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(out.join("summary.csv")).unwrap(),
+        before,
+        "summary.csv changed"
+    );
+
+    // Another workload into the same directory adds its rows.
+    run_ok(&small(&out, &["--workload", "bulk", "--allocator", "pmad"]));
+    let workloads: std::collections::BTreeSet<String> =
+        rows(&out).into_iter().map(|r| r.workload).collect();
+    assert_eq!(
+        workloads.into_iter().collect::<Vec<_>>(),
+        ["bulk", "hot-path"]
+    );
+
+    // --force replaces the same rows and drops the run that no longer has any.
+    let mut forced = hot.clone();
+    forced.push("--force".into());
+    run_ok(&forced);
+    assert_eq!(
+        rows(&out).len(),
+        8,
+        "2 workloads x 2 allocators (null, pmad) x 2 ops"
+    );
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["runs"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn bad_input_gets_one_line_exit_2_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let out = dir.path().join("never");
+    let out_s = out.display().to_string();
+    let under_file = file.join("sub").display().to_string();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--workload", "nope"], "--workload"),
+        (vec!["--allocator", "nope"], "--allocator"),
+        (vec!["--size", "0"], "--size"),
+        (vec!["--size", "65537"], "--size"),
+        (vec!["--size", "-5"], "--size"),
+        (vec!["--ops", "0"], "--ops"),
+        (vec!["--ops", "10000000001"], "--ops"),
+        (vec!["--ops", "lots"], "--ops"),
+        (vec!["--blocks", "0"], "--blocks"),
+        (vec!["--live", "0"], "--live"),
+        (vec!["--live", "10000001"], "--live"),
+        (vec!["--cpu", "4096"], "--cpu 4096"),
+        (vec!["--seed", "-1"], "--seed"),
+        (vec!["--no-such-flag"], "--no-such-flag"),
+    ];
+    for (args, names) in cases {
+        let mut argv = args.clone();
+        argv.extend(["--out", &out_s]);
+        let o = harness(&argv);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: not one line: {err}"
+        );
+        assert!(err.contains(names), "{args:?}: {err}");
+        assert!(!out.exists(), "{args:?} created --out");
+    }
+    let o = harness(&["--workload", "hot-path", "--out", &under_file]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--out") && err.trim_end().lines().count() == 1,
+        "{err}"
+    );
+}
+
+#[test]
+fn list_names_the_workloads_and_the_compiled_allocators() {
+    let o = harness(&["list"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    for name in [
+        "hot-path",
+        "size-sweep",
+        "bulk",
+        "reverse-free",
+        "churn",
+        "pmad",
+        "jemalloc",
+        "mimalloc",
+        "tcmalloc",
+        "system",
+        "null",
+    ] {
+        assert!(text.contains(name), "{name} missing:\n{text}");
+    }
+}
