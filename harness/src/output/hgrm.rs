@@ -78,6 +78,7 @@ fn sub_buckets(h: &Histogram<u64>) -> usize {
 }
 
 /// One data line of a `.hgrm` file.
+#[cfg(test)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Line {
     pub value: f64,
@@ -87,6 +88,7 @@ pub struct Line {
 
 /// Reads the data lines and the footer's total count back (for tests and
 /// for anyone checking a file): fails on any line that is not in the format.
+#[cfg(test)]
 pub fn parse(text: &str) -> Result<(Vec<Line>, u64), String> {
     let mut lines = Vec::new();
     let mut total = None;

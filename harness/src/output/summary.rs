@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use workloads::Recorder;
 
 /// The fixed columns, in order (DESIGN.md); scripts rely on them.
+#[cfg(test)]
 pub const FIXED_COLUMNS: [&str; 14] = [
     "allocator",
     "workload",
@@ -188,4 +189,90 @@ pub fn from_csv(text: &[u8]) -> Result<Vec<Row>, String> {
         .deserialize()
         .collect::<Result<Vec<Row>, _>>()
         .map_err(|e| format!("{e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(p50: u64, p99: u64, p999: u64) -> Figures {
+        Figures {
+            samples: 10,
+            min: 1,
+            mean: 2.0,
+            p50,
+            p99,
+            p999,
+            p9999: p999,
+            max: p999,
+        }
+    }
+
+    #[test]
+    fn the_fixed_columns_come_first_in_order() {
+        let floor = Floor {
+            p50: 20,
+            jitter: 10,
+        };
+        let key = Key {
+            allocator: "pmad",
+            workload: "hot-path",
+            op: "alloc",
+            size: 64,
+            threads: 1,
+            run_id: "r",
+        };
+        let csv = to_csv(&[Row::new(key, &figures(50, 60, 90), floor, 0, 7)]).unwrap();
+        let header = String::from_utf8(csv.clone())
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(header.starts_with(&FIXED_COLUMNS.join(",")), "{header}");
+        let back = from_csv(&csv).unwrap();
+        assert_eq!(back[0].p50_net_ns, 30);
+        assert_eq!(back[0].ratio_p999_p50_net, Some(2.333));
+        assert_eq!(back[0].first_call_ns, 7);
+    }
+
+    #[test]
+    fn a_ratio_within_the_floor_jitter_is_not_meaningful() {
+        let floor = Floor::of(&figures(20, 30, 30), 9.81);
+        assert_eq!(
+            floor,
+            Floor {
+                p50: 20,
+                jitter: 10
+            }
+        );
+        let key = || Key {
+            allocator: "a",
+            workload: "w",
+            op: "free",
+            size: 0,
+            threads: 1,
+            run_id: "r",
+        };
+        let close = Row::new(key(), &figures(30, 40, 300), floor, 0, 0);
+        assert_eq!(
+            (
+                close.p50_net_ns,
+                close.ratio_meaningful,
+                close.ratio_p999_p50_net
+            ),
+            (10, false, None)
+        );
+        assert_eq!(close.ratio_p999_p50, 10.0, "the raw ratio is always given");
+        let clear = Row::new(key(), &figures(60, 70, 420), floor, 0, 0);
+        assert_eq!(
+            (clear.ratio_meaningful, clear.ratio_p999_p50_net),
+            (true, Some(10.0))
+        );
+        // Below the floor, net figures are 0, never negative.
+        let below = Row::new(key(), &figures(10, 10, 10), floor, 0, 0);
+        assert_eq!((below.p50_net_ns, below.p999_net_ns), (0, 0));
+        // A jitter of 0 is raised to the clock's resolution.
+        assert_eq!(Floor::of(&figures(20, 20, 20), 0.4).jitter, 1);
+    }
 }
