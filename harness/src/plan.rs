@@ -21,10 +21,10 @@ pub struct Plan {
 }
 
 /// Defaults: (full, quick).
-const HOT_PATH_PAIRS: (u64, u64) = (10_000_000, 200_000);
-const SWEEP_PAIRS: (u64, u64) = (1_000_000, 20_000);
-const BULK_BLOCKS_OPS: (u64, u64) = (10_000_000, 200_000);
-const CHURN_OPS: (u64, u64) = (64_000_000, 2_000_000);
+const HOT_PATH_PAIRS: (u64, u64) = (10_000_000, 1_000_000);
+const SWEEP_PAIRS: (u64, u64) = (1_000_000, 100_000);
+const BULK_BLOCKS_OPS: (u64, u64) = (10_000_000, 1_000_000);
+const CHURN_OPS: (u64, u64) = (64_000_000, 8_000_000);
 const BULK_BLOCKS: usize = 10_000;
 const CHURN_LIVE: usize = 100_000;
 /// hot-path and bulk block size.
