@@ -20,31 +20,33 @@ pub fn render(h: &Histogram<u64>) -> String {
     );
     if !h.is_empty() {
         let mut total = 0u64;
+        // Java steps its percentile level in percent, not as a quantile: the
+        // same levels, but the last bits differ, and 1/(1-p) near the top
+        // shows them. Step it Java's way so every digit matches.
+        let mut level = 0.0f64;
         for v in h.iter_quantiles(TICKS_PER_HALF_DISTANCE) {
             total += v.count_since_last_iteration();
-            let q = v.quantile_iterated_to();
-            let value = v.value_iterated_to() as f64;
-            if q != 1.0 {
-                let _ = writeln!(
-                    out,
-                    "{value:>12.digits$} {q:>2.12} {total:>10} {:>14.2}",
-                    1.0 / (1.0 - q)
-                );
+            let value = fixed(v.value_iterated_to() as f64, digits);
+            if v.quantile_iterated_to() != 1.0 {
+                let q = level / 100.0;
+                let (p, inverse) = (fixed(q, 12), fixed(1.0 / (1.0 - q), 2));
+                let _ = writeln!(out, "{value:>12} {p:>2} {total:>10} {inverse:>14}");
+                level = next_level(level);
             } else {
-                let _ = writeln!(out, "{value:>12.digits$} {q:>2.12} {total:>10}");
+                let _ = writeln!(out, "{value:>12} {:>2} {total:>10}", fixed(1.0, 12));
             }
         }
     }
     let _ = writeln!(
         out,
-        "#[Mean    = {:>12.digits$}, StdDeviation   = {:>12.digits$}]",
-        mean(h),
-        stdev(h)
+        "#[Mean    = {:>12}, StdDeviation   = {:>12}]",
+        fixed(mean(h), digits),
+        fixed(stdev(h), digits)
     );
     let _ = writeln!(
         out,
-        "#[Max     = {:>12.digits$}, Total count    = {:>12}]",
-        h.max() as f64,
+        "#[Max     = {:>12}, Total count    = {:>12}]",
+        fixed(h.max() as f64, digits),
         h.len()
     );
     let _ = writeln!(
@@ -54,6 +56,51 @@ pub fn render(h: &Histogram<u64>) -> String {
         sub_buckets(h)
     );
     out
+}
+
+/// `x` with `decimals` digits after the point, rounded as Java's `%.Nf`
+/// does: from the shortest decimal that identifies the double, half up
+/// (Rust's own `{:.N}` rounds the exact binary value, which differs on ties
+/// such as 0.9997802734375).
+fn fixed(x: f64, decimals: usize) -> String {
+    let shortest = format!("{x}");
+    let (int, frac) = shortest.split_once('.').unwrap_or((&shortest, ""));
+    let mut digits: Vec<u8> = int
+        .bytes()
+        .chain(frac.bytes().chain(std::iter::repeat(b'0')).take(decimals))
+        .collect();
+    if frac.as_bytes().get(decimals).is_some_and(|&d| d >= b'5') {
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            if digits[i] == b'9' {
+                digits[i] = b'0';
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    let split = digits.len() - decimals;
+    let (int, frac) = digits.split_at(split);
+    let int = String::from_utf8_lossy(int);
+    if decimals == 0 {
+        int.into_owned()
+    } else {
+        format!("{int}.{}", String::from_utf8_lossy(frac))
+    }
+}
+
+/// Java's `PercentileIterator.incrementIterationLevel`: the next level, in
+/// percent, with ticks doubling each time the distance to 100 % halves.
+fn next_level(level: f64) -> f64 {
+    let halvings = ((100.0 / (100.0 - level)).ln() / 2f64.ln()) as i32;
+    let ticks = f64::from(TICKS_PER_HALF_DISTANCE) * 2f64.powi(halvings + 1);
+    level + 100.0 / ticks
 }
 
 fn mean(h: &Histogram<u64>) -> f64 {
@@ -212,6 +259,18 @@ mod tests {
         );
         assert_eq!(footer[1], max);
         assert!(footer[2].starts_with("#[Mean    = "));
+    }
+
+    #[test]
+    fn fixed_rounds_half_up_from_the_shortest_decimal_like_java() {
+        assert_eq!(fixed(0.9997802734375, 12), "0.999780273438");
+        assert_eq!(fixed(0.5, 0), "1");
+        assert_eq!(fixed(20.0, 3), "20.000");
+        assert_eq!(fixed(9.9996, 3), "10.000");
+        assert_eq!(fixed(99.995, 2), "100.00");
+        assert_eq!(fixed(3495253.3333333335, 2), "3495253.33");
+        assert_eq!(fixed(0.0, 12), "0.000000000000");
+        assert_eq!(fixed(1.25, 1), "1.3");
     }
 
     #[test]
