@@ -8,6 +8,7 @@
 mod alloc;
 mod cli;
 mod clock;
+mod helpers;
 mod output;
 mod plan;
 mod run;

@@ -4,6 +4,7 @@
 use crate::alloc::{self, Name, Setup};
 use crate::cli::RunArgs;
 use crate::clock::{self, TimerInfo};
+use crate::helpers::{Progress, WindowWriter};
 use crate::output::hlog::HlogFile;
 use crate::output::sink::Sink;
 use crate::output::summary::{self, Figures, Floor, Key, Row};
@@ -28,29 +29,22 @@ struct Done {
     elapsed: Duration,
 }
 
-/// Feeds the progress bar and the churn windows' interval logs.
+/// Feeds the progress bar and the churn windows' interval logs. Both are
+/// handed to helper threads: this runs inside the measured loop (between
+/// timed calls) and must not allocate, format or write.
 struct CaseObserver {
-    bar: ProgressBar,
-    logs: Option<[HlogFile; 2]>,
-    error: Option<std::io::Error>,
+    progress: Progress,
+    windows: Option<WindowWriter>,
 }
 
 impl Observer for CaseObserver {
     fn progress(&mut self, done: u64, total: u64) {
-        self.bar.set_length(total);
-        self.bar.set_position(done);
+        self.progress.update(done, total);
     }
 
     fn window(&mut self, w: &Window<'_>) {
-        if let (Some([a, f]), None) = (self.logs.as_mut(), self.error.as_ref()) {
-            let start = Duration::from_nanos(w.start_ns);
-            let length = Duration::from_nanos(w.end_ns - w.start_ns);
-            let result = a
-                .interval(w.alloc.histogram(), start, length)
-                .and_then(|()| f.interval(w.free.histogram(), start, length));
-            if let Err(e) = result {
-                self.error = Some(e);
-            }
+        if let Some(windows) = &self.windows {
+            windows.push(w);
         }
     }
 }
@@ -153,26 +147,30 @@ pub fn execute(
         } else {
             None
         };
-        let mut observer = CaseObserver {
-            bar: bar(args, label.clone()),
-            logs,
-            error: None,
-        };
+        let progress = Progress::start(bar(args, label.clone()), env.pinned, &env.allowed_cpus);
+        let windows = logs.map(|logs| WindowWriter::start(logs, env.pinned, &env.allowed_cpus));
+        let mut observer = CaseObserver { progress, windows };
         let t0 = Instant::now();
         let measured = alloc::run_case(a, c, &mut timer, &mut observer, setup);
         let elapsed = t0.elapsed();
-        observer.bar.finish_and_clear();
+        let CaseObserver { progress, windows } = observer;
+        progress.finish();
         let mut hlogs = Vec::new();
-        if let Some(logs) = observer.logs.take() {
-            for (log, op) in logs.into_iter().zip(["alloc", "free"]) {
-                let final_path = sink.series_path(a.as_str(), w.name, c.size.label(), op, "hlog");
-                match log.finish() {
-                    Ok(partial) => hlogs.push((partial, final_path)),
-                    Err(e) => observer.error = Some(e),
+        let mut log_error = None;
+        if let Some(windows) = windows {
+            match windows.finish() {
+                Ok(partials) => {
+                    for (partial, op) in partials.into_iter().zip(["alloc", "free"]) {
+                        hlogs.push((
+                            partial,
+                            sink.series_path(a.as_str(), w.name, c.size.label(), op, "hlog"),
+                        ));
+                    }
                 }
+                Err(e) => log_error = Some(e),
             }
         }
-        let measured = match (measured, observer.error) {
+        let measured = match (measured, log_error) {
             (Ok(m), None) => m,
             (Err(e), _) => {
                 cleanup(&done);

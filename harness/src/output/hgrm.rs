@@ -19,23 +19,7 @@ pub fn render(h: &Histogram<u64>) -> String {
         "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
     );
     if !h.is_empty() {
-        let mut total = 0u64;
-        // Java steps its percentile level in percent, not as a quantile: the
-        // same levels, but the last bits differ, and 1/(1-p) near the top
-        // shows them. Step it Java's way so every digit matches.
-        let mut level = 0.0f64;
-        for v in h.iter_quantiles(TICKS_PER_HALF_DISTANCE) {
-            total += v.count_since_last_iteration();
-            let value = fixed(v.value_iterated_to() as f64, digits);
-            if v.quantile_iterated_to() != 1.0 {
-                let q = level / 100.0;
-                let (p, inverse) = (fixed(q, 12), fixed(1.0 / (1.0 - q), 2));
-                let _ = writeln!(out, "{value:>12} {p:>2} {total:>10} {inverse:>14}");
-                level = next_level(level);
-            } else {
-                let _ = writeln!(out, "{value:>12} {:>2} {total:>10}", fixed(1.0, 12));
-            }
-        }
+        percentile_lines(h, &mut out, digits);
     }
     let _ = writeln!(
         out,
@@ -95,6 +79,39 @@ fn fixed(x: f64, decimals: usize) -> String {
     }
 }
 
+/// The data lines, as Java's `PercentileIterator` walks them: levels stepped
+/// in percent, a level reached when 100 * count-so-far / total >= it (several
+/// levels may fall on one value), one line where the last value is reached,
+/// then a final 100 % line without the 1/(1-p) column. Done here rather than
+/// with the crate's quantile iterator, whose levels, computed as fractions,
+/// differ from Java's in the last bits and so, on exact ties, in the value.
+fn percentile_lines(h: &Histogram<u64>, out: &mut String, digits: usize) {
+    let n = h.len();
+    let mut level = 0.0f64;
+    let mut total = 0u64;
+    let mut last = 0;
+    'values: for v in h.iter_recorded() {
+        total += v.count_at_value();
+        last = v.value_iterated_to();
+        let value = fixed(last as f64, digits);
+        while 100.0 * total as f64 / n as f64 >= level {
+            let q = level / 100.0;
+            let (p, inverse) = (fixed(q, 12), fixed(1.0 / (1.0 - q), 2));
+            let _ = writeln!(out, "{value:>12} {p:>2} {total:>10} {inverse:>14}");
+            level = next_level(level);
+            if total >= n {
+                break 'values;
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{:>12} {:>2} {n:>10}",
+        fixed(last as f64, digits),
+        fixed(1.0, 12)
+    );
+}
+
 /// Java's `PercentileIterator.incrementIterationLevel`: the next level, in
 /// percent, with ticks doubling each time the distance to 100 % halves.
 fn next_level(level: f64) -> f64 {
@@ -103,20 +120,33 @@ fn next_level(level: f64) -> f64 {
     level + 100.0 / ticks
 }
 
+/// Java's `getMean`: every recorded value at its bucket's median equivalent.
 fn mean(h: &Histogram<u64>) -> f64 {
     if h.is_empty() {
-        0.0
-    } else {
-        h.mean()
+        return 0.0;
     }
+    let total: f64 = h
+        .iter_recorded()
+        .map(|v| h.median_equivalent(v.value_iterated_to()) as f64 * v.count_at_value() as f64)
+        .sum();
+    total / h.len() as f64
 }
 
+/// Java's `getStdDeviation` (population), over median-equivalent values; the
+/// crate's own `stdev` differs from it in the last printed digit.
 fn stdev(h: &Histogram<u64>) -> f64 {
     if h.is_empty() {
-        0.0
-    } else {
-        h.stdev()
+        return 0.0;
     }
+    let mean = mean(h);
+    let total: f64 = h
+        .iter_recorded()
+        .map(|v| {
+            let deviation = h.median_equivalent(v.value_iterated_to()) as f64 - mean;
+            deviation * deviation * v.count_at_value() as f64
+        })
+        .sum();
+    (total / h.len() as f64).sqrt()
 }
 
 /// Java's `subBucketCount`: the counts array holds (buckets + 1) half-sets.
@@ -271,6 +301,21 @@ mod tests {
         assert_eq!(fixed(3495253.3333333335, 2), "3495253.33");
         assert_eq!(fixed(0.0, 12), "0.000000000000");
         assert_eq!(fixed(1.25, 1), "1.3");
+    }
+
+    #[test]
+    fn a_level_that_falls_exactly_on_a_count_is_reached_there_as_in_java() {
+        // Java's HistogramLogProcessor printed this line for a real run here;
+        // the crate's quantile iterator put it one value later (150).
+        let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).unwrap();
+        h.record_n(140, 996_875).unwrap();
+        h.record_n(150, 3_125).unwrap();
+        let text = render(&h);
+        assert!(
+            text.contains("     140.000 0.996875000000     996875         320.00\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("     150.000 1.000000000000    1000000\n#[Mean    =      140.031, StdDeviation   =        0.558]\n#[Max     =      150.000, Total count    =      1000000]\n#[Buckets =           26, SubBuckets     =         2048]\n"), "{text}");
     }
 
     #[test]
