@@ -14,6 +14,7 @@ mod plan;
 mod run;
 mod runtime;
 mod table;
+mod usage;
 
 use clap::Parser;
 use std::process::ExitCode;

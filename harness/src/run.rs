@@ -10,12 +10,13 @@ use crate::output::sink::Sink;
 use crate::output::summary::{self, Figures, Floor, Key, Row};
 use crate::output::{hgrm, meta};
 use crate::plan::{Plan, Workload};
+use crate::usage::{PhaseMeter, PhaseUsage};
 use crate::{table, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
-use workloads::{Case, Observer, Op, Outcome, Window};
+use workloads::{Case, Observer, Op, Outcome, Phase, Window};
 
 /// One measured (case, allocator) with its files.
 struct Done {
@@ -27,6 +28,8 @@ struct Done {
     /// Finished partial .hlog files: (partial, final), alloc then free.
     hlogs: Vec<(PathBuf, PathBuf)>,
     elapsed: Duration,
+    /// Faults, context switches and RSS of the recorded phase.
+    usage: Option<PhaseUsage>,
 }
 
 /// Feeds the progress bar and the churn windows' interval logs. Both are
@@ -35,9 +38,17 @@ struct Done {
 struct CaseObserver {
     progress: Progress,
     windows: Option<WindowWriter>,
+    meter: PhaseMeter,
 }
 
 impl Observer for CaseObserver {
+    fn phase(&mut self, phase: Phase) {
+        match phase {
+            Phase::RecordingStarts => self.meter.start(),
+            Phase::RecordingEnds => self.meter.finish(),
+        }
+    }
+
     fn progress(&mut self, done: u64, total: u64) {
         self.progress.update(done, total);
     }
@@ -149,11 +160,19 @@ pub fn execute(
         };
         let progress = Progress::start(bar(args, label.clone()), env.pinned, &env.allowed_cpus);
         let windows = logs.map(|logs| WindowWriter::start(logs, env.pinned, &env.allowed_cpus));
-        let mut observer = CaseObserver { progress, windows };
+        let mut observer = CaseObserver {
+            progress,
+            windows,
+            meter: PhaseMeter::default(),
+        };
         let t0 = Instant::now();
         let measured = alloc::run_case(a, c, &mut timer, &mut observer, setup);
         let elapsed = t0.elapsed();
-        let CaseObserver { progress, windows } = observer;
+        let CaseObserver {
+            progress,
+            windows,
+            meter,
+        } = observer;
         progress.finish();
         let mut hlogs = Vec::new();
         let mut log_error = None;
@@ -199,6 +218,7 @@ pub fn execute(
             pmad: measured.pmad,
             hlogs,
             elapsed,
+            usage: meter.result(),
         });
     }
 
@@ -284,13 +304,8 @@ fn rows(done: &[Done], timer: &TimerInfo, run_id: &str) -> Vec<Row> {
                 threads: 1,
                 run_id,
             };
-            rows.push(Row::new(
-                key,
-                &Figures::of(rec),
-                floor,
-                rec.saturated(),
-                first,
-            ));
+            let row = Row::new(key, &Figures::of(rec), floor, rec.saturated(), first);
+            rows.push(row.with_usage(d.usage));
         }
     }
     rows
@@ -430,6 +445,7 @@ fn run_meta(
                 "windows": d.outcome.windows,
                 "seconds": d.elapsed.as_secs_f64(),
                 "first_call_ns": {"alloc": d.outcome.first_call.alloc_ns, "free": d.outcome.first_call.free_ns},
+                "recorded_phase": d.usage,
                 "pmad": d.pmad,
             })
         })

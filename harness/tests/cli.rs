@@ -105,6 +105,9 @@ struct Row {
     null_p50_ns: u64,
     ratio_p999_p50_net: Option<f64>,
     ratio_meaningful: bool,
+    minor_faults: Option<u64>,
+    major_faults: Option<u64>,
+    rss_peak_kb: Option<u64>,
 }
 
 fn rows(dir: &Path) -> Vec<Row> {
@@ -195,7 +198,19 @@ fn a_small_run_writes_every_file_and_they_agree() {
                 !r.ratio_meaningful,
                 "the null row measured against itself is never meaningful"
             );
+            // The harness writes its own buffers before recording starts, so
+            // the empty region takes no page fault in the recorded phase.
+            assert_eq!(
+                (r.minor_faults, r.major_faults),
+                (Some(0), Some(0)),
+                "null {stem}"
+            );
         }
+        assert!(
+            r.rss_peak_kb.is_some_and(|kb| kb > 0),
+            "{} {stem}",
+            r.allocator
+        );
     }
 
     let meta: serde_json::Value =
@@ -277,6 +292,16 @@ fn churn_windows_become_hlog_intervals() {
     let (f, _) = read_hlog(&out.join("pmad/churn-256-free.hlog"));
     assert_eq!(intervals, 3, "1M + 1M + 0.5M ops");
     assert_eq!(h.len() + f.len(), 2_500_000);
+    // Over 2.5M ops the live set wanders past its warm-up size into blocks
+    // never used before: a lazily mapped pool faults there (13 faults when
+    // prefault was switched off), the prefaulted one never does.
+    for r in rows(&out).iter().filter(|r| r.allocator == "pmad") {
+        assert_eq!(
+            (r.minor_faults, r.major_faults),
+            (Some(0), Some(0)),
+            "{r:?}"
+        );
+    }
 }
 
 #[test]

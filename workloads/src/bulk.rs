@@ -3,7 +3,7 @@
 
 use crate::rng::Stream;
 use crate::{exhausted, timed_alloc, timed_free, touch};
-use crate::{Allocator, Case, Clock, Observer, Outcome, Recorder, RunError, PROGRESS_EVERY};
+use crate::{Allocator, Case, Clock, Observer, Outcome, Phase, Recorder, RunError, PROGRESS_EVERY};
 
 pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     case: &Case,
@@ -16,6 +16,9 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     let mut rng = Stream::new(case.seed);
     // Sized before any timed call: the loop itself never allocates.
     let mut batch: Vec<(*mut u8, usize)> = Vec::with_capacity(case.blocks);
+    // Written once now, so pushing never page-faults inside the loop.
+    batch.resize(case.blocks, (std::ptr::null_mut(), 0));
+    batch.clear();
     let rounds = case.rounds();
     let total = rounds * case.blocks as u64 * 2;
 
@@ -32,6 +35,7 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     )?;
 
     let mut done = 0;
+    observer.phase(Phase::RecordingStarts);
     for r in 0..rounds {
         let mut rec = Rounds {
             alloc: Some(&mut out.alloc),
@@ -47,6 +51,7 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
             observer.progress(done, total);
         }
     }
+    observer.phase(Phase::RecordingEnds);
     observer.progress(total, total);
     out.ops = total;
     Ok(out)

@@ -10,7 +10,7 @@
 
 use crate::rng::Stream;
 use crate::{exhausted, timed_alloc, timed_free, touch};
-use crate::{Allocator, Case, Clock, Observer, Outcome, Recorder, RunError, Window};
+use crate::{Allocator, Case, Clock, Observer, Outcome, Phase, Recorder, RunError, Window};
 use crate::{PROGRESS_EVERY, WINDOW_OPS};
 
 /// The live set: pointer and requested size of every block not yet freed.
@@ -26,6 +26,10 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     let mut rng = Stream::new(case.seed);
     // Sized before any timed call: the loop itself never allocates.
     let mut live: Live = Vec::with_capacity(case.max_live);
+    // Write its memory once now, so pushing into it never page-faults
+    // inside the measured loop.
+    live.resize(case.max_live, (std::ptr::null_mut(), 0));
+    live.clear();
     let result = measure(case, alloc, clock, observer, &mut rng, &mut live, &mut out);
     for (ptr, size) in live.drain(..) {
         // SAFETY: every live entry came from `alloc(size)` and was not freed.
@@ -69,6 +73,7 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
         )?;
     }
 
+    observer.phase(Phase::RecordingStarts);
     let origin = clock.start();
     let mut window_start = 0;
     let mut window_first_op = 0;
@@ -107,6 +112,7 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
             observer.progress(done, case.ops);
         }
     }
+    observer.phase(Phase::RecordingEnds);
     observer.progress(case.ops, case.ops);
     out.ops = case.ops;
     Ok(())

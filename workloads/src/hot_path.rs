@@ -2,7 +2,7 @@
 
 use crate::rng::Stream;
 use crate::{exhausted, timed_alloc, timed_free, touch};
-use crate::{Allocator, Case, Clock, Observer, Outcome, RunError, PROGRESS_EVERY};
+use crate::{Allocator, Case, Clock, Observer, Outcome, Phase, RunError, PROGRESS_EVERY};
 
 pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     case: &Case,
@@ -27,6 +27,7 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     for op in 0..case.warmup_ops() {
         pair(alloc, clock, &mut rng, case, op)?;
     }
+    observer.phase(Phase::RecordingStarts);
     for done in 1..=case.ops {
         let (alloc_ticks, free_ticks) = pair(alloc, clock, &mut rng, case, done - 1)?;
         out.alloc.record(clock.ticks_to_ns(alloc_ticks));
@@ -35,6 +36,7 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
             observer.progress(done, case.ops);
         }
     }
+    observer.phase(Phase::RecordingEnds);
     observer.progress(case.ops, case.ops);
     out.ops = 2 * case.ops;
     Ok(out)

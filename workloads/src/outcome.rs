@@ -72,8 +72,19 @@ pub struct Window<'a> {
     pub free: &'a Recorder,
 }
 
+/// The edges of the recorded phase (after warm-up, before the first
+/// recorded op; after the last one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    RecordingStarts,
+    RecordingEnds,
+}
+
 /// Sees a run's progress; called outside the timed region only.
 pub trait Observer {
+    /// The recorded phase starts or ends: the place to snapshot counters
+    /// (page faults, context switches, RSS) that belong to it alone.
+    fn phase(&mut self, _phase: Phase) {}
     /// `done` of `total` recorded ops are finished; called every
     /// [`crate::PROGRESS_EVERY`] ops and at the end.
     fn progress(&mut self, _done: u64, _total: u64) {}

@@ -5,7 +5,9 @@
 use workloads::case::{mixed_octave, MIXED_OCTAVES};
 use workloads::rng::Stream;
 use workloads::testing::{CountingAlloc, Event, FakeClock};
-use workloads::{Case, Kind, NullAlloc, Observer, Op, RunError, SizeSpec, Window, WINDOW_OPS};
+use workloads::{
+    Case, Kind, NullAlloc, Observer, Op, Phase, RunError, SizeSpec, Window, WINDOW_OPS,
+};
 
 const COST: u64 = 7;
 
@@ -25,11 +27,16 @@ fn case(kind: Kind, size: SizeSpec, ops: u64) -> Case {
 struct Seen {
     windows: Vec<(u64, u64, u64, u64, u64, u64)>,
     progress: Vec<(u64, u64)>,
+    /// Phase edges, with how many progress calls came before each.
+    phases: Vec<(Phase, usize)>,
 }
 
 impl Observer for Seen {
     fn progress(&mut self, done: u64, total: u64) {
         self.progress.push((done, total));
+    }
+    fn phase(&mut self, phase: Phase) {
+        self.phases.push((phase, self.progress.len()));
     }
     fn window(&mut self, w: &Window<'_>) {
         self.windows.push((
@@ -322,6 +329,30 @@ fn demand_describes_what_a_case_holds_at_once() {
             pair[1].min,
             pair[0].max + 1,
             "octaves are disjoint and contiguous"
+        );
+    }
+}
+
+#[test]
+fn every_loop_marks_its_recorded_phase_once_before_the_final_progress() {
+    for kind in [Kind::HotPath, Kind::Bulk { reverse: false }, Kind::Churn] {
+        let c = case(kind, SizeSpec::Fixed(32), 200_000);
+        let mut seen = Seen::default();
+        run(&c, &mut CountingAlloc::new(), &mut seen);
+        let phases: Vec<Phase> = seen.phases.iter().map(|p| p.0).collect();
+        assert_eq!(
+            phases,
+            [Phase::RecordingStarts, Phase::RecordingEnds],
+            "{kind:?}"
+        );
+        assert_eq!(
+            seen.phases[0].1, 0,
+            "{kind:?}: no progress before recording starts"
+        );
+        assert_eq!(
+            seen.phases[1].1,
+            seen.progress.len() - 1,
+            "{kind:?}: the end comes before the final progress"
         );
     }
 }

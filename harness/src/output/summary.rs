@@ -1,6 +1,7 @@
 //! `summary.csv`: one row per (allocator, workload, size, op, threads), with
 //! the fixed columns of DESIGN.md first and the harness's extras after them.
 
+use crate::usage::PhaseUsage;
 use serde::{Deserialize, Serialize};
 use workloads::Recorder;
 
@@ -58,6 +59,17 @@ pub struct Row {
     pub saturated: u64,
     /// The case's very first call of this op, timed apart from the histogram.
     pub first_call_ns: u64,
+    /// The case's recorded phase (alloc and free together, so the same on
+    /// both rows): the measuring thread's page faults and context switches,
+    /// and the process's RSS before, after and at its peak, in KiB. Empty
+    /// where the OS does not tell.
+    pub minor_faults: Option<u64>,
+    pub major_faults: Option<u64>,
+    pub voluntary_ctx_switches: Option<u64>,
+    pub involuntary_ctx_switches: Option<u64>,
+    pub rss_before_kb: Option<u64>,
+    pub rss_after_kb: Option<u64>,
+    pub rss_peak_kb: Option<u64>,
     /// Which run of meta.json produced the row.
     pub run_id: String,
 }
@@ -151,8 +163,28 @@ impl Row {
             null_jitter_ns: floor.jitter,
             saturated,
             first_call_ns,
+            minor_faults: None,
+            major_faults: None,
+            voluntary_ctx_switches: None,
+            involuntary_ctx_switches: None,
+            rss_before_kb: None,
+            rss_after_kb: None,
+            rss_peak_kb: None,
             run_id: key.run_id.to_string(),
         }
+    }
+
+    /// Adds the recorded phase's faults, context switches and RSS.
+    pub fn with_usage(mut self, usage: Option<PhaseUsage>) -> Row {
+        if let Some(u) = usage {
+            self.minor_faults = Some(u.minor_faults);
+            self.major_faults = Some(u.major_faults);
+            self.voluntary_ctx_switches = Some(u.voluntary_ctx_switches);
+            self.involuntary_ctx_switches = Some(u.involuntary_ctx_switches);
+            (self.rss_before_kb, self.rss_after_kb, self.rss_peak_kb) =
+                (u.rss_before_kb, u.rss_after_kb, u.rss_peak_kb);
+        }
+        self
     }
 
     /// The identity of a row: a later run replaces an earlier row with the same key.
