@@ -121,7 +121,7 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| std::path::Path::new("results").join(host_name()));
     // Bad --out is bad input: fail before measuring.
-    output::sink::Sink::open(&out, args.force).map_err(Failure::usage)?;
+    let sink = output::sink::Sink::open(&out, args.force).map_err(Failure::usage)?;
 
     let tcmalloc = plan.allocators.contains(&alloc::Name::Tcmalloc);
     if tcmalloc {
@@ -150,5 +150,5 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
         mlock,
         fifo,
     };
-    run::execute(&args, &plan, &out, env)
+    run::execute(&args, &plan, sink, env)
 }

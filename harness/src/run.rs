@@ -87,13 +87,9 @@ pub struct Environment {
     pub fifo: Option<Result<i32, String>>,
 }
 
-pub fn execute(
-    args: &RunArgs,
-    plan: &Plan,
-    out: &std::path::Path,
-    env: Environment,
-) -> Result<(), Failure> {
-    let sink = Sink::open(out, args.force).map_err(Failure::usage)?;
+/// Measures the plan into `sink` (opened, and so proven writable, before
+/// anything else ran).
+pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Result<(), Failure> {
     let mut planned: Vec<PathBuf> = Vec::new();
     for (w, a, c) in series(plan) {
         for op in ["alloc", "free"] {
