@@ -30,6 +30,10 @@ struct Done {
     elapsed: Duration,
     /// Faults, context switches and RSS of the recorded phase.
     usage: Option<PhaseUsage>,
+    /// A null row whose files and rows an earlier run already wrote: this
+    /// run's floor is used for its own net figures and recorded in
+    /// meta.json, and the earlier files stay.
+    keep_earlier: bool,
 }
 
 /// Feeds the progress bar and the churn windows' interval logs. Both are
@@ -90,8 +94,13 @@ pub struct Environment {
 /// Measures the plan into `sink` (opened, and so proven writable, before
 /// anything else ran).
 pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Result<(), Failure> {
+    let previous = previous_summary(&sink, args.force)?;
+    let kept = kept_null_cases(plan, &sink, &previous, args.force);
     let mut planned: Vec<PathBuf> = Vec::new();
     for (w, a, c) in series(plan) {
+        if a == Name::Null && kept.contains(&(w.name, c.size.label())) {
+            continue;
+        }
         for op in ["alloc", "free"] {
             for ext in ["hgrm", "hlog"] {
                 planned.push(sink.series_path(a.as_str(), w.name, c.size.label(), op, ext));
@@ -99,7 +108,6 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         }
     }
     sink.check_free(&planned).map_err(Failure::usage)?;
-    let previous = previous_summary(&sink, args.force)?;
 
     let (mut timer, timer_info) = clock::calibrate();
     eprintln!(
@@ -130,7 +138,8 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
     };
     for (w, a, c) in series(plan) {
         let label = format!("{} {} {}", w.name, size_label(c.size.label()), a.as_str());
-        let logs = if c.kind == workloads::Kind::Churn {
+        let keep_earlier = a == Name::Null && kept.contains(&(w.name, c.size.label()));
+        let logs = if c.kind == workloads::Kind::Churn && !keep_earlier {
             let open = |op: &str| {
                 let path = sink.series_path(a.as_str(), w.name, c.size.label(), op, "hlog");
                 Sink::make_parent(&path)?;
@@ -215,6 +224,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             hlogs,
             elapsed,
             usage: meter.result(),
+            keep_earlier,
         });
     }
 
@@ -240,6 +250,41 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
     println!("{}", table::LEGEND);
     println!("\nresults: {}", sink.dir().display());
     Ok(())
+}
+
+/// Null cases an earlier run in this directory already wrote in full (all
+/// four files and both rows): a run of other allocators keeps them, so that
+/// one directory collects one binary per allocator (run_all.sh) with one
+/// null row per case. `--force` measures them anew.
+fn kept_null_cases(
+    plan: &Plan,
+    sink: &Sink,
+    previous: &[Row],
+    force: bool,
+) -> std::collections::HashSet<(&'static str, usize)> {
+    let mut kept = std::collections::HashSet::new();
+    if force {
+        return kept;
+    }
+    for w in &plan.workloads {
+        for c in &w.cases {
+            let size = c.size.label();
+            let files = ["alloc", "free"].iter().all(|op| {
+                ["hgrm", "hlog"]
+                    .iter()
+                    .all(|ext| sink.series_path("null", w.name, size, op, ext).exists())
+            });
+            let rows = ["alloc", "free"].iter().all(|op| {
+                previous.iter().any(|r| {
+                    r.allocator == "null" && r.workload == w.name && r.size == size && r.op == *op
+                })
+            });
+            if files && rows {
+                kept.insert((w.name, size));
+            }
+        }
+    }
+    kept
 }
 
 /// Every (workload, allocator, case) in run order: per case, the null row
@@ -319,7 +364,7 @@ fn write_all(
     args: &RunArgs,
     env: &Environment,
 ) -> Result<(), Failure> {
-    for d in done {
+    for d in done.iter().filter(|d| !d.keep_earlier) {
         for op in [Op::Alloc, Op::Free] {
             let h = d.outcome.recorder(op).histogram();
             let path = sink.series_path(
@@ -374,12 +419,19 @@ fn write_all(
     }
 
     // summary.csv: earlier rows with other keys stay; this run's rows replace the same keys.
-    let replaced: std::collections::HashSet<_> = rows.iter().map(Row::key).collect();
+    let is_kept = |r: &Row| {
+        r.allocator == Name::Null.as_str()
+            && done.iter().any(|d| {
+                d.keep_earlier && d.workload == r.workload && d.case.size.label() == r.size
+            })
+    };
+    let fresh: Vec<Row> = rows.iter().filter(|r| !is_kept(r)).cloned().collect();
+    let replaced: std::collections::HashSet<_> = fresh.iter().map(Row::key).collect();
     let mut all: Vec<Row> = previous
         .into_iter()
         .filter(|r| !replaced.contains(&r.key()))
         .collect();
-    all.extend(rows.iter().cloned());
+    all.extend(fresh);
     let kept_runs: std::collections::HashSet<String> =
         all.iter().map(|r| r.run_id.clone()).collect();
     let csv = summary::to_csv(&all).map_err(Failure::io)?;
@@ -442,6 +494,8 @@ fn run_meta(
                 "seconds": d.elapsed.as_secs_f64(),
                 "first_call_ns": {"alloc": d.outcome.first_call.alloc_ns, "free": d.outcome.first_call.free_ns},
                 "recorded_phase": d.usage,
+                "null_files_kept_from_earlier_run": d.keep_earlier,
+                "p50_ns": {"alloc": Figures::of(&d.outcome.alloc).p50, "free": Figures::of(&d.outcome.free).p50},
                 "pmad": d.pmad,
             })
         })

@@ -417,3 +417,56 @@ fn list_names_the_workloads_and_the_compiled_allocators() {
         assert!(text.contains(name), "{name} missing:\n{text}");
     }
 }
+
+#[test]
+fn one_directory_collects_one_binary_per_allocator_with_one_null_row_per_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    run_ok(&small(
+        &out,
+        &["--workload", "hot-path", "--allocator", "pmad"],
+    ));
+    let null_before = std::fs::read(out.join("null/hot-path-64-alloc.hgrm")).unwrap();
+    // A second allocator into the same directory: the null row already there stays.
+    run_ok(&small(
+        &out,
+        &["--workload", "hot-path", "--allocator", "system"],
+    ));
+    assert_eq!(
+        std::fs::read(out.join("null/hot-path-64-alloc.hgrm")).unwrap(),
+        null_before
+    );
+    let rows = rows(&out);
+    let names: Vec<&str> = rows.iter().map(|r| r.allocator.as_str()).collect();
+    assert_eq!(
+        names.iter().filter(|&&n| n == "null").count(),
+        2,
+        "one null row per op: {names:?}"
+    );
+    assert_eq!(names.iter().filter(|&&n| n == "pmad").count(), 2);
+    assert_eq!(names.iter().filter(|&&n| n == "system").count(), 2);
+    // The second run's own floor is used for its net figures and kept in meta.json.
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("meta.json")).unwrap()).unwrap();
+    let runs = meta["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    let second_null = runs[1]["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["allocator"] == "null")
+        .unwrap();
+    assert_eq!(second_null["null_files_kept_from_earlier_run"], true);
+    let system = rows
+        .iter()
+        .find(|r| r.allocator == "system" && r.op == "alloc")
+        .unwrap();
+    assert_eq!(
+        Some(system.null_p50_ns),
+        second_null["p50_ns"]["alloc"].as_u64()
+    );
+    // The same allocator again is still refused.
+    let argv = small(&out, &["--workload", "hot-path", "--allocator", "system"]);
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    assert_eq!(harness(&argv).status.code(), Some(2));
+}
