@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The full head-to-head: one release binary per allocator (each built with
+# that allocator's feature alone), every workload for each, all into one
+# results directory. The first binary's null row is kept for every case; each
+# binary's own floor nets its own figures (see METHODOLOGY.md). It leaves
+# target/release/harness built with the last allocator alone; `cargo build
+# --release` restores the default build.
+#
+# usage: ./run_all.sh [--quick] [--cpu N] [--out DIR] [--allocators a,b,...]
+#                     [--keep-going] [--force] [--smoke]
+#   --quick        the harness's --quick sizes (about 20 s of measuring here)
+#   --cpu N        pin every measuring thread to CPU N
+#   --out DIR      results directory (default: results/<host>)
+#   --allocators   comma-separated subset of: pmad,jemalloc,mimalloc,tcmalloc,system
+#   --keep-going   go on without an allocator that fails to build or run (named at the end)
+#   --force        overwrite earlier results in DIR
+#   --smoke        CI's check: pmad and system, tiny counts, into a temporary directory
+set -euo pipefail
+cd "$(dirname "$0")"
+
+all="pmad,jemalloc,mimalloc,tcmalloc,system"
+allocators=$all quick=() cpu=() out="" keep_going=0 force=() smoke=0 extra=()
+die() { echo "run_all.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=(--quick) ;;
+        --cpu) [ $# -ge 2 ] || die "--cpu needs a CPU number"; cpu=(--cpu "$2"); shift ;;
+        --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$2; shift ;;
+        --allocators) [ $# -ge 2 ] || die "--allocators needs a list"; allocators=$2; shift ;;
+        --keep-going) keep_going=1 ;;
+        --force) force=(--force) ;;
+        --smoke) smoke=1 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown option $1 (see --help)" ;;
+    esac
+    shift
+done
+if [ "$smoke" = 1 ]; then
+    allocators=pmad,system
+    quick=(--quick)
+    extra=(--ops 20000 --blocks 1000 --live 2000)
+    [ -n "$out" ] || out=$(mktemp -d)/results
+fi
+IFS=, read -r -a list <<< "$allocators"
+for a in "${list[@]}"; do
+    case ",$all," in *",$a,"*) ;; *) die "--allocators: unknown allocator '$a' (known: $all)" ;; esac
+done
+if [ -z "$out" ]; then
+    host=$(uname -n | tr -c 'A-Za-z0-9._\n-' '_')
+    out="results/${host:-unknown-host}"
+fi
+
+bin_dir=target/run_all
+mkdir -p "$bin_dir"
+failed=()
+for a in "${list[@]}"; do
+    echo "== build: harness with $a alone"
+    if ! cargo build --release -p harness --no-default-features --features "$a"; then
+        failed+=("$a (build)")
+        [ "$keep_going" = 1 ] || { echo "run_all.sh: $a failed to build; --keep-going runs the others" >&2; exit 1; }
+        continue
+    fi
+    cp target/release/harness "$bin_dir/harness-$a"
+done
+for a in "${list[@]}"; do
+    [ -x "$bin_dir/harness-$a" ] || continue
+    case " ${failed[*]-} " in *" $a (build)"*) continue ;; esac
+    echo "== run: $a"
+    if ! "$bin_dir/harness-$a" --allocator "$a" --out "$out" "${quick[@]}" "${cpu[@]}" "${force[@]}" "${extra[@]}"; then
+        failed+=("$a (run)")
+        [ "$keep_going" = 1 ] || { echo "run_all.sh: the $a run failed; --keep-going runs the others" >&2; exit 1; }
+    fi
+done
+
+echo
+echo "results: $out (summary.csv, meta.json, <allocator>/*.hgrm|*.hlog)"
+echo "plots and report: not built yet (issue 4); re-plot the .hgrm files with HdrHistogram's plotter meanwhile"
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "left out: ${failed[*]}" >&2
+    exit 1
+fi
