@@ -2,15 +2,16 @@
 # The full head-to-head: one release binary per allocator (each built with
 # that allocator's feature alone), every workload for each, all into one
 # results directory. The first binary's null row is kept for every case; each
-# binary's own floor nets its own figures (see METHODOLOGY.md). It leaves
-# target/release/harness built with the last allocator alone; `cargo build
-# --release` restores the default build.
+# binary's own floor nets its own figures (see METHODOLOGY.md). Then the
+# charts (`harness plot`) and REPORT.md (`harness report`) from those files.
+# The per-allocator binaries stay in target/run_all/.
 #
-# usage: ./run_all.sh [--quick] [--cpu N] [--out DIR] [--allocators a,b,...]
-#                     [--keep-going] [--force] [--smoke]
+# usage: ./run_all.sh [--quick] [--cpu N] [--out DIR] [--plots DIR]
+#                     [--allocators a,b,...] [--keep-going] [--force] [--smoke]
 #   --quick        the harness's --quick sizes (about 20 s of measuring here)
 #   --cpu N        pin every measuring thread to CPU N
 #   --out DIR      results directory (default: results/<host>)
+#   --plots DIR    charts directory (default: plots/<host>)
 #   --allocators   comma-separated subset of: pmad,jemalloc,mimalloc,tcmalloc,system
 #   --keep-going   go on without an allocator that fails to build or run (named at the end)
 #   --force        overwrite earlier results in DIR
@@ -19,18 +20,19 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 all="pmad,jemalloc,mimalloc,tcmalloc,system"
-allocators=$all quick=() cpu=() out="" keep_going=0 force=() smoke=0 extra=()
+allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=()
 die() { echo "run_all.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=(--quick) ;;
         --cpu) [ $# -ge 2 ] || die "--cpu needs a CPU number"; cpu=(--cpu "$2"); shift ;;
         --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$2; shift ;;
+        --plots) [ $# -ge 2 ] || die "--plots needs a directory"; plots=$2; shift ;;
         --allocators) [ $# -ge 2 ] || die "--allocators needs a list"; allocators=$2; shift ;;
         --keep-going) keep_going=1 ;;
         --force) force=(--force) ;;
         --smoke) smoke=1 ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
     shift
@@ -39,16 +41,19 @@ if [ "$smoke" = 1 ]; then
     allocators=pmad,system
     quick=(--quick)
     extra=(--ops 20000 --blocks 1000 --live 2000)
-    [ -n "$out" ] || out=$(mktemp -d)/results
+    if [ -z "$out" ]; then
+        tmp=$(mktemp -d)
+        out=$tmp/results
+        [ -n "$plots" ] || plots=$tmp/plots
+    fi
 fi
 IFS=, read -r -a list <<< "$allocators"
 for a in "${list[@]}"; do
     case ",$all," in *",$a,"*) ;; *) die "--allocators: unknown allocator '$a' (known: $all)" ;; esac
 done
-if [ -z "$out" ]; then
-    host=$(uname -n | tr -c 'A-Za-z0-9._\n-' '_')
-    out="results/${host:-unknown-host}"
-fi
+host=$(uname -n | tr -c 'A-Za-z0-9._\n-' '_')
+[ -n "$out" ] || out="results/${host:-unknown-host}"
+[ -n "$plots" ] || plots="plots/${host:-unknown-host}"
 
 bin_dir=target/run_all
 mkdir -p "$bin_dir"
@@ -72,9 +77,24 @@ for a in "${list[@]}"; do
     fi
 done
 
+ran=()
+for a in "${list[@]}"; do
+    case " ${failed[*]-} " in *" $a ("*) ;; *) ran+=("$a") ;; esac
+done
+if [ ${#ran[@]} -eq 0 ]; then
+    echo "run_all.sh: no allocator ran; nothing to plot" >&2
+    exit 1
+fi
+# Plot and report read files only, so any of the binaries renders them.
+renderer="$bin_dir/harness-${ran[0]}"
+echo "== plot and report"
+"$renderer" plot --results "$out" --out "$plots"
+"$renderer" report --results "$out" --plots "$plots"
+
 echo
-echo "results: $out (summary.csv, meta.json, <allocator>/*.hgrm|*.hlog)"
-echo "plots and report: not built yet (issue 4); re-plot the .hgrm files with HdrHistogram's plotter meanwhile"
+echo "results: $out (summary.csv, meta.json, REPORT.md, <allocator>/*.hgrm|*.hlog)"
+echo "plots:   $plots"
+echo "report:  $out/REPORT.md"
 if [ ${#failed[@]} -gt 0 ]; then
     echo "left out: ${failed[*]}" >&2
     exit 1

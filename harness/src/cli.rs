@@ -32,6 +32,30 @@ pub struct Cli {
 pub enum Command {
     /// List the workloads and the allocators compiled into this binary.
     List,
+    /// Render the charts of a results directory (reads files, never measures).
+    Plot(PlotArgs),
+    /// Write REPORT.md into a results directory (reads files, never measures).
+    Report(ReportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PlotArgs {
+    /// Results directory to read (default: results/<this host>).
+    #[arg(long, value_name = "DIR")]
+    pub results: Option<PathBuf>,
+    /// Where the charts go (default: plots/<the results' host>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// Results directory to read; REPORT.md is written into it (default: results/<this host>).
+    #[arg(long, value_name = "DIR")]
+    pub results: Option<PathBuf>,
+    /// The charts to embed (default: plots/<the results' host>).
+    #[arg(long, value_name = "DIR")]
+    pub plots: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

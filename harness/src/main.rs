@@ -11,6 +11,7 @@ mod clock;
 mod helpers;
 mod output;
 mod plan;
+mod render;
 mod run;
 mod runtime;
 mod table;
@@ -69,6 +70,21 @@ pub fn host_name() -> String {
     }
 }
 
+/// `--results`, or results/<this host>.
+fn results_dir(given: Option<&std::path::Path>) -> std::path::PathBuf {
+    given.map_or_else(
+        || std::path::Path::new("results").join(host_name()),
+        |p| p.to_path_buf(),
+    )
+}
+
+/// plots/<host that wrote the results>, so results from another machine
+/// render next to their own plots.
+fn plots_dir(results: &std::path::Path) -> Result<std::path::PathBuf, Failure> {
+    let r = render::results::Results::load(results).map_err(Failure::usage)?;
+    Ok(std::path::Path::new("plots").join(r.host()))
+}
+
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
@@ -104,6 +120,30 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
         for name in alloc::Name::compiled() {
             println!("  {}", name.as_str());
         }
+        return Ok(());
+    }
+    if let Some(cli::Command::Plot(a)) = &cli.command {
+        let results = results_dir(a.results.as_deref());
+        let out = match &a.out {
+            Some(dir) => dir.clone(),
+            None => plots_dir(&results)?,
+        };
+        let written = render::plot(&results, &out).map_err(Failure::usage)?;
+        println!(
+            "{} charts (PNG and SVG) in {}",
+            written.len(),
+            out.display()
+        );
+        return Ok(());
+    }
+    if let Some(cli::Command::Report(a)) = &cli.command {
+        let results = results_dir(a.results.as_deref());
+        let plots = match &a.plots {
+            Some(dir) => dir.clone(),
+            None => plots_dir(&results)?,
+        };
+        let path = render::report::write(&results, &plots).map_err(Failure::usage)?;
+        println!("report: {}", path.display());
         return Ok(());
     }
     let args = cli.run;

@@ -155,7 +155,6 @@ fn sub_buckets(h: &Histogram<u64>) -> usize {
 }
 
 /// One data line of a `.hgrm` file.
-#[cfg(test)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Line {
     pub value: f64,
@@ -163,9 +162,8 @@ pub struct Line {
     pub total_count: u64,
 }
 
-/// Reads the data lines and the footer's total count back (for tests and
-/// for anyone checking a file): fails on any line that is not in the format.
-#[cfg(test)]
+/// Reads the data lines and the footer's total count back (for plots, tests
+/// and anyone checking a file): fails on any line that is not in the format.
 pub fn parse(text: &str) -> Result<(Vec<Line>, u64), String> {
     let mut lines = Vec::new();
     let mut total = None;

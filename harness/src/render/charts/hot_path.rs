@@ -1,0 +1,144 @@
+//! The hot path head-to-head: per allocator, P50 (light bar) and P99.9
+//! (dark bar) with P99.9/P50 written above, alloc and free side by side, and
+//! the null floor drawn across, in the spirit of the PMAD author's table.
+
+use super::{fail, Chart};
+use crate::output::summary::Row;
+use crate::render::results::size_label;
+use crate::render::style::{self, colour, label, lighter, log_range};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+pub struct HotPathChart {
+    pub machine: String,
+    pub size: usize,
+    /// (op, the rows of that op in legend order, null included).
+    pub panels: Vec<(String, Vec<Row>)>,
+}
+
+impl Chart for HotPathChart {
+    fn name(&self) -> String {
+        "hot-path".into()
+    }
+
+    fn size(&self) -> (u32, u32) {
+        (1600, 800)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let titled = root
+            .titled(
+                &format!(
+                    "{}: hot-path {}, P50 (light) and P99.9 (dark) per call; label = P99.9/P50",
+                    self.machine,
+                    size_label(self.size)
+                ),
+                ("sans-serif", 26),
+            )
+            .map_err(fail)?;
+        let areas = titled.split_evenly((1, self.panels.len().max(1)));
+        let hi = self
+            .panels
+            .iter()
+            .flat_map(|(_, rows)| rows.iter().map(|r| r.p999_ns as f64))
+            .fold(1.0, f64::max);
+        let lo = self
+            .panels
+            .iter()
+            .flat_map(|(_, rows)| rows.iter().map(|r| r.p50_ns as f64))
+            .fold(f64::INFINITY, f64::min);
+        let range = log_range(lo, hi * 2.0);
+        for ((op, rows), area) in self.panels.iter().zip(&areas) {
+            panel(area, op, rows, range.clone())?;
+        }
+        Ok(())
+    }
+}
+
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    op: &str,
+    rows: &[Row],
+    range: std::ops::Range<f64>,
+) -> Result<(), String> {
+    let bars: Vec<&Row> = rows.iter().filter(|r| r.allocator != "null").collect();
+    let null = rows.iter().find(|r| r.allocator == "null");
+    let n = bars.len().max(1);
+    let names: Vec<String> = bars.iter().map(|r| r.allocator.clone()).collect();
+    let bottom = range.start;
+    let mut chart = ChartBuilder::on(area)
+        .caption(op, ("sans-serif", 24))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(90)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), range.log_scale())
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 0.01 && i >= 0.0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc("latency per call (ns, log scale)")
+        .y_label_formatter(&|y| style::ns(*y))
+        .label_style(("sans-serif", 18))
+        .axis_desc_style(("sans-serif", 20))
+        .draw()
+        .map_err(fail)?;
+    for (i, r) in bars.iter().enumerate() {
+        let x = i as f64;
+        let c = colour(&r.allocator);
+        let p50 = r.p50_ns.max(1) as f64;
+        let p999 = r.p999_ns.max(1) as f64;
+        chart
+            .draw_series([
+                Rectangle::new(
+                    [(x - 0.36, bottom), (x - 0.02, p50)],
+                    lighter(c, 0.55).filled(),
+                ),
+                Rectangle::new([(x + 0.02, bottom), (x + 0.36, p999)], c.filled()),
+            ])
+            .map_err(fail)?
+            .label(label(&r.allocator))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("x{:.1}", r.ratio_p999_p50),
+                (x - 0.2, p999 * 1.25),
+                ("sans-serif", 18).into_font(),
+            )))
+            .map_err(fail)?;
+    }
+    if let Some(null) = null {
+        let grey = colour("null");
+        for (value, what) in [(null.p50_ns, "P50"), (null.p999_ns, "P99.9")] {
+            let y = value.max(1) as f64;
+            let line = grey.stroke_width(2);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(-0.5, y), (n as f64 - 0.5, y)],
+                    8,
+                    6,
+                    line,
+                ))
+                .map_err(fail)?
+                .label(format!("null {what}: {}", style::ns(y)))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 16))
+        .draw()
+        .map_err(fail)?;
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! The charts. Each one is drawn once per backend (PNG through the bitmap
+//! backend, SVG as text) from the same code, so the two never disagree.
+
+pub mod churn;
+pub mod distribution;
+pub mod hot_path;
+pub mod sweep;
+
+use crate::output::sink::Sink;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::PathBuf;
+
+/// One chart: its file stem, its size in pixels, and how to draw it.
+pub trait Chart {
+    /// The file name without extension, e.g. `hot-path`.
+    fn name(&self) -> String;
+    fn size(&self) -> (u32, u32) {
+        (1400, 900)
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// A plotters error as one line.
+pub fn fail<E: std::fmt::Display>(e: E) -> String {
+    format!("drawing: {e}")
+}
+
+/// Renders `chart` to `<name>.png` and `<name>.svg` in the sink's directory
+/// (each written atomically); returns the PNG's path.
+pub fn save(chart: &impl Chart, sink: &Sink) -> Result<PathBuf, String> {
+    let (w, h) = chart.size();
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        chart.draw(&root)?;
+        root.present().map_err(fail)?;
+    }
+    let png_path = sink.dir().join(format!("{}.png", chart.name()));
+    sink.write(&png_path, &encode_png(&rgb, w, h)?)?;
+
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        chart.draw(&root)?;
+        root.present().map_err(fail)?;
+    }
+    sink.write(
+        &sink.dir().join(format!("{}.svg", chart.name())),
+        svg.as_bytes(),
+    )?;
+    Ok(png_path)
+}
+
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| format!("png: {e}"))?;
+    writer
+        .write_image_data(rgb)
+        .map_err(|e| format!("png: {e}"))?;
+    writer.finish().map_err(|e| format!("png: {e}"))?;
+    Ok(bytes)
+}

@@ -1,0 +1,201 @@
+//! The size sweep: P50, P99.9 and P99.9/P50 against block size (log2 axis),
+//! one line per allocator, alloc and free side by side. Does the median stay
+//! flat from 16 to 4096 B?
+
+use super::{fail, Chart};
+use crate::output::summary::Row;
+use crate::render::style::{self, colour, label, log_range};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+pub struct SweepChart {
+    pub machine: String,
+    /// Every size-sweep row (all allocators, sizes and ops).
+    pub rows: Vec<Row>,
+    /// Allocators in legend order.
+    pub allocators: Vec<String>,
+    /// The clock's resolution: every figure is a multiple of it.
+    pub timer_step_ns: f64,
+}
+
+#[derive(Clone, Copy)]
+enum Metric {
+    P50,
+    P999,
+    Ratio,
+}
+
+impl Metric {
+    fn of(self, r: &Row) -> f64 {
+        match self {
+            Metric::P50 => r.p50_ns as f64,
+            Metric::P999 => r.p999_ns as f64,
+            Metric::Ratio => r.ratio_p999_p50,
+        }
+    }
+    fn desc(self) -> &'static str {
+        match self {
+            Metric::P50 => "P50 (ns, log scale)",
+            Metric::P999 => "P99.9 (ns, log scale)",
+            Metric::Ratio => "P99.9 / P50 (raw)",
+        }
+    }
+}
+
+impl Chart for SweepChart {
+    fn name(&self) -> String {
+        "size-sweep".into()
+    }
+
+    fn size(&self) -> (u32, u32) {
+        (1600, 1500)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let titled = root
+            .titled(
+                &format!(
+                    "{}: size-sweep, latency per call against block size (timer step {:.1} ns: equal values overlap)",
+                    self.machine, self.timer_step_ns
+                ),
+                ("sans-serif", 26),
+            )
+            .map_err(fail)?;
+        let areas = titled.split_evenly((3, 2));
+        let metrics = [Metric::P50, Metric::P999, Metric::Ratio];
+        for (row_i, metric) in metrics.iter().enumerate() {
+            for (col_i, op) in ["alloc", "free"].iter().enumerate() {
+                panel(self, &areas[row_i * 2 + col_i], op, *metric, row_i == 0)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn panel<DB: DrawingBackend>(
+    chart_data: &SweepChart,
+    area: &DrawingArea<DB, Shift>,
+    op: &str,
+    metric: Metric,
+    legend: bool,
+) -> Result<(), String> {
+    let rows: Vec<&Row> = chart_data
+        .rows
+        .iter()
+        .filter(|r| r.op == op && r.size > 0)
+        .collect();
+    let log2 = |s: usize| (s as f64).log2();
+    let x_lo = rows
+        .iter()
+        .map(|r| log2(r.size))
+        .fold(f64::INFINITY, f64::min);
+    let x_hi = rows.iter().map(|r| log2(r.size)).fold(0.0, f64::max);
+    let (x_lo, x_hi) = if x_lo.is_finite() {
+        (x_lo, x_hi)
+    } else {
+        (4.0, 12.0)
+    };
+    let values = rows.iter().map(|r| metric.of(r));
+    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    let builder = |area| {
+        let mut b = ChartBuilder::on(area);
+        b.caption(format!("{op}: {}", metric.desc()), ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(80);
+        b
+    };
+    let x_range = (x_lo - 0.2)..(x_hi + 0.2);
+    let x_fmt = |x: &f64| format!("{:.0}", 2f64.powf(*x));
+    let x_desc = "block size (bytes, log2 scale)";
+    let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for a in &chart_data.allocators {
+        let mut pts: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|r| &r.allocator == a)
+            .map(|r| (log2(r.size), metric.of(r)))
+            .collect();
+        pts.sort_by(|p, q| p.0.total_cmp(&q.0));
+        if !pts.is_empty() {
+            series.push((a.clone(), pts));
+        }
+    }
+    match metric {
+        Metric::Ratio => {
+            let mut chart = builder(area)
+                .build_cartesian_2d(x_range, 0f64..(hi.max(1.0) * 1.15))
+                .map_err(fail)?;
+            chart
+                .configure_mesh()
+                .x_desc(x_desc)
+                .y_desc(metric.desc())
+                .x_label_formatter(&x_fmt)
+                .label_style(("sans-serif", 16))
+                .axis_desc_style(("sans-serif", 18))
+                .draw()
+                .map_err(fail)?;
+            draw_lines(&mut chart, &series, legend)?;
+        }
+        _ => {
+            let mut chart = builder(area)
+                .build_cartesian_2d(x_range, log_range(lo, hi).log_scale())
+                .map_err(fail)?;
+            chart
+                .configure_mesh()
+                .x_desc(x_desc)
+                .y_desc(metric.desc())
+                .x_label_formatter(&x_fmt)
+                .y_label_formatter(&|y| style::ns(*y))
+                .label_style(("sans-serif", 16))
+                .axis_desc_style(("sans-serif", 18))
+                .draw()
+                .map_err(fail)?;
+            draw_lines(&mut chart, &series, legend)?;
+        }
+    }
+    Ok(())
+}
+
+fn draw_lines<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    series: &[(String, Vec<(f64, f64)>)],
+    legend: bool,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    for (allocator, pts) in series {
+        let c = colour(allocator);
+        let line = c.stroke_width(if allocator == "pmad" { 3 } else { 2 });
+        let drawn = if allocator == "null" {
+            chart
+                .draw_series(DashedLineSeries::new(pts.clone(), 8, 6, line))
+                .map_err(fail)?
+        } else {
+            chart
+                .draw_series(LineSeries::new(pts.clone(), line))
+                .map_err(fail)?
+        };
+        drawn
+            .label(label(allocator))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))
+            .map_err(fail)?;
+    }
+    if legend {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 15))
+            .draw()
+            .map_err(fail)?;
+    }
+    Ok(())
+}

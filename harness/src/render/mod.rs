@@ -1,0 +1,133 @@
+//! `harness plot` and `harness report`: read a results directory (never
+//! measure) and render charts into the plots directory and REPORT.md into the
+//! results directory.
+
+pub mod charts;
+pub mod report;
+pub mod results;
+pub mod style;
+
+use crate::output::sink::Sink;
+use crate::output::summary::Row;
+use charts::churn::ChurnChart;
+use charts::distribution::PercentileChart;
+use charts::hot_path::HotPathChart;
+use charts::save;
+use charts::sweep::SweepChart;
+use results::Results;
+use std::path::{Path, PathBuf};
+
+/// A chart ready to render into a sink; returns its PNG's path.
+type Render<'a> = Box<dyn Fn(&Sink) -> Result<PathBuf, String> + 'a>;
+
+/// Every chart a results directory supports, in the order the report shows them.
+pub fn charts_of(r: &Results) -> Result<Vec<Render<'_>>, String> {
+    let machine = r.machine_label();
+    let allocators = r.allocators();
+    let workloads = r.workloads();
+    let mut out: Vec<Render<'_>> = Vec::new();
+
+    if workloads.iter().any(|w| w == "hot-path") {
+        let size = r.sizes("hot-path")[0];
+        let panels: Vec<(String, Vec<Row>)> = ["alloc", "free"]
+            .iter()
+            .map(|op| {
+                let rows = allocators
+                    .iter()
+                    .filter_map(|a| r.row(a, "hot-path", size, op).cloned())
+                    .collect();
+                (op.to_string(), rows)
+            })
+            .collect();
+        let chart = HotPathChart {
+            machine: machine.clone(),
+            size,
+            panels,
+        };
+        out.push(Box::new(move |sink| save(&chart, sink)));
+    }
+    if workloads.iter().any(|w| w == "size-sweep") {
+        let chart = SweepChart {
+            machine: machine.clone(),
+            rows: r
+                .rows
+                .iter()
+                .filter(|row| row.workload == "size-sweep")
+                .cloned()
+                .collect(),
+            allocators: allocators.clone(),
+            timer_step_ns: r.timer_step_ns(),
+        };
+        out.push(Box::new(move |sink| save(&chart, sink)));
+    }
+    if workloads.iter().any(|w| w == "churn") {
+        for size in r.sizes("churn") {
+            for op in ["alloc", "free"] {
+                if let Some(series) = churn_windows(r, size, op)? {
+                    let chart = ChurnChart {
+                        machine: machine.clone(),
+                        size,
+                        op: op.into(),
+                        window_ops: r.window_ops(),
+                        series,
+                    };
+                    out.push(Box::new(move |sink| save(&chart, sink)));
+                }
+            }
+        }
+    }
+    for workload in &workloads {
+        for size in r.sizes(workload) {
+            for op in ["alloc", "free"] {
+                let mut series = Vec::new();
+                for a in &allocators {
+                    if let Some(d) = r.distribution(a, workload, size, op)? {
+                        series.push((a.clone(), d));
+                    }
+                }
+                if !series.is_empty() {
+                    let chart = PercentileChart {
+                        machine: machine.clone(),
+                        workload: workload.clone(),
+                        size,
+                        op: op.into(),
+                        series,
+                    };
+                    out.push(Box::new(move |sink| save(&chart, sink)));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The churn windows of every allocator for one case, when there is more
+/// than one window to draw (a short run has a single window: no chart).
+#[allow(clippy::type_complexity)]
+pub fn churn_windows(
+    r: &Results,
+    size: usize,
+    op: &str,
+) -> Result<Option<Vec<(String, Vec<results::WindowFigures>)>>, String> {
+    let mut series = Vec::new();
+    for a in r.allocators() {
+        if let Some(w) = r.windows(&a, "churn", size, op)? {
+            if !w.is_empty() {
+                series.push((a, w));
+            }
+        }
+    }
+    Ok(series.iter().any(|(_, w)| w.len() > 1).then_some(series))
+}
+
+/// Renders every chart of `results` into `out`; returns the PNG paths.
+pub fn plot(results: &Path, out: &Path) -> Result<Vec<PathBuf>, String> {
+    style::register_fonts()?;
+    let r = Results::load(results)?;
+    let sink = Sink::open(out, true).map_err(|e| e.replace("--out", "plots directory"))?;
+    let mut written = Vec::new();
+    for render in charts_of(&r)? {
+        written.push(render(&sink)?);
+    }
+    Ok(written)
+}

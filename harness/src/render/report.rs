@@ -1,0 +1,365 @@
+//! REPORT.md: the environment, one table per workload (raw and net of the
+//! null floor), what each case cost in faults, context switches and RSS, the
+//! plots, and a plain-language note wherever a figure cannot be read at face
+//! value. Built from the results files alone, so it is reproducible.
+
+use super::results::{size_label, Results};
+use super::style::ns;
+use crate::output::summary::Row;
+use crate::plan::WORKLOADS;
+use serde_json::Value;
+use std::fmt::Write;
+use std::path::Path;
+
+/// The report's text. `plots` is the plots directory as seen from the
+/// results directory (for the image links); charts missing there are named.
+pub fn render(r: &Results, plots_rel: &Path, plots_abs: &Path) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# Allocator latency report: {}\n", r.host());
+    let _ = writeln!(
+        md,
+        "Written by `harness report` from this directory's summary.csv, meta.json and \
+         .hgrm/.hlog files; nothing here was measured by the report itself. Latencies are \
+         per call, in nanoseconds unless a unit is shown. **raw** includes the timer's own \
+         cost; **net** subtracts the null row's P50 for the same case (the timer floor). \
+         The allocator is the only thing between the two clock reads; see METHODOLOGY.md.\n"
+    );
+    environment(&mut md, r);
+    floors(&mut md, r);
+    allocators(&mut md, r);
+    for workload in r.workloads() {
+        workload_section(&mut md, r, &workload, plots_rel, plots_abs);
+    }
+    md
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => "not exposed".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) if a.is_empty() => "none".into(),
+        Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+fn environment(md: &mut String, r: &Results) {
+    let m = r.machine();
+    let run = &r.runs()[0];
+    let t = &run["timer"];
+    let p = &run["process"];
+    let _ = writeln!(md, "## Environment\n\n| | |\n|---|---|");
+    let rows = [
+        ("Host", text(&m["host"])),
+        ("CPU", text(&m["cpu_model"])),
+        (
+            "Logical CPUs online / SMT",
+            format!("{} / {}", text(&m["logical_cpus_online"]), text(&m["smt"])),
+        ),
+        ("Kernel", text(&m["kernel"])),
+        ("C library", text(&m["libc"])),
+        ("CPU frequency governor", text(&m["governor"])),
+        (
+            "Transparent huge pages (enabled / defrag)",
+            format!("{} / {}", text(&m["thp_enabled"]), text(&m["thp_defrag"])),
+        ),
+        (
+            "Isolation flags on the kernel command line",
+            text(&m["isolation_cmdline"]),
+        ),
+        ("Clock source", text(&m["clocksource"])),
+        (
+            "Timer",
+            format!(
+                "{} (`{}`), {:.4} GHz, invariant: {}",
+                text(&t["source"]),
+                text(&t["sequence"]),
+                t["ticks_per_second"].as_f64().unwrap_or(0.0) / 1e9,
+                text(&t["invariant"])
+            ),
+        ),
+        (
+            "Timer resolution (smallest step seen)",
+            format!("{:.2} ns", t["resolution_ns"].as_f64().unwrap_or(0.0)),
+        ),
+        ("Pinned CPU", text(&p["pinned_cpu"])),
+        ("SCHED_FIFO", text(&p["sched_fifo"])),
+        ("mlockall", text(&p["mlockall"])),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(md, "| {k} | {v} |");
+    }
+    let _ = writeln!(
+        md,
+        "\n{} run(s) wrote this directory (run_all.sh runs one binary per allocator):\n",
+        r.runs().len()
+    );
+    let _ = writeln!(
+        md,
+        "| run | date (UTC) | allocators compiled in | git commit | rustc |\n|---|---|---|---|---|"
+    );
+    for run in r.runs() {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            text(&run["run_id"]),
+            text(&run["date"]),
+            text(&run["build"]["allocators_compiled_in"]),
+            text(&run["build"]["git_commit"]),
+            text(&run["build"]["rustc"])
+        );
+    }
+    md.push('\n');
+}
+
+fn floors(md: &mut String, r: &Results) {
+    let _ = writeln!(
+        md,
+        "## The timer floor per case\n\nThe null allocator returns a fixed block and frees \
+         nothing, so its row is the cost of the two clock reads plus the machine's own noise. \
+         Jitter is the null's P99 - P50, never less than the timer's resolution: a net P50 \
+         within it is below what this machine can resolve.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| workload | size | op | null P50 | jitter | null P99.9 | null P99.99 | null max |\n|---|---|---|---:|---:|---:|---:|---:|"
+    );
+    for row in r.rows.iter().filter(|x| x.allocator == "null") {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.workload,
+            size_label(row.size),
+            row.op,
+            row.p50_ns,
+            row.null_jitter_ns,
+            row.p999_ns,
+            row.p9999_ns,
+            ns(row.max_ns as f64)
+        );
+    }
+    md.push('\n');
+}
+
+fn allocators(md: &mut String, r: &Results) {
+    let _ = writeln!(
+        md,
+        "## Allocators and their settings (read back at run time)\n"
+    );
+    let mut seen: Vec<String> = Vec::new();
+    for run in r.runs() {
+        let Some(map) = run["allocators"].as_object() else {
+            continue;
+        };
+        for name in r.allocators() {
+            if seen.contains(&name) {
+                continue;
+            }
+            if let Some(settings) = map.get(&name) {
+                seen.push(name.clone());
+                let _ = writeln!(md, "- **{name}**: {}", flat(settings));
+            }
+        }
+    }
+    md.push('\n');
+}
+
+/// `key: value; key: value` of an object, one level of nesting kept.
+fn flat(v: &Value) -> String {
+    match v.as_object() {
+        Some(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Object(_) => format!("{k}: {{{}}}", flat(v)),
+                other => format!("{k}: {}", text(other)),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => text(v),
+    }
+}
+
+fn workload_section(md: &mut String, r: &Results, workload: &str, rel: &Path, abs: &Path) {
+    let what = WORKLOADS
+        .iter()
+        .find(|(n, _)| *n == workload)
+        .map_or("", |(_, w)| *w);
+    let _ = writeln!(md, "## {workload}\n\n{what}.\n");
+    let _ = writeln!(
+        md,
+        "| size | op | allocator | samples | P50 | P99.9 | P99.99 | max | P99.9/P50 | net P50 | net P99.9 | net P99.9/P50 |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let mut notes: Vec<String> = Vec::new();
+    let mut not_meaningful: Vec<String> = Vec::new();
+    for size in r.sizes(workload) {
+        for op in ["alloc", "free"] {
+            let null_max = r.row("null", workload, size, op).map(|n| n.max_ns);
+            for a in r.allocators() {
+                let Some(row) = r.row(&a, workload, size, op) else {
+                    continue;
+                };
+                let net_ratio = match row.ratio_p999_p50_net {
+                    Some(x) => format!("{x:.1}"),
+                    None if a == "null" => "-".into(),
+                    None => {
+                        not_meaningful.push(format!("{a} {op} {}", size_label(size)));
+                        "n/m".into()
+                    }
+                };
+                let mut max = ns(row.max_ns as f64);
+                if let Some(null_max) = null_max.filter(|_| a != "null") {
+                    if row.max_ns <= null_max {
+                        max.push('*');
+                        notes.push(format!(
+                            "{a} {op} {}: max {} is no higher than the null row's max ({}) in the same case",
+                            size_label(size),
+                            ns(row.max_ns as f64),
+                            ns(null_max as f64)
+                        ));
+                    }
+                }
+                let _ = writeln!(
+                    md,
+                    "| {} | {op} | {a} | {} | {} | {} | {} | {max} | {:.1} | {} | {} | {net_ratio} |",
+                    size_label(size),
+                    row.samples,
+                    row.p50_ns,
+                    row.p999_ns,
+                    row.p9999_ns,
+                    row.ratio_p999_p50,
+                    if a == "null" { "-".into() } else { row.p50_net_ns.to_string() },
+                    if a == "null" { "-".into() } else { row.p999_net_ns.to_string() },
+                );
+            }
+        }
+    }
+    md.push('\n');
+    if !not_meaningful.is_empty() {
+        let _ = writeln!(
+            md,
+            "**n/m** (not meaningful): the net P50 is within the null row's jitter, so the call \
+             costs less than this machine's timer can resolve and a ratio over it would divide \
+             by noise. Compare the raw figures instead. Rows: {}.\n",
+            not_meaningful.join(", ")
+        );
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(
+            md,
+            "**\\*** the max is at the machine's own noise level (interrupts, the hypervisor, \
+             timer ticks), not the allocator's: {}.\n",
+            notes.join("; ")
+        );
+    }
+    usage_table(md, r, workload);
+    let charts = chart_names(r, workload);
+    for (name, caption) in charts {
+        if abs.join(format!("{name}.png")).exists() {
+            let _ = writeln!(
+                md,
+                "![{caption}]({}/{name}.png)\n",
+                rel.display().to_string().replace('\\', "/")
+            );
+        } else {
+            let _ = writeln!(
+                md,
+                "_{caption}: {name}.png is not in the plots directory; run `harness plot`._\n"
+            );
+        }
+    }
+}
+
+/// What the recorded phase of each case cost outside the clock: the
+/// measuring thread's faults and context switches, the process's RSS.
+fn usage_table(md: &mut String, r: &Results, workload: &str) {
+    let _ = writeln!(
+        md,
+        "What each case's recorded phase cost besides time (alloc and free together; \
+         faults and context switches of the measuring thread, RSS of the process):\n"
+    );
+    let _ = writeln!(
+        md,
+        "| size | allocator | minor faults | major faults | voluntary ctx sw | involuntary ctx sw | RSS before | RSS after | RSS peak |\n|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let opt = |v: Option<u64>| v.map_or("n/a".to_string(), |x| x.to_string());
+    let mib = |v: Option<u64>| {
+        v.map_or("n/a".to_string(), |kb| {
+            format!("{:.1} MiB", kb as f64 / 1024.0)
+        })
+    };
+    for size in r.sizes(workload) {
+        for a in r.allocators() {
+            let Some(row): Option<&Row> = r.row(&a, workload, size, "alloc") else {
+                continue;
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {a} | {} | {} | {} | {} | {} | {} | {} |",
+                size_label(size),
+                opt(row.minor_faults),
+                opt(row.major_faults),
+                opt(row.voluntary_ctx_switches),
+                opt(row.involuntary_ctx_switches),
+                mib(row.rss_before_kb),
+                mib(row.rss_after_kb),
+                mib(row.rss_peak_kb),
+            );
+        }
+    }
+    md.push('\n');
+}
+
+/// The charts `harness plot` draws for a workload: (file stem, caption).
+fn chart_names(r: &Results, workload: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    match workload {
+        "hot-path" => out.push(("hot-path".into(), "hot-path head-to-head".into())),
+        "size-sweep" => out.push(("size-sweep".into(), "size-sweep".into())),
+        "churn" => {
+            for size in r.sizes(workload) {
+                for op in ["alloc", "free"] {
+                    if !matches!(super::churn_windows(r, size, op), Ok(Some(_))) {
+                        continue;
+                    }
+                    out.push((
+                        format!("churn-windows-{size}-{op}"),
+                        format!("churn {} {op} per window", size_label(size)),
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    let sizes = r.sizes(workload);
+    // The sweep has many sizes: its percentile charts are in the plots
+    // directory; the report shows the smallest and largest.
+    let shown: Vec<usize> = if workload == "size-sweep" && sizes.len() > 2 {
+        vec![sizes[0], sizes[sizes.len() - 1]]
+    } else {
+        sizes
+    };
+    for size in shown {
+        for op in ["alloc", "free"] {
+            out.push((
+                format!("percentiles-{workload}-{size}-{op}"),
+                format!("{workload} {} {op} by percentile", size_label(size)),
+            ));
+        }
+    }
+    out
+}
+
+/// Writes `<results>/REPORT.md`; returns its path.
+pub fn write(results: &Path, plots: &Path) -> Result<std::path::PathBuf, String> {
+    let r = Results::load(results)?;
+    let abs =
+        |p: &Path| std::fs::canonicalize(p).or_else(|_| std::env::current_dir().map(|d| d.join(p)));
+    let results_abs = abs(results).map_err(|e| format!("{}: {e}", results.display()))?;
+    let plots_abs = abs(plots).map_err(|e| format!("{}: {e}", plots.display()))?;
+    let rel = pathdiff::diff_paths(&plots_abs, &results_abs).unwrap_or(plots_abs.clone());
+    let md = render(&r, &rel, &plots_abs);
+    let sink = crate::output::sink::Sink::open(results, true)?;
+    let path = results.join("REPORT.md");
+    sink.write(&path, md.as_bytes())?;
+    Ok(path)
+}

@@ -1,0 +1,247 @@
+//! A results directory read back from its files: summary.csv, meta.json and
+//! the per-series .hgrm and .hlog. Plots and the report see nothing else, so
+//! they work on results from any machine (DESIGN.md: measuring and rendering
+//! never mix).
+
+use crate::output::hgrm;
+use crate::output::summary::{self, Row};
+use base64::Engine;
+use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+use hdrhistogram::serialization::Deserializer;
+use hdrhistogram::Histogram;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The allocators in the order every chart, legend and table uses.
+pub const ORDER: [&str; 8] = [
+    "null", "pmad", "jemalloc", "mimalloc", "tcmalloc", "system", "tlsf", "snmalloc",
+];
+
+pub struct Results {
+    pub dir: PathBuf,
+    pub rows: Vec<Row>,
+    pub meta: Value,
+}
+
+/// One point of a percentile distribution (a `.hgrm` data line).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub value_ns: f64,
+    pub percentile: f64,
+}
+
+/// A `.hgrm` file: its lines and the total count from its footer.
+pub struct Distribution {
+    pub points: Vec<Point>,
+    pub total: u64,
+    pub max_ns: f64,
+}
+
+/// One churn window (one .hlog interval).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WindowFigures {
+    pub samples: u64,
+    pub p999_ns: u64,
+    pub max_ns: u64,
+}
+
+impl Results {
+    /// Reads `dir`'s summary.csv and meta.json; fails naming the file and why.
+    pub fn load(dir: &Path) -> Result<Results, String> {
+        let csv_path = dir.join("summary.csv");
+        let csv = std::fs::read(&csv_path).map_err(|e| {
+            format!(
+                "{}: {e} (is {} a results directory written by the harness?)",
+                csv_path.display(),
+                dir.display()
+            )
+        })?;
+        let rows = summary::from_csv(&csv).map_err(|e| format!("{}: {e}", csv_path.display()))?;
+        if rows.is_empty() {
+            return Err(format!("{}: no rows", csv_path.display()));
+        }
+        let meta_path = dir.join("meta.json");
+        let meta_text = std::fs::read_to_string(&meta_path)
+            .map_err(|e| format!("{}: {e}", meta_path.display()))?;
+        let meta: Value = serde_json::from_str(&meta_text)
+            .map_err(|e| format!("{}: not JSON: {e}", meta_path.display()))?;
+        if !meta["runs"].as_array().is_some_and(|r| !r.is_empty()) {
+            return Err(format!("{}: no `runs`", meta_path.display()));
+        }
+        Ok(Results {
+            dir: dir.to_path_buf(),
+            rows,
+            meta,
+        })
+    }
+
+    /// Every run recorded in meta.json (one per harness binary for run_all.sh).
+    pub fn runs(&self) -> &[Value] {
+        self.meta["runs"].as_array().map_or(&[], |v| v.as_slice())
+    }
+
+    /// The machine of the first run (run_all.sh runs every binary on one machine).
+    pub fn machine(&self) -> &Value {
+        &self.runs()[0]["machine"]
+    }
+
+    /// The machine's name as recorded (not this machine's).
+    pub fn host(&self) -> String {
+        self.machine()["host"]
+            .as_str()
+            .unwrap_or("unknown-host")
+            .to_string()
+    }
+
+    /// "vm (AMD EPYC, 2 CPUs)": the machine, said in every chart title.
+    pub fn machine_label(&self) -> String {
+        let m = self.machine();
+        format!(
+            "{} ({}, {} CPUs)",
+            self.host(),
+            m["cpu_model"].as_str().unwrap_or("unknown CPU"),
+            m["logical_cpus_online"].as_u64().unwrap_or(0)
+        )
+    }
+
+    /// The clock's resolution (smallest step) as the first run measured it.
+    pub fn timer_step_ns(&self) -> f64 {
+        self.runs()[0]["timer"]["resolution_ns"]
+            .as_f64()
+            .unwrap_or(0.0)
+    }
+
+    /// Ops per churn window (one .hlog interval).
+    pub fn window_ops(&self) -> u64 {
+        self.runs()[0]["histograms"]["window_ops"]
+            .as_u64()
+            .unwrap_or(1_000_000)
+    }
+
+    /// The allocators with rows, in ORDER (unknown names last, sorted).
+    pub fn allocators(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for r in &self.rows {
+            if !names.contains(&r.allocator) {
+                names.push(r.allocator.clone());
+            }
+        }
+        names.sort_by_key(|n| {
+            (
+                ORDER.iter().position(|o| o == n).unwrap_or(ORDER.len()),
+                n.clone(),
+            )
+        });
+        names
+    }
+
+    /// The workloads with rows, in the order they first appear.
+    pub fn workloads(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for r in &self.rows {
+            if !names.contains(&r.workload) {
+                names.push(r.workload.clone());
+            }
+        }
+        names
+    }
+
+    /// The sizes a workload was measured at, ascending (0, mixed, last).
+    pub fn sizes(&self, workload: &str) -> Vec<usize> {
+        let mut sizes: Vec<usize> = self
+            .rows
+            .iter()
+            .filter(|r| r.workload == workload)
+            .map(|r| r.size)
+            .collect();
+        sizes.sort_by_key(|&s| if s == 0 { usize::MAX } else { s });
+        sizes.dedup();
+        sizes
+    }
+
+    pub fn row(&self, allocator: &str, workload: &str, size: usize, op: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| {
+            r.allocator == allocator && r.workload == workload && r.size == size && r.op == op
+        })
+    }
+
+    fn series(&self, allocator: &str, workload: &str, size: usize, op: &str, ext: &str) -> PathBuf {
+        self.dir
+            .join(allocator)
+            .join(format!("{workload}-{size}-{op}.{ext}"))
+    }
+
+    /// The `.hgrm` of one series; None when the file is not there.
+    pub fn distribution(
+        &self,
+        allocator: &str,
+        workload: &str,
+        size: usize,
+        op: &str,
+    ) -> Result<Option<Distribution>, String> {
+        let path = self.series(allocator, workload, size, op, "hgrm");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        let (lines, total) = hgrm::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let max_ns = lines.iter().map(|l| l.value).fold(0.0, f64::max);
+        Ok(Some(Distribution {
+            points: lines
+                .iter()
+                .map(|l| Point {
+                    value_ns: l.value,
+                    percentile: l.percentile,
+                })
+                .collect(),
+            total,
+            max_ns,
+        }))
+    }
+
+    /// P99.9 and max of every interval of one series' `.hlog`, in order;
+    /// None when the file is not there.
+    pub fn windows(
+        &self,
+        allocator: &str,
+        workload: &str,
+        size: usize,
+        op: &str,
+    ) -> Result<Option<Vec<WindowFigures>>, String> {
+        let path = self.series(allocator, workload, size, op, "hlog");
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        let mut de = Deserializer::new();
+        let mut out = Vec::new();
+        for entry in IntervalLogIterator::new(&bytes) {
+            let entry = entry.map_err(|e| format!("{}: {e:?}", path.display()))?;
+            if let LogEntry::Interval(interval) = entry {
+                let raw = base64::engine::general_purpose::STANDARD
+                    .decode(interval.encoded_histogram())
+                    .map_err(|e| format!("{}: base64: {e}", path.display()))?;
+                let h: Histogram<u64> = de
+                    .deserialize(&mut raw.as_slice())
+                    .map_err(|e| format!("{}: histogram: {e:?}", path.display()))?;
+                out.push(WindowFigures {
+                    samples: h.len(),
+                    p999_ns: h.value_at_quantile(0.999),
+                    max_ns: h.max(),
+                });
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
+/// "1024 B", or "mixed 16-4096 B" for size 0.
+pub fn size_label(size: usize) -> String {
+    if size == 0 {
+        "mixed 16-4096 B".into()
+    } else {
+        format!("{size} B")
+    }
+}

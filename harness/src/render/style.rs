@@ -1,0 +1,116 @@
+//! What every chart shares: one colour per allocator (the same in every
+//! chart), the bundled font, titles and axis helpers.
+
+use plotters::style::{register_font, FontStyle, RGBColor};
+use std::sync::Once;
+
+/// Okabe-Ito colours (distinguishable with the common colour-vision
+/// deficiencies), one per allocator; the null floor is grey.
+pub fn colour(allocator: &str) -> RGBColor {
+    match allocator {
+        "null" => RGBColor(0x88, 0x88, 0x88),
+        "pmad" => RGBColor(0xD5, 0x5E, 0x00),
+        "jemalloc" => RGBColor(0x00, 0x72, 0xB2),
+        "mimalloc" => RGBColor(0x00, 0x9E, 0x73),
+        "tcmalloc" => RGBColor(0xE6, 0x9F, 0x00),
+        "system" => RGBColor(0xCC, 0x79, 0xA7),
+        "tlsf" => RGBColor(0x56, 0xB4, 0xE9),
+        "snmalloc" => RGBColor(0x00, 0x00, 0x00),
+        _ => RGBColor(0x66, 0x44, 0x22),
+    }
+}
+
+/// The colour mixed with white: `amount` 0 is the colour, 1 is white.
+pub fn lighter(c: RGBColor, amount: f64) -> RGBColor {
+    let mix = |v: u8| (v as f64 + (255.0 - v as f64) * amount).round() as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
+/// The allocator as the legend names it.
+pub fn label(allocator: &str) -> String {
+    match allocator {
+        "null" => "null (timer floor)".into(),
+        "system" => "system (glibc)".into(),
+        other => other.into(),
+    }
+}
+
+/// Registers DejaVu Sans (bundled; its licence is in assets/) as the
+/// sans-serif font, so rendering needs no system font library.
+pub fn register_fonts() -> Result<(), String> {
+    static ONCE: Once = Once::new();
+    static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+    let mut result = Ok(());
+    ONCE.call_once(|| {
+        result = register_font("sans-serif", FontStyle::Normal, FONT)
+            .map_err(|_| "the bundled DejaVu Sans font did not load".to_string());
+    });
+    result
+}
+
+/// A latency for an axis or a label: "20 ns", "1.5 µs", "12 ms".
+pub fn ns(v: f64) -> String {
+    let (value, unit) = if v >= 1e9 {
+        (v / 1e9, "s")
+    } else if v >= 1e6 {
+        (v / 1e6, "ms")
+    } else if v >= 1e3 {
+        (v / 1e3, "µs")
+    } else {
+        (v, "ns")
+    };
+    let text = if value >= 100.0 || value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else if value >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    };
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    format!("{text} {unit}")
+}
+
+/// A log axis range covering `lo..hi` with a margin, on decade-friendly bounds.
+pub fn log_range(lo: f64, hi: f64) -> std::ops::Range<f64> {
+    let lo = lo.max(1.0);
+    let hi = hi.max(lo * 2.0);
+    let lo = 10f64.powf(lo.log10().floor());
+    let hi = 10f64.powf((hi * 1.5).log10().ceil());
+    lo..hi
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_read_naturally() {
+        assert_eq!(ns(20.0), "20 ns");
+        assert_eq!(ns(1500.0), "1.5 µs");
+        assert_eq!(ns(15_100.0), "15.1 µs");
+        assert_eq!(ns(250_000.0), "250 µs");
+        assert_eq!(ns(12_000_000.0), "12 ms");
+        assert_eq!(ns(2e9), "2 s");
+    }
+
+    #[test]
+    fn every_known_allocator_has_its_own_colour() {
+        let names = crate::render::results::ORDER;
+        for (i, a) in names.iter().enumerate() {
+            for b in &names[i + 1..] {
+                assert_ne!(colour(a), colour(b), "{a} and {b} share a colour");
+            }
+        }
+    }
+
+    #[test]
+    fn log_ranges_cover_their_data() {
+        let r = log_range(20.0, 15_000.0);
+        assert!(r.start <= 20.0 && r.end >= 15_000.0, "{r:?}");
+        assert_eq!(r.start, 10.0);
+    }
+}
