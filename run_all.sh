@@ -12,14 +12,14 @@
 #   --cpu N        pin every measuring thread to CPU N
 #   --out DIR      results directory (default: results/<host>)
 #   --plots DIR    charts directory (default: plots/<host>)
-#   --allocators   comma-separated subset of: pmad,jemalloc,mimalloc,tcmalloc,system
+#   --allocators   comma-separated subset of: pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc
 #   --keep-going   go on without an allocator that fails to build or run (named at the end)
 #   --force        overwrite earlier results in DIR
 #   --smoke        CI's check: pmad and system, tiny counts, into a temporary directory
 set -euo pipefail
 cd "$(dirname "$0")"
 
-all="pmad,jemalloc,mimalloc,tcmalloc,system"
+all="pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc"
 allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=()
 die() { echo "run_all.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -54,6 +54,21 @@ done
 host=$(uname -n | tr -c 'A-Za-z0-9._\n-' '_')
 [ -n "$out" ] || out="results/${host:-unknown-host}"
 [ -n "$plots" ] || plots="plots/${host:-unknown-host}"
+
+# snmalloc builds with cmake: install it (as root, with apt-get) or say so.
+case ",${list[*]}," in
+    *snmalloc*)
+        if ! command -v cmake >/dev/null 2>&1; then
+            if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+                echo "== installing cmake (snmalloc's build needs it)"
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -q cmake
+            else
+                echo "run_all.sh: snmalloc needs cmake to build; install it (e.g. sudo apt-get install cmake) or leave snmalloc out with --allocators" >&2
+                [ "$keep_going" = 1 ] || exit 1
+            fi
+        fi
+        ;;
+esac
 
 bin_dir=target/run_all
 mkdir -p "$bin_dir"

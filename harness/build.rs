@@ -36,7 +36,10 @@ fn main() {
     println!("cargo:rerun-if-changed=../.git/HEAD");
     println!("cargo:rerun-if-changed=../.git/index");
 
-    const CRATES: [&str; 8] = [
+    const CRATES: [&str; 11] = [
+        "rlsf",
+        "snmalloc-rs",
+        "snmalloc-sys",
         "tikv-jemallocator",
         "tikv-jemalloc-sys",
         "mimalloc",

@@ -76,7 +76,7 @@ pub struct RunArgs {
 
     /// Allocator to run (`all`: every one compiled in). The null row is always measured.
     #[arg(long, default_value = "all", value_name = "NAME|all",
-          value_parser = ["pmad", "jemalloc", "mimalloc", "tcmalloc", "system", "null", "all"])]
+          value_parser = ["pmad", "jemalloc", "mimalloc", "tcmalloc", "system", "tlsf", "snmalloc", "null", "all"])]
     pub allocator: String,
 
     /// Block size in bytes, 1 to 65536 (default: 64; churn: 1024 and mixed 16-4096; size-sweep: 16 to 4096).

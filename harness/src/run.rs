@@ -25,6 +25,7 @@ struct Done {
     case: Case,
     outcome: Outcome,
     pmad: Option<alloc::PmadReport>,
+    tlsf: Option<alloc::TlsfReport>,
     /// Finished partial .hlog files: (partial, final), alloc then free.
     hlogs: Vec<(PathBuf, PathBuf)>,
     elapsed: Duration,
@@ -221,6 +222,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             case: c.clone(),
             outcome: measured.outcome,
             pmad: measured.pmad,
+            tlsf: measured.tlsf,
             hlogs,
             elapsed,
             usage: meter.result(),
@@ -497,6 +499,7 @@ fn run_meta(
                 "null_files_kept_from_earlier_run": d.keep_earlier,
                 "p50_ns": {"alloc": Figures::of(&d.outcome.alloc).p50, "free": Figures::of(&d.outcome.free).p50},
                 "pmad": d.pmad,
+                "tlsf": d.tlsf,
             })
         })
         .collect();

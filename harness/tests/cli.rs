@@ -140,7 +140,9 @@ fn a_small_run_writes_every_file_and_they_agree() {
     );
 
     let rows = rows(&out);
-    let allocators = ["null", "pmad", "jemalloc", "mimalloc", "tcmalloc", "system"];
+    let allocators = [
+        "null", "pmad", "jemalloc", "mimalloc", "tcmalloc", "system", "tlsf", "snmalloc",
+    ];
     let cases = 1 + 17 + 1 + 1 + 2;
     assert_eq!(rows.len(), allocators.len() * cases * 2);
     for a in allocators {
@@ -443,6 +445,8 @@ fn list_names_the_workloads_and_the_compiled_allocators() {
         "mimalloc",
         "tcmalloc",
         "system",
+        "tlsf",
+        "snmalloc",
         "null",
     ] {
         assert!(text.contains(name), "{name} missing:\n{text}");

@@ -106,6 +106,8 @@ fn colour(allocator: &str) -> [u8; 3] {
         "mimalloc" => [0x00, 0x9E, 0x73],
         "tcmalloc" => [0xE6, 0x9F, 0x00],
         "system" => [0xCC, 0x79, 0xA7],
+        "tlsf" => [0x56, 0xB4, 0xE9],
+        "snmalloc" => [0x00, 0x00, 0x00],
         other => panic!("no colour for {other}"),
     }
 }
@@ -127,7 +129,7 @@ fn plot_and_report_render_every_chart_and_row_from_the_files() {
 
     let rows = rows(&res);
     let allocators: BTreeSet<&str> = rows.iter().map(|r| r.allocator.as_str()).collect();
-    assert_eq!(allocators.len(), 6, "{allocators:?}");
+    assert_eq!(allocators.len(), 8, "{allocators:?}");
     let mut expected: Vec<(String, (u32, u32))> = vec![
         ("hot-path".into(), (1600, 800)),
         ("size-sweep".into(), (1600, 1500)),

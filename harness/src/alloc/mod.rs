@@ -5,12 +5,21 @@
 mod global;
 mod pmad_pool;
 pub mod settings;
+#[cfg(feature = "tlsf")]
+mod tlsf_pool;
 
 use crate::clock::Timer;
 use serde::Serialize;
 use workloads::{Case, NullAlloc, Observer, Outcome};
 
 pub use pmad_pool::PmadReport;
+#[cfg(feature = "tlsf")]
+pub use tlsf_pool::TlsfReport;
+
+/// TLSF's region per case (a stand-in when TLSF is not compiled in).
+#[cfg(not(feature = "tlsf"))]
+#[derive(Clone, Debug, Serialize)]
+pub struct TlsfReport;
 
 /// Every allocator the suite knows, in report order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -21,16 +30,20 @@ pub enum Name {
     Mimalloc,
     Tcmalloc,
     System,
+    Tlsf,
+    Snmalloc,
     Null,
 }
 
 impl Name {
-    pub const KNOWN: [Name; 6] = [
+    pub const KNOWN: [Name; 8] = [
         Name::Pmad,
         Name::Jemalloc,
         Name::Mimalloc,
         Name::Tcmalloc,
         Name::System,
+        Name::Tlsf,
+        Name::Snmalloc,
         Name::Null,
     ];
 
@@ -41,6 +54,8 @@ impl Name {
             Name::Mimalloc => "mimalloc",
             Name::Tcmalloc => "tcmalloc",
             Name::System => "system",
+            Name::Tlsf => "tlsf",
+            Name::Snmalloc => "snmalloc",
             Name::Null => "null",
         }
     }
@@ -57,6 +72,8 @@ impl Name {
             Name::Mimalloc => cfg!(feature = "mimalloc"),
             Name::Tcmalloc => cfg!(feature = "tcmalloc"),
             Name::System => cfg!(feature = "system"),
+            Name::Tlsf => cfg!(feature = "tlsf"),
+            Name::Snmalloc => cfg!(feature = "snmalloc"),
             Name::Null => true,
         }
     }
@@ -77,10 +94,11 @@ pub struct Setup {
     pub mlock: bool,
 }
 
-/// One case's latencies, and PMAD's pool when PMAD served it.
+/// One case's latencies, and PMAD's pool or TLSF's region when they served it.
 pub struct Measured {
     pub outcome: Outcome,
     pub pmad: Option<PmadReport>,
+    pub tlsf: Option<TlsfReport>,
 }
 
 /// Runs `case` on allocator `name` with the platform clock. Errors are one
@@ -97,6 +115,7 @@ pub fn run_case<O: Observer>(
             .map(|outcome| Measured {
                 outcome,
                 pmad: None,
+                tlsf: None,
             })
             .map_err(|e| e.to_string())
     };
@@ -129,6 +148,15 @@ pub fn run_case<O: Observer>(
         Name::System => plain(workloads::run(
             case,
             &mut global::Global(std::alloc::System),
+            clock,
+            observer,
+        )),
+        #[cfg(feature = "tlsf")]
+        Name::Tlsf => tlsf_pool::run(case, clock, observer, setup),
+        #[cfg(feature = "snmalloc")]
+        Name::Snmalloc => plain(workloads::run(
+            case,
+            &mut global::Global(snmalloc_rs::SnMalloc),
             clock,
             observer,
         )),

@@ -143,6 +143,7 @@ pub fn run<O: Observer>(
     Ok(super::Measured {
         outcome,
         pmad: Some(report),
+        tlsf: None,
     })
 }
 

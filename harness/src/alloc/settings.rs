@@ -21,6 +21,17 @@ pub fn settings(name: Name) -> Value {
         Name::Mimalloc => mimalloc(),
         Name::Tcmalloc => tcmalloc(),
         Name::System => system(),
+        Name::Tlsf => json!({
+            "crate": "rlsf 0.2 (TLSF: two-level segregated fit, O(1) alloc and free)",
+            "configuration": "Tlsf<u32, u32, FLLEN 28, SLLEN 32>, granularity 32 B, 16 B header per block",
+            "pool": "one region per case from a single mmap, prefaulted (MAP_POPULATE), locked with --mlock; see each case's `tlsf` entry",
+            "free": "deallocate(ptr, align): TLSF finds the size in the block header",
+        }),
+        Name::Snmalloc => json!({
+            "crate": "snmalloc-rs 0.7 (Microsoft snmalloc; GlobalAlloc: sn_rust_alloc / sn_rust_dealloc with the size)",
+            "build": "cmake, Release (CMAKE_BUILD_TYPE=Release, -O3; the profile's debug = 0 for snmalloc-sys)",
+            "configured": "defaults",
+        }),
     }
 }
 

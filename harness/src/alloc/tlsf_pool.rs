@@ -1,0 +1,211 @@
+//! TLSF (rlsf) deployed the way a real-time user deploys it: one region per
+//! case from a single mmap, prefaulted (MAP_POPULATE) and locked when
+//! `--mlock` asks, handed whole to the TLSF before the case starts. No call
+//! reaches the OS after that: a full region fails the allocation, and the
+//! run stops with `Exhausted`.
+//!
+//! Sizing: the blocks the case can have live at once (as PMAD's pool is
+//! sized, with the same headroom for a random split between sizes), each at
+//! its range's largest size plus TLSF's 16-byte header rounded up to its
+//! 32-byte granularity, doubled for fragmentation, plus 1 MiB.
+
+use super::Setup;
+use crate::clock::Timer;
+use rlsf::Tlsf;
+use serde::Serialize;
+use std::alloc::Layout;
+use std::ptr::NonNull;
+use workloads::{Allocator, Case, Demand, Observer};
+
+/// First level: 28 classes of powers of two over the 32-byte granularity (so
+/// one free block can span up to 8 GiB); second level: 32 linear subclasses
+/// per power of two, the classic TLSF split.
+type Heap = Tlsf<'static, u32, u32, 28, 32>;
+
+/// The TLSF configuration of one case.
+#[derive(Clone, Debug, Serialize)]
+pub struct TlsfReport {
+    pub region_bytes: usize,
+    pub prefault: bool,
+    pub lock: bool,
+    pub bitmaps: &'static str,
+}
+
+/// The bytes a case's region gets (module docs).
+fn region_bytes(demand: &Demand) -> usize {
+    let per_block = |max: usize| (max + 16).div_ceil(rlsf::GRANULARITY) * rlsf::GRANULARITY;
+    let blocks: usize = demand
+        .ranges
+        .iter()
+        .map(|r| {
+            let n = if demand.random_split {
+                (demand.max_live as f64 * r.share * 1.25).ceil() as usize + 64
+            } else {
+                demand.max_live
+            };
+            n * per_block(r.max)
+        })
+        .sum();
+    2 * blocks + (1 << 20)
+}
+
+/// One anonymous mapping, unmapped on drop.
+struct Region {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+impl Region {
+    fn map(len: usize, lock: bool) -> Result<Region, String> {
+        // SAFETY: a fresh private anonymous mapping; no existing memory is
+        // touched. MAP_POPULATE faults every page in before mmap returns.
+        let raw = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+                -1,
+                0,
+            )
+        };
+        if raw == libc::MAP_FAILED {
+            return Err(format!(
+                "tlsf: mmap of {len} bytes failed: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        let region = Region {
+            ptr: NonNull::new(raw.cast()).expect("mmap never returns null on success"),
+            len,
+        };
+        // SAFETY: the range is exactly the mapping made above.
+        if lock && unsafe { libc::mlock(raw, len) } != 0 {
+            return Err(format!(
+                "tlsf: mlock of {len} bytes failed: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        Ok(region)
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: ptr/len are the mapping made in `map`, unmapped once here;
+        // the TLSF that used it is dropped first (see `run`).
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}
+
+/// The workload allocator: the same layout as every `GlobalAlloc` adapter
+/// (alignment 16, or the size's power of two when smaller).
+struct TlsfAlloc<'a>(&'a mut Heap);
+
+#[inline(always)]
+fn layout(size: usize) -> Layout {
+    let align = if size >= 16 {
+        16
+    } else {
+        size.next_power_of_two()
+    };
+    // SAFETY: align is a power of two no larger than 16 and size <= 64 KiB.
+    unsafe { Layout::from_size_align_unchecked(size, align) }
+}
+
+impl Allocator for TlsfAlloc<'_> {
+    #[inline(always)]
+    fn alloc(&mut self, size: usize) -> *mut u8 {
+        self.0
+            .allocate(layout(size))
+            .map_or(std::ptr::null_mut(), NonNull::as_ptr)
+    }
+
+    #[inline(always)]
+    unsafe fn free(&mut self, ptr: *mut u8, size: usize) {
+        // SAFETY: the caller passes a non-null pointer from `alloc(size)` of
+        // this heap, not yet freed, so it was allocated with layout(size)'s
+        // alignment, as `deallocate` requires.
+        unsafe {
+            self.0
+                .deallocate(NonNull::new_unchecked(ptr), layout(size).align())
+        }
+    }
+}
+
+pub fn run<O: Observer>(
+    case: &Case,
+    clock: &mut Timer,
+    observer: &mut O,
+    setup: Setup,
+) -> Result<super::Measured, String> {
+    let bytes = region_bytes(&case.demand());
+    let region = Region::map(bytes, setup.mlock)?;
+    let mut heap = Heap::new();
+    let block = NonNull::slice_from_raw_parts(region.ptr, region.len);
+    // SAFETY: the region is owned by this function and outlives every use
+    // of `heap` (the last is the workload run, before `region` is dropped).
+    let inserted = unsafe { heap.insert_free_block_ptr(block) };
+    if inserted.is_none() {
+        return Err(format!(
+            "tlsf: a {bytes}-byte region is too small for a pool"
+        ));
+    }
+    let report = TlsfReport {
+        region_bytes: bytes,
+        prefault: true,
+        lock: setup.mlock,
+        bitmaps: "Tlsf<u32, u32, FLLEN 28, SLLEN 32>, granularity 32 B",
+    };
+    let outcome = workloads::run(case, &mut TlsfAlloc(&mut heap), clock, observer);
+    // The heap is never used again; its region goes back to the OS.
+    drop(region);
+    let outcome = outcome.map_err(|e| format!("tlsf: {e} (region: {bytes} bytes)"))?;
+    Ok(super::Measured {
+        outcome,
+        pmad: None,
+        tlsf: Some(report),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use workloads::{Kind, SizeSpec};
+
+    #[test]
+    fn a_mixed_churn_at_the_default_live_set_fits_its_region() {
+        let case = Case {
+            kind: Kind::Churn,
+            size: SizeSpec::Mixed,
+            ops: 300_000,
+            blocks: 1,
+            max_live: 100_000,
+            seed: 3,
+        };
+        let (mut timer, _) = crate::clock::calibrate();
+        let m = run(&case, &mut timer, &mut (), Setup::default()).unwrap();
+        assert_eq!(m.outcome.alloc.len() + m.outcome.free.len(), 300_000);
+        assert!(m.tlsf.unwrap().region_bytes > 100_000 * 16);
+    }
+
+    #[test]
+    fn the_region_holds_every_live_block_twice_over() {
+        let fixed = Demand {
+            ranges: vec![workloads::SizeRange {
+                min: 1000,
+                max: 1024,
+                share: 1.0,
+            }],
+            max_live: 10,
+            random_split: false,
+        };
+        // 1024 + 16 header = 1040, rounded up to 32 B: 1056 per block.
+        assert_eq!(region_bytes(&fixed), 2 * 10 * 1056 + (1 << 20));
+        let split = Demand {
+            random_split: true,
+            ..fixed
+        };
+        assert_eq!(region_bytes(&split), 2 * (13 + 64) * 1056 + (1 << 20));
+    }
+}
