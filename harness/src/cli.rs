@@ -120,6 +120,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub fifo: bool,
 
+    /// Also count each recorded phase's system calls: the plan runs a second
+    /// time under `strace -f` (needs strace; its timings are discarded).
+    #[arg(long)]
+    pub syscalls: bool,
+
     /// Overwrite earlier results in --out.
     #[arg(long)]
     pub force: bool,

@@ -26,12 +26,21 @@ fn spawn<T: Send + 'static>(
         .copied()
         .filter(|&c| Some(c) != avoid)
         .collect();
-    std::thread::spawn(move || {
+    // The spawner waits until the helper has announced itself to a
+    // `--syscalls` trace, so none of the helper's calls (its start-up
+    // included) can be taken for the allocator's.
+    let ready = Arc::new(std::sync::Barrier::new(2));
+    let ready_in_helper = ready.clone();
+    let handle = std::thread::spawn(move || {
+        crate::syscalls::mark(crate::syscalls::HELPER);
+        ready_in_helper.wait();
         if avoid.is_some() && !others.is_empty() {
             crate::runtime::set_affinity(&others);
         }
         f()
-    })
+    });
+    ready.wait();
+    handle
 }
 
 /// The progress of the running case: one relaxed atomic store per update on

@@ -14,6 +14,7 @@ mod plan;
 mod render;
 mod run;
 mod runtime;
+mod syscalls;
 mod table;
 mod usage;
 
@@ -111,6 +112,7 @@ fn main() -> ExitCode {
 }
 
 fn real_main(cli: cli::Cli) -> Result<(), Failure> {
+    syscalls::init_markers();
     if let Some(cli::Command::List) = cli.command {
         println!("workloads:");
         for (name, what) in plan::WORKLOADS {
@@ -148,6 +150,9 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     }
     let args = cli.run;
     let plan = plan::plan(&args).map_err(Failure::usage)?;
+    if args.syscalls {
+        syscalls::check_strace().map_err(Failure::usage)?;
+    }
     let allowed = runtime::allowed_cpus();
     if let Some(cpu) = args.cpu {
         if !allowed.contains(&cpu) {

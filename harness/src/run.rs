@@ -11,7 +11,7 @@ use crate::output::summary::{self, Figures, Floor, Key, Row};
 use crate::output::{hgrm, meta};
 use crate::plan::{Plan, Workload};
 use crate::usage::{PhaseMeter, PhaseUsage};
-use crate::{table, Failure};
+use crate::{syscalls, table, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -44,13 +44,23 @@ struct CaseObserver {
     progress: Progress,
     windows: Option<WindowWriter>,
     meter: PhaseMeter,
+    /// The `--syscalls` marker of this case's phase start (preformatted).
+    start_marker: String,
 }
 
 impl Observer for CaseObserver {
     fn phase(&mut self, phase: Phase) {
+        // The markers sit inside the meter's reads, so a trace counts
+        // neither the meter's calls nor the marker's neighbours.
         match phase {
-            Phase::RecordingStarts => self.meter.start(),
-            Phase::RecordingEnds => self.meter.finish(),
+            Phase::RecordingStarts => {
+                self.meter.start();
+                syscalls::mark(&self.start_marker);
+            }
+            Phase::RecordingEnds => {
+                syscalls::mark(syscalls::END);
+                self.meter.finish();
+            }
         }
     }
 
@@ -60,7 +70,9 @@ impl Observer for CaseObserver {
 
     fn window(&mut self, w: &Window<'_>) {
         if let Some(windows) = &self.windows {
+            syscalls::mark(syscalls::OWN_BEGIN);
             windows.push(w);
+            syscalls::mark(syscalls::OWN_END);
         }
     }
 }
@@ -170,6 +182,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             progress,
             windows,
             meter: PhaseMeter::default(),
+            start_marker: syscalls::start_line(a.as_str(), w.name, c.size.label()),
         };
         let t0 = Instant::now();
         let measured = alloc::run_case(a, c, &mut timer, &mut observer, setup);
@@ -178,6 +191,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             progress,
             windows,
             meter,
+            ..
         } = observer;
         progress.finish();
         let mut hlogs = Vec::new();
@@ -230,7 +244,18 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         });
     }
 
-    let rows = rows(&done, &timer_info, &run_id);
+    let calls = if args.syscalls {
+        match syscalls::count(args) {
+            Ok(c) => c,
+            Err(e) => {
+                cleanup(&done);
+                return Err(Failure::run(format!("{e}; nothing was written")));
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let rows = rows(&done, &timer_info, &run_id, &calls);
     let result = write_all(
         &sink,
         &done,
@@ -325,7 +350,12 @@ fn previous_summary(sink: &Sink, force: bool) -> Result<Vec<Row>, Failure> {
 }
 
 /// One summary row per (allocator, case, op), net of the same case's null row.
-fn rows(done: &[Done], timer: &TimerInfo, run_id: &str) -> Vec<Row> {
+fn rows(
+    done: &[Done],
+    timer: &TimerInfo,
+    run_id: &str,
+    calls: &[syscalls::PhaseCalls],
+) -> Vec<Row> {
     let mut rows = Vec::new();
     for d in done {
         let null = done
@@ -348,7 +378,12 @@ fn rows(done: &[Done], timer: &TimerInfo, run_id: &str) -> Vec<Row> {
                 run_id,
             };
             let row = Row::new(key, &Figures::of(rec), floor, rec.saturated(), first);
-            rows.push(row.with_usage(d.usage));
+            let traced = calls.iter().find(|p| {
+                p.allocator == d.allocator.as_str()
+                    && p.workload == d.workload
+                    && p.size == d.case.size.label()
+            });
+            rows.push(row.with_usage(d.usage).with_syscalls(traced));
         }
     }
     rows
@@ -514,6 +549,11 @@ fn run_meta(
             "sched_fifo": match &env.fifo { None => json!("not requested"), Some(r) => json!(r) },
             "glibc_rseq_registered": alloc::settings::glibc_rseq_registered(),
             "reexecuted_for_tcmalloc": std::env::var_os("HARNESS_REEXECUTED_FOR_RSEQ").is_some(),
+            "syscalls": if args.syscalls {
+                "counted per recorded phase in a traced re-run of the same plan (strace -f, markers around each phase; the harness's own calls excluded): summary.csv syscalls, syscalls_by_name"
+            } else {
+                "not counted (run with --syscalls)"
+            },
         },
         "timer": meta::timer(timer),
         "floor": floor,

@@ -505,3 +505,69 @@ fn one_directory_collects_one_binary_per_allocator_with_one_null_row_per_case() 
     let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
     assert_eq!(harness(&argv).status.code(), Some(2));
 }
+
+#[test]
+fn syscalls_are_counted_per_phase_and_pmad_tlsf_and_null_make_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    // Bulk rounds of 20,000 blocks of 1 KiB: glibc gives the top of its heap
+    // back after each round and takes it again (brk), the control that shows
+    // the trace counts what an allocator does.
+    for allocator in ["pmad", "tlsf", "system"] {
+        let mut args: Vec<String> = [
+            "--workload",
+            "bulk",
+            "--size",
+            "1024",
+            "--blocks",
+            "20000",
+            "--ops",
+            "40000",
+            "--syscalls",
+            "--no-progress",
+            "--allocator",
+            allocator,
+            "--out",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.push(out.display().to_string());
+        run_ok(&args);
+    }
+    let text = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (a, c, names) = (col("allocator"), col("syscalls"), col("syscalls_by_name"));
+    let mut seen = 0;
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        let calls: u64 = rec[c].parse().unwrap_or_else(|_| panic!("{rec:?}"));
+        match &rec[a] {
+            "pmad" | "tlsf" | "null" => {
+                assert_eq!(calls, 0, "{rec:?}");
+                assert_eq!(&rec[names], "none");
+            }
+            "system" => {
+                assert!(calls > 0, "glibc should brk: {rec:?}");
+                assert!(rec[names].contains("brk="), "{rec:?}");
+            }
+            other => panic!("unexpected allocator {other}"),
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 8, "alloc and free rows of null, pmad, tlsf, system");
+
+    // Without --syscalls the columns stay empty: not counted is not zero.
+    let plain = dir.path().join("plain");
+    let args = small(&plain, &["--workload", "hot-path", "--allocator", "pmad"]);
+    run_ok(&args);
+    let text = std::fs::read_to_string(plain.join("summary.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let c = header.iter().position(|h| h == "syscalls").unwrap();
+    for rec in reader.records() {
+        assert_eq!(&rec.unwrap()[c], "");
+    }
+}

@@ -70,6 +70,11 @@ pub struct Row {
     pub rss_before_kb: Option<u64>,
     pub rss_after_kb: Option<u64>,
     pub rss_peak_kb: Option<u64>,
+    /// `--syscalls`: the system calls made during the recorded phase by any
+    /// thread but the harness's own (counted in a traced re-run of the same
+    /// plan), in total and by name ("madvise=12 mmap=3"). Empty without it.
+    pub syscalls: Option<u64>,
+    pub syscalls_by_name: Option<String>,
     /// Which run of meta.json produced the row.
     pub run_id: String,
 }
@@ -170,6 +175,8 @@ impl Row {
             rss_before_kb: None,
             rss_after_kb: None,
             rss_peak_kb: None,
+            syscalls: None,
+            syscalls_by_name: None,
             run_id: key.run_id.to_string(),
         }
     }
@@ -183,6 +190,14 @@ impl Row {
             self.involuntary_ctx_switches = Some(u.involuntary_ctx_switches);
             (self.rss_before_kb, self.rss_after_kb, self.rss_peak_kb) =
                 (u.rss_before_kb, u.rss_after_kb, u.rss_peak_kb);
+        }
+        self
+    }
+
+    pub fn with_syscalls(mut self, calls: Option<&crate::syscalls::PhaseCalls>) -> Row {
+        if let Some(c) = calls {
+            self.syscalls = Some(c.total());
+            self.syscalls_by_name = Some(c.breakdown());
         }
         self
     }

@@ -275,11 +275,13 @@ fn usage_table(md: &mut String, r: &Results, workload: &str) {
     let _ = writeln!(
         md,
         "What each case's recorded phase cost besides time (alloc and free together; \
-         faults and context switches of the measuring thread, RSS of the process):\n"
+         faults and context switches of the measuring thread, RSS of the process, and \
+         the system calls of every thread but the harness's own, counted with `--syscalls` \
+         in a traced re-run of the same plan):\n"
     );
     let _ = writeln!(
         md,
-        "| size | allocator | minor faults | major faults | voluntary ctx sw | involuntary ctx sw | RSS before | RSS after | RSS peak |\n|---|---|---:|---:|---:|---:|---:|---:|---:|"
+        "| size | allocator | minor faults | major faults | voluntary ctx sw | involuntary ctx sw | RSS before | RSS after | RSS peak | syscalls |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|"
     );
     let opt = |v: Option<u64>| v.map_or("n/a".to_string(), |x| x.to_string());
     let mib = |v: Option<u64>| {
@@ -294,7 +296,7 @@ fn usage_table(md: &mut String, r: &Results, workload: &str) {
             };
             let _ = writeln!(
                 md,
-                "| {} | {a} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {a} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 size_label(size),
                 opt(row.minor_faults),
                 opt(row.major_faults),
@@ -303,6 +305,11 @@ fn usage_table(md: &mut String, r: &Results, workload: &str) {
                 mib(row.rss_before_kb),
                 mib(row.rss_after_kb),
                 mib(row.rss_peak_kb),
+                match (row.syscalls, &row.syscalls_by_name) {
+                    (Some(0), _) => "0".to_string(),
+                    (Some(n), Some(names)) => format!("{n} ({names})"),
+                    _ => "not counted".to_string(),
+                },
             );
         }
     }

@@ -1,0 +1,307 @@
+//! `--syscalls`: exact counts of the system calls made during each recorded
+//! phase, without touching the timed run.
+//!
+//! After the timed run, the harness runs the same plan again as a child
+//! under `strace -f` (ptrace: every thread, no root needed for one's own
+//! child), with markers: the child writes a short line to /dev/null at each
+//! recorded phase's start and end, around its own hand-over of a churn
+//! window, and from each of its helper threads. The strace log is then read
+//! back: every call by any thread of the process between a phase's markers
+//! counts, except the harness's own (its helper threads, its window
+//! hand-over, the markers). Same seed, same plan: the traced phase makes
+//! the same calls in the same order as the timed one, and the timed one was
+//! never traced. The traced run's latencies are thrown away.
+
+use crate::cli::RunArgs;
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// Set in the traced child: write the markers.
+pub const MARKERS_ENV: &str = "HARNESS_SYSCALL_MARKERS";
+const TAG: &str = "harness-mark ";
+
+/// The /dev/null descriptor markers go to; -1 when markers are off.
+static MARKER_FD: AtomicI32 = AtomicI32::new(-1);
+
+/// Opens the marker descriptor when this process is the traced child.
+pub fn init_markers() {
+    if std::env::var_os(MARKERS_ENV).is_none() {
+        return;
+    }
+    // SAFETY: a NUL-terminated path; the descriptor is kept for the process's life.
+    let fd = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC) };
+    MARKER_FD.store(fd, Ordering::Relaxed);
+}
+
+/// Writes one marker line (a single write(2); nothing when markers are off).
+/// `line` is preformatted, so marking never allocates.
+pub fn mark(line: &str) {
+    let fd = MARKER_FD.load(Ordering::Relaxed);
+    if fd >= 0 {
+        // SAFETY: fd is the open /dev/null descriptor; the buffer is `line`.
+        unsafe { libc::write(fd, line.as_ptr().cast(), line.len()) };
+    }
+}
+
+/// The marker lines.
+pub fn start_line(allocator: &str, workload: &str, size: usize) -> String {
+    format!("{TAG}start {allocator} {workload} {size}\n")
+}
+pub const END: &str = "harness-mark end\n";
+pub const OWN_BEGIN: &str = "harness-mark own-begin\n";
+pub const OWN_END: &str = "harness-mark own-end\n";
+pub const HELPER: &str = "harness-mark helper\n";
+
+/// The system calls of one recorded phase, by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PhaseCalls {
+    pub allocator: String,
+    pub workload: String,
+    pub size: usize,
+    pub by_name: BTreeMap<String, u64>,
+}
+
+impl PhaseCalls {
+    pub fn total(&self) -> u64 {
+        self.by_name.values().sum()
+    }
+
+    /// "madvise=12 mmap=3", or "none".
+    pub fn breakdown(&self) -> String {
+        if self.by_name.is_empty() {
+            return "none".into();
+        }
+        self.by_name
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Reads an `strace -f` log (`TID name(args) = ret` lines) into one entry
+/// per marked phase.
+pub fn parse(log: &str) -> Result<Vec<PhaseCalls>, String> {
+    let mut helpers: HashSet<u32> = HashSet::new();
+    let mut current: Option<(u32, PhaseCalls)> = None;
+    let mut own = false;
+    let mut out = Vec::new();
+    for (n, line) in log.lines().enumerate() {
+        let Some((tid, rest)) = line.split_once(char::is_whitespace) else {
+            continue;
+        };
+        let Ok(tid) = tid.parse::<u32>() else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        // Resumed halves, signals and exits are not new calls.
+        if rest.starts_with("<...") || rest.starts_with("+++") || rest.starts_with("---") {
+            continue;
+        }
+        let Some(open) = rest.find('(') else {
+            continue;
+        };
+        let name = &rest[..open];
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            continue;
+        }
+        if name == "write" {
+            if let Some(at) = rest.find(TAG) {
+                let marker = rest[at + TAG.len()..].split("\\n").next().unwrap_or("");
+                let words: Vec<&str> = marker.split(' ').collect();
+                match words.as_slice() {
+                    ["helper"] => {
+                        helpers.insert(tid);
+                    }
+                    ["own-begin"] => own = true,
+                    ["own-end"] => own = false,
+                    ["start", allocator, workload, size] => {
+                        let size = size
+                            .parse()
+                            .map_err(|e| format!("strace log line {}: size: {e}", n + 1))?;
+                        current = Some((
+                            tid,
+                            PhaseCalls {
+                                allocator: allocator.to_string(),
+                                workload: workload.to_string(),
+                                size,
+                                by_name: BTreeMap::new(),
+                            },
+                        ));
+                        own = false;
+                    }
+                    ["end"] => match current.take() {
+                        Some((_, calls)) => out.push(calls),
+                        None => {
+                            return Err(format!(
+                                "strace log line {}: a phase end without its start",
+                                n + 1
+                            ))
+                        }
+                    },
+                    _ => return Err(format!("strace log line {}: unknown marker", n + 1)),
+                }
+                continue;
+            }
+        }
+        if let Some((measuring, calls)) = current.as_mut() {
+            if helpers.contains(&tid) || (tid == *measuring && own) {
+                continue;
+            }
+            *calls.by_name.entry(name.to_string()).or_default() += 1;
+        }
+    }
+    if current.is_some() {
+        return Err("strace log: the last phase never ended (did the traced run fail?)".into());
+    }
+    Ok(out)
+}
+
+/// Whether strace can be run; the error names what to install.
+pub fn check_strace() -> Result<(), String> {
+    match Command::new("strace").arg("-V").output() {
+        Ok(o) if o.status.success() => Ok(()),
+        _ => Err("--syscalls needs strace on PATH (e.g. apt-get install strace)".into()),
+    }
+}
+
+/// The traced run's arguments: the same plan, into a scratch directory,
+/// without a progress bar.
+fn child_args(args: &RunArgs, out: &Path) -> Vec<String> {
+    use clap::ValueEnum;
+    let mut v: Vec<String> = vec![
+        "--workload".into(),
+        args.workload
+            .to_possible_value()
+            .map_or("all".into(), |p| p.get_name().to_string()),
+        "--allocator".into(),
+        args.allocator.clone(),
+        "--seed".into(),
+        args.seed.to_string(),
+        "--out".into(),
+        out.display().to_string(),
+        "--no-progress".into(),
+    ];
+    let mut opt = |flag: &str, value: Option<String>| {
+        if let Some(value) = value {
+            v.push(flag.into());
+            v.push(value);
+        }
+    };
+    opt("--size", args.size.map(|x| x.to_string()));
+    opt("--ops", args.ops.map(|x| x.to_string()));
+    opt("--blocks", args.blocks.map(|x| x.to_string()));
+    opt("--live", args.live.map(|x| x.to_string()));
+    opt("--cpu", args.cpu.map(|x| x.to_string()));
+    for (on, flag) in [
+        (args.quick, "--quick"),
+        (args.mlock, "--mlock"),
+        (args.fifo, "--fifo"),
+    ] {
+        if on {
+            v.push(flag.into());
+        }
+    }
+    v
+}
+
+/// Runs the plan again under strace and returns each phase's calls.
+pub fn count(args: &RunArgs) -> Result<Vec<PhaseCalls>, String> {
+    let scratch = std::env::temp_dir().join(format!("harness-syscalls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let log = scratch.join("strace.log");
+    let exe = std::env::current_exe().map_err(|e| format!("--syscalls: this executable: {e}"))?;
+    eprintln!(
+        "harness: --syscalls: running the plan again under strace -f (its timings are discarded)"
+    );
+    let out = Command::new("strace")
+        .args(["-f", "-qq", "-s", "128", "-o"])
+        .arg(&log)
+        .arg("--")
+        .arg(&exe)
+        .args(child_args(args, &scratch.join("results")))
+        .env(MARKERS_ENV, "1")
+        .output()
+        .map_err(|e| format!("--syscalls: cannot start strace: {e}"));
+    let result = out.and_then(|out| {
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let last = err.lines().last().unwrap_or("").to_string();
+            return Err(format!(
+                "--syscalls: the traced run failed ({}): {last}",
+                out.status
+            ));
+        }
+        let text = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        parse(&text)
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOG: &str = r#"100   mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000
+101   write(4, "harness-mark helper\n", 20) = 20
+100   write(3, "harness-mark start jemalloc churn 1024\n", 39) = 39
+100   madvise(0x7f0000000000, 8192, MADV_DONTNEED) = 0
+101   futex(0x55, FUTEX_WAIT_PRIVATE, 0, NULL <unfinished ...>
+100   write(3, "harness-mark own-begin\n", 23) = 23
+100   futex(0x55, FUTEX_WAKE_PRIVATE, 1) = 1
+101   <... futex resumed>)              = 0
+100   write(3, "harness-mark own-end\n", 21) = 21
+102   mmap(NULL, 2097152, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0 <unfinished ...>
+100   madvise(0x7f0000002000, 8192, MADV_DONTNEED) = 0
+102   <... mmap resumed>)               = 0x7f1000000000
+100   --- SIGALRM {si_signo=SIGALRM} ---
+100   write(3, "harness-mark end\n", 17) = 17
+100   munmap(0x7f0000000000, 4096) = 0
+100   write(3, "harness-mark start pmad churn 0\n", 32) = 32
+100   write(3, "harness-mark end\n", 17) = 17
+102   +++ exited with 0 +++
+"#;
+
+    #[test]
+    fn only_the_allocators_calls_inside_a_phase_count() {
+        let phases = parse(LOG).unwrap();
+        assert_eq!(phases.len(), 2);
+        let j = &phases[0];
+        assert_eq!(
+            (j.allocator.as_str(), j.workload.as_str(), j.size),
+            ("jemalloc", "churn", 1024)
+        );
+        // Two madvise on the measuring thread and one mmap on another
+        // (allocator) thread; the helper's futex, the hand-over's futex, the
+        // markers, the signal and the resumed halves do not count.
+        assert_eq!(j.breakdown(), "madvise=2 mmap=1");
+        assert_eq!(j.total(), 3);
+        assert_eq!(phases[1].total(), 0);
+        assert_eq!(phases[1].breakdown(), "none");
+        assert_eq!(phases[1].size, 0);
+    }
+
+    #[test]
+    fn a_broken_log_is_an_error_not_a_count() {
+        assert!(parse("100 write(3, \"harness-mark end\\n\", 17) = 17\n").is_err());
+        assert!(parse("100 write(3, \"harness-mark start a b 1\\n\", 1) = 1\n").is_err());
+        assert!(parse("100 write(3, \"harness-mark start a b x\\n\", 1) = 1\n100 write(3, \"harness-mark end\\n\", 1) = 1\n").is_err());
+    }
+
+    #[test]
+    fn the_marker_lines_parse_back() {
+        let line = start_line("tlsf", "bulk", 64);
+        let logged = format!(
+            "7 write(3, \"{}\", 1) = 1\n7 brk(NULL) = 0x1\n7 write(3, \"{}\", 1) = 1\n",
+            line.replace('\n', "\\n"),
+            END.replace('\n', "\\n")
+        );
+        let p = parse(&logged).unwrap();
+        assert_eq!(p[0].allocator, "tlsf");
+        assert_eq!(p[0].breakdown(), "brk=1");
+    }
+}
