@@ -9,6 +9,7 @@ mod alloc;
 mod cli;
 mod clock;
 mod helpers;
+mod memory;
 mod output;
 mod plan;
 mod render;

@@ -5,6 +5,7 @@ use crate::alloc::{self, Name, Setup};
 use crate::cli::RunArgs;
 use crate::clock::{self, TimerInfo};
 use crate::helpers::{Progress, WindowWriter};
+use crate::memory::{self, MemoryLog, WindowMemory};
 use crate::output::hlog::HlogFile;
 use crate::output::sink::Sink;
 use crate::output::summary::{self, Figures, Floor, Key, Row};
@@ -28,6 +29,8 @@ struct Done {
     tlsf: Option<alloc::TlsfReport>,
     /// Finished partial .hlog files: (partial, final), alloc then free.
     hlogs: Vec<(PathBuf, PathBuf)>,
+    /// Churn's live set and RSS per window.
+    memory: Vec<WindowMemory>,
     elapsed: Duration,
     /// Faults, context switches and RSS of the recorded phase.
     usage: Option<PhaseUsage>,
@@ -44,6 +47,8 @@ struct CaseObserver {
     progress: Progress,
     windows: Option<WindowWriter>,
     meter: PhaseMeter,
+    /// Churn's live set and RSS at each window's end.
+    memory: Option<MemoryLog>,
     /// The `--syscalls` marker of this case's phase start (preformatted).
     start_marker: String,
 }
@@ -69,11 +74,14 @@ impl Observer for CaseObserver {
     }
 
     fn window(&mut self, w: &Window<'_>) {
+        syscalls::mark(syscalls::OWN_BEGIN);
         if let Some(windows) = &self.windows {
-            syscalls::mark(syscalls::OWN_BEGIN);
             windows.push(w);
-            syscalls::mark(syscalls::OWN_END);
         }
+        if let Some(memory) = &mut self.memory {
+            memory.push(w);
+        }
+        syscalls::mark(syscalls::OWN_END);
     }
 }
 
@@ -118,6 +126,9 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             for ext in ["hgrm", "hlog"] {
                 planned.push(sink.series_path(a.as_str(), w.name, c.size.label(), op, ext));
             }
+        }
+        if c.kind == workloads::Kind::Churn {
+            planned.push(sink.series_path(a.as_str(), w.name, c.size.label(), "memory", "csv"));
         }
     }
     sink.check_free(&planned).map_err(Failure::usage)?;
@@ -182,6 +193,8 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             progress,
             windows,
             meter: PhaseMeter::default(),
+            memory: (c.kind == workloads::Kind::Churn && !keep_earlier)
+                .then(|| MemoryLog::new((c.ops / workloads::WINDOW_OPS) as usize + 2)),
             start_marker: syscalls::start_line(a.as_str(), w.name, c.size.label()),
         };
         let t0 = Instant::now();
@@ -191,6 +204,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             progress,
             windows,
             meter,
+            memory,
             ..
         } = observer;
         progress.finish();
@@ -240,6 +254,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             hlogs,
             elapsed,
             usage: meter.result(),
+            memory: memory.map_or_else(Vec::new, MemoryLog::into_windows),
             keep_earlier,
         });
     }
@@ -383,7 +398,11 @@ fn rows(
                     && p.workload == d.workload
                     && p.size == d.case.size.label()
             });
-            rows.push(row.with_usage(d.usage).with_syscalls(traced));
+            rows.push(
+                row.with_usage(d.usage)
+                    .with_syscalls(traced)
+                    .with_memory(memory::summarise(&d.memory)),
+            );
         }
     }
     rows
@@ -402,6 +421,17 @@ fn write_all(
     env: &Environment,
 ) -> Result<(), Failure> {
     for d in done.iter().filter(|d| !d.keep_earlier) {
+        if !d.memory.is_empty() {
+            let path = sink.series_path(
+                d.allocator.as_str(),
+                d.workload,
+                d.case.size.label(),
+                "memory",
+                "csv",
+            );
+            let text = memory::to_csv(&d.memory).map_err(Failure::io)?;
+            sink.write(&path, &text).map_err(Failure::io)?;
+        }
         for op in [Op::Alloc, Op::Free] {
             let h = d.outcome.recorder(op).histogram();
             let path = sink.series_path(

@@ -302,6 +302,30 @@ fn churn_windows_become_hlog_intervals() {
     assert_eq!(intervals, 3, "1M + 1M + 0.5M ops");
     assert_eq!(h.len() + f.len(), 2_500_000);
 
+    // The live set per window: 256-byte blocks, which PMAD serves from its
+    // 256-byte class (no internal waste); RSS read at every window's end.
+    let mem = std::fs::read_to_string(out.join("pmad/churn-256-memory.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(mem.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let num = |r: &csv::StringRecord, n: &str| r[col(n)].parse::<u64>().unwrap();
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| num(r, "ops_done"))
+            .collect::<Vec<_>>(),
+        [1_000_000, 2_000_000, 2_500_000]
+    );
+    for r in &records {
+        let blocks = num(r, "live_blocks");
+        assert!(blocks > 0 && blocks <= 1000, "{r:?}");
+        assert_eq!(num(r, "requested_bytes"), blocks * 256);
+        assert_eq!(num(r, "usable_bytes"), blocks * 256);
+        assert_eq!(num(r, "internal_waste_bytes"), 0);
+        assert!(num(r, "rss_bytes") > 0);
+    }
+
     // Over 2.5M ops the live set wanders past its warm-up size into blocks
     // never used before: a lazily mapped pool faults there (13 faults when
     // prefault was switched off), the prefaulted one does not. The kernel

@@ -107,7 +107,7 @@ fn colour(allocator: &str) -> [u8; 3] {
         "tcmalloc" => [0xE6, 0x9F, 0x00],
         "system" => [0xCC, 0x79, 0xA7],
         "tlsf" => [0x56, 0xB4, 0xE9],
-        "snmalloc" => [0x00, 0x00, 0x00],
+        "snmalloc" => [0x5D, 0x3A, 0x9B],
         other => panic!("no colour for {other}"),
     }
 }
@@ -135,6 +135,9 @@ fn plot_and_report_render_every_chart_and_row_from_the_files() {
         ("size-sweep".into(), (1600, 1500)),
         ("churn-windows-256-alloc".into(), (1400, 1100)),
         ("churn-windows-256-free".into(), (1400, 1100)),
+        ("churn-memory-256".into(), (1400, 1100)),
+        ("churn-memory-1024".into(), (1400, 1100)),
+        ("churn-memory-0".into(), (1400, 1100)),
     ];
     let cases: BTreeSet<(String, usize, String)> = rows
         .iter()
@@ -162,7 +165,11 @@ fn plot_and_report_render_every_chart_and_row_from_the_files() {
         assert!(colours.len() > 20, "{name}.png looks blank");
         // Every allocator drawn in a line or bar chart shows in its own colour
         // (the hot-path chart draws null as a floor line, in grey).
-        if name.starts_with("percentiles") || name == "hot-path" || name == "size-sweep" {
+        if name.starts_with("percentiles")
+            || name.starts_with("churn-memory")
+            || name == "hot-path"
+            || name == "size-sweep"
+        {
             for a in &allocators {
                 assert!(colours.contains(&colour(a)), "{name}.png: no {a} colour");
             }

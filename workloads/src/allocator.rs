@@ -14,6 +14,14 @@ pub trait Allocator {
     /// `ptr` came from `self.alloc(size)` with this same `size` and has not
     /// been freed since.
     unsafe fn free(&mut self, ptr: *mut u8, size: usize);
+
+    /// The bytes the allocator set aside for the live `size`-byte block at
+    /// `ptr` (its usable size), for churn's fragmentation figures; `None`
+    /// when the allocator cannot tell. Called right after `alloc`, outside
+    /// the timed region, while the allocator's metadata for the block is hot.
+    fn usable_size(&self, _ptr: *mut u8, _size: usize) -> Option<usize> {
+        None
+    }
 }
 
 /// Bytes of the scratch block every `NullAlloc::alloc` returns.

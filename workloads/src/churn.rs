@@ -10,11 +10,23 @@
 
 use crate::rng::Stream;
 use crate::{exhausted, timed_alloc, timed_free, touch};
-use crate::{Allocator, Case, Clock, Observer, Outcome, Phase, Recorder, RunError, Window};
+use crate::{
+    Allocator, Case, Clock, LiveSet, Observer, Outcome, Phase, Recorder, RunError, Window,
+};
 use crate::{PROGRESS_EVERY, WINDOW_OPS};
 
-/// The live set: pointer and requested size of every block not yet freed.
-type Live = Vec<(*mut u8, usize)>;
+/// The live set: pointer, requested size and usable size (0 when the
+/// allocator cannot tell) of every block not yet freed.
+type Live = Vec<(*mut u8, usize, usize)>;
+
+/// Running sums over the live set, kept outside the timed region.
+#[derive(Default)]
+struct Sums {
+    requested: u64,
+    usable: u64,
+    /// Whether the allocator told every block's usable size.
+    usable_known: bool,
+}
 
 pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     case: &Case,
@@ -28,16 +40,23 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     let mut live: Live = Vec::with_capacity(case.max_live);
     // Write its memory once now, so pushing into it never page-faults
     // inside the measured loop.
-    live.resize(case.max_live, (std::ptr::null_mut(), 0));
+    live.resize(case.max_live, (std::ptr::null_mut(), 0, 0));
     live.clear();
-    let result = measure(case, alloc, clock, observer, &mut rng, &mut live, &mut out);
-    for (ptr, size) in live.drain(..) {
+    let mut sums = Sums {
+        usable_known: true,
+        ..Sums::default()
+    };
+    let result = measure(
+        case, alloc, clock, observer, &mut rng, &mut live, &mut sums, &mut out,
+    );
+    for (ptr, size, _) in live.drain(..) {
         // SAFETY: every live entry came from `alloc(size)` and was not freed.
         unsafe { alloc.free(ptr, size) };
     }
     result.map(|()| out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn measure<A: Allocator, C: Clock, O: Observer>(
     case: &Case,
     alloc: &mut A,
@@ -45,6 +64,7 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
     observer: &mut O,
     rng: &mut Stream,
     live: &mut Live,
+    sums: &mut Sums,
     out: &mut Outcome,
 ) -> Result<(), RunError> {
     let (mut window_alloc, mut window_free) = (Recorder::new(), Recorder::new());
@@ -53,13 +73,13 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
     // Warm-up: fill to half the bound, then random ops; nothing recorded but
     // the very first alloc and free.
     for op in 0..(case.max_live / 2).max(1) as u64 {
-        let ns = alloc_one(case, alloc, clock, rng, live, op)?;
+        let ns = alloc_one(case, alloc, clock, rng, live, sums, op)?;
         if op == 0 {
             out.first_call.alloc_ns = ns;
         }
     }
     let victim = rng.below(live.len());
-    out.first_call.free_ns = free_one(alloc, clock, live, victim);
+    out.first_call.free_ns = free_one(alloc, clock, live, sums, victim);
     for op in 0..case.warmup_ops() {
         step(
             case,
@@ -67,6 +87,7 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
             clock,
             rng,
             live,
+            sums,
             &mut ignore.0,
             &mut ignore.1,
             op,
@@ -84,6 +105,7 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
             clock,
             rng,
             live,
+            sums,
             &mut window_alloc,
             &mut window_free,
             done - 1,
@@ -99,6 +121,11 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
                 end_ns: end,
                 alloc: &window_alloc,
                 free: &window_free,
+                live: LiveSet {
+                    blocks: live.len() as u64,
+                    requested_bytes: sums.requested,
+                    usable_bytes: sums.usable_known.then_some(sums.usable),
+                },
             });
             out.alloc.add(&window_alloc);
             out.free.add(&window_free);
@@ -128,16 +155,17 @@ fn step<A: Allocator, C: Clock>(
     clock: &mut C,
     rng: &mut Stream,
     live: &mut Live,
+    sums: &mut Sums,
     allocs: &mut Recorder,
     frees: &mut Recorder,
     op: u64,
 ) -> Result<(), RunError> {
     let grow = live.is_empty() || (live.len() < case.max_live && rng.coin());
     if grow {
-        allocs.record(alloc_one(case, alloc, clock, rng, live, op)?);
+        allocs.record(alloc_one(case, alloc, clock, rng, live, sums, op)?);
     } else {
         let victim = rng.below(live.len());
-        frees.record(free_one(alloc, clock, live, victim));
+        frees.record(free_one(alloc, clock, live, sums, victim));
     }
     Ok(())
 }
@@ -150,6 +178,7 @@ fn alloc_one<A: Allocator, C: Clock>(
     clock: &mut C,
     rng: &mut Stream,
     live: &mut Live,
+    sums: &mut Sums,
     op: u64,
 ) -> Result<u64, RunError> {
     let size = case.size.draw(rng);
@@ -157,7 +186,12 @@ fn alloc_one<A: Allocator, C: Clock>(
     if ptr.is_null() {
         return Err(exhausted(op, size));
     }
-    live.push((touch(ptr, size), size));
+    let usable = alloc.usable_size(ptr, size);
+    sums.usable_known &= usable.is_some();
+    let usable = usable.unwrap_or(0);
+    sums.requested += size as u64;
+    sums.usable += usable as u64;
+    live.push((touch(ptr, size), size, usable));
     Ok(clock.ticks_to_ns(ticks))
 }
 
@@ -167,9 +201,12 @@ fn free_one<A: Allocator, C: Clock>(
     alloc: &mut A,
     clock: &mut C,
     live: &mut Live,
+    sums: &mut Sums,
     victim: usize,
 ) -> u64 {
-    let (ptr, size) = live.swap_remove(victim);
+    let (ptr, size, usable) = live.swap_remove(victim);
+    sums.requested -= size as u64;
+    sums.usable -= usable as u64;
     // SAFETY: the entry came from `alloc(size)`; swap_remove takes it out of
     // the set, so it is freed exactly once.
     let ticks = unsafe { timed_free(alloc, clock, ptr, size) };

@@ -24,7 +24,7 @@ pub mod testing;
 pub use allocator::{Allocator, NullAlloc};
 pub use case::{Case, Demand, Kind, SizeRange, SizeSpec, SWEEP_SIZES};
 pub use clock::Clock;
-pub use outcome::{FirstCall, Observer, Op, Outcome, Phase, RunError, Window};
+pub use outcome::{FirstCall, LiveSet, Observer, Op, Outcome, Phase, RunError, Window};
 pub use recorder::Recorder;
 
 /// Ops between two calls of [`Observer::progress`]: rare enough to cost

@@ -70,6 +70,18 @@ pub struct Window<'a> {
     pub end_ns: u64,
     pub alloc: &'a Recorder,
     pub free: &'a Recorder,
+    /// The live set when the window closed.
+    pub live: LiveSet,
+}
+
+/// What the live set holds: blocks, the bytes the workload asked for, and
+/// the bytes the allocator set aside for them (None when it cannot tell).
+/// Usable minus requested is the allocator's internal waste.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LiveSet {
+    pub blocks: u64,
+    pub requested_bytes: u64,
+    pub usable_bytes: Option<u64>,
 }
 
 /// The edges of the recorded phase (after warm-up, before the first

@@ -26,6 +26,7 @@ fn case(kind: Kind, size: SizeSpec, ops: u64) -> Case {
 #[derive(Default)]
 struct Seen {
     windows: Vec<(u64, u64, u64, u64, u64, u64)>,
+    live: Vec<workloads::LiveSet>,
     progress: Vec<(u64, u64)>,
     /// Phase edges, with how many progress calls came before each.
     phases: Vec<(Phase, usize)>,
@@ -47,6 +48,7 @@ impl Observer for Seen {
             w.end_ns,
             w.alloc.len() + w.free.len(),
         ));
+        self.live.push(w.live);
     }
 }
 
@@ -195,8 +197,44 @@ fn churn_counts_windows_and_bounds_the_live_set() {
         assert!(pair[1].4 > pair[1].3);
     }
     assert_eq!((w[0].0, w[0].1, w[0].3), (0, 0, 0));
+    // The live set at each window's end: 1 KiB blocks, usable = requested
+    // (the counting allocator rounds to 16 B), within the bound.
+    for l in &seen.live {
+        assert!(l.blocks >= 1 && l.blocks <= 200, "{l:?}");
+        assert_eq!(l.requested_bytes, l.blocks * 1024);
+        assert_eq!(l.usable_bytes, Some(l.requested_bytes));
+    }
     // Allocation and free are both common: the live set does random walk.
     assert!(out.alloc.len() > ops / 3 && out.free.len() > ops / 3);
+}
+
+#[test]
+fn churn_windows_report_the_live_set_and_its_waste() {
+    let ops = WINDOW_OPS + 5;
+    let mut c = case(Kind::Churn, SizeSpec::Mixed, ops);
+    c.max_live = 300;
+    let (mut alloc, mut seen) = (CountingAlloc::new(), Seen::default());
+    run(&c, &mut alloc, &mut seen);
+    assert_eq!(seen.live.len(), 2);
+    for l in &seen.live {
+        let usable = l.usable_bytes.expect("the counting allocator tells");
+        // Each block wastes less than the 16-byte rounding.
+        assert!(usable >= l.requested_bytes && usable - l.requested_bytes < 16 * l.blocks);
+        assert!(l.requested_bytes >= 16 * l.blocks && l.requested_bytes <= 4096 * l.blocks);
+    }
+    // An allocator that cannot tell its usable size leaves it unknown.
+    let mut seen = Seen::default();
+    workloads::run(
+        &c,
+        &mut NullAlloc::new(),
+        &mut FakeClock::new(COST),
+        &mut seen,
+    )
+    .unwrap();
+    assert!(seen
+        .live
+        .iter()
+        .all(|l| l.usable_bytes.is_none() && l.blocks > 0));
 }
 
 #[test]

@@ -126,6 +126,10 @@ impl Allocator for PmadAlloc<'_> {
         // this pool, not yet freed: the contract of `free_sized`.
         unsafe { self.0.free_sized(NonNull::new_unchecked(ptr), size) }
     }
+
+    fn usable_size(&self, _ptr: *mut u8, size: usize) -> Option<usize> {
+        self.0.block_size_for(size)
+    }
 }
 
 pub fn run<O: Observer>(

@@ -131,6 +131,11 @@ impl Allocator for TlsfAlloc<'_> {
                 .deallocate(NonNull::new_unchecked(ptr), layout(size).align())
         }
     }
+
+    fn usable_size(&self, ptr: *mut u8, _size: usize) -> Option<usize> {
+        // SAFETY: ptr is a live block of this heap (a fresh allocation).
+        Some(unsafe { Heap::allocation_usable_size(NonNull::new_unchecked(ptr)) })
+    }
 }
 
 pub fn run<O: Observer>(

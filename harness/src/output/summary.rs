@@ -75,6 +75,14 @@ pub struct Row {
     /// plan), in total and by name ("madvise=12 mmap=3"). Empty without it.
     pub syscalls: Option<u64>,
     pub syscalls_by_name: Option<String>,
+    /// Churn only (empty elsewhere), over the windows of the recorded phase:
+    /// mean requested and usable live KiB, internal waste
+    /// (usable - requested) / usable in percent, and the largest growth of
+    /// RSS since the case began over the requested bytes (memory.rs).
+    pub live_requested_kb: Option<u64>,
+    pub live_usable_kb: Option<u64>,
+    pub internal_waste_pct: Option<f64>,
+    pub rss_growth_over_requested: Option<f64>,
     /// Which run of meta.json produced the row.
     pub run_id: String,
 }
@@ -177,6 +185,10 @@ impl Row {
             rss_peak_kb: None,
             syscalls: None,
             syscalls_by_name: None,
+            live_requested_kb: None,
+            live_usable_kb: None,
+            internal_waste_pct: None,
+            rss_growth_over_requested: None,
             run_id: key.run_id.to_string(),
         }
     }
@@ -198,6 +210,16 @@ impl Row {
         if let Some(c) = calls {
             self.syscalls = Some(c.total());
             self.syscalls_by_name = Some(c.breakdown());
+        }
+        self
+    }
+
+    pub fn with_memory(mut self, m: Option<crate::memory::MemorySummary>) -> Row {
+        if let Some(m) = m {
+            self.live_requested_kb = Some(m.requested_kb);
+            self.live_usable_kb = m.usable_kb;
+            self.internal_waste_pct = m.internal_waste_pct;
+            self.rss_growth_over_requested = m.rss_growth_over_requested;
         }
         self
     }

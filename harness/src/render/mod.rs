@@ -12,6 +12,7 @@ use crate::output::summary::Row;
 use charts::churn::ChurnChart;
 use charts::distribution::PercentileChart;
 use charts::hot_path::HotPathChart;
+use charts::memory::MemoryChart;
 use charts::save;
 use charts::sweep::SweepChart;
 use results::Results;
@@ -73,6 +74,26 @@ pub fn charts_of(r: &Results) -> Result<Vec<Render<'_>>, String> {
                     };
                     out.push(Box::new(move |sink| save(&chart, sink)));
                 }
+            }
+        }
+    }
+    if workloads.iter().any(|w| w == "churn") {
+        for size in r.sizes("churn") {
+            let mut series = Vec::new();
+            for a in &allocators {
+                if let Some(w) = r.memory(a, size)? {
+                    if !w.is_empty() {
+                        series.push((a.clone(), w));
+                    }
+                }
+            }
+            if !series.is_empty() {
+                let chart = MemoryChart {
+                    machine: machine.clone(),
+                    size,
+                    series,
+                };
+                out.push(Box::new(move |sink| save(&chart, sink)));
             }
         }
     }

@@ -252,6 +252,9 @@ fn workload_section(md: &mut String, r: &Results, workload: &str, rel: &Path, ab
         );
     }
     usage_table(md, r, workload);
+    if workload == "churn" {
+        memory_table(md, r);
+    }
     let charts = chart_names(r, workload);
     for (name, caption) in charts {
         if abs.join(format!("{name}.png")).exists() {
@@ -316,6 +319,50 @@ fn usage_table(md: &mut String, r: &Results, workload: &str) {
     md.push('\n');
 }
 
+/// Churn's fragmentation: what the allocators held for the same live set.
+fn memory_table(md: &mut String, r: &Results) {
+    let _ = writeln!(
+        md,
+        "Memory over the churn (every window's end; the live set is the same for every \
+         allocator, one seed). *Usable* is what the allocator set aside for the live blocks, \
+         so usable - requested is its internal waste. RSS growth is the resident set at a \
+         window's end minus the RSS just before the case began (so it counts what this case \
+         added, prefaulted pools included, and not what earlier cases left); growth / \
+         requested is the worst window's, 1.0 meaning the allocator holds no more than the \
+         live bytes. The null row's allocator holds nothing, so its growth is the harness's \
+         own bookkeeping:\n"
+    );
+    let _ = writeln!(
+        md,
+        "| size | allocator | requested (mean) | usable (mean) | internal waste | RSS growth / requested (max) | RSS peak (process) |\n|---|---|---:|---:|---:|---:|---:|"
+    );
+    let mib = |kb: Option<u64>| {
+        kb.map_or("n/a".to_string(), |kb| {
+            format!("{:.1} MiB", kb as f64 / 1024.0)
+        })
+    };
+    for size in r.sizes("churn") {
+        for a in r.allocators() {
+            let Some(row) = r.row(&a, "churn", size, "alloc") else {
+                continue;
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {a} | {} | {} | {} | {} | {} |",
+                size_label(size),
+                mib(row.live_requested_kb),
+                mib(row.live_usable_kb),
+                row.internal_waste_pct
+                    .map_or("n/a".to_string(), |p| format!("{p:.1} %")),
+                row.rss_growth_over_requested
+                    .map_or("n/a".to_string(), |x| format!("{x:.2}")),
+                mib(row.rss_peak_kb),
+            );
+        }
+    }
+    md.push('\n');
+}
+
 /// The charts `harness plot` draws for a workload: (file stem, caption).
 fn chart_names(r: &Results, workload: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -324,6 +371,15 @@ fn chart_names(r: &Results, workload: &str) -> Vec<(String, String)> {
         "size-sweep" => out.push(("size-sweep".into(), "size-sweep".into())),
         "churn" => {
             for size in r.sizes(workload) {
+                if r.allocators()
+                    .iter()
+                    .any(|a| matches!(r.memory(a, size), Ok(Some(_))))
+                {
+                    out.push((
+                        format!("churn-memory-{size}"),
+                        format!("churn {} memory per window", size_label(size)),
+                    ));
+                }
                 for op in ["alloc", "free"] {
                     if !matches!(super::churn_windows(r, size, op), Ok(Some(_))) {
                         continue;

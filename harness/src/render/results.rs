@@ -237,6 +237,24 @@ impl Results {
     }
 }
 
+impl Results {
+    /// A churn case's `<allocator>/churn-<size>-memory.csv`; None when absent.
+    pub fn memory(
+        &self,
+        allocator: &str,
+        size: usize,
+    ) -> Result<Option<Vec<crate::memory::WindowMemory>>, String> {
+        let path = self.series(allocator, "churn", size, "memory", "csv");
+        match std::fs::read(&path) {
+            Ok(b) => crate::memory::from_csv(&b)
+                .map(Some)
+                .map_err(|e| format!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+}
+
 /// "1024 B", or "mixed 16-4096 B" for size 0.
 pub fn size_label(size: usize) -> String {
     if size == 0 {

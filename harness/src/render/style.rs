@@ -15,7 +15,7 @@ pub fn colour(allocator: &str) -> RGBColor {
         "tcmalloc" => RGBColor(0xE6, 0x9F, 0x00),
         "system" => RGBColor(0xCC, 0x79, 0xA7),
         "tlsf" => RGBColor(0x56, 0xB4, 0xE9),
-        "snmalloc" => RGBColor(0x00, 0x00, 0x00),
+        "snmalloc" => RGBColor(0x5D, 0x3A, 0x9B),
         _ => RGBColor(0x66, 0x44, 0x22),
     }
 }

@@ -4,6 +4,7 @@
 pub mod churn;
 pub mod distribution;
 pub mod hot_path;
+pub mod memory;
 pub mod sweep;
 
 use crate::output::sink::Sink;
