@@ -15,12 +15,14 @@
 #   --allocators   comma-separated subset of: pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc
 #   --keep-going   go on without an allocator that fails to build or run (named at the end)
 #   --force        overwrite earlier results in DIR
+#   --no-syscalls  skip the syscall count (on by default when strace is
+#                  installed: each binary runs its plan a second time under strace)
 #   --smoke        CI's check: pmad and system, tiny counts, into a temporary directory
 set -euo pipefail
 cd "$(dirname "$0")"
 
 all="pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc"
-allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=()
+allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1
 die() { echo "run_all.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -31,8 +33,9 @@ while [ $# -gt 0 ]; do
         --allocators) [ $# -ge 2 ] || die "--allocators needs a list"; allocators=$2; shift ;;
         --keep-going) keep_going=1 ;;
         --force) force=(--force) ;;
+        --no-syscalls) syscalls=0 ;;
         --smoke) smoke=1 ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
     shift
@@ -70,6 +73,15 @@ case ",${list[*]}," in
         ;;
 esac
 
+count=()
+if [ "$syscalls" = 1 ]; then
+    if command -v strace >/dev/null 2>&1; then
+        count=(--syscalls)
+    else
+        echo "run_all.sh: strace is not installed: syscalls are not counted (apt-get install strace, or pass --no-syscalls to silence this)" >&2
+    fi
+fi
+
 bin_dir=target/run_all
 mkdir -p "$bin_dir"
 failed=()
@@ -86,7 +98,7 @@ for a in "${list[@]}"; do
     [ -x "$bin_dir/harness-$a" ] || continue
     case " ${failed[*]-} " in *" $a (build)"*) continue ;; esac
     echo "== run: $a"
-    if ! "$bin_dir/harness-$a" --allocator "$a" --out "$out" "${quick[@]}" "${cpu[@]}" "${force[@]}" "${extra[@]}"; then
+    if ! "$bin_dir/harness-$a" --allocator "$a" --out "$out" "${quick[@]}" "${cpu[@]}" "${force[@]}" "${count[@]}" "${extra[@]}"; then
         failed+=("$a (run)")
         [ "$keep_going" = 1 ] || { echo "run_all.sh: the $a run failed; --keep-going runs the others" >&2; exit 1; }
     fi
