@@ -125,6 +125,7 @@ pub fn reexec_without_glibc_rseq() {
 #[cfg(not(target_os = "linux"))]
 pub fn reexec_without_glibc_rseq() {}
 
+#[cfg_attr(not(feature = "tcmalloc"), allow(dead_code))]
 static TCMALLOC_BACKGROUND: AtomicBool = AtomicBool::new(false);
 
 /// Starts TCMalloc's background-actions thread (memory release, cache
@@ -136,6 +137,7 @@ pub fn start_tcmalloc_background() {
     }
 }
 
+#[cfg_attr(not(feature = "tcmalloc"), allow(dead_code))]
 pub fn tcmalloc_background_started() -> bool {
     TCMALLOC_BACKGROUND.load(Ordering::Relaxed)
 }

@@ -2,7 +2,15 @@
 //! monomorphised into the workload loops (no `dyn`, never the process's
 //! global allocator), plus the `null` allocator that is always compiled in.
 
+#[cfg(any(
+    feature = "jemalloc",
+    feature = "mimalloc",
+    feature = "tcmalloc",
+    feature = "system",
+    feature = "snmalloc"
+))]
 mod global;
+#[cfg(feature = "pmad")]
 mod pmad_pool;
 pub mod settings;
 #[cfg(feature = "tlsf")]
@@ -12,7 +20,13 @@ use crate::clock::Timer;
 use serde::Serialize;
 use workloads::{Case, NullAlloc, Observer, Outcome};
 
+#[cfg(feature = "pmad")]
 pub use pmad_pool::PmadReport;
+
+/// PMAD's pool per case (a stand-in when PMAD is not compiled in).
+#[cfg(not(feature = "pmad"))]
+#[derive(Clone, Debug, Serialize)]
+pub struct PmadReport;
 #[cfg(feature = "tlsf")]
 pub use tlsf_pool::TlsfReport;
 
@@ -90,7 +104,8 @@ impl Name {
 /// How allocators are set up for a run.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Setup {
-    /// Lock PMAD's pool in RAM (its real-time deployment).
+    /// Lock PMAD's pool and TLSF's region in RAM (their real-time deployment).
+    #[cfg_attr(not(any(feature = "pmad", feature = "tlsf")), allow(dead_code))]
     pub mlock: bool,
 }
 
