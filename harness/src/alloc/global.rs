@@ -3,27 +3,12 @@
 //! them as `#[global_allocator]` calls, but called directly, so the harness's
 //! own allocations never go through the allocator under test.
 
-use std::alloc::{GlobalAlloc, Layout};
+use super::layout;
+use std::alloc::GlobalAlloc;
 use workloads::Allocator;
 
 /// A `GlobalAlloc` as a workload allocator.
 pub struct Global<G>(pub G);
-
-/// The layout of a `size`-byte request: alignment 16 (what malloc promises
-/// on x86_64 and aarch64), or the size rounded up to a power of two when it is
-/// smaller, so every crate takes its plain malloc path (System, for one, uses
-/// an aligned allocation when the alignment exceeds the size).
-#[inline(always)]
-fn layout(size: usize) -> Layout {
-    let align = if size >= 16 {
-        16
-    } else {
-        size.next_power_of_two()
-    };
-    // SAFETY: align is a power of two no larger than 16, and size <= 64 KiB
-    // (the CLI's limit), so the rounded size cannot overflow isize.
-    unsafe { Layout::from_size_align_unchecked(size, align) }
-}
 
 /// What each allocator reports as a live block's usable size (the bytes it
 /// set aside for it), asked right after the allocation, outside the timer.

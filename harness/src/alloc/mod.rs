@@ -101,6 +101,33 @@ impl Name {
     }
 }
 
+/// The layout of a `size`-byte request: alignment 16 (what malloc promises
+/// on x86_64 and aarch64), or the size rounded up to a power of two when it is
+/// smaller, so every crate takes its plain malloc path (System, for one, uses
+/// an aligned allocation when the alignment exceeds the size).
+#[cfg_attr(
+    not(any(
+        feature = "jemalloc",
+        feature = "mimalloc",
+        feature = "tcmalloc",
+        feature = "system",
+        feature = "snmalloc",
+        feature = "tlsf"
+    )),
+    allow(dead_code)
+)]
+#[inline(always)]
+pub(crate) fn layout(size: usize) -> std::alloc::Layout {
+    let align = if size >= 16 {
+        16
+    } else {
+        size.next_power_of_two()
+    };
+    // SAFETY: align is a power of two no larger than 16, and size <= 64 KiB
+    // (the CLI's limit), so the rounded size cannot overflow isize.
+    unsafe { std::alloc::Layout::from_size_align_unchecked(size, align) }
+}
+
 /// How allocators are set up for a run.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Setup {

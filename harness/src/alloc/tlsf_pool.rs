@@ -9,11 +9,10 @@
 //! its range's largest size plus TLSF's 16-byte header rounded up to its
 //! 32-byte granularity, doubled for fragmentation, plus 1 MiB.
 
-use super::Setup;
+use super::{layout, Setup};
 use crate::clock::Timer;
 use rlsf::Tlsf;
 use serde::Serialize;
-use std::alloc::Layout;
 use std::ptr::NonNull;
 use workloads::{Allocator, Case, Demand, Observer};
 
@@ -98,20 +97,9 @@ impl Drop for Region {
     }
 }
 
-/// The workload allocator: the same layout as every `GlobalAlloc` adapter
-/// (alignment 16, or the size's power of two when smaller).
+/// The workload allocator, asking with the same layout as every
+/// `GlobalAlloc` adapter (`super::layout`).
 struct TlsfAlloc<'a>(&'a mut Heap);
-
-#[inline(always)]
-fn layout(size: usize) -> Layout {
-    let align = if size >= 16 {
-        16
-    } else {
-        size.next_power_of_two()
-    };
-    // SAFETY: align is a power of two no larger than 16 and size <= 64 KiB.
-    unsafe { Layout::from_size_align_unchecked(size, align) }
-}
 
 impl Allocator for TlsfAlloc<'_> {
     #[inline(always)]

@@ -2,9 +2,9 @@
 //! against the operations done, one line per allocator. Does anyone rot as
 //! the heap ages?
 
-use super::{fail, Chart};
+use super::{fail, legend, Chart};
 use crate::render::results::{size_label, WindowFigures};
-use crate::render::style::{self, colour, label, log_range};
+use crate::render::style::{self, label, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -90,8 +90,7 @@ fn panel<DB: DrawingBackend>(
         .draw()
         .map_err(fail)?;
     for (allocator, w) in &data.series {
-        let c = colour(allocator);
-        let line = c.stroke_width(if allocator == "pmad" { 3 } else { 2 });
+        let line = style::line(allocator);
         // A window's point sits at the ops done when it closed.
         let pts: Vec<(f64, f64)> = w
             .iter()
@@ -111,13 +110,6 @@ fn panel<DB: DrawingBackend>(
             .label(label(allocator))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 15))
-        .draw()
-        .map_err(fail)?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
     Ok(())
 }

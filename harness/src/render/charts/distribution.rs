@@ -2,7 +2,7 @@
 //! 1/(1-p) decades (90 %, 99 %, 99.9 % ...), the y axis is log latency, and
 //! every allocator and the null floor share one chart per workload and op.
 
-use super::{fail, Chart};
+use super::{fail, legend, Chart};
 use crate::render::results::{size_label, Distribution};
 use crate::render::style::{self, colour, label, log_range};
 use plotters::coord::Shift;
@@ -146,14 +146,7 @@ impl Chart for PercentileChart {
                 )))
                 .map_err(fail)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 18))
-            .draw()
-            .map_err(fail)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 18)?;
         Ok(())
     }
 }

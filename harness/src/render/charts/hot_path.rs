@@ -2,7 +2,7 @@
 //! (dark bar) with P99.9/P50 written above, alloc and free side by side, and
 //! the null floor drawn across, in the spirit of the PMAD author's table.
 
-use super::{fail, Chart};
+use super::{fail, legend, Chart};
 use crate::output::summary::Row;
 use crate::render::results::size_label;
 use crate::render::style::{self, colour, label, lighter, log_range};
@@ -132,13 +132,6 @@ fn panel<DB: DrawingBackend>(
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 16))
-        .draw()
-        .map_err(fail)?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)?;
     Ok(())
 }

@@ -2,10 +2,10 @@
 //! bytes the workload holds live (the same for every allocator: one seed),
 //! and each allocator's internal waste per window.
 
-use super::{fail, Chart};
+use super::{fail, legend, Chart};
 use crate::memory::WindowMemory;
 use crate::render::results::size_label;
-use crate::render::style::{colour, label};
+use crate::render::style::{self, label};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -82,7 +82,7 @@ impl Chart for MemoryChart {
             .draw()
             .map_err(fail)?;
         for (allocator, w) in &self.series {
-            let line = colour(allocator).stroke_width(if allocator == "pmad" { 3 } else { 2 });
+            let line = style::line(allocator);
             let pts: Vec<(f64, f64)> = w
                 .iter()
                 .filter_map(|w| Some((w.ops_done as f64 / 1e6, w.rss_growth_bytes? as f64 / MIB)))
@@ -105,14 +105,7 @@ impl Chart for MemoryChart {
                 .label("live bytes requested")
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 15))
-            .draw()
-            .map_err(fail)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight, 15)?;
 
         // Internal waste per window.
         let waste = |w: &WindowMemory| {
@@ -150,21 +143,14 @@ impl Chart for MemoryChart {
             if pts.is_empty() {
                 continue;
             }
-            let line = colour(allocator).stroke_width(if allocator == "pmad" { 3 } else { 2 });
+            let line = style::line(allocator);
             chart
                 .draw_series(LineSeries::new(pts, line))
                 .map_err(fail)?
                 .label(label(allocator))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 15))
-            .draw()
-            .map_err(fail)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
         Ok(())
     }
 }

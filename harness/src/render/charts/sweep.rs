@@ -2,7 +2,7 @@
 //! one line per allocator, alloc and free side by side. Does the median stay
 //! flat from 16 to 4096 B?
 
-use super::{fail, Chart};
+use super::{fail, legend, Chart};
 use crate::output::summary::Row;
 use crate::render::style::{self, colour, label, log_range};
 use plotters::coord::Shift;
@@ -77,7 +77,7 @@ fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     op: &str,
     metric: Metric,
-    legend: bool,
+    with_legend: bool,
 ) -> Result<(), String> {
     let rows: Vec<&Row> = chart_data
         .rows
@@ -136,7 +136,7 @@ fn panel<DB: DrawingBackend>(
                 .axis_desc_style(("sans-serif", 18))
                 .draw()
                 .map_err(fail)?;
-            draw_lines(&mut chart, &series, legend)?;
+            draw_lines(&mut chart, &series, with_legend)?;
         }
         _ => {
             let mut chart = builder(area)
@@ -152,7 +152,7 @@ fn panel<DB: DrawingBackend>(
                 .axis_desc_style(("sans-serif", 18))
                 .draw()
                 .map_err(fail)?;
-            draw_lines(&mut chart, &series, legend)?;
+            draw_lines(&mut chart, &series, with_legend)?;
         }
     }
     Ok(())
@@ -161,7 +161,7 @@ fn panel<DB: DrawingBackend>(
 fn draw_lines<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     series: &[(String, Vec<(f64, f64)>)],
-    legend: bool,
+    with_legend: bool,
 ) -> Result<(), String>
 where
     DB: DrawingBackend + 'a,
@@ -170,7 +170,7 @@ where
 {
     for (allocator, pts) in series {
         let c = colour(allocator);
-        let line = c.stroke_width(if allocator == "pmad" { 3 } else { 2 });
+        let line = style::line(allocator);
         let drawn = if allocator == "null" {
             chart
                 .draw_series(DashedLineSeries::new(pts.clone(), 8, 6, line))
@@ -187,15 +187,8 @@ where
             .draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))
             .map_err(fail)?;
     }
-    if legend {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 15))
-            .draw()
-            .map_err(fail)?;
+    if with_legend {
+        legend(chart, SeriesLabelPosition::UpperLeft, 15)?;
     }
     Ok(())
 }
