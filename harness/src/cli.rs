@@ -9,6 +9,8 @@ use std::path::PathBuf;
 pub const MAX_SIZE: u64 = 65_536;
 /// Most operations per case: 10^10 (hours of run time; histograms keep memory flat).
 pub const MAX_OPS: u64 = 10_000_000_000;
+/// Most threads for `--threads`.
+pub const MAX_THREADS: u32 = 64;
 /// Most blocks in a bulk batch or a churn live set: 10^7.
 pub const MAX_BLOCKS: u64 = 10_000_000;
 
@@ -95,6 +97,14 @@ pub struct RunArgs {
     /// Most live blocks in churn (default 100000).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_BLOCKS))]
     pub live: Option<u64>,
+
+    /// Threads running hot-path and churn at once, each with its own
+    /// histograms (merged in summary.csv, kept apart in the raw output).
+    /// PMAD and TLSF get a pool per thread; the others share their heap.
+    /// Other workloads run on one thread.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_THREADS as i64))]
+    pub threads: u32,
 
     /// Shrink every workload so all allocators x all workloads take about a minute.
     #[arg(long)]

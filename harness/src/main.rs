@@ -17,6 +17,7 @@ mod run;
 mod runtime;
 mod syscalls;
 mod table;
+mod threads;
 mod usage;
 
 use clap::Parser;

@@ -16,6 +16,8 @@ pub struct Workload {
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub workloads: Vec<Workload>,
+    /// Threads for hot-path and churn (`--threads`); 1 elsewhere.
+    pub threads: u32,
     /// The allocators to measure, null first.
     pub allocators: Vec<Name>,
 }
@@ -39,6 +41,30 @@ pub const WORKLOADS: [(&str, &str); 5] = [
     ("reverse-free", "allocate 10,000 blocks, free them newest first; repeated (10M blocks)"),
     ("churn", "random alloc/free over up to 100,000 live blocks, 1024 B and mixed 16-4096 B (64M ops each)"),
 ];
+
+/// The workloads `--threads` runs on several threads.
+pub const THREADED: [&str; 2] = ["hot-path", "churn"];
+
+impl Plan {
+    /// The threads a workload runs on.
+    pub fn threads_for(&self, workload: &str) -> u32 {
+        if THREADED.contains(&workload) {
+            self.threads
+        } else {
+            1
+        }
+    }
+}
+
+/// The workload's name in file names: `hot-path`, or `hot-path-t2` when it
+/// runs on 2 threads (summary.csv keeps `hot-path` with threads = 2).
+pub fn file_workload(workload: &str, threads: u32) -> String {
+    if threads > 1 {
+        format!("{workload}-t{threads}")
+    } else {
+        workload.to_string()
+    }
+}
 
 /// Builds the plan; errors are one line for the user (exit code 2).
 pub fn plan(args: &RunArgs) -> Result<Plan, String> {
@@ -111,9 +137,16 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
             cases,
         });
     }
+    if args.threads > 1 && !workloads.iter().any(|w| THREADED.contains(&w.name)) {
+        return Err(format!(
+            "--threads {}: applies to hot-path and churn only; add --workload hot-path, churn or all",
+            args.threads
+        ));
+    }
     Ok(Plan {
         workloads,
         allocators,
+        threads: args.threads,
     })
 }
 

@@ -10,7 +10,8 @@ use crate::output::hlog::HlogFile;
 use crate::output::sink::Sink;
 use crate::output::summary::{self, Figures, Floor, Key, Row};
 use crate::output::{hgrm, meta};
-use crate::plan::{Plan, Workload};
+use crate::plan::{file_workload, Plan, Workload};
+use crate::threads;
 use crate::usage::{PhaseMeter, PhaseUsage};
 use crate::{syscalls, table, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -22,6 +23,12 @@ use workloads::{Case, Observer, Op, Outcome, Phase, Window};
 /// One measured (case, allocator) with its files.
 struct Done {
     workload: &'static str,
+    /// Threads that ran the case at once, and the workload's name in file
+    /// names (`hot-path-t2` for 2 threads).
+    threads: u32,
+    files: String,
+    /// Each thread's histograms when threads > 1 (merged into `outcome`).
+    per_thread: Vec<Outcome>,
     allocator: Name,
     case: Case,
     outcome: Outcome,
@@ -119,16 +126,18 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
     let kept = kept_null_cases(plan, &sink, &previous, args.force);
     let mut planned: Vec<PathBuf> = Vec::new();
     for (w, a, c) in series(plan) {
-        if a == Name::Null && kept.contains(&(w.name, c.size.label())) {
+        let threads = plan.threads_for(w.name);
+        let fw = file_workload(w.name, threads);
+        if a == Name::Null && kept.contains(&(fw.clone(), c.size.label())) {
             continue;
         }
         for op in ["alloc", "free"] {
             for ext in ["hgrm", "hlog"] {
-                planned.push(sink.series_path(a.as_str(), w.name, c.size.label(), op, ext));
+                planned.push(sink.series_path(a.as_str(), &fw, c.size.label(), op, ext));
             }
         }
-        if c.kind == workloads::Kind::Churn {
-            planned.push(sink.series_path(a.as_str(), w.name, c.size.label(), "memory", "csv"));
+        if c.kind == workloads::Kind::Churn && threads == 1 {
+            planned.push(sink.series_path(a.as_str(), &fw, c.size.label(), "memory", "csv"));
         }
     }
     sink.check_free(&planned).map_err(Failure::usage)?;
@@ -161,8 +170,49 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         }
     };
     for (w, a, c) in series(plan) {
-        let label = format!("{} {} {}", w.name, size_label(c.size.label()), a.as_str());
-        let keep_earlier = a == Name::Null && kept.contains(&(w.name, c.size.label()));
+        let threads = plan.threads_for(w.name);
+        let fw = file_workload(w.name, threads);
+        let label = format!("{} {} {}", fw, size_label(c.size.label()), a.as_str());
+        let keep_earlier = a == Name::Null && kept.contains(&(fw.clone(), c.size.label()));
+        if threads > 1 {
+            let t0 = Instant::now();
+            let t = threads::run(
+                a,
+                c,
+                threads as usize,
+                timer,
+                setup,
+                env.pinned,
+                &env.allowed_cpus,
+            )
+            .map_err(|e| {
+                cleanup(&done);
+                Failure::run(format!("{label}: {e}; nothing was written"))
+            })?;
+            let elapsed = t0.elapsed();
+            eprintln!(
+                "harness: {label}: {} ops on {threads} threads in {:.2} s",
+                t.merged.ops,
+                elapsed.as_secs_f64()
+            );
+            done.push(Done {
+                workload: w.name,
+                threads,
+                files: fw,
+                per_thread: t.per_thread,
+                allocator: a,
+                case: c.clone(),
+                outcome: t.merged,
+                pmad: None,
+                tlsf: None,
+                hlogs: Vec::new(),
+                elapsed,
+                usage: t.usage,
+                memory: Vec::new(),
+                keep_earlier,
+            });
+            continue;
+        }
         let logs = if c.kind == workloads::Kind::Churn && !keep_earlier {
             let open = |op: &str| {
                 let path = sink.series_path(a.as_str(), w.name, c.size.label(), op, "hlog");
@@ -246,6 +296,9 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         );
         done.push(Done {
             workload: w.name,
+            threads,
+            files: fw,
+            per_thread: Vec::new(),
             allocator: a,
             case: c.clone(),
             outcome: measured.outcome,
@@ -303,26 +356,32 @@ fn kept_null_cases(
     sink: &Sink,
     previous: &[Row],
     force: bool,
-) -> std::collections::HashSet<(&'static str, usize)> {
+) -> std::collections::HashSet<(String, usize)> {
     let mut kept = std::collections::HashSet::new();
     if force {
         return kept;
     }
     for w in &plan.workloads {
+        let threads = plan.threads_for(w.name);
+        let fw = file_workload(w.name, threads);
         for c in &w.cases {
             let size = c.size.label();
             let files = ["alloc", "free"].iter().all(|op| {
                 ["hgrm", "hlog"]
                     .iter()
-                    .all(|ext| sink.series_path("null", w.name, size, op, ext).exists())
+                    .all(|ext| sink.series_path("null", &fw, size, op, ext).exists())
             });
             let rows = ["alloc", "free"].iter().all(|op| {
                 previous.iter().any(|r| {
-                    r.allocator == "null" && r.workload == w.name && r.size == size && r.op == *op
+                    r.allocator == "null"
+                        && r.workload == w.name
+                        && r.threads == threads
+                        && r.size == size
+                        && r.op == *op
                 })
             });
             if files && rows {
-                kept.insert((w.name, size));
+                kept.insert((fw.clone(), size));
             }
         }
     }
@@ -375,7 +434,12 @@ fn rows(
     for d in done {
         let null = done
             .iter()
-            .find(|n| n.allocator == Name::Null && n.workload == d.workload && n.case == d.case)
+            .find(|n| {
+                n.allocator == Name::Null
+                    && n.workload == d.workload
+                    && n.threads == d.threads
+                    && n.case == d.case
+            })
             .expect("the null row is measured first for every case");
         for op in [Op::Alloc, Op::Free] {
             let floor = Floor::of(&Figures::of(null.outcome.recorder(op)), timer.resolution_ns);
@@ -389,12 +453,14 @@ fn rows(
                 workload: d.workload,
                 op: op.name(),
                 size: d.case.size.label(),
-                threads: 1,
+                threads: d.threads,
                 run_id,
             };
             let row = Row::new(key, &Figures::of(rec), floor, rec.saturated(), first);
+            // Threaded cases write no markers: their syscalls are not counted.
             let traced = calls.iter().find(|p| {
-                p.allocator == d.allocator.as_str()
+                d.threads == 1
+                    && p.allocator == d.allocator.as_str()
                     && p.workload == d.workload
                     && p.size == d.case.size.label()
             });
@@ -424,7 +490,7 @@ fn write_all(
         if !d.memory.is_empty() {
             let path = sink.series_path(
                 d.allocator.as_str(),
-                d.workload,
+                &d.files,
                 d.case.size.label(),
                 "memory",
                 "csv",
@@ -436,7 +502,7 @@ fn write_all(
             let h = d.outcome.recorder(op).histogram();
             let path = sink.series_path(
                 d.allocator.as_str(),
-                d.workload,
+                &d.files,
                 d.case.size.label(),
                 op.name(),
                 "hgrm",
@@ -444,12 +510,26 @@ fn write_all(
             sink.write(&path, hgrm::render(h).as_bytes())
                 .map_err(Failure::io)?;
         }
+        // Each thread's own distribution, beside the merged one.
+        for (i, o) in d.per_thread.iter().enumerate() {
+            for op in [Op::Alloc, Op::Free] {
+                let path = sink.series_path(
+                    d.allocator.as_str(),
+                    &format!("{}-thread{i}", d.files),
+                    d.case.size.label(),
+                    op.name(),
+                    "hgrm",
+                );
+                sink.write(&path, hgrm::render(o.recorder(op).histogram()).as_bytes())
+                    .map_err(Failure::io)?;
+            }
+        }
         if d.hlogs.is_empty() {
             // One interval: the whole case.
             for op in [Op::Alloc, Op::Free] {
                 let path = sink.series_path(
                     d.allocator.as_str(),
-                    d.workload,
+                    &d.files,
                     d.case.size.label(),
                     op.name(),
                     "hlog",
@@ -458,7 +538,7 @@ fn write_all(
                 let comment = format!(
                     "{} {} {} {}: one interval, the whole case",
                     d.allocator.as_str(),
-                    d.workload,
+                    d.files,
                     size_label(d.case.size.label()),
                     op.name()
                 );
@@ -489,7 +569,10 @@ fn write_all(
     let is_kept = |r: &Row| {
         r.allocator == Name::Null.as_str()
             && done.iter().any(|d| {
-                d.keep_earlier && d.workload == r.workload && d.case.size.label() == r.size
+                d.keep_earlier
+                    && d.workload == r.workload
+                    && d.threads == r.threads
+                    && d.case.size.label() == r.size
             })
     };
     let fresh: Vec<Row> = rows.iter().filter(|r| !is_kept(r)).cloned().collect();
@@ -562,6 +645,7 @@ fn run_meta(
                 "first_call_ns": {"alloc": d.outcome.first_call.alloc_ns, "free": d.outcome.first_call.free_ns},
                 "recorded_phase": d.usage,
                 "null_files_kept_from_earlier_run": d.keep_earlier,
+                "threads": d.threads,
                 "p50_ns": {"alloc": Figures::of(&d.outcome.alloc).p50, "free": Figures::of(&d.outcome.free).p50},
                 "pmad": d.pmad,
                 "tlsf": d.tlsf,

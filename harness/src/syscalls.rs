@@ -195,6 +195,10 @@ fn child_args(args: &RunArgs, out: &Path) -> Vec<String> {
     opt("--blocks", args.blocks.map(|x| x.to_string()));
     opt("--live", args.live.map(|x| x.to_string()));
     opt("--cpu", args.cpu.map(|x| x.to_string()));
+    opt(
+        "--threads",
+        (args.threads > 1).then(|| args.threads.to_string()),
+    );
     for (on, flag) in [
         (args.quick, "--quick"),
         (args.mlock, "--mlock"),

@@ -595,3 +595,98 @@ fn syscalls_are_counted_per_phase_and_pmad_tlsf_and_null_make_none() {
         assert_eq!(&rec.unwrap()[c], "");
     }
 }
+
+#[test]
+fn threads_run_hot_path_and_churn_at_once_and_keep_each_threads_histograms() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t");
+    let o = out.to_str().unwrap();
+    for workload in ["hot-path", "churn"] {
+        run_ok(
+            &[
+                "--workload",
+                workload,
+                "--threads",
+                "2",
+                "--ops",
+                "20000",
+                "--live",
+                "300",
+                "--allocator",
+                "pmad",
+                "--no-progress",
+                "--out",
+                o,
+            ]
+            .map(String::from),
+        );
+    }
+    let text = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    // hot-path: 1 case; churn: 1024 B and mixed; null and pmad; alloc and free.
+    assert_eq!(records.len(), (1 + 2) * 2 * 2);
+    for r in &records {
+        assert_eq!(&r[col("threads")], "2", "{r:?}");
+        let samples: u64 = r[col("samples")].parse().unwrap();
+        let (workload, size, op) = (&r[col("workload")], &r[col("size")], &r[col("op")]);
+        if workload == "hot-path" {
+            // Every thread runs the whole case: 20,000 pairs each.
+            assert_eq!(samples, 2 * 20_000, "{r:?}");
+        }
+        // The merged histogram is the sum of the two threads' own files.
+        let a = &r[col("allocator")];
+        let per_thread: u64 = (0..2)
+            .map(|i| {
+                let path = out.join(format!("{a}/{workload}-t2-thread{i}-{size}-{op}.hgrm"));
+                let text =
+                    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+                let total = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("#[Max"))
+                    .and_then(|l| l.rsplit('=').next())
+                    .unwrap()
+                    .trim()
+                    .trim_end_matches(']')
+                    .trim()
+                    .parse::<u64>()
+                    .unwrap();
+                assert!(total > 0);
+                total
+            })
+            .sum();
+        assert_eq!(per_thread, samples, "{r:?}");
+        assert!(out
+            .join(format!("{a}/{workload}-t2-{size}-{op}.hgrm"))
+            .is_file());
+        assert!(out
+            .join(format!("{a}/{workload}-t2-{size}-{op}.hlog"))
+            .is_file());
+    }
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
+    assert!(meta["runs"][0]["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["threads"] == 2));
+
+    // --threads applies to hot-path and churn only, and must be 1 to 64.
+    for args in [
+        vec!["--workload", "bulk", "--threads", "2"],
+        vec!["--threads", "0"],
+        vec!["--threads", "65"],
+    ] {
+        let bad = dir.path().join("bad");
+        let mut argv = args.clone();
+        argv.extend(["--out", bad.to_str().unwrap()]);
+        let res = harness(&argv);
+        assert_eq!(res.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("--threads"), "{err}");
+        assert!(!bad.exists());
+    }
+}

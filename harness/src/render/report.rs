@@ -251,6 +251,7 @@ fn workload_section(md: &mut String, r: &Results, workload: &str, rel: &Path, ab
             notes.join("; ")
         );
     }
+    threaded_table(md, r, workload);
     usage_table(md, r, workload);
     if workload == "churn" {
         memory_table(md, r);
@@ -270,6 +271,50 @@ fn workload_section(md: &mut String, r: &Results, workload: &str, rel: &Path, ab
             );
         }
     }
+}
+
+/// The same workload on several threads at once (`--threads`), beside its
+/// single-threaded figures.
+fn threaded_table(md: &mut String, r: &Results, workload: &str) {
+    let rows = r.threaded(workload);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "On several threads at once (`--threads`; every thread runs the whole case, \
+         histograms merged; PMAD and TLSF one pool per thread, the others one shared heap). \
+         P50 / P99.9 / P99.99 / max:\n"
+    );
+    let _ = writeln!(
+        md,
+        "| size | op | allocator | threads | samples | on 1 thread | on several |\n|---|---|---|---:|---:|---|---|"
+    );
+    let figs = |x: &Row| {
+        format!(
+            "{} / {} / {} / {}",
+            x.p50_ns,
+            x.p999_ns,
+            x.p9999_ns,
+            ns(x.max_ns as f64)
+        )
+    };
+    for t in rows {
+        let one = r
+            .row(&t.allocator, workload, t.size, &t.op)
+            .map_or("not measured".to_string(), figs);
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {one} | {} |",
+            size_label(t.size),
+            t.op,
+            t.allocator,
+            t.threads,
+            t.samples,
+            figs(t)
+        );
+    }
+    md.push('\n');
 }
 
 /// What the recorded phase of each case cost outside the clock: the

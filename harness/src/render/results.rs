@@ -159,10 +159,23 @@ impl Results {
         sizes
     }
 
+    /// The single-threaded row of a series.
     pub fn row(&self, allocator: &str, workload: &str, size: usize, op: &str) -> Option<&Row> {
         self.rows.iter().find(|r| {
-            r.allocator == allocator && r.workload == workload && r.size == size && r.op == op
+            r.threads == 1
+                && r.allocator == allocator
+                && r.workload == workload
+                && r.size == size
+                && r.op == op
         })
+    }
+
+    /// The rows of a workload run on more than one thread (`--threads`).
+    pub fn threaded(&self, workload: &str) -> Vec<&Row> {
+        self.rows
+            .iter()
+            .filter(|r| r.threads > 1 && r.workload == workload)
+            .collect()
     }
 
     fn series(&self, allocator: &str, workload: &str, size: usize, op: &str, ext: &str) -> PathBuf {
