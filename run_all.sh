@@ -17,12 +17,14 @@
 #   --force        overwrite earlier results in DIR
 #   --no-syscalls  skip the syscall count (on by default when strace is
 #                  installed: each binary runs its plan a second time under strace)
+#   --threads N    also run hot-path and churn on N threads at once (default 2;
+#                  1 skips it); the full run's threaded churn is 8M ops per thread
 #   --smoke        CI's check: pmad and system, tiny counts, into a temporary directory
 set -euo pipefail
 cd "$(dirname "$0")"
 
 all="pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc"
-allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1
+allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2
 die() { echo "run_all.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -34,8 +36,9 @@ while [ $# -gt 0 ]; do
         --keep-going) keep_going=1 ;;
         --force) force=(--force) ;;
         --no-syscalls) syscalls=0 ;;
+        --threads) [ $# -ge 2 ] || die "--threads needs a number"; threads=$2; shift ;;
         --smoke) smoke=1 ;;
-        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
     shift
@@ -50,6 +53,7 @@ if [ "$smoke" = 1 ]; then
         [ -n "$plots" ] || plots=$tmp/plots
     fi
 fi
+case "$threads" in ''|*[!0-9]*) die "--threads: '$threads' is not a number" ;; esac
 IFS=, read -r -a list <<< "$allocators"
 for a in "${list[@]}"; do
     case ",$all," in *",$a,"*) ;; *) die "--allocators: unknown allocator '$a' (known: $all)" ;; esac
@@ -98,7 +102,17 @@ for a in "${list[@]}"; do
     [ -x "$bin_dir/harness-$a" ] || continue
     case " ${failed[*]-} " in *" $a (build)"*) continue ;; esac
     echo "== run: $a"
-    if ! "$bin_dir/harness-$a" --allocator "$a" --out "$out" "${quick[@]}" "${cpu[@]}" "${force[@]}" "${count[@]}" "${extra[@]}"; then
+    common=(--allocator "$a" --out "$out" "${quick[@]}" "${cpu[@]}" "${force[@]}")
+    ok=1
+    "$bin_dir/harness-$a" "${common[@]}" "${count[@]}" "${extra[@]}" || ok=0
+    if [ "$ok" = 1 ] && [ "$threads" -gt 1 ]; then
+        echo "== run: $a, hot-path and churn on $threads threads"
+        churn_ops=()
+        [ ${#quick[@]} -gt 0 ] || churn_ops=(--ops 8000000)
+        "$bin_dir/harness-$a" "${common[@]}" --threads "$threads" --workload hot-path "${extra[@]}" || ok=0
+        [ "$ok" = 0 ] || "$bin_dir/harness-$a" "${common[@]}" --threads "$threads" --workload churn "${churn_ops[@]}" "${extra[@]}" || ok=0
+    fi
+    if [ "$ok" = 0 ]; then
         failed+=("$a (run)")
         [ "$keep_going" = 1 ] || { echo "run_all.sh: the $a run failed; --keep-going runs the others" >&2; exit 1; }
     fi

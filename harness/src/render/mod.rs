@@ -15,6 +15,7 @@ use charts::hot_path::HotPathChart;
 use charts::memory::MemoryChart;
 use charts::save;
 use charts::sweep::SweepChart;
+use charts::threads::ThreadsChart;
 use results::Results;
 use std::path::{Path, PathBuf};
 
@@ -95,6 +96,26 @@ pub fn charts_of(r: &Results) -> Result<Vec<Render<'_>>, String> {
                 };
                 out.push(Box::new(move |sink| save(&chart, sink)));
             }
+        }
+    }
+    for workload in &workloads {
+        if r.threaded(workload).is_empty() {
+            continue;
+        }
+        for size in r.sizes(workload) {
+            let chart = ThreadsChart {
+                machine: machine.clone(),
+                workload: workload.clone(),
+                size,
+                rows: r
+                    .rows
+                    .iter()
+                    .filter(|x| &x.workload == workload && x.size == size)
+                    .cloned()
+                    .collect(),
+                allocators: allocators.clone(),
+            };
+            out.push(Box::new(move |sink| save(&chart, sink)));
         }
     }
     for workload in &workloads {

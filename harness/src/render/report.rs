@@ -438,6 +438,14 @@ fn chart_names(r: &Results, workload: &str) -> Vec<(String, String)> {
         }
         _ => {}
     }
+    if !r.threaded(workload).is_empty() {
+        for size in r.sizes(workload) {
+            out.push((
+                format!("threads-{workload}-{size}"),
+                format!("{workload} {} P99.9 against threads", size_label(size)),
+            ));
+        }
+    }
     let sizes = r.sizes(workload);
     // The sweep has many sizes: its percentile charts are in the plots
     // directory; the report shows the smallest and largest.

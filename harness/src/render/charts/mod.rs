@@ -6,6 +6,7 @@ pub mod distribution;
 pub mod hot_path;
 pub mod memory;
 pub mod sweep;
+pub mod threads;
 
 use crate::output::sink::Sink;
 use plotters::coord::Shift;
