@@ -135,9 +135,9 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             for ext in ["hgrm", "hlog"] {
                 planned.push(sink.series_path(a.as_str(), &fw, c.size.label(), op, ext));
             }
-            for i in 0..threads {
-                let own = format!("{fw}-thread{i}");
-                if threads > 1 {
+            if threads > 1 {
+                for i in 0..threads {
+                    let own = format!("{fw}-thread{i}");
                     planned.push(sink.series_path(a.as_str(), &own, c.size.label(), op, "hgrm"));
                 }
             }
