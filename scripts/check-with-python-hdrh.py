@@ -13,7 +13,9 @@ rows = list(csv.DictReader(open(os.path.join(out, "summary.csv"))))
 checked = 0
 differs = 0
 for r in rows:
-    path = os.path.join(out, r["allocator"], f'{r["workload"]}-{r["size"]}-{r["op"]}.hlog')
+    # Rows of N threads (--threads) live in <workload>-tN-... files.
+    workload = r["workload"] if r["threads"] == "1" else f'{r["workload"]}-t{r["threads"]}'
+    path = os.path.join(out, r["allocator"], f'{workload}-{r["size"]}-{r["op"]}.hlog')
     total = HdrHistogram(1, 60_000_000_000, 3)
     reader = HistogramLogReader(path, total)
     n = 0
