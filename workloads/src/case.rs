@@ -100,6 +100,25 @@ pub struct Demand {
     pub random_split: bool,
 }
 
+impl Demand {
+    /// The blocks each range must hold for a fixed pool to serve the case:
+    /// every live block, or, when the split between ranges is random, the
+    /// range's share of them with 25 % headroom plus 64 (PMAD's pools and
+    /// TLSF's regions are both sized from this).
+    pub fn blocks_per_range(&self) -> Vec<usize> {
+        self.ranges
+            .iter()
+            .map(|r| {
+                if self.random_split {
+                    (self.max_live as f64 * r.share * 1.25).ceil() as usize + 64
+                } else {
+                    self.max_live
+                }
+            })
+            .collect()
+    }
+}
+
 /// One measured case.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Case {

@@ -29,21 +29,6 @@ pub struct PmadReport {
     pub failed: Vec<u64>,
 }
 
-/// Blocks class `i` must hold for `demand`.
-fn needed(demand: &Demand) -> Vec<usize> {
-    demand
-        .ranges
-        .iter()
-        .map(|r| {
-            if demand.random_split {
-                (demand.max_live as f64 * r.share * 1.25).ceil() as usize + 64
-            } else {
-                demand.max_live
-            }
-        })
-        .collect()
-}
-
 /// Integer percentages (each >= 1, summing to 100) close to each class's
 /// share of `bytes`: largest remainder first.
 fn percentages(bytes: &[usize]) -> Vec<usize> {
@@ -71,7 +56,7 @@ fn percentages(bytes: &[usize]) -> Vec<usize> {
 /// Builds the pool for `demand`; checks every class holds what it needs.
 pub fn build(demand: &Demand, setup: Setup) -> Result<(Pmad, PmadReport), String> {
     let classes: Vec<usize> = demand.ranges.iter().map(|r| r.max).collect();
-    let needed = needed(demand);
+    let needed = demand.blocks_per_range();
     let bytes: Vec<usize> = classes
         .iter()
         .zip(&needed)

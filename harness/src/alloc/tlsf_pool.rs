@@ -36,14 +36,8 @@ fn region_bytes(demand: &Demand) -> usize {
     let blocks: usize = demand
         .ranges
         .iter()
-        .map(|r| {
-            let n = if demand.random_split {
-                (demand.max_live as f64 * r.share * 1.25).ceil() as usize + 64
-            } else {
-                demand.max_live
-            };
-            n * per_block(r.max)
-        })
+        .zip(demand.blocks_per_range())
+        .map(|(r, n)| n * per_block(r.max))
         .sum();
     2 * blocks + (1 << 20)
 }
