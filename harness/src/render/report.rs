@@ -125,10 +125,15 @@ fn floors(md: &mut String, r: &Results) {
         "| workload | size | op | null P50 | jitter | null P99.9 | null P99.99 | null max |\n|---|---|---|---:|---:|---:|---:|---:|"
     );
     for row in r.rows.iter().filter(|x| x.allocator == "null") {
+        let workload = if row.threads > 1 {
+            format!("{} ({} threads)", row.workload, row.threads)
+        } else {
+            row.workload.clone()
+        };
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            row.workload,
+            workload,
             size_label(row.size),
             row.op,
             row.p50_ns,
