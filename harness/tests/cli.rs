@@ -6,14 +6,10 @@ use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(args)
-        .output()
-        .expect("run the harness")
-}
+use base64::Engine;
+use common::{harness, ok};
 
 fn small(out: &Path, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = [
@@ -34,17 +30,6 @@ fn small(out: &Path, extra: &[&str]) -> Vec<String> {
     args
 }
 
-fn run_ok(args: &[String]) -> Output {
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = harness(&argv);
-    assert!(
-        out.status.success(),
-        "harness {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 /// All intervals of an .hlog file, added together.
 fn read_hlog(path: &Path) -> (Histogram<u64>, usize) {
     let bytes = std::fs::read(path).unwrap();
@@ -55,7 +40,9 @@ fn read_hlog(path: &Path) -> (Histogram<u64>, usize) {
         if let LogEntry::Interval(ilh) =
             entry.unwrap_or_else(|e| panic!("{}: {e:?}", path.display()))
         {
-            let raw = base64_decode(ilh.encoded_histogram());
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(ilh.encoded_histogram())
+                .unwrap();
             let h: Histogram<u64> = de.deserialize(&mut raw.as_slice()).unwrap();
             intervals += 1;
             match total.as_mut() {
@@ -65,30 +52,6 @@ fn read_hlog(path: &Path) -> (Histogram<u64>, usize) {
         }
     }
     (total.expect("at least one interval"), intervals)
-}
-
-/// Standard base64 (the .hlog encoding), decoded without another dependency.
-fn base64_decode(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => panic!("not base64: {c}"),
-    } as u32;
-    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=').collect();
-    let mut out = Vec::new();
-    for chunk in bytes.chunks(4) {
-        let mut acc = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            acc |= val(c) << (18 - 6 * i);
-        }
-        for i in 0..chunk.len() - 1 {
-            out.push((acc >> (16 - 8 * i)) as u8);
-        }
-    }
-    out
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -122,7 +85,7 @@ fn rows(dir: &Path) -> Vec<Row> {
 fn a_small_run_writes_every_file_and_they_agree() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("results");
-    let stdout = run_ok(&small(&out, &[])).stdout;
+    let stdout = ok(&small(&out, &[])).stdout;
     let text = String::from_utf8_lossy(&stdout);
     for w in ["hot-path", "size-sweep", "bulk", "reverse-free", "churn"] {
         assert!(
@@ -293,7 +256,7 @@ fn churn_windows_become_hlog_intervals() {
         .map(|s| s.to_string())
         .collect();
         args.push(out.display().to_string());
-        run_ok(&args);
+        ok(&args);
     };
     let out = dir.path().join("r0");
     churn(&out);
@@ -366,7 +329,7 @@ fn earlier_results_are_never_overwritten_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     let hot = small(&out, &["--workload", "hot-path", "--allocator", "pmad"]);
-    run_ok(&hot);
+    ok(&hot);
     let before = std::fs::read(out.join("summary.csv")).unwrap();
 
     let argv: Vec<&str> = hot.iter().map(String::as_str).collect();
@@ -384,7 +347,7 @@ fn earlier_results_are_never_overwritten_without_force() {
     );
 
     // Another workload into the same directory adds its rows.
-    run_ok(&small(&out, &["--workload", "bulk", "--allocator", "pmad"]));
+    ok(&small(&out, &["--workload", "bulk", "--allocator", "pmad"]));
     let workloads: std::collections::BTreeSet<String> =
         rows(&out).into_iter().map(|r| r.workload).collect();
     assert_eq!(
@@ -395,7 +358,7 @@ fn earlier_results_are_never_overwritten_without_force() {
     // --force replaces the same rows and drops the run that no longer has any.
     let mut forced = hot.clone();
     forced.push("--force".into());
-    run_ok(&forced);
+    ok(&forced);
     assert_eq!(
         rows(&out).len(),
         8,
@@ -481,13 +444,13 @@ fn list_names_the_workloads_and_the_compiled_allocators() {
 fn one_directory_collects_one_binary_per_allocator_with_one_null_row_per_case() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    run_ok(&small(
+    ok(&small(
         &out,
         &["--workload", "hot-path", "--allocator", "pmad"],
     ));
     let null_before = std::fs::read(out.join("null/hot-path-64-alloc.hgrm")).unwrap();
     // A second allocator into the same directory: the null row already there stays.
-    run_ok(&small(
+    ok(&small(
         &out,
         &["--workload", "hot-path", "--allocator", "system"],
     ));
@@ -557,7 +520,7 @@ fn syscalls_are_counted_per_phase_and_pmad_tlsf_and_null_make_none() {
         .map(|s| s.to_string())
         .collect();
         args.push(out.display().to_string());
-        run_ok(&args);
+        ok(&args);
     }
     let text = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -586,7 +549,7 @@ fn syscalls_are_counted_per_phase_and_pmad_tlsf_and_null_make_none() {
     // Without --syscalls the columns stay empty: not counted is not zero.
     let plain = dir.path().join("plain");
     let args = small(&plain, &["--workload", "hot-path", "--allocator", "pmad"]);
-    run_ok(&args);
+    ok(&args);
     let text = std::fs::read_to_string(plain.join("summary.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().unwrap().clone();
@@ -602,24 +565,22 @@ fn threads_run_hot_path_and_churn_at_once_and_keep_each_threads_histograms() {
     let out = dir.path().join("t");
     let o = out.to_str().unwrap();
     for workload in ["hot-path", "churn"] {
-        run_ok(
-            &[
-                "--workload",
-                workload,
-                "--threads",
-                "2",
-                "--ops",
-                "20000",
-                "--live",
-                "300",
-                "--allocator",
-                "pmad",
-                "--no-progress",
-                "--out",
-                o,
-            ]
-            .map(String::from),
-        );
+        ok(&[
+            "--workload",
+            workload,
+            "--threads",
+            "2",
+            "--ops",
+            "20000",
+            "--live",
+            "300",
+            "--allocator",
+            "pmad",
+            "--no-progress",
+            "--out",
+            o,
+        ]
+        .map(String::from));
     }
     let text = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());

@@ -6,24 +6,10 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(args)
-        .output()
-        .expect("run the harness")
-}
+mod common;
 
-fn ok(args: &[&str]) -> Output {
-    let out = harness(args);
-    assert!(
-        out.status.success(),
-        "harness {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use common::{harness, ok};
 
 /// A small run of every workload, plus a churn case long enough for three
 /// windows, so every chart kind has data.

@@ -1,0 +1,23 @@
+//! What every end-to-end test file needs: run the built harness binary.
+
+use std::process::{Command, Output};
+
+/// Runs the harness with `args` and returns what it did.
+pub fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .output()
+        .expect("run the harness")
+}
+
+/// Runs the harness and fails the test, with its stderr, unless it succeeds.
+pub fn ok<S: AsRef<str> + std::fmt::Debug>(args: &[S]) -> Output {
+    let argv: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+    let out = harness(&argv);
+    assert!(
+        out.status.success(),
+        "harness {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
