@@ -2,6 +2,7 @@
 //! what it needs from a fixed-capacity allocator ([`Demand`]).
 
 use crate::rng::Stream;
+use crate::Op;
 
 /// The sizes of the `size-sweep` workload: every power of two from 16 to
 /// 4096 B and the sizes halfway between.
@@ -22,6 +23,23 @@ pub enum Kind {
     Bulk { reverse: bool },
     /// A random mix of alloc and free over a bounded live set (`churn`).
     Churn,
+    /// Request-shaped bursts (see [`crate::request`]): back to back when
+    /// `interval_ns` is None (closed loop), else one request due every
+    /// `interval_ns` (open loop, latency from the due time).
+    Request { interval_ns: Option<u64> },
+    /// Blocks allocated by one thread and freed by the next
+    /// (`producer-consumer`, see [`crate::handoff`]).
+    Handoff,
+}
+
+impl Kind {
+    /// The histograms a case of this kind records, in report order.
+    pub fn ops(self) -> &'static [Op] {
+        match self {
+            Kind::Request { .. } => &[Op::Request, Op::Alloc, Op::Free],
+            _ => &[Op::Alloc, Op::Free],
+        }
+    }
 }
 
 /// The sizes a case requests.
@@ -125,9 +143,11 @@ pub struct Case {
     pub kind: Kind,
     pub size: SizeSpec,
     /// Recorded operations: pairs for hot-path; blocks allocated (and freed)
-    /// for bulk, in whole rounds of `blocks`; alloc + free operations for churn.
+    /// for bulk, in whole rounds of `blocks`; alloc + free operations for
+    /// churn; requests for request; blocks each thread allocates (and its
+    /// neighbour frees) for handoff.
     pub ops: u64,
-    /// Blocks per round (bulk).
+    /// Blocks per round (bulk); blocks in flight per hand-over link (handoff).
     pub blocks: usize,
     /// Live-set bound (churn).
     pub max_live: usize,
@@ -137,7 +157,11 @@ pub struct Case {
 impl Case {
     /// Unrecorded pairs (hot-path) or ops (churn) run before recording.
     pub fn warmup_ops(&self) -> u64 {
-        (self.ops / 10).clamp(1, 100_000)
+        match self.kind {
+            // A request is dozens of calls: 10,000 of them warm up as much.
+            Kind::Request { .. } => (self.ops / 10).clamp(1, 10_000),
+            _ => (self.ops / 10).clamp(1, 100_000),
+        }
     }
 
     /// Rounds of a bulk case: `ops / blocks`, at least one.
@@ -147,6 +171,9 @@ impl Case {
 
     /// What the case can hold at once (see [`Demand`]).
     pub fn demand(&self) -> Demand {
+        if let Kind::Request { .. } = self.kind {
+            return crate::request::demand();
+        }
         let ranges = match self.size {
             SizeSpec::Fixed(size) => vec![SizeRange {
                 min: size,
@@ -159,6 +186,8 @@ impl Case {
             Kind::HotPath => 1,
             Kind::Bulk { .. } => self.blocks,
             Kind::Churn => self.max_live,
+            Kind::Handoff => self.blocks,
+            Kind::Request { .. } => unreachable!("returned above"),
         };
         Demand {
             random_split: ranges.len() > 1,

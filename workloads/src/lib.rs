@@ -15,16 +15,20 @@ mod bulk;
 pub mod case;
 mod churn;
 pub mod clock;
+pub mod handoff;
 mod hot_path;
 pub mod outcome;
 pub mod recorder;
+pub mod request;
 pub mod rng;
 pub mod testing;
 
 pub use allocator::{Allocator, NullAlloc};
 pub use case::{Case, Demand, Kind, SizeRange, SizeSpec, SWEEP_SIZES};
 pub use clock::Clock;
-pub use outcome::{FirstCall, LiveSet, Observer, Op, Outcome, Phase, RunError, Window};
+pub use outcome::{
+    FirstCall, LiveSet, Observer, Op, Outcome, Phase, RequestTimes, RunError, Window,
+};
 pub use recorder::Recorder;
 
 /// Ops between two calls of [`Observer::progress`]: rare enough to cost
@@ -48,6 +52,13 @@ pub fn run<A: Allocator, C: Clock, O: Observer>(
         Kind::HotPath => hot_path::run(case, alloc, clock, observer),
         Kind::Bulk { reverse } => bulk::run(case, reverse, alloc, clock, observer),
         Kind::Churn => churn::run(case, alloc, clock, observer),
+        Kind::Request { interval_ns } => request::run(case, interval_ns, alloc, clock, observer),
+        // A ring of one: the thread frees its own blocks through the link.
+        // The harness runs this kind on several threads with `handoff::run`.
+        Kind::Handoff => {
+            let link = handoff::Loopback::new(case.blocks.max(1));
+            handoff::run(case, alloc, clock, observer, &link, &link)
+        }
     }
 }
 

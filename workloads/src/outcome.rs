@@ -8,6 +8,9 @@ use std::fmt;
 pub enum Op {
     Alloc,
     Free,
+    /// One whole request of the `request` workloads, from its start (closed
+    /// loop) or its intended start (open loop) to its last free.
+    Request,
 }
 
 impl Op {
@@ -16,6 +19,7 @@ impl Op {
         match self {
             Op::Alloc => "alloc",
             Op::Free => "free",
+            Op::Request => "request",
         }
     }
 }
@@ -26,6 +30,8 @@ impl Op {
 pub struct FirstCall {
     pub alloc_ns: u64,
     pub free_ns: u64,
+    /// The first request (request workloads only; 0 elsewhere).
+    pub request_ns: u64,
 }
 
 /// The recorded latencies of one case.
@@ -33,8 +39,10 @@ pub struct FirstCall {
 pub struct Outcome {
     pub alloc: Recorder,
     pub free: Recorder,
+    /// Whole requests (request workloads only; empty elsewhere).
+    pub request: Recorder,
     pub first_call: FirstCall,
-    /// Recorded operations (alloc + free).
+    /// Recorded operations (alloc + free; requests for the request workloads).
     pub ops: u64,
     /// Windows handed to the observer (churn only).
     pub windows: u64,
@@ -45,6 +53,7 @@ impl Outcome {
         Outcome {
             alloc: Recorder::new(),
             free: Recorder::new(),
+            request: Recorder::new(),
             first_call: FirstCall::default(),
             ops: 0,
             windows: 0,
@@ -55,8 +64,29 @@ impl Outcome {
         match op {
             Op::Alloc => &self.alloc,
             Op::Free => &self.free,
+            Op::Request => &self.request,
         }
     }
+
+    /// Adds another thread's histograms and ops (first calls stay this one's).
+    pub fn add(&mut self, other: &Outcome) {
+        self.alloc.add(&other.alloc);
+        self.free.add(&other.free);
+        self.request.add(&other.request);
+        self.ops += other.ops;
+    }
+}
+
+/// One recorded request's times, in ns since the start of recording: when it
+/// was due (open loop: its slot in the fixed-rate schedule; closed loop: when
+/// it started), when it started, and when its last free returned. Its latency
+/// is `end_ns - intended_ns`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestTimes {
+    pub index: u64,
+    pub intended_ns: u64,
+    pub start_ns: u64,
+    pub end_ns: u64,
 }
 
 /// One churn window (every [`crate::WINDOW_OPS`] ops, and the remainder).
@@ -102,6 +132,8 @@ pub trait Observer {
     fn progress(&mut self, _done: u64, _total: u64) {}
     /// A churn window is complete.
     fn window(&mut self, _window: &Window<'_>) {}
+    /// A recorded request is complete (request workloads).
+    fn request(&mut self, _times: &RequestTimes) {}
 }
 
 /// Observes nothing.
@@ -113,6 +145,9 @@ pub enum RunError {
     /// The allocator returned null for an allocation of `size` bytes at
     /// recorded-op index `op` (warm-up ops count from 0 too).
     Exhausted { op: u64, size: usize },
+    /// A thread this one hands blocks to or from stopped early
+    /// (producer-consumer), so this one stopped too.
+    Abandoned,
 }
 
 impl fmt::Display for RunError {
@@ -122,6 +157,10 @@ impl fmt::Display for RunError {
                 f,
                 "the allocator returned null for {size} bytes at op {op}: it ran out of memory \
                  (a fixed pool too small for this workload?); the run stops instead of recording a fake fast failure"
+            ),
+            RunError::Abandoned => write!(
+                f,
+                "a neighbouring thread stopped early, so this one stopped too (see that thread's error)"
             ),
         }
     }

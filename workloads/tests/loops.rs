@@ -337,6 +337,11 @@ fn the_null_allocator_runs_every_loop_shape() {
         Kind::Bulk { reverse: false },
         Kind::Bulk { reverse: true },
         Kind::Churn,
+        Kind::Request { interval_ns: None },
+        Kind::Request {
+            interval_ns: Some(100),
+        },
+        Kind::Handoff,
     ] {
         let c = case(kind, SizeSpec::Mixed, 3_000);
         let out =
@@ -373,8 +378,20 @@ fn demand_describes_what_a_case_holds_at_once() {
 
 #[test]
 fn every_loop_marks_its_recorded_phase_once_before_the_final_progress() {
-    for kind in [Kind::HotPath, Kind::Bulk { reverse: false }, Kind::Churn] {
-        let c = case(kind, SizeSpec::Fixed(32), 200_000);
+    for kind in [
+        Kind::HotPath,
+        Kind::Bulk { reverse: false },
+        Kind::Churn,
+        Kind::Request { interval_ns: None },
+        Kind::Handoff,
+    ] {
+        // A request is dozens of calls: fewer of them keep the test quick.
+        let ops = if matches!(kind, Kind::Request { .. }) {
+            2_000
+        } else {
+            200_000
+        };
+        let c = case(kind, SizeSpec::Fixed(32), ops);
         let mut seen = Seen::default();
         run(&c, &mut CountingAlloc::new(), &mut seen);
         let phases: Vec<Phase> = seen.phases.iter().map(|p| p.0).collect();

@@ -1,0 +1,221 @@
+//! `producer-consumer`: every thread allocates blocks, writes them and hands
+//! them to the next thread in a ring, which frees them (the pattern of
+//! mimalloc-bench's xmalloc-test). Every timed free is of a block another
+//! thread allocated and wrote, so the free histogram is the cost of a
+//! cross-thread free.
+//!
+//! Each thread alternates: allocate one block and send it on (when the link
+//! is full, free what has arrived until it has room), then free every block
+//! that has arrived. A thread finishes a phase when it has allocated and
+//! freed `n` blocks; links are first in, first out and every thread frees
+//! exactly the warm-up's blocks before recording, so recorded frees are of
+//! recorded allocations. A thread that stops early (a null from its
+//! allocator) closes both its links, and a thread that finds a link closed
+//! stops too, so no thread waits forever.
+
+use crate::rng::Stream;
+use crate::PROGRESS_EVERY;
+use crate::{exhausted, timed_alloc, timed_free, touch};
+use crate::{Allocator, Case, Clock, Observer, Outcome, Phase, Recorder, RunError};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+
+/// One direction of the ring: blocks from one thread to the next. It must
+/// not allocate in `send` or `receive` (they run between timed calls).
+pub trait Mailbox {
+    /// Hands a block on; false when the link is full (try again later).
+    fn send(&self, ptr: *mut u8, size: usize) -> bool;
+    /// The oldest block handed over, if any.
+    fn receive(&self) -> Option<(*mut u8, usize)>;
+    /// Marks the link dead: a thread at one end stopped early.
+    fn close(&self);
+    fn is_closed(&self) -> bool;
+}
+
+/// A link from a thread to itself: the ring of one that `workloads::run`
+/// uses, so the loop can be checked on one thread with the fake clock.
+pub struct Loopback {
+    queue: RefCell<VecDeque<(*mut u8, usize)>>,
+    capacity: usize,
+    closed: Cell<bool>,
+}
+
+impl Loopback {
+    pub fn new(capacity: usize) -> Loopback {
+        Loopback {
+            queue: RefCell::new(VecDeque::with_capacity(capacity)),
+            capacity,
+            closed: Cell::new(false),
+        }
+    }
+}
+
+impl Mailbox for Loopback {
+    fn send(&self, ptr: *mut u8, size: usize) -> bool {
+        let mut q = self.queue.borrow_mut();
+        if q.len() == self.capacity {
+            return false;
+        }
+        q.push_back((ptr, size));
+        true
+    }
+
+    fn receive(&self) -> Option<(*mut u8, usize)> {
+        self.queue.borrow_mut().pop_front()
+    }
+
+    fn close(&self) {
+        self.closed.set(true);
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+}
+
+/// One thread's part of the ring: allocates `case.ops` blocks into `outbox`
+/// and frees `case.ops` blocks from `inbox` (after the same warm-up).
+pub fn run<A: Allocator, C: Clock, O: Observer, M: Mailbox>(
+    case: &Case,
+    alloc: &mut A,
+    clock: &mut C,
+    observer: &mut O,
+    inbox: &M,
+    outbox: &M,
+) -> Result<Outcome, RunError> {
+    let mut out = Outcome::new();
+    let mut rng = Stream::new(case.seed);
+    let mut ring = Ring {
+        alloc,
+        clock,
+        inbox,
+        outbox,
+    };
+    let result = (|| {
+        let mut ignore = (Recorder::new(), Recorder::new());
+        let first = ring.phase(
+            case,
+            &mut rng,
+            case.warmup_ops(),
+            (&mut ignore.0, &mut ignore.1),
+            &mut |_, _| {},
+        )?;
+        out.first_call.alloc_ns = first.0;
+        out.first_call.free_ns = first.1;
+        observer.phase(Phase::RecordingStarts);
+        ring.phase(
+            case,
+            &mut rng,
+            case.ops,
+            (&mut out.alloc, &mut out.free),
+            &mut |done, total| observer.progress(done, total),
+        )?;
+        observer.phase(Phase::RecordingEnds);
+        observer.progress(case.ops, case.ops);
+        Ok(())
+    })();
+    if result.is_err() {
+        inbox.close();
+        outbox.close();
+        // What the previous thread sent before it saw the link closed.
+        while let Some((ptr, size)) = inbox.receive() {
+            // SAFETY: as in `free_arrived`: sent once, never freed.
+            unsafe { ring.alloc.free(ptr, size) };
+        }
+    }
+    result.map(|()| {
+        out.ops = 2 * case.ops;
+        out
+    })
+}
+
+struct Ring<'a, A, C, M> {
+    alloc: &'a mut A,
+    clock: &'a mut C,
+    inbox: &'a M,
+    outbox: &'a M,
+}
+
+impl<A: Allocator, C: Clock, M: Mailbox> Ring<'_, A, C, M> {
+    /// Allocates and frees `n` blocks each; returns the first alloc's and
+    /// first free's ns.
+    fn phase(
+        &mut self,
+        case: &Case,
+        rng: &mut Stream,
+        n: u64,
+        mut record: (&mut Recorder, &mut Recorder),
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(u64, u64), RunError> {
+        let (mut allocated, mut freed) = (0u64, 0u64);
+        let mut first = (0, 0);
+        while allocated < n || freed < n {
+            if allocated < n {
+                let size = case.size.draw(rng);
+                let (ptr, ticks) = timed_alloc(self.alloc, self.clock, size);
+                if ptr.is_null() {
+                    return Err(exhausted(allocated, size));
+                }
+                let ns = self.clock.ticks_to_ns(ticks);
+                record.0.record(ns);
+                if allocated == 0 {
+                    first.0 = ns;
+                }
+                let ptr = touch(ptr, size);
+                while !self.outbox.send(ptr, size) {
+                    if self.free_arrived(n, &mut freed, &mut first, &mut record) == 0 {
+                        self.wait()?;
+                    }
+                }
+                allocated += 1;
+                if allocated % PROGRESS_EVERY == 0 {
+                    progress(allocated, n);
+                }
+            }
+            if self.free_arrived(n, &mut freed, &mut first, &mut record) == 0 && allocated == n {
+                self.wait()?;
+            }
+        }
+        Ok(first)
+    }
+
+    /// Frees every block that has arrived, up to `n` in the phase; returns
+    /// how many it freed.
+    #[inline(always)]
+    fn free_arrived(
+        &mut self,
+        n: u64,
+        freed: &mut u64,
+        first: &mut (u64, u64),
+        record: &mut (&mut Recorder, &mut Recorder),
+    ) -> u64 {
+        let before = *freed;
+        while *freed < n {
+            let Some((ptr, size)) = self.inbox.receive() else {
+                break;
+            };
+            // SAFETY: the previous thread got `ptr` from `alloc(size)` of an
+            // allocator whose blocks any thread may free (the harness runs
+            // this loop only on those), sent it exactly once and kept no copy.
+            let ticks = unsafe { timed_free(self.alloc, self.clock, ptr, size) };
+            let ns = self.clock.ticks_to_ns(ticks);
+            record.1.record(ns);
+            if *freed == 0 {
+                first.1 = ns;
+            }
+            *freed += 1;
+        }
+        *freed - before
+    }
+
+    /// Nothing to do until a neighbour moves: spin once, or stop when a link
+    /// is closed.
+    #[inline(always)]
+    fn wait(&self) -> Result<(), RunError> {
+        if self.inbox.is_closed() || self.outbox.is_closed() {
+            return Err(RunError::Abandoned);
+        }
+        std::hint::spin_loop();
+        Ok(())
+    }
+}

@@ -1,0 +1,222 @@
+//! `request-closed` and `request-open`: service-shaped bursts of small mixed
+//! allocations. Each request asks of the allocator what parsing one 2 to
+//! 4 KB JSON document asks (../shared/seeds/allocator-wall.txt): the
+//! document's buffer, then dozens of objects of 16 to 512 B (one per dict,
+//! list and string) with a few more buffers of up to 4 KB among them. Every
+//! block is written in full, as a parser writes what it allocates, and all
+//! are freed at the request's end in allocation order (the document dropped).
+//!
+//! Closed loop: requests run back to back; a request's latency runs from its
+//! start to its last free. Open loop: request `i` is due `i * interval` after
+//! recording starts and waits for that moment if it is early; its latency
+//! runs from the due time, not from when it could start, so a stall is
+//! charged to every request it delays (no coordinated omission).
+//!
+//! Every alloc and free inside a request is also timed on its own into the
+//! per-op histograms, so a request's latency includes those clock reads; the
+//! null row measures that floor (clock reads, writes, loop) for the same
+//! requests.
+
+use crate::case::{mixed_octave, SizeRange};
+use crate::rng::Stream;
+use crate::{exhausted, timed_alloc, timed_free};
+use crate::{
+    Allocator, Case, Clock, Demand, Observer, Outcome, Phase, Recorder, RequestTimes, RunError,
+    PROGRESS_EVERY,
+};
+
+/// The document buffer's size: uniform in this range (bytes, inclusive).
+pub const DOC_BYTES: (usize, usize) = (2048, 4096);
+/// Objects per request: uniform in this range.
+pub const OBJECTS: (usize, usize) = (24, 64);
+/// Object sizes: log-uniform over the first 5 octaves of the mixed spec,
+/// 16..=32, 33..=64, ..., 257..=512 B.
+pub const OBJECT_OCTAVES: usize = 5;
+/// Buffers besides the document's: uniform in this range, each placed at a
+/// uniformly random position among the objects.
+pub const EXTRA_BUFFERS: (usize, usize) = (0, 3);
+/// An extra buffer's size: uniform in this range.
+pub const BUFFER_BYTES: (usize, usize) = (513, 4096);
+/// The most blocks one request holds at once.
+pub const MAX_BLOCKS: usize = 1 + OBJECTS.1 + EXTRA_BUFFERS.1;
+
+/// What one request holds at its peak: every range may hold every block of
+/// the request (the split is random but the count is small), so a per-request
+/// pool sized from this never runs out.
+pub fn demand() -> Demand {
+    let mean_objects = (OBJECTS.0 + OBJECTS.1) as f64 / 2.0;
+    let mean_buffers = 1.0 + (EXTRA_BUFFERS.0 + EXTRA_BUFFERS.1) as f64 / 2.0;
+    let total = mean_objects + mean_buffers;
+    let mut ranges: Vec<SizeRange> = (0..OBJECT_OCTAVES)
+        .map(|k| SizeRange {
+            share: mean_objects / total / OBJECT_OCTAVES as f64,
+            ..mixed_octave(k)
+        })
+        .collect();
+    ranges.push(SizeRange {
+        min: BUFFER_BYTES.0,
+        max: BUFFER_BYTES.1,
+        share: mean_buffers / total,
+    });
+    Demand {
+        ranges,
+        max_live: MAX_BLOCKS,
+        random_split: false,
+    }
+}
+
+/// Uniform in `lo..=hi`.
+#[inline(always)]
+fn uniform(rng: &mut Stream, (lo, hi): (usize, usize)) -> usize {
+    lo + rng.below(hi - lo + 1)
+}
+
+/// Draws one request's block sizes into `sizes`, in allocation order;
+/// returns how many there are.
+pub fn draw(rng: &mut Stream, sizes: &mut [usize; MAX_BLOCKS]) -> usize {
+    let objects = uniform(rng, OBJECTS);
+    let mut extras = uniform(rng, EXTRA_BUFFERS);
+    let n = 1 + objects + extras;
+    sizes[0] = uniform(rng, DOC_BYTES);
+    for (k, size) in sizes.iter_mut().enumerate().take(n).skip(1) {
+        let slots_left = n - k;
+        *size = if rng.below(slots_left) < extras {
+            extras -= 1;
+            uniform(rng, BUFFER_BYTES)
+        } else {
+            let octave = mixed_octave(rng.below(OBJECT_OCTAVES));
+            uniform(rng, (octave.min, octave.max))
+        };
+    }
+    n
+}
+
+pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
+    case: &Case,
+    interval_ns: Option<u64>,
+    alloc: &mut A,
+    clock: &mut C,
+    observer: &mut O,
+) -> Result<Outcome, RunError> {
+    let mut out = Outcome::new();
+    let mut rng = Stream::new(case.seed);
+    // On the stack and written once here: the loop never allocates.
+    let mut sizes = [0usize; MAX_BLOCKS];
+    let mut live = [std::ptr::null_mut::<u8>(); MAX_BLOCKS];
+    let mut ignore = (Recorder::new(), Recorder::new());
+
+    // Warm-up: closed loop, nothing recorded but the very first request.
+    for r in 0..case.warmup_ops() {
+        let n = draw(&mut rng, &mut sizes);
+        let t0 = clock.start();
+        let first = serve(
+            alloc,
+            clock,
+            &sizes[..n],
+            &mut live,
+            (&mut ignore.0, &mut ignore.1),
+            r,
+        )?;
+        let t1 = clock.stop();
+        if r == 0 {
+            out.first_call.alloc_ns = first.0;
+            out.first_call.free_ns = first.1;
+            out.first_call.request_ns = clock.ticks_to_ns(t1.wrapping_sub(t0));
+        }
+    }
+
+    observer.phase(Phase::RecordingStarts);
+    let origin = clock.start();
+    let since = |clock: &C, t: u64| clock.ticks_to_ns(t.wrapping_sub(origin));
+    for i in 0..case.ops {
+        let n = draw(&mut rng, &mut sizes);
+        let (intended_ns, start_ns) = match interval_ns {
+            None => {
+                let t = clock.start();
+                let now = since(clock, t);
+                (now, now)
+            }
+            Some(interval) => {
+                let due = i * interval;
+                loop {
+                    let t = clock.start();
+                    let now = since(clock, t);
+                    if now >= due {
+                        break (due, now);
+                    }
+                    std::hint::spin_loop();
+                }
+            }
+        };
+        serve(
+            alloc,
+            clock,
+            &sizes[..n],
+            &mut live,
+            (&mut out.alloc, &mut out.free),
+            i,
+        )?;
+        let t = clock.stop();
+        let end_ns = since(clock, t);
+        out.request.record(end_ns - intended_ns);
+        observer.request(&RequestTimes {
+            index: i,
+            intended_ns,
+            start_ns,
+            end_ns,
+        });
+        if (i + 1) % PROGRESS_EVERY == 0 {
+            observer.progress(i + 1, case.ops);
+        }
+    }
+    observer.phase(Phase::RecordingEnds);
+    observer.progress(case.ops, case.ops);
+    out.ops = case.ops;
+    Ok(out)
+}
+
+/// One request: allocates and writes every block of `sizes`, then frees them
+/// in the same order, each call timed into `record` (alloc, free). Returns
+/// the first alloc's and first free's ns. On a null, frees what it holds.
+#[inline(always)]
+fn serve<A: Allocator, C: Clock>(
+    alloc: &mut A,
+    clock: &mut C,
+    sizes: &[usize],
+    live: &mut [*mut u8; MAX_BLOCKS],
+    record: (&mut Recorder, &mut Recorder),
+    request: u64,
+) -> Result<(u64, u64), RunError> {
+    let mut first = (0, 0);
+    for (k, &size) in sizes.iter().enumerate() {
+        let (ptr, ticks) = timed_alloc(alloc, clock, size);
+        if ptr.is_null() {
+            for (&p, &s) in live.iter().zip(sizes).take(k) {
+                // SAFETY: blocks 0..k of this request came from `alloc(s)`
+                // and were not freed.
+                unsafe { alloc.free(p, s) };
+            }
+            return Err(exhausted(request, size));
+        }
+        let ns = clock.ticks_to_ns(ticks);
+        record.0.record(ns);
+        if k == 0 {
+            first.0 = ns;
+        }
+        let ptr = std::hint::black_box(ptr);
+        // SAFETY: `ptr` is a fresh, non-null block of at least `size` bytes.
+        unsafe { ptr.write_bytes(0x5A, size) };
+        live[k] = ptr;
+    }
+    for (k, (&ptr, &size)) in live.iter().zip(sizes).enumerate() {
+        // SAFETY: every block of this request came from `alloc(size)` above
+        // and is freed exactly once, here.
+        let ticks = unsafe { timed_free(alloc, clock, ptr, size) };
+        let ns = clock.ticks_to_ns(ticks);
+        record.1.record(ns);
+        if k == 0 {
+            first.1 = ns;
+        }
+    }
+    Ok(first)
+}
