@@ -13,6 +13,8 @@ pub const MAX_OPS: u64 = 10_000_000_000;
 pub const MAX_THREADS: u32 = 64;
 /// Most blocks in a bulk batch or a churn live set: 10^7.
 pub const MAX_BLOCKS: u64 = 10_000_000;
+/// Highest `--rate`: one request every 10 ns, far beyond any allocator.
+pub const MAX_RATE: u64 = 100_000_000;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -67,6 +69,9 @@ pub enum WorkloadArg {
     Bulk,
     ReverseFree,
     Churn,
+    /// request-closed and request-open.
+    Request,
+    ProducerConsumer,
     All,
 }
 
@@ -86,7 +91,8 @@ pub struct RunArgs {
     pub size: Option<u64>,
 
     /// Recorded operations per case: pairs for hot-path and size-sweep (per size),
-    /// blocks for bulk and reverse-free, alloc+free ops for churn. 1 to 10^10.
+    /// blocks for bulk and reverse-free, alloc+free ops for churn, requests
+    /// for request, blocks per thread for producer-consumer. 1 to 10^10.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_OPS))]
     pub ops: Option<u64>,
 
@@ -101,10 +107,16 @@ pub struct RunArgs {
     /// Threads running hot-path and churn at once, each with its own
     /// histograms (merged in summary.csv, kept apart in the raw output).
     /// PMAD and TLSF get a pool per thread; the others share their heap.
-    /// Other workloads run on one thread.
+    /// producer-consumer runs on this many threads, at least 2; other
+    /// workloads run on one thread.
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=MAX_THREADS as i64))]
     pub threads: u32,
+
+    /// Requests per second of request-open, the open loop: request i is due
+    /// i / RATE seconds after recording starts (default 50000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RATE))]
+    pub rate: Option<u64>,
 
     /// Shrink every workload so all allocators x all workloads take about a minute.
     #[arg(long)]

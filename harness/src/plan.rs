@@ -27,6 +27,14 @@ const HOT_PATH_PAIRS: (u64, u64) = (10_000_000, 1_000_000);
 const SWEEP_PAIRS: (u64, u64) = (1_000_000, 100_000);
 const BULK_BLOCKS_OPS: (u64, u64) = (10_000_000, 1_000_000);
 const CHURN_OPS: (u64, u64) = (64_000_000, 8_000_000);
+const REQUESTS_CLOSED: (u64, u64) = (500_000, 50_000);
+const REQUESTS_OPEN: (u64, u64) = (300_000, 30_000);
+/// Blocks each producer-consumer thread allocates (its neighbour frees as many).
+const HANDOFF_BLOCKS: (u64, u64) = (5_000_000, 500_000);
+/// Blocks in flight on each producer-consumer link.
+pub const HANDOFF_DEPTH: usize = 256;
+/// request-open's default rate, requests per second.
+pub const DEFAULT_RATE: u64 = 50_000;
 const BULK_BLOCKS: usize = 10_000;
 const CHURN_LIVE: usize = 100_000;
 /// hot-path and bulk block size.
@@ -34,12 +42,15 @@ const DEFAULT_SIZE: usize = 64;
 /// churn's fixed size: the PMAD author's headline case.
 const CHURN_SIZE: usize = 1024;
 
-pub const WORKLOADS: [(&str, &str); 5] = [
+pub const WORKLOADS: [(&str, &str); 8] = [
     ("hot-path", "alloc then free the same size, back to back (64 B, 10M pairs)"),
     ("size-sweep", "hot-path at 16, 24, 32, 48, ... 3072, 4096 B (1M pairs each)"),
     ("bulk", "allocate 10,000 blocks, free them in allocation order; repeated (10M blocks)"),
     ("reverse-free", "allocate 10,000 blocks, free them newest first; repeated (10M blocks)"),
     ("churn", "random alloc/free over up to 100,000 live blocks, 1024 B and mixed 16-4096 B (64M ops each)"),
+    ("request-closed", "service-shaped requests back to back, each what parsing a 2-4 KB JSON document asks: a 2-4 KB buffer, 24-64 objects of 16-512 B and 0-3 more buffers up to 4 KB, all written, all freed at its end (500k requests)"),
+    ("request-open", "the same requests at a fixed rate (--rate, default 50,000/s), each timed from when it was due, so a stall counts against every request it delays (300k requests)"),
+    ("producer-consumer", "2 threads (or --threads) in a ring, each allocating 64 B blocks and handing them to the next, which frees them: every free is cross-thread (5M blocks per thread)"),
 ];
 
 /// The workloads `--threads` runs on several threads.
@@ -48,7 +59,9 @@ pub const THREADED: [&str; 2] = ["hot-path", "churn"];
 impl Plan {
     /// The threads a workload runs on.
     pub fn threads_for(&self, workload: &str) -> u32 {
-        if THREADED.contains(&workload) {
+        if workload == "producer-consumer" {
+            self.threads.max(2)
+        } else if THREADED.contains(&workload) {
             self.threads
         } else {
             1
@@ -137,9 +150,49 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
             cases,
         });
     }
-    if args.threads > 1 && !workloads.iter().any(|w| THREADED.contains(&w.name)) {
+    if wanted(WorkloadArg::Request) {
+        if args.workload == WorkloadArg::Request && args.size.is_some() {
+            return Err(
+                "--size: request draws its own sizes (16 B to 4 KB per request); leave --size out"
+                    .into(),
+            );
+        }
+        let rate = args.rate.unwrap_or(DEFAULT_RATE);
+        // Rounded to whole ns: the schedule is exact in ns.
+        let interval_ns = (1e9 / rate as f64).round() as u64;
+        for (name, interval_ns, ops) in [
+            ("request-closed", None, REQUESTS_CLOSED),
+            ("request-open", Some(interval_ns), REQUESTS_OPEN),
+        ] {
+            workloads.push(Workload {
+                name,
+                cases: vec![case(
+                    Kind::Request { interval_ns },
+                    SizeSpec::Mixed,
+                    pick(ops),
+                )],
+            });
+        }
+    } else if args.rate.is_some() {
+        return Err(
+            "--rate: applies to the request workload only; add --workload request or all".into(),
+        );
+    }
+    if wanted(WorkloadArg::ProducerConsumer) {
+        let mut c = case(Kind::Handoff, fixed(DEFAULT_SIZE), pick(HANDOFF_BLOCKS));
+        c.blocks = HANDOFF_DEPTH;
+        workloads.push(Workload {
+            name: "producer-consumer",
+            cases: vec![c],
+        });
+    }
+    if args.threads > 1
+        && !workloads
+            .iter()
+            .any(|w| THREADED.contains(&w.name) || w.name == "producer-consumer")
+    {
         return Err(format!(
-            "--threads {}: applies to hot-path and churn only; add --workload hot-path, churn or all",
+            "--threads {}: applies to hot-path, churn and producer-consumer only; add --workload hot-path, churn, producer-consumer or all",
             args.threads
         ));
     }

@@ -47,6 +47,22 @@ struct Done {
     keep_earlier: bool,
 }
 
+/// An allocator a case cannot run on, and why (in the tables and meta.json,
+/// never silently absent).
+struct NotApplicable {
+    allocator: Name,
+    workload: &'static str,
+    reason: &'static str,
+}
+
+/// Why `allocator` cannot run `case`, if it cannot: producer-consumer
+/// frees every block on another thread.
+fn not_applicable(allocator: Name, case: &Case) -> Option<&'static str> {
+    (case.kind == workloads::Kind::Handoff)
+        .then(|| alloc::cross_thread_frees(allocator))
+        .flatten()
+}
+
 /// Feeds the progress bar and the churn windows' interval logs. Both are
 /// handed to helper threads: this runs inside the measured loop (between
 /// timed calls) and must not allocate, format or write.
@@ -131,7 +147,10 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         if a == Name::Null && kept.contains(&(fw.clone(), c.size.label())) {
             continue;
         }
-        for op in ["alloc", "free"] {
+        if not_applicable(a, c).is_some() {
+            continue;
+        }
+        for op in c.kind.ops().iter().map(|op| op.name()) {
             for ext in ["hgrm", "hlog"] {
                 planned.push(sink.series_path(a.as_str(), &fw, c.size.label(), op, ext));
             }
@@ -168,6 +187,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
     let setup = Setup { mlock: args.mlock };
 
     let mut done: Vec<Done> = Vec::new();
+    let mut skipped: Vec<NotApplicable> = Vec::new();
     let cleanup = |done: &[Done]| {
         for d in done {
             for (partial, _) in &d.hlogs {
@@ -180,17 +200,30 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         let fw = file_workload(w.name, threads);
         let label = format!("{} {} {}", fw, size_label(c.size.label()), a.as_str());
         let keep_earlier = a == Name::Null && kept.contains(&(fw.clone(), c.size.label()));
+        if let Some(reason) = not_applicable(a, c) {
+            eprintln!("harness: {label}: not applicable: {reason}");
+            skipped.push(NotApplicable {
+                allocator: a,
+                workload: w.name,
+                reason,
+            });
+            continue;
+        }
         if threads > 1 {
             let t0 = Instant::now();
-            let t = threads::run(
-                a,
-                c,
-                threads as usize,
-                timer,
-                setup,
-                env.pinned,
-                &env.allowed_cpus,
-            )
+            let t = if c.kind == workloads::Kind::Handoff {
+                threads::run_ring(a, c, threads as usize, timer, env.pinned, &env.allowed_cpus)
+            } else {
+                threads::run(
+                    a,
+                    c,
+                    threads as usize,
+                    timer,
+                    setup,
+                    env.pinned,
+                    &env.allowed_cpus,
+                )
+            }
             .map_err(|e| {
                 cleanup(&done);
                 Failure::run(format!("{label}: {e}; nothing was written"))
@@ -333,6 +366,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
     let result = write_all(
         &sink,
         &done,
+        &skipped,
         &rows,
         previous,
         &timer_info,
@@ -347,6 +381,9 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
     for w in &plan.workloads {
         let these: Vec<&Row> = rows.iter().filter(|r| r.workload == w.name).collect();
         println!("{}", table::render(w.name, &these));
+        for n in skipped.iter().filter(|n| n.workload == w.name) {
+            println!("{:<9} not applicable: {}", n.allocator.as_str(), n.reason);
+        }
     }
     println!("{}", table::LEGEND);
     println!("\nresults: {}", sink.dir().display());
@@ -372,12 +409,13 @@ fn kept_null_cases(
         let fw = file_workload(w.name, threads);
         for c in &w.cases {
             let size = c.size.label();
-            let files = ["alloc", "free"].iter().all(|op| {
+            let ops: Vec<&str> = c.kind.ops().iter().map(|op| op.name()).collect();
+            let files = ops.iter().all(|op| {
                 ["hgrm", "hlog"]
                     .iter()
                     .all(|ext| sink.series_path("null", &fw, size, op, ext).exists())
             });
-            let rows = ["alloc", "free"].iter().all(|op| {
+            let rows = ops.iter().all(|op| {
                 previous.iter().any(|r| {
                     r.allocator == "null"
                         && r.workload == w.name
@@ -447,12 +485,13 @@ fn rows(
                     && n.case == d.case
             })
             .expect("the null row is measured first for every case");
-        for op in [Op::Alloc, Op::Free] {
+        for &op in d.case.kind.ops() {
             let floor = Floor::of(&Figures::of(null.outcome.recorder(op)), timer.resolution_ns);
             let rec = d.outcome.recorder(op);
             let first = match op {
                 Op::Alloc => d.outcome.first_call.alloc_ns,
                 Op::Free => d.outcome.first_call.free_ns,
+                Op::Request => d.outcome.first_call.request_ns,
             };
             let key = Key {
                 allocator: d.allocator.as_str(),
@@ -484,6 +523,7 @@ fn rows(
 fn write_all(
     sink: &Sink,
     done: &[Done],
+    skipped: &[NotApplicable],
     rows: &[Row],
     previous: Vec<Row>,
     timer: &TimerInfo,
@@ -504,7 +544,7 @@ fn write_all(
             let text = memory::to_csv(&d.memory).map_err(Failure::io)?;
             sink.write(&path, &text).map_err(Failure::io)?;
         }
-        for op in [Op::Alloc, Op::Free] {
+        for &op in d.case.kind.ops() {
             let h = d.outcome.recorder(op).histogram();
             let path = sink.series_path(
                 d.allocator.as_str(),
@@ -518,7 +558,7 @@ fn write_all(
         }
         // Each thread's own distribution, beside the merged one.
         for (i, o) in d.per_thread.iter().enumerate() {
-            for op in [Op::Alloc, Op::Free] {
+            for &op in d.case.kind.ops() {
                 let path = sink.series_path(
                     d.allocator.as_str(),
                     &format!("{}-thread{i}", d.files),
@@ -532,7 +572,7 @@ fn write_all(
         }
         if d.hlogs.is_empty() {
             // One interval: the whole case.
-            for op in [Op::Alloc, Op::Free] {
+            for &op in d.case.kind.ops() {
                 let path = sink.series_path(
                     d.allocator.as_str(),
                     &d.files,
@@ -602,7 +642,7 @@ fn write_all(
             .and_then(Value::as_str)
             .is_some_and(|id| kept_runs.contains(id))
     });
-    runs.push(run_meta(done, timer, run_id, started, args, env));
+    runs.push(run_meta(done, skipped, timer, run_id, started, args, env));
     let meta = serde_json::to_vec_pretty(&json!({ "runs": runs }))
         .map_err(|e| Failure::io(e.to_string()))?;
 
@@ -615,6 +655,7 @@ fn write_all(
 
 fn run_meta(
     done: &[Done],
+    skipped: &[NotApplicable],
     timer: &TimerInfo,
     run_id: &str,
     started: SystemTime,
@@ -681,5 +722,10 @@ fn run_meta(
         "histograms": {"unit": "ns", "lowest": 1, "highest": workloads::recorder::HIGHEST_NS, "significant_figures": workloads::recorder::SIGFIG, "window_ops": workloads::WINDOW_OPS},
         "allocators": settings,
         "cases": cases,
+        "not_applicable": skipped.iter().map(|n| json!({
+            "allocator": n.allocator.as_str(),
+            "workload": n.workload,
+            "reason": n.reason,
+        })).collect::<Vec<_>>(),
     })
 }

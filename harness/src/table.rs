@@ -12,7 +12,7 @@ fn ratio(r: &Row) -> String {
 /// One table for one workload: raw figures, the raw ratio, then net figures.
 pub fn render(workload: &str, rows: &[&Row]) -> String {
     let mut out = format!(
-        "\n{workload}\n{:<9} {:>5} {:>5} {:>9} {:>8} {:>8} {:>8} {:>9} {:>10} {:>8} {:>8} {:>9} {:>9}\n",
+        "\n{workload}\n{:<9} {:>5} {:>7} {:>9} {:>8} {:>8} {:>8} {:>9} {:>10} {:>8} {:>8} {:>9} {:>9}\n",
         "allocator", "size", "op", "samples", "P50", "P99", "P99.9", "P99.99", "max", "P999/P50", "net P50", "net P99.9", "net ratio"
     );
     for r in rows {
@@ -22,7 +22,7 @@ pub fn render(workload: &str, rows: &[&Row]) -> String {
             r.size.to_string()
         };
         out.push_str(&format!(
-            "{:<9} {:>5} {:>5} {:>9} {:>8} {:>8} {:>8} {:>9} {:>10} {:>8.2} {:>8} {:>9} {:>9}\n",
+            "{:<9} {:>5} {:>7} {:>9} {:>8} {:>8} {:>8} {:>9} {:>10} {:>8.2} {:>8} {:>9} {:>9}\n",
             r.allocator,
             size,
             r.op,

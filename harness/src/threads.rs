@@ -5,19 +5,27 @@
 //! get one pool per thread (shared-nothing, their intended deployment); the
 //! general allocators share their one heap, as in real programs.
 //!
+//! producer-consumer runs here too, as a ring: thread i hands its blocks to
+//! thread i + 1 over a bounded lock-free queue ([`Link`]), which frees them.
+//!
 //! No progress bar, churn window log or syscall markers here: the figures
 //! are the merged histograms (plus each thread's, kept in the raw output)
 //! and each thread's faults and context switches, summed.
 
-use crate::alloc::{self, Measured, Name, Setup};
+use crate::alloc::{self, Name, Setup};
 use crate::clock::Timer;
 use crate::usage::{PhaseMeter, PhaseUsage};
+use crossbeam_queue::ArrayQueue;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Barrier;
+use workloads::handoff::Mailbox;
 use workloads::{Case, Observer, Outcome, Phase};
 
 /// What one thread sees: the shared start line, then its own meter.
-struct ThreadObserver<'a> {
+pub struct ThreadObserver<'a> {
     start: &'a Barrier,
+    /// Whether this thread has passed the start line.
+    started: bool,
     meter: PhaseMeter,
 }
 
@@ -26,10 +34,48 @@ impl Observer for ThreadObserver<'_> {
         match phase {
             Phase::RecordingStarts => {
                 self.start.wait();
+                self.started = true;
                 self.meter.start();
             }
             Phase::RecordingEnds => self.meter.finish(),
         }
+    }
+}
+
+/// One producer-consumer link: a bounded queue written before the run (no
+/// allocation on send or receive), and a flag either end sets when it stops
+/// early.
+pub struct Link {
+    queue: ArrayQueue<(usize, usize)>,
+    closed: AtomicBool,
+}
+
+impl Link {
+    pub fn new(depth: usize) -> Link {
+        Link {
+            queue: ArrayQueue::new(depth.max(1)),
+            closed: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Mailbox for Link {
+    #[inline(always)]
+    fn send(&self, ptr: *mut u8, size: usize) -> bool {
+        self.queue.push((ptr as usize, size)).is_ok()
+    }
+
+    #[inline(always)]
+    fn receive(&self) -> Option<(*mut u8, usize)> {
+        self.queue.pop().map(|(p, s)| (p as *mut u8, s))
+    }
+
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 }
 
@@ -58,6 +104,7 @@ pub struct Threaded {
     pub usage: Option<PhaseUsage>,
 }
 
+/// One case on `n` threads, each running the whole case.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     name: Name,
@@ -68,12 +115,51 @@ pub fn run(
     pinned: Option<usize>,
     allowed: &[usize],
 ) -> Result<Threaded, String> {
+    on_threads(n, timer, pinned, allowed, |i, timer, observer| {
+        alloc::run_case(name, &thread_case(case, i), timer, observer, setup).map(|m| m.outcome)
+    })
+}
+
+/// producer-consumer on `n` threads in a ring: thread i sends to i + 1.
+pub fn run_ring(
+    name: Name,
+    case: &Case,
+    n: usize,
+    timer: Timer,
+    pinned: Option<usize>,
+    allowed: &[usize],
+) -> Result<Threaded, String> {
+    let links: Vec<Link> = (0..n).map(|_| Link::new(case.blocks)).collect();
+    on_threads(n, timer, pinned, allowed, |i, timer, observer| {
+        let inbox = &links[(i + n - 1) % n];
+        let outbox = &links[i];
+        alloc::run_handoff(
+            name,
+            &thread_case(case, i),
+            timer,
+            observer,
+            (inbox, outbox),
+        )
+    })
+}
+
+/// Runs `body` on `n` pinned threads that share one start line, and merges
+/// what they recorded.
+fn on_threads<F>(
+    n: usize,
+    timer: Timer,
+    pinned: Option<usize>,
+    allowed: &[usize],
+    body: F,
+) -> Result<Threaded, String>
+where
+    F: Fn(usize, &mut Timer, &mut ThreadObserver<'_>) -> Result<Outcome, String> + Sync,
+{
     let start = Barrier::new(n);
-    let results: Vec<Result<(Measured, Option<PhaseUsage>), String>> = std::thread::scope(|s| {
+    let results: Vec<Result<(Outcome, Option<PhaseUsage>), String>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..n)
             .map(|i| {
-                let start = &start;
-                let case = thread_case(case, i);
+                let (start, body) = (&start, &body);
                 s.spawn(move || {
                     if let Some(cpu) = cpu_for(i, pinned, allowed) {
                         crate::runtime::set_affinity(&[cpu]);
@@ -81,10 +167,15 @@ pub fn run(
                     let mut timer = timer;
                     let mut observer = ThreadObserver {
                         start,
+                        started: false,
                         meter: PhaseMeter::default(),
                     };
-                    let measured = alloc::run_case(name, &case, &mut timer, &mut observer, setup);
-                    measured.map(|m| (m, observer.meter.result()))
+                    let outcome = body(i, &mut timer, &mut observer);
+                    if !observer.started {
+                        // Stopped before the start line: release the others.
+                        start.wait();
+                    }
+                    outcome.map(|o| (o, observer.meter.result()))
                 })
             })
             .collect();
@@ -99,15 +190,13 @@ pub fn run(
     let mut per_thread = Vec::with_capacity(n);
     let mut usages = Vec::with_capacity(n);
     for (i, r) in results.into_iter().enumerate() {
-        let (m, u) = r.map_err(|e| format!("thread {i}: {e}"))?;
-        per_thread.push(m.outcome);
+        let (o, u) = r.map_err(|e| format!("thread {i}: {e}"))?;
+        per_thread.push(o);
         usages.push(u);
     }
     let mut merged = per_thread[0].clone();
     for o in &per_thread[1..] {
-        merged.alloc.add(&o.alloc);
-        merged.free.add(&o.free);
-        merged.ops += o.ops;
+        merged.add(o);
     }
     Ok(Threaded {
         merged,

@@ -36,7 +36,9 @@ impl Kind {
     /// The histograms a case of this kind records, in report order.
     pub fn ops(self) -> &'static [Op] {
         match self {
-            Kind::Request { .. } => &[Op::Request, Op::Alloc, Op::Free],
+            // The closed loop times each call of a twin request too.
+            Kind::Request { interval_ns: None } => &[Op::Request, Op::Alloc, Op::Free],
+            Kind::Request { .. } => &[Op::Request],
             _ => &[Op::Alloc, Op::Free],
         }
     }

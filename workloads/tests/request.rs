@@ -66,12 +66,19 @@ fn every_request_frees_all_its_blocks_and_has_the_json_shape() {
     assert!(alloc.peak_live <= MAX_BLOCKS);
     let reqs = requests(&alloc.events);
     let warmup = c.warmup_ops() as usize;
-    assert_eq!(reqs.len(), warmup + 3_000);
+    // Warm-up and recording both serve pairs: a whole request, then its
+    // twin timed per call.
+    assert_eq!(reqs.len(), 2 * warmup + 2 * 3_000);
     assert_eq!(out.request.len(), 3_000);
     assert_eq!(out.ops, 3_000);
-    let recorded: usize = reqs[warmup..].iter().map(Vec::len).sum();
-    assert_eq!(out.alloc.len(), recorded as u64);
-    assert_eq!(out.free.len(), recorded as u64);
+    let twins: usize = reqs[2 * warmup..]
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(Vec::len)
+        .sum();
+    assert_eq!(out.alloc.len(), twins as u64);
+    assert_eq!(out.free.len(), twins as u64);
     let mut seen_extra = [false; EXTRA_BUFFERS.1 + 1];
     for sizes in &reqs {
         assert!((DOC_BYTES.0..=DOC_BYTES.1).contains(&sizes[0]));
@@ -96,30 +103,41 @@ fn every_request_frees_all_its_blocks_and_has_the_json_shape() {
 }
 
 #[test]
-fn a_closed_loop_request_lasts_exactly_its_timed_calls() {
+fn a_closed_loop_request_reads_the_clock_only_at_its_edges() {
     let c = case(None, 500);
     let mut alloc = CountingAlloc::new();
     let mut times = Times::default();
-    let out = workloads::run(&c, &mut alloc, &mut FakeClock::new(COST), &mut times).unwrap();
-    let reqs = requests(&alloc.events);
-    let warmup = c.warmup_ops() as usize;
+    let mut clock = FakeClock::new(COST);
+    let out = workloads::run(&c, &mut alloc, &mut clock, &mut times).unwrap();
     assert_eq!(times.0.len(), 500);
     let mut expected = Recorder::new();
-    for (t, sizes) in times.0.iter().zip(&reqs[warmup..]) {
+    for (i, t) in times.0.iter().enumerate() {
+        assert_eq!(t.index, i as u64);
         assert_eq!(t.intended_ns, t.start_ns, "closed loop: due when it starts");
-        // Each timed call is one start (1 tick) and one stop (COST); the
-        // request ends with one more stop.
-        let calls = 2 * sizes.len() as u64;
-        assert_eq!(t.end_ns - t.start_ns, calls * (1 + COST) + COST);
+        // One start (1 tick) and one stop (COST) around the whole request:
+        // no clock read inside it.
+        assert_eq!(t.end_ns - t.start_ns, COST);
         expected.record(t.end_ns - t.intended_ns);
     }
     assert_eq!(out.request.histogram(), expected.histogram());
+    // Per call, the twins: every timed call measures exactly COST.
     assert_eq!(out.alloc.histogram().max(), COST);
+    assert_eq!(out.free.histogram().min(), COST);
+    // Clock reads: 2 per whole request, 2 per twin call, 1 origin.
+    let reqs = requests(&alloc.events);
+    let calls: u64 = reqs
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|r| 2 * r.len() as u64)
+        .sum();
+    let whole = reqs.len() as u64 / 2;
+    assert_eq!(clock.reads, 2 * whole + 2 * calls + 1);
 }
 
 #[test]
 fn an_open_loop_request_starts_at_its_slot_when_the_server_keeps_up() {
-    let interval = 5_000; // longer than any request (about 68 * 2 * 8 ticks)
+    let interval = 50; // longer than any request (1 + COST ticks)
     let c = case(Some(interval), 400);
     let mut times = Times::default();
     workloads::run(
@@ -144,9 +162,10 @@ fn an_open_loop_request_starts_at_its_slot_when_the_server_keeps_up() {
 
 #[test]
 fn an_open_loop_request_that_starts_late_is_charged_from_its_slot() {
-    // One request due every 10 ticks, each taking hundreds: the server falls
-    // further behind with every request, and the latency shows it.
-    let interval = 10;
+    // One request due every 2 ticks, each taking 8 (a clock read and COST):
+    // the server falls further behind with every request, and the latency
+    // shows it.
+    let interval = 2;
     let c = case(Some(interval), 300);
     let mut times = Times::default();
     let out = workloads::run(

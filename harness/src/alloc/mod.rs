@@ -18,7 +18,8 @@ mod tlsf_pool;
 
 use crate::clock::Timer;
 use serde::Serialize;
-use workloads::{Case, NullAlloc, Observer, Outcome};
+use workloads::handoff::Mailbox;
+use workloads::{Allocator, Case, NullAlloc, Observer, Outcome};
 
 #[cfg(feature = "pmad")]
 pub use pmad_pool::PmadReport;
@@ -143,6 +144,53 @@ pub struct Measured {
     pub tlsf: Option<TlsfReport>,
 }
 
+/// A loop to run on an allocator whose blocks any thread may free (every
+/// one but PMAD and TLSF, which are single-threaded pools).
+pub trait OnHeap {
+    type Out;
+    fn run<A: Allocator>(self, alloc: &mut A) -> Self::Out;
+}
+
+/// Runs `body` on allocator `name`; None for PMAD and TLSF (their own pools,
+/// see [`run_case`]) and for an allocator not compiled in.
+fn on_heap<B: OnHeap>(name: Name, body: B) -> Option<B::Out> {
+    match name {
+        Name::Null => Some(body.run(&mut NullAlloc::new())),
+        #[cfg(feature = "jemalloc")]
+        Name::Jemalloc => Some(body.run(&mut global::Global(tikv_jemallocator::Jemalloc))),
+        #[cfg(feature = "mimalloc")]
+        Name::Mimalloc => Some(body.run(&mut global::Global(mimalloc::MiMalloc))),
+        #[cfg(feature = "tcmalloc")]
+        Name::Tcmalloc => Some(body.run(&mut global::Global(tcmalloc_better::TCMalloc))),
+        #[cfg(feature = "system")]
+        Name::System => Some(body.run(&mut global::Global(std::alloc::System))),
+        #[cfg(feature = "snmalloc")]
+        Name::Snmalloc => Some(body.run(&mut global::Global(snmalloc_rs::SnMalloc))),
+        _ => None,
+    }
+}
+
+fn not_compiled(name: Name) -> String {
+    format!(
+        "allocator {} is not compiled into this binary",
+        name.as_str()
+    )
+}
+
+/// One case through `workloads::run`.
+struct Plain<'a, O> {
+    case: &'a Case,
+    clock: &'a mut Timer,
+    observer: &'a mut O,
+}
+
+impl<O: Observer> OnHeap for Plain<'_, O> {
+    type Out = Result<Outcome, workloads::RunError>;
+    fn run<A: Allocator>(self, alloc: &mut A) -> Self::Out {
+        workloads::run(self.case, alloc, self.clock, self.observer)
+    }
+}
+
 /// Runs `case` on allocator `name` with the platform clock. Errors are one
 /// readable line (a pool that cannot be built or ran out).
 pub fn run_case<O: Observer>(
@@ -152,63 +200,87 @@ pub fn run_case<O: Observer>(
     observer: &mut O,
     setup: Setup,
 ) -> Result<Measured, String> {
-    let plain = |outcome: Result<Outcome, workloads::RunError>| {
-        outcome
-            .map(|outcome| Measured {
-                outcome,
-                pmad: None,
-                tlsf: None,
-            })
-            .map_err(|e| e.to_string())
-    };
     match name {
-        Name::Null => plain(workloads::run(case, &mut NullAlloc::new(), clock, observer)),
         #[cfg(feature = "pmad")]
         Name::Pmad => pmad_pool::run(case, clock, observer, setup),
-        #[cfg(feature = "jemalloc")]
-        Name::Jemalloc => plain(workloads::run(
-            case,
-            &mut global::Global(tikv_jemallocator::Jemalloc),
-            clock,
-            observer,
-        )),
-        #[cfg(feature = "mimalloc")]
-        Name::Mimalloc => plain(workloads::run(
-            case,
-            &mut global::Global(mimalloc::MiMalloc),
-            clock,
-            observer,
-        )),
-        #[cfg(feature = "tcmalloc")]
-        Name::Tcmalloc => plain(workloads::run(
-            case,
-            &mut global::Global(tcmalloc_better::TCMalloc),
-            clock,
-            observer,
-        )),
-        #[cfg(feature = "system")]
-        Name::System => plain(workloads::run(
-            case,
-            &mut global::Global(std::alloc::System),
-            clock,
-            observer,
-        )),
         #[cfg(feature = "tlsf")]
         Name::Tlsf => tlsf_pool::run(case, clock, observer, setup),
-        #[cfg(feature = "snmalloc")]
-        Name::Snmalloc => plain(workloads::run(
-            case,
-            &mut global::Global(snmalloc_rs::SnMalloc),
-            clock,
-            observer,
-        )),
-        #[allow(unreachable_patterns)]
         other => {
             let _ = setup;
-            Err(format!(
-                "allocator {} is not compiled into this binary",
-                other.as_str()
-            ))
+            let body = Plain {
+                case,
+                clock,
+                observer,
+            };
+            on_heap(other, body)
+                .ok_or_else(|| not_compiled(other))?
+                .map(|outcome| Measured {
+                    outcome,
+                    pmad: None,
+                    tlsf: None,
+                })
+                .map_err(|e| e.to_string())
         }
     }
+}
+
+/// Why an allocator cannot take a block freed by another thread, or None
+/// when it can (producer-consumer runs only those).
+pub fn cross_thread_frees(name: Name) -> Option<&'static str> {
+    match name {
+        Name::Pmad => Some(
+            "single-threaded by design (no locks, no atomics; one pool per thread): a block must be freed by the thread that allocated it",
+        ),
+        Name::Tlsf => Some(
+            "one single-threaded pool (rlsf's Tlsf takes &mut self, no lock): a block must be freed by the thread that owns the pool",
+        ),
+        _ => None,
+    }
+}
+
+/// One thread's part of the producer-consumer ring.
+struct Handoff<'a, O, M> {
+    case: &'a Case,
+    clock: &'a mut Timer,
+    observer: &'a mut O,
+    inbox: &'a M,
+    outbox: &'a M,
+}
+
+impl<O: Observer, M: Mailbox> OnHeap for Handoff<'_, O, M> {
+    type Out = Result<Outcome, workloads::RunError>;
+    fn run<A: Allocator>(self, alloc: &mut A) -> Self::Out {
+        workloads::handoff::run(
+            self.case,
+            alloc,
+            self.clock,
+            self.observer,
+            self.inbox,
+            self.outbox,
+        )
+    }
+}
+
+/// Runs one thread of the producer-consumer ring on allocator `name`, which
+/// must take cross-thread frees ([`cross_thread_frees`]).
+pub fn run_handoff<O: Observer, M: Mailbox>(
+    name: Name,
+    case: &Case,
+    clock: &mut Timer,
+    observer: &mut O,
+    (inbox, outbox): (&M, &M),
+) -> Result<Outcome, String> {
+    if let Some(why) = cross_thread_frees(name) {
+        return Err(format!("{}: not applicable: {why}", name.as_str()));
+    }
+    let body = Handoff {
+        case,
+        clock,
+        observer,
+        inbox,
+        outbox,
+    };
+    on_heap(name, body)
+        .ok_or_else(|| not_compiled(name))?
+        .map_err(|e| e.to_string())
 }
