@@ -30,7 +30,7 @@ const CHURN_OPS: (u64, u64) = (64_000_000, 8_000_000);
 const REQUESTS_CLOSED: (u64, u64) = (500_000, 50_000);
 const REQUESTS_OPEN: (u64, u64) = (300_000, 30_000);
 /// Blocks each producer-consumer thread allocates (its neighbour frees as many).
-const HANDOFF_BLOCKS: (u64, u64) = (5_000_000, 500_000);
+const HANDOFF_BLOCKS: (u64, u64) = (20_000_000, 1_000_000);
 /// Blocks in flight on each producer-consumer link.
 pub const HANDOFF_DEPTH: usize = 256;
 /// request-open's default rate, requests per second.
@@ -50,7 +50,7 @@ pub const WORKLOADS: [(&str, &str); 8] = [
     ("churn", "random alloc/free over up to 100,000 live blocks, 1024 B and mixed 16-4096 B (64M ops each)"),
     ("request-closed", "service-shaped requests back to back, each what parsing a 2-4 KB JSON document asks: a 2-4 KB buffer, 24-64 objects of 16-512 B and 0-3 more buffers up to 4 KB, all written, all freed at its end (500k requests)"),
     ("request-open", "the same requests at a fixed rate (--rate, default 50,000/s), each timed from when it was due, so a stall counts against every request it delays (300k requests)"),
-    ("producer-consumer", "2 threads (or --threads) in a ring, each allocating 64 B blocks and handing them to the next, which frees them: every free is cross-thread (5M blocks per thread)"),
+    ("producer-consumer", "2 threads (or --threads) in a ring, each allocating 64 B blocks and handing them to the next, which frees them: every free is cross-thread (20M blocks per thread)"),
 ];
 
 /// The workloads `--threads` runs on several threads.

@@ -693,6 +693,10 @@ fn run_meta(
                 "recorded_phase": d.usage,
                 "null_files_kept_from_earlier_run": d.keep_earlier,
                 "threads": d.threads,
+                "request_interval_ns": match d.case.kind {
+                    workloads::Kind::Request { interval_ns } => json!(interval_ns),
+                    _ => Value::Null,
+                },
                 "p50_ns": {"alloc": Figures::of(&d.outcome.alloc).p50, "free": Figures::of(&d.outcome.free).p50},
                 "pmad": d.pmad,
                 "tlsf": d.tlsf,

@@ -257,4 +257,33 @@ mod tests {
         );
         assert!(t.usage.is_some());
     }
+
+    #[test]
+    fn a_ring_frees_every_block_on_the_next_thread_and_refuses_single_threaded_pools() {
+        let case = Case {
+            kind: Kind::Handoff,
+            size: SizeSpec::Fixed(64),
+            ops: 50_000,
+            blocks: 32,
+            max_live: 1,
+            seed: 3,
+        };
+        let (timer, _) = crate::clock::calibrate();
+        let t = run_ring(Name::Null, &case, 3, timer, None, &[0]).unwrap();
+        assert_eq!(t.per_thread.len(), 3);
+        for o in &t.per_thread {
+            assert_eq!((o.alloc.len(), o.free.len()), (50_000, 50_000));
+        }
+        assert_eq!(t.merged.free.len(), 150_000);
+        #[cfg(feature = "system")]
+        {
+            let t = run_ring(Name::System, &case, 2, timer, None, &[0]).unwrap();
+            assert_eq!(t.merged.alloc.len(), 100_000);
+            assert_eq!(t.merged.free.len(), 100_000);
+        }
+        for name in [Name::Pmad, Name::Tlsf] {
+            let err = run_ring(name, &case, 2, timer, None, &[0]).err().unwrap();
+            assert!(err.contains("not applicable"), "{err}");
+        }
+    }
 }

@@ -60,6 +60,7 @@ struct Row {
     workload: String,
     op: String,
     size: usize,
+    threads: u32,
     samples: u64,
     p50_ns: u64,
     p999_ns: u64,
@@ -87,7 +88,16 @@ fn a_small_run_writes_every_file_and_they_agree() {
     let out = dir.path().join("results");
     let stdout = ok(&small(&out, &[])).stdout;
     let text = String::from_utf8_lossy(&stdout);
-    for w in ["hot-path", "size-sweep", "bulk", "reverse-free", "churn"] {
+    for w in [
+        "hot-path",
+        "size-sweep",
+        "bulk",
+        "reverse-free",
+        "churn",
+        "request-closed",
+        "request-open",
+        "producer-consumer",
+    ] {
         assert!(
             text.contains(&format!("\n{w}\n")),
             "no table for {w}:\n{text}"
@@ -106,14 +116,27 @@ fn a_small_run_writes_every_file_and_they_agree() {
     let allocators = [
         "null", "pmad", "jemalloc", "mimalloc", "tcmalloc", "system", "tlsf", "snmalloc",
     ];
+    // Single-threaded alloc/free cases; request-closed adds a request row,
+    // request-open has only that; producer-consumer runs without PMAD and
+    // TLSF (not applicable, in meta.json and the table).
     let cases = 1 + 17 + 1 + 1 + 2;
-    assert_eq!(rows.len(), allocators.len() * cases * 2);
+    let request_rows = 3 + 1;
+    assert_eq!(
+        rows.len(),
+        allocators.len() * (cases * 2 + request_rows) + (allocators.len() - 2) * 2
+    );
+    assert!(text.contains("pmad      not applicable: single-threaded by design"));
     for a in allocators {
         assert!(rows.iter().any(|r| r.allocator == a), "no rows for {a}");
     }
     let mut null_faults = Vec::new();
     for r in &rows {
-        let stem = format!("{}-{}-{}", r.workload, r.size, r.op);
+        let files = if r.threads > 1 {
+            format!("{}-t{}", r.workload, r.threads)
+        } else {
+            r.workload.clone()
+        };
+        let stem = format!("{files}-{}-{}", r.size, r.op);
         let hgrm =
             std::fs::read_to_string(out.join(&r.allocator).join(format!("{stem}.hgrm"))).unwrap();
         let (hlog, intervals) = read_hlog(&out.join(&r.allocator).join(format!("{stem}.hlog")));
@@ -176,7 +199,7 @@ fn a_small_run_writes_every_file_and_they_agree() {
     // The harness writes its own buffers before recording starts, so the
     // empty region takes no page fault in its recorded phases; one fault in
     // all 44 is allowed for the kernel migrating a page under us.
-    assert_eq!(null_faults.len(), cases * 2);
+    assert_eq!(null_faults.len(), cases * 2 + request_rows + 2);
     assert!(
         null_faults.iter().sum::<u64>() <= 1,
         "null rows' faults: {null_faults:?}"
@@ -201,7 +224,23 @@ fn a_small_run_writes_every_file_and_they_agree() {
     assert!(run["timer"]["resolution_ns"].as_f64().unwrap() > 0.0);
     assert_eq!(
         run["cases"].as_array().unwrap().len(),
-        allocators.len() * cases
+        allocators.len() * (cases + 2) + allocators.len() - 2
+    );
+    let skipped: Vec<(&str, &str)> = run["not_applicable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            assert!(!n["reason"].as_str().unwrap().is_empty());
+            (
+                n["allocator"].as_str().unwrap(),
+                n["workload"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [("pmad", "producer-consumer"), ("tlsf", "producer-consumer")]
     );
     let pmad_case = run["cases"]
         .as_array()

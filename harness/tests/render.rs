@@ -124,12 +124,19 @@ fn plot_and_report_render_every_chart_and_row_from_the_files() {
         ("churn-memory-256".into(), (1400, 1100)),
         ("churn-memory-1024".into(), (1400, 1100)),
         ("churn-memory-0".into(), (1400, 1100)),
+        ("request-latency".into(), (2800, 900)),
     ];
     let cases: BTreeSet<(String, usize, String)> = rows
         .iter()
         .map(|r| (r.workload.clone(), r.size, r.op.clone()))
         .collect();
     for (w, s, op) in &cases {
+        // producer-consumer runs on 2 threads: its files say so.
+        let w = if w == "producer-consumer" {
+            format!("{w}-t2")
+        } else {
+            w.clone()
+        };
         expected.push((format!("percentiles-{w}-{s}-{op}"), (1400, 900)));
     }
     let found: BTreeSet<String> = std::fs::read_dir(&plots)
@@ -155,8 +162,13 @@ fn plot_and_report_render_every_chart_and_row_from_the_files() {
             || name.starts_with("churn-memory")
             || name == "hot-path"
             || name == "size-sweep"
+            || name == "request-latency"
         {
             for a in &allocators {
+                // Single-threaded pools cannot take cross-thread frees.
+                if name.contains("producer-consumer") && (*a == "pmad" || *a == "tlsf") {
+                    continue;
+                }
                 assert!(colours.contains(&colour(a)), "{name}.png: no {a} colour");
             }
         }
@@ -183,8 +195,22 @@ fn plot_and_report_render_every_chart_and_row_from_the_files() {
         let end = rest[3..].find("\n## ").map_or(rest.len(), |e| e + 3);
         rest[..end].to_string()
     };
-    for w in ["hot-path", "size-sweep", "bulk", "reverse-free", "churn"] {
+    for w in [
+        "hot-path",
+        "size-sweep",
+        "bulk",
+        "reverse-free",
+        "churn",
+        "request-closed",
+        "request-open",
+        "producer-consumer",
+    ] {
         section(w);
+    }
+    // PMAD and TLSF are in the producer-consumer table, with the reason.
+    for a in ["pmad", "tlsf"] {
+        let line = format!("| 64 B | alloc, free | {a} | not applicable: ");
+        assert!(section("producer-consumer").contains(&line), "{line}");
     }
     for r in &rows {
         let line = format!("| {} | {} | {} |", size_label(r.size), r.op, r.allocator);

@@ -112,11 +112,24 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     for r in 0..case.warmup_ops() {
         let n = draw(&mut rng, &mut sizes);
         let t0 = clock.start();
-        serve::<A, C, false>(alloc, clock, &sizes[..n], &mut live, &mut ignore, 2 * r)?;
+        serve::<A, C, false>(
+            alloc,
+            clock,
+            &sizes[..n],
+            &mut live,
+            (&mut ignore.0, &mut ignore.1),
+            2 * r,
+        )?;
         let t1 = clock.stop();
         let n = draw(&mut rng, &mut sizes);
-        let first =
-            serve::<A, C, true>(alloc, clock, &sizes[..n], &mut live, &mut ignore, 2 * r + 1)?;
+        let first = serve::<A, C, true>(
+            alloc,
+            clock,
+            &sizes[..n],
+            &mut live,
+            (&mut ignore.0, &mut ignore.1),
+            2 * r + 1,
+        )?;
         if r == 0 {
             out.first_call.request_ns = clock.ticks_to_ns(t1.wrapping_sub(t0));
             out.first_call.alloc_ns = first.0;
@@ -125,10 +138,6 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     }
 
     observer.phase(Phase::RecordingStarts);
-    let mut per_op = (
-        std::mem::take(&mut out.alloc),
-        std::mem::take(&mut out.free),
-    );
     let origin = clock.start();
     let since = |clock: &C, t: u64| clock.ticks_to_ns(t.wrapping_sub(origin));
     for i in 0..case.ops {
@@ -151,7 +160,14 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
                 }
             }
         };
-        serve::<A, C, false>(alloc, clock, &sizes[..n], &mut live, &mut ignore, i)?;
+        serve::<A, C, false>(
+            alloc,
+            clock,
+            &sizes[..n],
+            &mut live,
+            (&mut ignore.0, &mut ignore.1),
+            i,
+        )?;
         let t = clock.stop();
         let end_ns = since(clock, t);
         out.request.record(end_ns - intended_ns);
@@ -163,7 +179,8 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
         });
         if interval_ns.is_none() {
             let n = draw(&mut rng, &mut sizes);
-            serve::<A, C, true>(alloc, clock, &sizes[..n], &mut live, &mut per_op, i)?;
+            let per_op = (&mut out.alloc, &mut out.free);
+            serve::<A, C, true>(alloc, clock, &sizes[..n], &mut live, per_op, i)?;
         }
         if (i + 1) % PROGRESS_EVERY == 0 {
             observer.progress(i + 1, case.ops);
@@ -171,7 +188,6 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     }
     observer.phase(Phase::RecordingEnds);
     observer.progress(case.ops, case.ops);
-    (out.alloc, out.free) = per_op;
     out.ops = case.ops;
     Ok(out)
 }
@@ -186,7 +202,7 @@ fn serve<A: Allocator, C: Clock, const TIMED: bool>(
     clock: &mut C,
     sizes: &[usize],
     live: &mut [*mut u8; MAX_BLOCKS],
-    record: &mut (Recorder, Recorder),
+    record: (&mut Recorder, &mut Recorder),
     request: u64,
 ) -> Result<(u64, u64), RunError> {
     let mut first = (0, 0);

@@ -13,6 +13,7 @@ use charts::churn::ChurnChart;
 use charts::distribution::PercentileChart;
 use charts::hot_path::HotPathChart;
 use charts::memory::MemoryChart;
+use charts::request::RequestChart;
 use charts::save;
 use charts::sweep::SweepChart;
 use charts::threads::ThreadsChart;
@@ -98,8 +99,21 @@ pub fn charts_of(r: &Results) -> Result<Vec<Render<'_>>, String> {
             }
         }
     }
+    let request: Vec<PercentileChart> = ["request-closed", "request-open"]
+        .iter()
+        .filter(|w| workloads.iter().any(|x| x == *w))
+        .map(|w| percentiles(r, w, 0, "request"))
+        .collect::<Result<Vec<_>, String>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    if !request.is_empty() {
+        let chart = RequestChart { panels: request };
+        out.push(Box::new(move |sink| save(&chart, sink)));
+    }
     for workload in &workloads {
-        if r.threaded(workload).is_empty() {
+        // A workload that needs several threads has no 1-thread point.
+        if r.threaded(workload).is_empty() || r.own_threads(workload) > 1 {
             continue;
         }
         for size in r.sizes(workload) {
@@ -120,27 +134,38 @@ pub fn charts_of(r: &Results) -> Result<Vec<Render<'_>>, String> {
     }
     for workload in &workloads {
         for size in r.sizes(workload) {
-            for op in ["alloc", "free"] {
-                let mut series = Vec::new();
-                for a in &allocators {
-                    if let Some(d) = r.distribution(a, workload, size, op)? {
-                        series.push((a.clone(), d));
-                    }
-                }
-                if !series.is_empty() {
-                    let chart = PercentileChart {
-                        machine: machine.clone(),
-                        workload: workload.clone(),
-                        size,
-                        op: op.into(),
-                        series,
-                    };
+            for op in r.ops(workload) {
+                if let Some(chart) = percentiles(r, workload, size, &op)? {
                     out.push(Box::new(move |sink| save(&chart, sink)));
                 }
             }
         }
     }
     Ok(out)
+}
+
+/// Every allocator's distribution of one series at the workload's own
+/// thread count; None when no allocator has it.
+fn percentiles(
+    r: &Results,
+    workload: &str,
+    size: usize,
+    op: &str,
+) -> Result<Option<PercentileChart>, String> {
+    let files = r.file_workload(workload);
+    let mut series = Vec::new();
+    for a in r.allocators() {
+        if let Some(d) = r.distribution(&a, &files, size, op)? {
+            series.push((a, d));
+        }
+    }
+    Ok((!series.is_empty()).then(|| PercentileChart {
+        machine: r.machine_label(),
+        workload: files,
+        size,
+        op: op.into(),
+        series,
+    }))
 }
 
 /// The churn windows of every allocator for one case, when there is more

@@ -190,17 +190,28 @@ fn workload_section(md: &mut String, r: &Results, workload: &str, rel: &Path, ab
         .find(|(n, _)| *n == workload)
         .map_or("", |(_, w)| *w);
     let _ = writeln!(md, "## {workload}\n\n{what}.\n");
+    let mut notes: Vec<String> = Vec::new();
+    let mut not_meaningful: Vec<String> = Vec::new();
+    if r.own_threads(workload) > 1 {
+        let _ = writeln!(
+            md,
+            "_On {} threads at once; histograms of every thread merged._\n",
+            r.own_threads(workload)
+        );
+    }
+    if let Some(note) = request_note(r, workload) {
+        let _ = writeln!(md, "{note}\n");
+    }
     let _ = writeln!(
         md,
         "| size | op | allocator | samples | P50 | P99.9 | P99.99 | max | P99.9/P50 | net P50 | net P99.9 | net P99.9/P50 |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
-    let mut notes: Vec<String> = Vec::new();
-    let mut not_meaningful: Vec<String> = Vec::new();
     for size in r.sizes(workload) {
-        for op in ["alloc", "free"] {
-            let null_max = r.row("null", workload, size, op).map(|n| n.max_ns);
+        for op in r.ops(workload) {
+            let op = op.as_str();
+            let null_max = r.own_row("null", workload, size, op).map(|n| n.max_ns);
             for a in r.allocators() {
-                let Some(row) = r.row(&a, workload, size, op) else {
+                let Some(row) = r.own_row(&a, workload, size, op) else {
                     continue;
                 };
                 let net_ratio = match row.ratio_p999_p50_net {
@@ -237,6 +248,14 @@ fn workload_section(md: &mut String, r: &Results, workload: &str, rel: &Path, ab
                 );
             }
         }
+        for (a, why) in r.not_applicable(workload) {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {a} | not applicable: {why} | | | | | | | | |",
+                size_label(size),
+                r.ops(workload).join(", ")
+            );
+        }
     }
     md.push('\n');
     if !not_meaningful.is_empty() {
@@ -257,6 +276,9 @@ fn workload_section(md: &mut String, r: &Results, workload: &str, rel: &Path, ab
         );
     }
     threaded_table(md, r, workload);
+    if workload == "producer-consumer" {
+        cross_thread_table(md, r);
+    }
     usage_table(md, r, workload);
     if workload == "churn" {
         memory_table(md, r);
@@ -282,7 +304,7 @@ fn workload_section(md: &mut String, r: &Results, workload: &str, rel: &Path, ab
 /// single-threaded figures.
 fn threaded_table(md: &mut String, r: &Results, workload: &str) {
     let rows = r.threaded(workload);
-    if rows.is_empty() {
+    if rows.is_empty() || r.own_threads(workload) > 1 {
         return;
     }
     let _ = writeln!(
@@ -344,7 +366,11 @@ fn usage_table(md: &mut String, r: &Results, workload: &str) {
     };
     for size in r.sizes(workload) {
         for a in r.allocators() {
-            let Some(row): Option<&Row> = r.row(&a, workload, size, "alloc") else {
+            let Some(row): Option<&Row> = r
+                .ops(workload)
+                .first()
+                .and_then(|op| r.own_row(&a, workload, size, op))
+            else {
                 continue;
             };
             let _ = writeln!(
@@ -441,9 +467,13 @@ fn chart_names(r: &Results, workload: &str) -> Vec<(String, String)> {
                 }
             }
         }
+        "request-closed" => out.push((
+            "request-latency".into(),
+            "request latency by percentile, closed loop and open loop".into(),
+        )),
         _ => {}
     }
-    if !r.threaded(workload).is_empty() {
+    if !r.threaded(workload).is_empty() && r.own_threads(workload) == 1 {
         for size in r.sizes(workload) {
             out.push((
                 format!("threads-{workload}-{size}"),
@@ -459,15 +489,100 @@ fn chart_names(r: &Results, workload: &str) -> Vec<(String, String)> {
     } else {
         sizes
     };
+    let files = r.file_workload(workload);
     for size in shown {
-        for op in ["alloc", "free"] {
+        for op in r.ops(workload) {
             out.push((
-                format!("percentiles-{workload}-{size}-{op}"),
-                format!("{workload} {} {op} by percentile", size_label(size)),
+                format!("percentiles-{files}-{size}-{op}"),
+                format!("{files} {} {op} by percentile", size_label(size)),
             ));
         }
     }
     out
+}
+
+/// The request workloads: what a request is and, for the open loop, its rate.
+fn request_note(r: &Results, workload: &str) -> Option<String> {
+    if !workload.starts_with("request-") {
+        return None;
+    }
+    let mut note = "A request's latency runs from its start to its last free, with no clock read \
+                    inside it; the per-op rows come from a twin request served after each one with \
+                    every call timed (closed loop only). The null row is the floor: the same \
+                    requests' writes and loop with an allocator that does nothing."
+        .to_string();
+    if workload == "request-open" {
+        let interval = r
+            .runs()
+            .iter()
+            .flat_map(|run| run["cases"].as_array().into_iter().flatten())
+            .find(|c| c["workload"] == "request-open")
+            .and_then(|c| c["request_interval_ns"].as_u64());
+        if let Some(ns) = interval {
+            let _ = write!(
+                note,
+                " Open loop: one request due every {} ({:.0} per second); each is timed from \
+                 when it was due, so a stall is charged to every request queued behind it.",
+                ns_text(ns),
+                1e9 / ns as f64
+            );
+        }
+    }
+    Some(note)
+}
+
+fn ns_text(ns: u64) -> String {
+    if ns >= 1_000 && ns % 1_000 == 0 {
+        format!("{} us", ns / 1_000)
+    } else {
+        format!("{ns} ns")
+    }
+}
+
+/// What a cross-thread free costs: producer-consumer beside hot-path on the
+/// same number of threads (each thread frees its own blocks) and on one.
+fn cross_thread_table(md: &mut String, r: &Results) {
+    let threads = r.own_threads("producer-consumer");
+    let _ = writeln!(
+        md,
+        "What handing a block to another thread costs: producer-consumer (every free is of a \
+         block another thread allocated and wrote) beside hot-path at the same size on {threads} \
+         threads and on 1 (every free is the thread's own, just-used block). P50 / P99.9 / P99.99:\n"
+    );
+    let _ = writeln!(
+        md,
+        "| allocator | op | size | producer-consumer | hot-path, {threads} threads | hot-path, 1 thread |\n|---|---|---|---|---|---|"
+    );
+    let figs = |x: Option<&Row>| {
+        x.map_or("not measured".to_string(), |x| {
+            format!("{} / {} / {}", x.p50_ns, x.p999_ns, x.p9999_ns)
+        })
+    };
+    for size in r.sizes("producer-consumer") {
+        for op in ["alloc", "free"] {
+            for a in r.allocators() {
+                let Some(pc) = r.own_row(&a, "producer-consumer", size, op) else {
+                    continue;
+                };
+                let on_n = r.rows.iter().find(|x| {
+                    x.allocator == a
+                        && x.workload == "hot-path"
+                        && x.threads == threads
+                        && x.size == size
+                        && x.op == op
+                });
+                let _ = writeln!(
+                    md,
+                    "| {a} | {op} | {} | {} | {} | {} |",
+                    size_label(size),
+                    figs(Some(pc)),
+                    figs(on_n),
+                    figs(r.row(&a, "hot-path", size, op))
+                );
+            }
+        }
+    }
+    md.push('\n');
 }
 
 /// Writes `<results>/REPORT.md`; returns its path.

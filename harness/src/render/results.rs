@@ -170,6 +170,66 @@ impl Results {
         })
     }
 
+    /// The ops recorded for a workload, in report order (request first).
+    pub fn ops(&self, workload: &str) -> Vec<String> {
+        ["request", "alloc", "free"]
+            .iter()
+            .filter(|op| {
+                self.rows
+                    .iter()
+                    .any(|r| r.workload == workload && r.op == **op)
+            })
+            .map(|op| op.to_string())
+            .collect()
+    }
+
+    /// The threads a workload runs on by itself: 1, or for a workload that
+    /// needs several (producer-consumer) the fewest it was measured on.
+    pub fn own_threads(&self, workload: &str) -> u32 {
+        self.rows
+            .iter()
+            .filter(|r| r.workload == workload)
+            .map(|r| r.threads)
+            .min()
+            .unwrap_or(1)
+    }
+
+    /// The workload's name in its files at its own thread count
+    /// (`producer-consumer-t2`).
+    pub fn file_workload(&self, workload: &str) -> String {
+        crate::plan::file_workload(workload, self.own_threads(workload))
+    }
+
+    /// A series' row at the workload's own thread count.
+    pub fn own_row(&self, allocator: &str, workload: &str, size: usize, op: &str) -> Option<&Row> {
+        let threads = self.own_threads(workload);
+        self.rows.iter().find(|r| {
+            r.threads == threads
+                && r.allocator == allocator
+                && r.workload == workload
+                && r.size == size
+                && r.op == op
+        })
+    }
+
+    /// (allocator, why) for each allocator a workload could not run on,
+    /// from every run's meta.json.
+    pub fn not_applicable(&self, workload: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for run in self.runs() {
+            for n in run["not_applicable"].as_array().into_iter().flatten() {
+                if n["workload"].as_str() != Some(workload) {
+                    continue;
+                }
+                let a = n["allocator"].as_str().unwrap_or("?").to_string();
+                if !out.iter().any(|(x, _)| *x == a) {
+                    out.push((a, n["reason"].as_str().unwrap_or("").to_string()));
+                }
+            }
+        }
+        out
+    }
+
     /// The rows of a workload run on more than one thread (`--threads`).
     pub fn threaded(&self, workload: &str) -> Vec<&Row> {
         self.rows

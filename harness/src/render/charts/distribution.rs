@@ -107,7 +107,11 @@ impl Chart for PercentileChart {
         chart
             .configure_mesh()
             .x_desc("percentile (log scale of 1/(1-p)); a ring marks each series' max")
-            .y_desc("latency per call (ns, log scale)")
+            .y_desc(if self.op == "request" {
+                "latency per request (ns, log scale)"
+            } else {
+                "latency per call (ns, log scale)"
+            })
             .y_label_formatter(&|y| style::ns(*y))
             .label_style(("sans-serif", 18))
             .axis_desc_style(("sans-serif", 20))

@@ -5,6 +5,7 @@ pub mod churn;
 pub mod distribution;
 pub mod hot_path;
 pub mod memory;
+pub mod request;
 pub mod sweep;
 pub mod threads;
 
