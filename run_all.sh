@@ -18,7 +18,8 @@
 #   --no-syscalls  skip the syscall count (on by default when strace is
 #                  installed: each binary runs its plan a second time under strace)
 #   --threads N    also run hot-path and churn on N threads at once (default 2;
-#                  1 skips it); the full run's threaded churn is 8M ops per thread
+#                  1 skips it); the full run's threaded churn is 8M ops per thread.
+#                  producer-consumer always runs on 2 threads, and on N too when N > 2
 #   --smoke        CI's check: pmad and system, tiny counts, into a temporary directory
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -111,6 +112,9 @@ for a in "${list[@]}"; do
         [ ${#quick[@]} -gt 0 ] || churn_ops=(--ops 8000000)
         "$bin_dir/harness-$a" "${common[@]}" --threads "$threads" --workload hot-path "${extra[@]}" || ok=0
         [ "$ok" = 0 ] || "$bin_dir/harness-$a" "${common[@]}" --threads "$threads" --workload churn "${churn_ops[@]}" "${extra[@]}" || ok=0
+        if [ "$ok" = 1 ] && [ "$threads" -gt 2 ]; then
+            "$bin_dir/harness-$a" "${common[@]}" --threads "$threads" --workload producer-consumer "${extra[@]}" || ok=0
+        fi
     fi
     if [ "$ok" = 0 ]; then
         failed+=("$a (run)")
