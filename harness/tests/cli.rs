@@ -9,7 +9,7 @@ use std::path::Path;
 mod common;
 
 use base64::Engine;
-use common::{harness, ok};
+use common::{harness, ok, WORKLOADS};
 
 fn small(out: &Path, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = [
@@ -88,16 +88,7 @@ fn a_small_run_writes_every_file_and_they_agree() {
     let out = dir.path().join("results");
     let stdout = ok(&small(&out, &[])).stdout;
     let text = String::from_utf8_lossy(&stdout);
-    for w in [
-        "hot-path",
-        "size-sweep",
-        "bulk",
-        "reverse-free",
-        "churn",
-        "request-closed",
-        "request-open",
-        "producer-consumer",
-    ] {
+    for w in WORKLOADS {
         assert!(
             text.contains(&format!("\n{w}\n")),
             "no table for {w}:\n{text}"

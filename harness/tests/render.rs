@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{harness, ok};
+use common::{harness, ok, WORKLOADS};
 
 /// A small run of every workload, plus a churn case long enough for three
 /// windows, so every chart kind has data.
@@ -195,16 +195,7 @@ fn plot_and_report_render_every_chart_and_row_from_the_files() {
         let end = rest[3..].find("\n## ").map_or(rest.len(), |e| e + 3);
         rest[..end].to_string()
     };
-    for w in [
-        "hot-path",
-        "size-sweep",
-        "bulk",
-        "reverse-free",
-        "churn",
-        "request-closed",
-        "request-open",
-        "producer-consumer",
-    ] {
+    for w in WORKLOADS {
         section(w);
     }
     // PMAD and TLSF are in the producer-consumer table, with the reason.

@@ -9,7 +9,7 @@
 //! that has arrived. A thread finishes a phase when it has allocated and
 //! freed `n` blocks; links are first in, first out and every thread frees
 //! exactly the warm-up's blocks before recording, so recorded frees are of
-//! recorded allocations. A thread that stops early (a null from its
+//! recorded allocations. A thread with nothing to do yields the CPU. A thread that stops early (a null from its
 //! allocator) closes both its links, and a thread that finds a link closed
 //! stops too, so no thread waits forever.
 
@@ -208,14 +208,17 @@ impl<A: Allocator, C: Clock, M: Mailbox> Ring<'_, A, C, M> {
         *freed - before
     }
 
-    /// Nothing to do until a neighbour moves: spin once, or stop when a link
-    /// is closed.
+    /// Nothing to do until a neighbour moves: give up the CPU, or stop when
+    /// a link is closed. A yield, not a bare spin: with two threads on one
+    /// CPU (a narrow affinity mask, the traced re-run of `--syscalls`) a
+    /// spinning thread would hold the CPU for its whole time slice while the
+    /// neighbour it waits for cannot run.
     #[inline(always)]
     fn wait(&self) -> Result<(), RunError> {
         if self.inbox.is_closed() || self.outbox.is_closed() {
             return Err(RunError::Abandoned);
         }
-        std::hint::spin_loop();
+        std::thread::yield_now();
         Ok(())
     }
 }

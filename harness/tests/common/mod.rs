@@ -21,3 +21,15 @@ pub fn ok<S: AsRef<str> + std::fmt::Debug>(args: &[S]) -> Output {
     );
     out
 }
+
+/// Every workload `--workload all` runs, as named in summary.csv.
+pub const WORKLOADS: [&str; 8] = [
+    "hot-path",
+    "size-sweep",
+    "bulk",
+    "reverse-free",
+    "churn",
+    "request-closed",
+    "request-open",
+    "producer-consumer",
+];
