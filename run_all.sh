@@ -6,15 +6,20 @@
 # charts (`harness plot`) and REPORT.md (`harness report`) from those files.
 # The per-allocator binaries stay in target/run_all/.
 #
-# usage: ./run_all.sh [--quick] [--cpu N] [--out DIR] [--plots DIR]
+# usage: ./run_all.sh [--quick] [--cpu N] [--publish | --out DIR] [--plots DIR]
 #                     [--allocators a,b,...] [--keep-going] [--force] [--smoke]
 #   --quick        the harness's --quick sizes (about 20 s of measuring here)
 #   --cpu N        pin every measuring thread to CPU N
-#   --out DIR      results directory (default: results/<host>)
-#   --plots DIR    charts directory (default: plots/<host>)
+#   --publish      write the committed layout: results/<host> and plots/<host>
+#   --out DIR      results directory (default: a fresh
+#                  target/run_all/<UTC time>-<pid>/results; never results/<host>
+#                  unless --publish or --out names it)
+#   --plots DIR    charts directory (default: plots/<host> with --publish,
+#                  else plots/ beside the results)
 #   --allocators   comma-separated subset of: pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc
 #   --keep-going   go on without an allocator that fails to build or run (named at the end)
-#   --force        overwrite earlier results in DIR
+#   --force        overwrite earlier results in DIR (without it, a directory
+#                  that already holds results is refused before anything is built)
 #   --no-syscalls  skip the syscall count (on by default when strace is
 #                  installed: each binary runs its plan a second time under strace)
 #   --threads N    also run hot-path and churn on N threads at once (default 2;
@@ -25,13 +30,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 all="pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc"
-allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2
+allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2 publish=0
 die() { echo "run_all.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=(--quick) ;;
         --cpu) [ $# -ge 2 ] || die "--cpu needs a CPU number"; cpu=(--cpu "$2"); shift ;;
         --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$2; shift ;;
+        --publish) publish=1 ;;
         --plots) [ $# -ge 2 ] || die "--plots needs a directory"; plots=$2; shift ;;
         --allocators) [ $# -ge 2 ] || die "--allocators needs a list"; allocators=$2; shift ;;
         --keep-going) keep_going=1 ;;
@@ -39,7 +45,7 @@ while [ $# -gt 0 ]; do
         --no-syscalls) syscalls=0 ;;
         --threads) [ $# -ge 2 ] || die "--threads needs a number"; threads=$2; shift ;;
         --smoke) smoke=1 ;;
-        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
     shift
@@ -60,23 +66,21 @@ for a in "${list[@]}"; do
     case ",$all," in *",$a,"*) ;; *) die "--allocators: unknown allocator '$a' (known: $all)" ;; esac
 done
 host=$(uname -n | tr -c 'A-Za-z0-9._\n-' '_')
-[ -n "$out" ] || out="results/${host:-unknown-host}"
-[ -n "$plots" ] || plots="plots/${host:-unknown-host}"
-
-# snmalloc builds with cmake: install it (as root, with apt-get) or say so.
-case ",${list[*]}," in
-    *snmalloc*)
-        if ! command -v cmake >/dev/null 2>&1; then
-            if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-                echo "== installing cmake (snmalloc's build needs it)"
-                DEBIAN_FRONTEND=noninteractive apt-get install -y -q cmake
-            else
-                echo "run_all.sh: snmalloc needs cmake to build; install it (e.g. sudo apt-get install cmake) or leave snmalloc out with --allocators" >&2
-                [ "$keep_going" = 1 ] || exit 1
-            fi
-        fi
-        ;;
-esac
+host=${host:-unknown-host}
+if [ "$publish" = 1 ]; then
+    [ -z "$out" ] || die "--publish writes results/$host; it does not go with --out"
+    out="results/$host"
+    [ -n "$plots" ] || plots="plots/$host"
+elif [ -z "$out" ]; then
+    run_dir="target/run_all/$(date -u +%Y-%m-%dT%H%M%SZ)-$$"
+    out="$run_dir/results"
+    [ -n "$plots" ] || plots="$run_dir/plots"
+fi
+[ -n "$plots" ] || plots="$out/plots"
+# Refuse a directory that already holds results before building anything.
+if [ ${#force[@]} -eq 0 ] && [ -d "$out" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
+    die "$out already holds results; pass --force to replace them, or leave out --publish/--out for a fresh directory"
+fi
 
 count=()
 if [ "$syscalls" = 1 ]; then

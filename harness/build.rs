@@ -33,6 +33,14 @@ fn main() {
         "cargo:rustc-env=HARNESS_GIT_COMMIT={commit}{}",
         if dirty { "-dirty" } else { "" }
     );
+    // snmalloc's cc build takes NDEBUG from CXXFLAGS (.cargo/config.toml):
+    // meta.json says what it was.
+    println!(
+        "cargo:rustc-env=HARNESS_CXXFLAGS={}",
+        std::env::var("CXXFLAGS")
+            .unwrap_or_else(|_| "(unset: snmalloc's debug assertions are on)".into())
+    );
+    println!("cargo:rerun-if-env-changed=CXXFLAGS");
     println!("cargo:rerun-if-changed=../.git/HEAD");
     println!("cargo:rerun-if-changed=../.git/index");
 

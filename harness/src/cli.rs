@@ -1,4 +1,4 @@
-//! The command line (fixed flags in DESIGN.md), parsed by clap. Values are
+//! The command line, parsed by clap (its flags are a contract: scripts use them). Values are
 //! range-checked here so a bad one fails before anything runs or is written.
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -47,7 +47,7 @@ pub struct PlotArgs {
     /// Results directory to read (default: results/<this host>).
     #[arg(long, value_name = "DIR")]
     pub results: Option<PathBuf>,
-    /// Where the charts go (default: plots/<the results' host>).
+    /// Where the charts go (default: plots/<name> for results/<name>, else <results>/plots).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
@@ -57,9 +57,17 @@ pub struct ReportArgs {
     /// Results directory to read; REPORT.md is written into it (default: results/<this host>).
     #[arg(long, value_name = "DIR")]
     pub results: Option<PathBuf>,
-    /// The charts to embed (default: plots/<the results' host>).
+    /// The charts to embed (default: plots/<name> for results/<name>, else <results>/plots).
     #[arg(long, value_name = "DIR")]
     pub plots: Option<PathBuf>,
+    /// Instead of REPORT.md, rewrite the results section of this README
+    /// (between its `<!-- results: begin ... -->` and `<!-- results: end -->` lines).
+    #[arg(long, value_name = "FILE")]
+    pub readme: Option<PathBuf>,
+    /// Write nothing; exit 1 if the file on disk differs from what would be
+    /// written (CI's staleness check).
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -122,7 +130,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub quick: bool,
 
-    /// Results directory (default: results/<host>).
+    /// Results directory (default: a fresh <cargo target dir>/harness/<UTC time>-<pid>;
+    /// the committed results/<host> only when named here).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 

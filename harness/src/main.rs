@@ -11,6 +11,7 @@ mod clock;
 mod helpers;
 mod memory;
 mod output;
+mod paths;
 mod plan;
 mod render;
 mod run;
@@ -75,17 +76,7 @@ pub fn host_name() -> String {
 
 /// `--results`, or results/<this host>.
 fn results_dir(given: Option<&std::path::Path>) -> std::path::PathBuf {
-    given.map_or_else(
-        || std::path::Path::new("results").join(host_name()),
-        |p| p.to_path_buf(),
-    )
-}
-
-/// plots/<host that wrote the results>, so results from another machine
-/// render next to their own plots.
-fn plots_dir(results: &std::path::Path) -> Result<std::path::PathBuf, Failure> {
-    let r = render::results::Results::load(results).map_err(Failure::usage)?;
-    Ok(std::path::Path::new("plots").join(r.host()))
+    given.map_or_else(|| paths::default_results(&host_name()), |p| p.to_path_buf())
 }
 
 fn main() -> ExitCode {
@@ -128,10 +119,10 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     }
     if let Some(cli::Command::Plot(a)) = &cli.command {
         let results = results_dir(a.results.as_deref());
-        let out = match &a.out {
-            Some(dir) => dir.clone(),
-            None => plots_dir(&results)?,
-        };
+        let out = a
+            .out
+            .clone()
+            .unwrap_or_else(|| paths::default_plots(&results));
         let written = render::plot(&results, &out).map_err(Failure::usage)?;
         println!(
             "{} charts (PNG and SVG) in {}",
@@ -142,13 +133,35 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     }
     if let Some(cli::Command::Report(a)) = &cli.command {
         let results = results_dir(a.results.as_deref());
-        let plots = match &a.plots {
-            Some(dir) => dir.clone(),
-            None => plots_dir(&results)?,
+        let plots = a
+            .plots
+            .clone()
+            .unwrap_or_else(|| paths::default_plots(&results));
+        let (file, freshness) = match &a.readme {
+            Some(readme) => (
+                readme.clone(),
+                render::report::write_readme(&results, &plots, readme, a.check),
+            ),
+            None => (
+                results.join("REPORT.md"),
+                render::report::write(&results, &plots, a.check),
+            ),
         };
-        let path = render::report::write(&results, &plots).map_err(Failure::usage)?;
-        println!("report: {}", path.display());
-        return Ok(());
+        return match freshness.map_err(Failure::usage)? {
+            render::report::Freshness::UpToDate if a.check => {
+                println!("{}: up to date", file.display());
+                Ok(())
+            }
+            render::report::Freshness::UpToDate => {
+                println!("written: {}", file.display());
+                Ok(())
+            }
+            render::report::Freshness::Stale { fix } => Err(Failure::run(format!(
+                "{} is stale: it is not what the results render to; run `{} {fix}` and commit it",
+                file.display(),
+                paths::invocation()
+            ))),
+        };
     }
     let args = cli.run;
     let plan = plan::plan(&args).map_err(Failure::usage)?;
@@ -166,7 +179,7 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| std::path::Path::new("results").join(host_name()));
+        .unwrap_or_else(|| paths::fresh_run_dir(std::time::SystemTime::now(), std::process::id()));
     // Bad --out is bad input: fail before measuring.
     let sink = output::sink::Sink::open(&out, args.force).map_err(Failure::usage)?;
 
@@ -197,5 +210,19 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
         mlock,
         fifo,
     };
-    run::execute(&args, &plan, sink, env)
+    run::execute(&args, &plan, sink, env)?;
+    let me = paths::invocation();
+    let plots = paths::default_plots(&out);
+    println!("\nresults: {}", out.display());
+    println!(
+        "charts:  {me} plot --results {} --out {}",
+        out.display(),
+        plots.display()
+    );
+    println!(
+        "report:  {me} report --results {} --plots {}",
+        out.display(),
+        plots.display()
+    );
+    Ok(())
 }

@@ -352,7 +352,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
     }
 
     let calls = if args.syscalls {
-        match syscalls::count(args) {
+        match syscalls::count() {
             Ok(c) => c,
             Err(e) => {
                 cleanup(&done);
@@ -386,7 +386,6 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         }
     }
     println!("{}", table::LEGEND);
-    println!("\nresults: {}", sink.dir().display());
     Ok(())
 }
 

@@ -12,8 +12,8 @@
 //! the same calls in the same order as the timed one, and the timed one was
 //! never traced. The traced run's latencies are thrown away.
 
-use crate::cli::RunArgs;
 use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -167,52 +167,49 @@ pub fn check_strace() -> Result<(), String> {
     }
 }
 
-/// The traced run's arguments: the same plan, into a scratch directory,
-/// without a progress bar.
-fn child_args(args: &RunArgs, out: &Path) -> Vec<String> {
-    use clap::ValueEnum;
-    let mut v: Vec<String> = vec![
-        "--workload".into(),
-        args.workload
-            .to_possible_value()
-            .map_or("all".into(), |p| p.get_name().to_string()),
-        "--allocator".into(),
-        args.allocator.clone(),
-        "--seed".into(),
-        args.seed.to_string(),
-        "--out".into(),
-        out.display().to_string(),
-        "--no-progress".into(),
-    ];
-    let mut opt = |flag: &str, value: Option<String>| {
-        if let Some(value) = value {
-            v.push(flag.into());
-            v.push(value);
-        }
-    };
-    opt("--size", args.size.map(|x| x.to_string()));
-    opt("--ops", args.ops.map(|x| x.to_string()));
-    opt("--blocks", args.blocks.map(|x| x.to_string()));
-    opt("--live", args.live.map(|x| x.to_string()));
-    opt("--cpu", args.cpu.map(|x| x.to_string()));
-    opt(
-        "--threads",
-        (args.threads > 1).then(|| args.threads.to_string()),
-    );
-    for (on, flag) in [
-        (args.quick, "--quick"),
-        (args.mlock, "--mlock"),
-        (args.fifo, "--fifo"),
-    ] {
-        if on {
-            v.push(flag.into());
+/// The flags the traced run must not repeat: it writes a scratch directory
+/// of its own, quietly, and does not trace itself again.
+const NOT_REPEATED: [(&str, bool); 4] = [
+    ("--out", true),
+    ("--syscalls", false),
+    ("--force", false),
+    ("--no-progress", false),
+];
+
+/// The traced run's arguments: this run's own, word for word (so no flag
+/// can be dropped, `--rate` included), less [`NOT_REPEATED`] (in either
+/// the `--flag value` or the `--flag=value` form), then the scratch `--out`
+/// and `--no-progress`.
+fn child_args(original: &[OsString], out: &Path) -> Vec<OsString> {
+    let mut v = Vec::with_capacity(original.len() + 3);
+    let mut words = original.iter();
+    while let Some(word) = words.next() {
+        let text = word.to_string_lossy();
+        let (flag, inline_value) = match text.split_once('=') {
+            Some((flag, _)) => (flag, true),
+            None => (text.as_ref(), false),
+        };
+        match NOT_REPEATED.iter().find(|(f, _)| *f == flag) {
+            Some((_, takes_value)) => {
+                if *takes_value && !inline_value {
+                    words.next();
+                }
+            }
+            None => v.push(word.clone()),
         }
     }
+    v.extend([
+        OsString::from("--out"),
+        out.as_os_str().to_os_string(),
+        OsString::from("--no-progress"),
+    ]);
     v
 }
 
-/// Runs the plan again under strace and returns each phase's calls.
-pub fn count(args: &RunArgs) -> Result<Vec<PhaseCalls>, String> {
+/// Runs the plan again under strace, with this process's own arguments,
+/// and returns each phase's calls.
+pub fn count() -> Result<Vec<PhaseCalls>, String> {
+    let original: Vec<OsString> = std::env::args_os().skip(1).collect();
     let scratch = std::env::temp_dir().join(format!("harness-syscalls-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
@@ -226,7 +223,7 @@ pub fn count(args: &RunArgs) -> Result<Vec<PhaseCalls>, String> {
         .arg(&log)
         .arg("--")
         .arg(&exe)
-        .args(child_args(args, &scratch.join("results")))
+        .args(child_args(&original, &scratch.join("results")))
         .env(MARKERS_ENV, "1")
         .output()
         .map_err(|e| format!("--syscalls: cannot start strace: {e}"));
@@ -294,6 +291,73 @@ mod tests {
         assert!(parse("100 write(3, \"harness-mark end\\n\", 17) = 17\n").is_err());
         assert!(parse("100 write(3, \"harness-mark start a b 1\\n\", 1) = 1\n").is_err());
         assert!(parse("100 write(3, \"harness-mark start a b x\\n\", 1) = 1\n100 write(3, \"harness-mark end\\n\", 1) = 1\n").is_err());
+    }
+
+    /// Every measuring flag, each set away from its default.
+    const EVERY_FLAG: &[&str] = &[
+        "--workload",
+        "request",
+        "--allocator",
+        "pmad",
+        "--size",
+        "96",
+        "--ops",
+        "7",
+        "--blocks",
+        "5",
+        "--live",
+        "9",
+        "--threads",
+        "3",
+        "--rate",
+        "1234",
+        "--quick",
+        "--out",
+        "/tmp/mine",
+        "--cpu",
+        "1",
+        "--seed",
+        "77",
+        "--mlock",
+        "--fifo",
+        "--syscalls",
+        "--force",
+        "--no-progress",
+    ];
+
+    fn parsed(words: &[OsString]) -> crate::cli::RunArgs {
+        use clap::Parser;
+        let argv = std::iter::once(OsString::from("harness")).chain(words.iter().cloned());
+        crate::cli::Cli::try_parse_from(argv)
+            .expect("the traced run's arguments parse")
+            .run
+    }
+
+    #[test]
+    fn the_traced_run_repeats_every_flag_but_its_own() {
+        let scratch = Path::new("/tmp/scratch");
+        for inline in [false, true] {
+            let mut original: Vec<OsString> = EVERY_FLAG.iter().map(OsString::from).collect();
+            if inline {
+                // `--out=DIR` as well as `--out DIR`.
+                let at = original.iter().position(|w| w == "--out").unwrap();
+                original.splice(at..at + 2, [OsString::from("--out=/tmp/mine")]);
+            }
+            let child = parsed(&child_args(&original, scratch));
+            let mine = parsed(&original);
+            assert_eq!(child.out.as_deref(), Some(scratch));
+            assert!(!child.syscalls && !child.force && child.no_progress);
+            assert_eq!(child.rate, Some(1234), "--rate must reach the traced run");
+            // Everything else is the same, field for field.
+            let same = crate::cli::RunArgs {
+                out: mine.out.clone(),
+                syscalls: mine.syscalls,
+                force: mine.force,
+                no_progress: mine.no_progress,
+                ..child
+            };
+            assert_eq!(format!("{same:?}"), format!("{mine:?}"));
+        }
     }
 
     #[test]

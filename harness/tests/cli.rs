@@ -527,6 +527,31 @@ fn one_directory_collects_one_binary_per_allocator_with_one_null_row_per_case() 
 fn syscalls_are_counted_per_phase_and_pmad_tlsf_and_null_make_none() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
+    let strace = std::process::Command::new("strace").arg("-V").output();
+    if !strace.is_ok_and(|o| o.status.success()) {
+        // strace is optional for users: without it --syscalls must refuse,
+        // naming what to install, and write nothing.
+        let out_s = out.display().to_string();
+        let o = harness(&[
+            "--workload",
+            "bulk",
+            "--ops",
+            "10",
+            "--syscalls",
+            "--out",
+            &out_s,
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("apt-get install strace"), "{err}");
+        assert!(!out.exists());
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI installs strace (.ci/run): the syscall count must be tested there"
+        );
+        eprintln!("skipped: counting syscalls needs strace (apt-get install strace); checked that --syscalls refuses without it");
+        return;
+    }
     // Bulk rounds of 20,000 blocks of 1 KiB: glibc gives the top of its heap
     // back after each round and takes it again (brk), the control that shows
     // the trace counts what an allocator does.
@@ -679,5 +704,74 @@ fn threads_run_hot_path_and_churn_at_once_and_keep_each_threads_histograms() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains("--threads"), "{err}");
         assert!(!bad.exists());
+    }
+}
+
+/// Without `--out`, a run writes a fresh directory of its own, never the
+/// committed results/<host> of the directory it runs in, and says where and
+/// how to plot it; two runs never share one.
+#[test]
+fn a_run_without_out_writes_a_fresh_directory_and_never_touches_results() {
+    let cwd = tempfile::tempdir().unwrap();
+    // A checkout's committed results, as on a host named like their directory.
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let committed = cwd.path().join("results").join(host.trim());
+    std::fs::create_dir_all(&committed).unwrap();
+    std::fs::write(committed.join("summary.csv"), "committed\n").unwrap();
+
+    let run = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args([
+                "--workload",
+                "hot-path",
+                "--allocator",
+                "null",
+                "--ops",
+                "1000",
+            ])
+            .arg("--no-progress")
+            .current_dir(cwd.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let dir = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("results: "))
+            .expect("the run names its results directory")
+            .trim()
+            .to_string();
+        let dir = cwd.path().join(dir);
+        assert!(dir.join("summary.csv").is_file(), "{}", dir.display());
+        let plots = dir.join("plots");
+        let plot = format!("plot --results {} --out {}", dir.display(), plots.display());
+        assert!(stdout.contains(&plot), "no plot command in:\n{stdout}");
+        let report = format!(
+            "report --results {} --plots {}",
+            dir.display(),
+            plots.display()
+        );
+        assert!(stdout.contains(&report), "no report command in:\n{stdout}");
+        dir
+    };
+    let first = run();
+    let second = run();
+    assert_ne!(first, second, "each run gets its own directory");
+    assert_eq!(
+        std::fs::read_dir(&committed).unwrap().count(),
+        1,
+        "results/<host> is untouched"
+    );
+    assert_eq!(
+        std::fs::read_to_string(committed.join("summary.csv")).unwrap(),
+        "committed\n"
+    );
+    for dir in [first, second] {
+        assert!(!dir.starts_with(cwd.path().join("results")));
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

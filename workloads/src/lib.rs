@@ -1,7 +1,7 @@
 //! The measured loops of the allocator tail-latency suite, generic over an
 //! allocator ([`Allocator`]) and a clock ([`Clock`]).
 //!
-//! Every loop follows the timed-region rules of DESIGN.md: only the
+//! Every loop follows the timed-region rules (METHODOLOGY.md): only the
 //! allocator call sits between the two clock reads; random numbers, writing
 //! the block (first and last byte, pointer through `black_box`) and recording
 //! into histograms all happen outside it; nothing is allocated inside a

@@ -1,6 +1,6 @@
 //! `request-closed` and `request-open`: service-shaped bursts of small mixed
 //! allocations. Each request asks of the allocator what parsing one 2 to
-//! 4 KB JSON document asks (../shared/seeds/allocator-wall.txt): the
+//! 4 KB JSON document asks (METHODOLOGY.md, "Requests"): the
 //! document's buffer, then dozens of objects of 16 to 512 B (one per dict,
 //! list and string) with a few more buffers of up to 4 KB among them. Every
 //! block is written in full, as a parser writes what it allocates, and all

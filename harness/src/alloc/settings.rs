@@ -29,7 +29,8 @@ pub fn settings(name: Name) -> Value {
         }),
         Name::Snmalloc => json!({
             "crate": "snmalloc-rs 0.7 (Microsoft snmalloc; GlobalAlloc: sn_rust_alloc / sn_rust_dealloc with the size)",
-            "build": "cmake, Release (CMAKE_BUILD_TYPE=Release, -O3; the profile's debug = 0 for snmalloc-sys)",
+            "build": "snmalloc-sys's cc builder (feature build_cc, no cmake), -O3 (the profile's opt-level), debug = 0 for snmalloc-sys",
+            "cxxflags_at_build": env!("HARNESS_CXXFLAGS"),
             "configured": "defaults",
         }),
     }

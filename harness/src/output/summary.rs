@@ -1,11 +1,11 @@
 //! `summary.csv`: one row per (allocator, workload, size, op, threads), with
-//! the fixed columns of DESIGN.md first and the harness's extras after them.
+//! the fixed columns (README.md and METHODOLOGY.md list them) first and the harness's extras after them.
 
 use crate::usage::PhaseUsage;
 use serde::{Deserialize, Serialize};
 use workloads::Recorder;
 
-/// The fixed columns, in order (DESIGN.md); scripts rely on them.
+/// The fixed columns, in order; scripts rely on them.
 #[cfg(test)]
 pub const FIXED_COLUMNS: [&str; 14] = [
     "allocator",

@@ -3,6 +3,7 @@
 //! results directory.
 
 pub mod charts;
+pub mod readme;
 pub mod report;
 pub mod results;
 pub mod style;

@@ -9,7 +9,7 @@ use crate::output::summary::Row;
 use crate::plan::WORKLOADS;
 use serde_json::Value;
 use std::fmt::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The report's text. `plots` is the plots directory as seen from the
 /// results directory (for the image links); charts missing there are named.
@@ -532,7 +532,7 @@ fn request_note(r: &Results, workload: &str) -> Option<String> {
 }
 
 fn ns_text(ns: u64) -> String {
-    if ns >= 1_000 && ns % 1_000 == 0 {
+    if ns >= 1_000 && ns.is_multiple_of(1_000) {
         format!("{} us", ns / 1_000)
     } else {
         format!("{ns} ns")
@@ -585,17 +585,89 @@ fn cross_thread_table(md: &mut String, r: &Results) {
     md.push('\n');
 }
 
-/// Writes `<results>/REPORT.md`; returns its path.
-pub fn write(results: &Path, plots: &Path) -> Result<std::path::PathBuf, String> {
+/// Absolute form of a path that may not exist yet.
+fn absolute(p: &Path) -> Result<PathBuf, String> {
+    std::fs::canonicalize(p)
+        .or_else(|_| std::env::current_dir().map(|d| d.join(p)))
+        .map_err(|e| format!("{}: {e}", p.display()))
+}
+
+/// `to` as seen from the directory `from` (for links in a Markdown file).
+fn relative(to: &Path, from: &Path) -> Result<PathBuf, String> {
+    let (to, from) = (absolute(to)?, absolute(from)?);
+    Ok(pathdiff::diff_paths(&to, &from).unwrap_or(to))
+}
+
+/// What `--check` found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// Written, or under `--check` the same as what would be written.
+    UpToDate,
+    /// Under `--check`: the file differs; the command that brings it up to date.
+    Stale { fix: String },
+}
+
+/// Writes `path` with `text`, or with `check` only compares.
+fn write_or_check(path: &Path, text: &str, check: bool, fix: String) -> Result<Freshness, String> {
+    if check {
+        let on_disk =
+            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        return Ok(if on_disk == text {
+            Freshness::UpToDate
+        } else {
+            Freshness::Stale { fix }
+        });
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let sink = crate::output::sink::Sink::open(dir, true)?;
+    sink.write(path, text.as_bytes())?;
+    Ok(Freshness::UpToDate)
+}
+
+/// Writes `<results>/REPORT.md` (or with `check`, compares).
+pub fn write(results: &Path, plots: &Path, check: bool) -> Result<Freshness, String> {
     let r = Results::load(results)?;
-    let abs =
-        |p: &Path| std::fs::canonicalize(p).or_else(|_| std::env::current_dir().map(|d| d.join(p)));
-    let results_abs = abs(results).map_err(|e| format!("{}: {e}", results.display()))?;
-    let plots_abs = abs(plots).map_err(|e| format!("{}: {e}", plots.display()))?;
-    let rel = pathdiff::diff_paths(&plots_abs, &results_abs).unwrap_or(plots_abs.clone());
-    let md = render(&r, &rel, &plots_abs);
-    let sink = crate::output::sink::Sink::open(results, true)?;
+    let rel = relative(plots, results)?;
+    let md = render(&r, &rel, &absolute(plots)?);
     let path = results.join("REPORT.md");
-    sink.write(&path, md.as_bytes())?;
-    Ok(path)
+    let fix = format!(
+        "report --results {} --plots {}",
+        results.display(),
+        plots.display()
+    );
+    write_or_check(&path, &md, check, fix)
+}
+
+/// Rewrites the results section of `readme` from `results` (or with
+/// `check`, compares).
+pub fn write_readme(
+    results: &Path,
+    plots: &Path,
+    readme: &Path,
+    check: bool,
+) -> Result<Freshness, String> {
+    let r = Results::load(results)?;
+    let home = readme
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let section = super::readme::render(
+        &r,
+        &relative(results, home)?,
+        &relative(plots, home)?,
+        &absolute(plots)?,
+    );
+    let old = std::fs::read_to_string(readme).map_err(|e| format!("{}: {e}", readme.display()))?;
+    let new =
+        super::readme::splice(&old, &section).map_err(|e| format!("{}: {e}", readme.display()))?;
+    let fix = format!(
+        "report --results {} --plots {} --readme {}",
+        results.display(),
+        plots.display(),
+        readme.display()
+    );
+    write_or_check(readme, &new, check, fix)
 }

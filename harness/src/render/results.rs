@@ -1,7 +1,6 @@
 //! A results directory read back from its files: summary.csv, meta.json and
 //! the per-series .hgrm and .hlog. Plots and the report see nothing else, so
-//! they work on results from any machine (DESIGN.md: measuring and rendering
-//! never mix).
+//! they work on results from any machine: measuring and rendering never mix.
 
 use crate::output::hgrm;
 use crate::output::summary::{self, Row};
@@ -65,7 +64,7 @@ impl Results {
             .map_err(|e| format!("{}: {e}", meta_path.display()))?;
         let meta: Value = serde_json::from_str(&meta_text)
             .map_err(|e| format!("{}: not JSON: {e}", meta_path.display()))?;
-        if !meta["runs"].as_array().is_some_and(|r| !r.is_empty()) {
+        if meta["runs"].as_array().is_none_or(|r| r.is_empty()) {
             return Err(format!("{}: no `runs`", meta_path.display()));
         }
         Ok(Results {

@@ -1,0 +1,592 @@
+//! The README's results section, generated from a results directory, so the
+//! README never states a figure or a ranking that summary.csv does not hold.
+//!
+//! `harness report --results DIR --readme README.md` rewrites the text
+//! between [`BEGIN`] and [`END`]; with `--check` it only compares, and a
+//! stale section is an error (CI runs it).
+//!
+//! A ranking ("lowest", "highest") is written only where the data separates
+//! it: the leader is at least [`FACTOR`] times ahead of the next allocator
+//! and by at least [`MIN_STEPS`] clock steps. Anything closer is stated as
+//! figures side by side, not as an order. This is a single-run rule; the
+//! spread between runs is not yet measured.
+
+use super::results::Results;
+use crate::output::summary::Row;
+use std::fmt::Write;
+use std::path::Path;
+
+pub const BEGIN: &str = "<!-- results: begin. Generated from summary.csv by `harness report --readme`; edit the generator (harness/src/render/readme.rs), not this text. -->";
+pub const END: &str = "<!-- results: end -->";
+
+/// How far ahead a leader must be to be called one.
+pub const FACTOR: f64 = 2.0;
+/// ... and by how many clock steps at least.
+pub const MIN_STEPS: f64 = 2.0;
+
+/// Thousands separated: 12,345.
+fn n(v: u64) -> String {
+    let digits = v.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "P50 / P99.9 / P99.99" of a row, or why there is none.
+fn figs(row: Option<&Row>, max: bool) -> String {
+    row.map_or("not measured".into(), |r| {
+        let mut s = format!("{} / {} / {}", n(r.p50_ns), n(r.p999_ns), n(r.p9999_ns));
+        if max {
+            let _ = write!(s, " / {}", n(r.max_ns));
+        }
+        s
+    })
+}
+
+/// The general allocators' rows of one series (the null row left out).
+fn contenders<'a>(r: &'a Results, workload: &str, size: usize, op: &str) -> Vec<&'a Row> {
+    r.allocators()
+        .iter()
+        .filter(|a| *a != "null")
+        .filter_map(|a| r.own_row(a, workload, size, op))
+        .collect()
+}
+
+/// Where the data separates one allocator from all the others on `value`:
+/// the leader (lowest, or highest with `highest`), else None.
+pub fn leader<'a>(
+    rows: &[&'a Row],
+    value: impl Fn(&Row) -> u64,
+    highest: bool,
+    step_ns: f64,
+) -> Option<&'a Row> {
+    let mut sorted: Vec<&Row> = rows.to_vec();
+    sorted.sort_by_key(|r| value(r));
+    if highest {
+        sorted.reverse();
+    }
+    let (first, second) = (sorted.first()?, sorted.get(1)?);
+    let (a, b) = (value(first) as f64, value(second) as f64);
+    let (lo, hi) = if highest { (b, a) } else { (a, b) };
+    (hi >= FACTOR * lo && hi - lo >= MIN_STEPS * step_ns).then_some(*first)
+}
+
+/// One finding about `what`: the separated leader, or the two closest
+/// figures side by side.
+fn ranking(
+    r: &Results,
+    rows: &[&Row],
+    what: &str,
+    value: impl Fn(&Row) -> u64,
+    highest: bool,
+) -> Option<String> {
+    let word = if highest { "highest" } else { "lowest" };
+    if let Some(lead) = leader(rows, &value, highest, r.timer_step_ns()) {
+        let others: Vec<u64> = rows
+            .iter()
+            .filter(|x| x.allocator != lead.allocator)
+            .map(|x| value(x))
+            .collect();
+        let (lo, hi) = (others.iter().min()?, others.iter().max()?);
+        return Some(format!(
+            "**{}** has the {word} {what}: {} ns, against {} to {} ns for the others.",
+            lead.allocator,
+            n(value(lead)),
+            n(*lo),
+            n(*hi)
+        ));
+    }
+    let mut sorted: Vec<&Row> = rows.to_vec();
+    sorted.sort_by_key(|x| value(x));
+    if highest {
+        sorted.reverse();
+    }
+    let (a, b) = (sorted.first()?, sorted.get(1)?);
+    Some(format!(
+        "No allocator's {what} is set apart from the rest: the {word} are {} ({} ns) and {} ({} ns).",
+        a.allocator,
+        n(value(a)),
+        b.allocator,
+        n(value(b))
+    ))
+}
+
+/// The generated section: tables, charts and findings.
+pub fn render(r: &Results, results_rel: &Path, plots_rel: &Path, plots_abs: &Path) -> String {
+    let mut md = String::new();
+    let m = r.machine();
+    let step = r.timer_step_ns();
+    let commits: Vec<String> = {
+        let mut c: Vec<String> = r
+            .runs()
+            .iter()
+            .filter_map(|run| run["build"]["git_commit"].as_str())
+            .map(|c| {
+                c.chars().take(7).collect::<String>()
+                    + if c.ends_with("-dirty") { "-dirty" } else { "" }
+            })
+            .collect();
+        c.dedup();
+        c
+    };
+    let mut binaries: Vec<String> = r
+        .runs()
+        .iter()
+        .map(|run| run["build"]["allocators_compiled_in"].to_string())
+        .collect();
+    binaries.sort();
+    binaries.dedup();
+    let null_p50: Vec<u64> = r
+        .rows
+        .iter()
+        .filter(|x| x.allocator == "null" && x.op != "request")
+        .map(|x| x.p50_ns)
+        .collect();
+    let _ = writeln!(
+        md,
+        "From [{res}/]({res}/) ({runs} harness runs of {binaries} binaries, built from commit {commits}) on {host}: {cpu}, \
+         {cpus} CPUs, {kernel}, {libc}. Every table, note and chart is in [{res}/REPORT.md]({res}/REPORT.md), with \
+         the raw `.hgrm`/`.hlog` files next to it. All figures are ns per call (per request for `request`). This \
+         clock moves in {step:.2} ns steps, so a figure is a multiple of about {stepr} ns, and the null row (the two \
+         clock reads alone) reads {nlo} to {nhi} at P50.\n",
+        res = results_rel.display(),
+        runs = r.runs().len(),
+        binaries = binaries.len(),
+        commits = commits.join(", "),
+        host = r.host(),
+        cpu = m["cpu_model"].as_str().unwrap_or("unknown CPU"),
+        cpus = m["logical_cpus_online"].as_u64().unwrap_or(0),
+        kernel = m["kernel"].as_str().unwrap_or("unknown kernel"),
+        libc = m["libc"].as_str().unwrap_or("unknown C library"),
+        stepr = step.round(),
+        nlo = null_p50.iter().min().copied().unwrap_or(0),
+        nhi = null_p50.iter().max().copied().unwrap_or(0),
+    );
+    head_to_head(&mut md, r);
+    memory(&mut md, r);
+    requests(&mut md, r);
+    cross_thread(&mut md, r);
+    for (file, alt) in [
+        (
+            "request-latency.png",
+            "request latency by percentile, closed and open loop",
+        ),
+        (
+            "percentiles-churn-1024-free.png",
+            "churn 1024 B free latency by percentile",
+        ),
+        (
+            "threads-churn-1024.png",
+            "churn 1024 B P99.9 against threads",
+        ),
+    ] {
+        if plots_abs.join(file).is_file() {
+            let _ = writeln!(md, "![{alt}]({}/{file})\n", plots_rel.display());
+        }
+    }
+    findings(&mut md, r);
+    md
+}
+
+fn head_to_head(md: &mut String, r: &Results) {
+    let _ = writeln!(
+        md,
+        "Hot path (64 B alloc+free pairs) and churn (1024 B, random alloc and free over a live set), \
+         P50 / P99.9 / P99.99 (churn also max):\n"
+    );
+    let _ = writeln!(
+        md,
+        "| allocator | hot alloc | hot free | churn alloc | churn free |\n|---|---|---|---|---|"
+    );
+    for a in r.allocators() {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            label(&a),
+            figs(r.row(&a, "hot-path", 64, "alloc"), false),
+            figs(r.row(&a, "hot-path", 64, "free"), false),
+            figs(r.row(&a, "churn", 1024, "alloc"), true),
+            figs(r.row(&a, "churn", 1024, "free"), true),
+        );
+    }
+    md.push('\n');
+}
+
+fn label(a: &str) -> String {
+    if a == "system" {
+        "system (glibc)".into()
+    } else {
+        a.into()
+    }
+}
+
+fn memory(md: &mut String, r: &Results) {
+    let _ = writeln!(
+        md,
+        "What the churn phases cost besides time: page faults of the measuring thread, syscalls of every \
+         thread but the harness's (from the traced re-run; empty when strace was not there), internal waste \
+         (usable minus requested bytes of the live blocks), and RSS growth since the case began over the live \
+         bytes requested. Mixed sizes run right after 1024 B in the same process, so an allocator that kept \
+         those pages reads low there (METHODOLOGY.md):\n"
+    );
+    let _ = writeln!(
+        md,
+        "| allocator | 1024 B: faults | syscalls | waste | RSS growth / live | mixed 16-4096 B: faults | syscalls | waste | RSS growth / live |\n|---|---:|---|---:|---:|---:|---|---:|---:|"
+    );
+    let opt = |v: Option<u64>| v.map_or("-".into(), n);
+    let cells = |row: Option<&Row>| {
+        row.map_or("not measured | | |".to_string(), |x| {
+            let calls = match (x.syscalls, &x.syscalls_by_name) {
+                (Some(0), _) => "0".into(),
+                (Some(t), Some(by)) => format!("{} ({by})", n(t)),
+                (Some(t), None) => n(t),
+                (None, _) => "-".into(),
+            };
+            format!(
+                "{} | {} | {} | {}",
+                opt(x.minor_faults),
+                calls,
+                x.internal_waste_pct
+                    .map_or("-".into(), |w| format!("{w:.1} %")),
+                x.rss_growth_over_requested
+                    .map_or("-".into(), |g| format!("{g:.2}"))
+            )
+        })
+    };
+    for a in r.allocators().iter().filter(|a| *a != "null") {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} |",
+            label(a),
+            cells(r.row(a, "churn", 1024, "alloc")),
+            cells(r.row(a, "churn", 0, "alloc"))
+        );
+    }
+    md.push('\n');
+}
+
+fn requests(md: &mut String, r: &Results) {
+    if r.own_row("null", "request-closed", 0, "request").is_none() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "Requests shaped like parsing a 2-4 KB JSON document, timed whole: closed loop back to back, open loop \
+         at a fixed rate with latency from when each request was due. P50 / P99 / P99.9 / P99.99 / max, and \
+         per call from the closed loop's timed twin requests (P50 / P99.9):\n"
+    );
+    let _ = writeln!(
+        md,
+        "| allocator | closed | open | per call: alloc, free |\n|---|---|---|---|"
+    );
+    let five = |x: Option<&Row>| {
+        x.map_or("not measured".into(), |x| {
+            format!(
+                "{} / {} / {} / {} / {}",
+                n(x.p50_ns),
+                n(x.p99_ns),
+                n(x.p999_ns),
+                n(x.p9999_ns),
+                n(x.max_ns)
+            )
+        })
+    };
+    let two = |x: Option<&Row>| {
+        x.map_or("-".into(), |x| {
+            format!("{} / {}", n(x.p50_ns), n(x.p999_ns))
+        })
+    };
+    for a in r.allocators() {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {}, {} |",
+            label(&a),
+            five(r.own_row(&a, "request-closed", 0, "request")),
+            five(r.own_row(&a, "request-open", 0, "request")),
+            two(r.own_row(&a, "request-closed", 0, "alloc")),
+            two(r.own_row(&a, "request-closed", 0, "free")),
+        );
+    }
+    md.push('\n');
+}
+
+fn cross_thread(md: &mut String, r: &Results) {
+    let threads = r.own_threads("producer-consumer");
+    if r.own_row("null", "producer-consumer", 64, "free").is_none() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "Cross-thread frees: producer-consumer, {threads} threads in a ring, every 64 B block freed by a thread \
+         that did not allocate it, beside hot-path on the same {threads} threads (each frees its own). \
+         P50 / P99.9 / P99.99:\n"
+    );
+    let _ = writeln!(
+        md,
+        "| allocator | producer-consumer alloc | cross-thread free | hot-path on {threads} threads: alloc | free |\n|---|---|---|---|---|"
+    );
+    let not_applicable = r.not_applicable("producer-consumer");
+    let on = |a: &str, op: &str| {
+        r.rows.iter().find(|x| {
+            x.allocator == a
+                && x.workload == "hot-path"
+                && x.threads == threads
+                && x.size == 64
+                && x.op == op
+        })
+    };
+    for a in r.allocators() {
+        let (alloc, free) = match not_applicable.iter().find(|(x, _)| *x == a) {
+            Some((_, why)) => (
+                format!("not applicable: {why}"),
+                "not applicable".to_string(),
+            ),
+            None => (
+                figs(r.own_row(&a, "producer-consumer", 64, "alloc"), false),
+                figs(r.own_row(&a, "producer-consumer", 64, "free"), false),
+            ),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {alloc} | {free} | {} | {} |",
+            label(&a),
+            figs(on(&a, "alloc"), false),
+            figs(on(&a, "free"), false)
+        );
+    }
+    md.push('\n');
+}
+
+fn findings(md: &mut String, r: &Results) {
+    let step = r.timer_step_ns();
+    let mut lines: Vec<String> = Vec::new();
+
+    // The hot path's medians against the floor, in clock steps.
+    let hot: Vec<&Row> = ["alloc", "free"]
+        .iter()
+        .flat_map(|op| contenders(r, "hot-path", 64, op))
+        .collect();
+    if let Some(worst) = hot
+        .iter()
+        .map(|x| x.p50_ns.saturating_sub(x.null_p50_ns))
+        .max()
+    {
+        let steps = (worst as f64 / step).round();
+        lines.push(format!(
+            "**Hot path**: at the median every allocator's alloc and free is within {steps:.0} clock step(s) \
+             ({} ns) of the null row: this clock cannot rank them there.",
+            n(worst)
+        ));
+    }
+
+    // Allocators that never faulted or called the kernel in a recorded phase.
+    let quiet: Vec<String> = r
+        .allocators()
+        .into_iter()
+        .filter(|a| a != "null")
+        .filter(|a| {
+            let rows: Vec<&Row> = r.rows.iter().filter(|x| x.allocator == *a).collect();
+            rows.iter().any(|x| x.syscalls.is_some())
+                && rows.iter().all(|x| {
+                    x.minor_faults == Some(0)
+                        && x.major_faults == Some(0)
+                        && x.syscalls.unwrap_or(0) == 0
+                })
+        })
+        .collect();
+    if !quiet.is_empty() {
+        let some_uncounted = r
+            .rows
+            .iter()
+            .any(|x| quiet.contains(&x.allocator) && x.syscalls.is_none());
+        lines.push(format!(
+            "**{}** took 0 page faults in every recorded phase and made 0 syscalls in every phase where \
+             they were counted{}.",
+            quiet.join("** and **"),
+            if some_uncounted { " (the traced re-run counts single-threaded phases only)" } else { "" }
+        ));
+    }
+
+    let churn = |op: &str| contenders(r, "churn", 1024, op);
+    for (op, what) in [
+        ("alloc", "churn alloc P99.9 at 1024 B"),
+        ("free", "churn free P99.9 at 1024 B"),
+    ] {
+        lines.extend(ranking(r, &churn(op), what, |x| x.p999_ns, false));
+    }
+    lines.extend(ranking(
+        r,
+        &churn("free"),
+        "churn free P99.99 at 1024 B",
+        |x| x.p9999_ns,
+        false,
+    ));
+    let closed = contenders(r, "request-closed", 0, "request");
+    lines.extend(ranking(
+        r,
+        &closed,
+        "closed-loop request P50",
+        |x| x.p50_ns,
+        false,
+    ));
+    let open = contenders(r, "request-open", 0, "request");
+    lines.extend(ranking(
+        r,
+        &open,
+        "open-loop request P99.9",
+        |x| x.p999_ns,
+        true,
+    ));
+
+    // What a cross-thread free costs, as ranges.
+    let threads = r.own_threads("producer-consumer");
+    let pc: Vec<u64> = contenders(r, "producer-consumer", 64, "free")
+        .iter()
+        .map(|x| x.p999_ns)
+        .collect();
+    let own: Vec<u64> = r
+        .rows
+        .iter()
+        .filter(|x| {
+            x.allocator != "null"
+                && x.workload == "hot-path"
+                && x.threads == threads
+                && x.size == 64
+                && x.op == "free"
+        })
+        .map(|x| x.p999_ns)
+        .collect();
+    if let (Some(a), Some(b), Some(c), Some(d)) = (
+        own.iter().min(),
+        own.iter().max(),
+        pc.iter().min(),
+        pc.iter().max(),
+    ) {
+        lines.push(format!(
+            "**Cross-thread frees**: freeing another thread's block puts the free P99.9 at {} to {} ns, \
+             against {} to {} ns when each of the same {threads} threads frees its own (hot-path).",
+            n(*c),
+            n(*d),
+            n(*a),
+            n(*b)
+        ));
+    }
+
+    if let Some(max) = r
+        .rows
+        .iter()
+        .filter(|x| x.allocator == "null")
+        .map(|x| x.max_ns)
+        .max()
+    {
+        lines.push(format!(
+            "The null row's own maxima reach {} ns: this machine's noise, not an allocator's. Read maxima \
+             as an upper bound.",
+            n(max)
+        ));
+    }
+    let _ = writeln!(
+        md,
+        "What these show, computed from the same summary.csv. An allocator is called the lowest or highest \
+         only where it is at least {FACTOR:.0}x ahead of the next one and by at least {MIN_STEPS:.0} clock \
+         steps, within this one run; how much a figure moves between runs is not measured yet.\n"
+    );
+    for l in lines {
+        let _ = writeln!(md, "- {l}");
+    }
+}
+
+/// `readme` with its results section replaced by `section`; an error
+/// when the markers are missing or out of order.
+pub fn splice(readme: &str, section: &str) -> Result<String, String> {
+    let (Some(b), Some(e)) = (readme.find(BEGIN), readme.find(END)) else {
+        return Err(format!(
+            "no results section: the file needs a line `{BEGIN}` and, below it, a line `{END}`"
+        ));
+    };
+    if e < b {
+        return Err(format!("`{END}` comes before `{BEGIN}`"));
+    }
+    Ok(format!(
+        "{}{BEGIN}\n\n{}\n{}",
+        &readme[..b],
+        section.trim_end(),
+        &readme[e..]
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(allocator: &str, v: u64) -> Row {
+        let csv = format!(
+            "allocator,workload,op,size,threads,samples,p50_ns,p99_ns,p999_ns,p9999_ns,max_ns,ratio_p999_p50,p50_net_ns,p999_net_ns,ratio_p999_p50_net,ratio_meaningful,p9999_net_ns,max_net_ns,min_ns,mean_ns,null_p50_ns,null_jitter_ns,saturated,first_call_ns,minor_faults,major_faults,voluntary_ctx_switches,involuntary_ctx_switches,rss_before_kb,rss_after_kb,rss_peak_kb,syscalls,syscalls_by_name,live_requested_kb,live_usable_kb,internal_waste_pct,rss_growth_over_requested,run_id\n\
+             {allocator},churn,free,1024,1,10,{v},{v},{v},{v},{v},1.0,0,0,,false,0,0,0,0,0,10,0,0,,,,,,,,,,,,,,r\n"
+        );
+        crate::output::summary::from_csv(csv.as_bytes())
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn a_leader_needs_twice_the_lead_and_two_clock_steps() {
+        let (a, b, c) = (row("a", 100), row("b", 210), row("c", 300));
+        let rows = [&a, &b, &c];
+        assert_eq!(
+            leader(&rows, |x| x.p50_ns, false, 10.0).unwrap().allocator,
+            "a"
+        );
+        // 100 against 190: less than twice.
+        let b2 = row("b", 190);
+        assert!(leader(&[&a, &b2, &c], |x| x.p50_ns, false, 10.0).is_none());
+        // Twice, but within two clock steps.
+        let (x, y) = (row("x", 10), row("y", 25));
+        assert!(leader(&[&x, &y], |x| x.p50_ns, false, 10.0).is_none());
+        assert_eq!(
+            leader(&[&x, &y], |x| x.p50_ns, false, 5.0)
+                .unwrap()
+                .allocator,
+            "x"
+        );
+        // Highest: 300 against 210 is not twice; 700 is.
+        assert!(leader(&rows, |x| x.p50_ns, true, 10.0).is_none());
+        let d = row("d", 700);
+        assert_eq!(
+            leader(&[&a, &b, &c, &d], |x| x.p50_ns, true, 10.0)
+                .unwrap()
+                .allocator,
+            "d"
+        );
+        assert!(leader(&[&a], |x| x.p50_ns, false, 10.0).is_none());
+    }
+
+    #[test]
+    fn the_section_is_spliced_between_the_markers_only() {
+        let readme = format!("top\n{BEGIN}\nold\n{END}\nbottom\n");
+        let new = splice(&readme, "new\n").unwrap();
+        assert_eq!(new, format!("top\n{BEGIN}\n\nnew\n{END}\nbottom\n"));
+        assert_eq!(
+            splice(&new, "new\n").unwrap(),
+            new,
+            "splicing is idempotent"
+        );
+        assert!(splice("no markers", "x")
+            .unwrap_err()
+            .contains("no results section"));
+        assert!(splice(&format!("{END}\n{BEGIN}\n"), "x").is_err());
+    }
+
+    #[test]
+    fn numbers_are_thousands_separated() {
+        assert_eq!(n(0), "0");
+        assert_eq!(n(999), "999");
+        assert_eq!(n(1_000), "1,000");
+        assert_eq!(n(4_022_271), "4,022,271");
+    }
+}
