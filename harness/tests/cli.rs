@@ -775,3 +775,80 @@ fn a_run_without_out_writes_a_fresh_directory_and_never_touches_results() {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// `kill -9` mid-run leaves partial files but no half-written final file,
+/// and the next run into the same directory removes them and succeeds.
+#[test]
+fn a_killed_run_leaves_no_half_written_file_and_the_next_run_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args([
+            "--workload",
+            "churn",
+            "--allocator",
+            "null",
+            "--ops",
+            "2000000000",
+        ])
+        .args(["--live", "1000", "--no-progress", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let is_partial = |p: &Path| p.to_string_lossy().contains(".partial-");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !files_under(&out).iter().any(|p| is_partial(p)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no partial file within 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let left = files_under(&out);
+    assert!(left.iter().any(|p| is_partial(p)), "{left:?}");
+    // A final name exists only for a finished file: none is there yet.
+    let finals: Vec<_> = left.iter().filter(|p| !is_partial(p)).collect();
+    assert!(
+        finals.is_empty(),
+        "final files from a killed run: {finals:?}"
+    );
+
+    let o = harness(&[
+        "--workload",
+        "hot-path",
+        "--allocator",
+        "null",
+        "--ops",
+        "1000",
+        "--no-progress",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("removed ") && err.contains("partial file"),
+        "{err}"
+    );
+    let after = files_under(&out);
+    assert!(!after.iter().any(|p| is_partial(p)), "{after:?}");
+    assert!(out.join("summary.csv").is_file());
+}

@@ -286,3 +286,46 @@ fn a_report_without_plots_says_so_and_bad_input_fails_cleanly() {
     assert!(err.contains("summary.csv"), "{err}");
     assert!(!target.exists());
 }
+
+/// A cut-short .hlog (a killed copy, a partial download) is named with the
+/// file, the line and what probably happened, in one sentence: not a debug dump.
+#[test]
+fn a_truncated_hlog_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let res = dir.path().join("results");
+    ok(&[
+        "--workload",
+        "churn",
+        "--size",
+        "256",
+        "--ops",
+        "20000",
+        "--live",
+        "500",
+        "--allocator",
+        "pmad",
+        "--no-progress",
+        "--out",
+        res.to_str().unwrap(),
+    ]);
+    let hlog = res.join("pmad").join("churn-256-alloc.hlog");
+    let text = std::fs::read_to_string(&hlog).unwrap();
+    // Cut inside the first interval line (the first line not starting with '#').
+    let first = text.lines().position(|l| !l.starts_with('#')).unwrap();
+    let keep: usize = text.lines().take(first).map(|l| l.len() + 1).sum::<usize>() + 20;
+    std::fs::write(&hlog, &text.as_bytes()[..keep]).unwrap();
+    let target = dir.path().join("plots");
+    let out = harness(&[
+        "plot",
+        "--results",
+        res.to_str().unwrap(),
+        "--out",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("churn-256-alloc.hlog: line "), "{err}");
+    assert!(err.contains("cut short"), "{err}");
+    assert!(!err.contains("ParseError"), "{err}");
+}

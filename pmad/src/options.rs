@@ -4,7 +4,8 @@
 /// faulted in the first time a block on them is handed out.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Options {
-    /// Populate every page at `new` (MAP_POPULATE), so no page fault happens
+    /// Populate every page at `new` (madvise MADV_POPULATE_WRITE, or a write
+    /// to each page on kernels before 5.14), so no page fault happens
     /// on the hot path. RSS is then the whole pool from the start.
     pub prefault: bool,
     /// Lock the pool in RAM (mlock) so it is never swapped out. Needs

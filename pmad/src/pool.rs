@@ -210,8 +210,14 @@ impl Pmad {
     ///
     /// # Safety
     ///
-    /// `ptr` and any copy of it must not be used after this call. The bytes
-    /// in front of a block (its header) must not have been overwritten.
+    /// After this call the block's bytes are the pool's again: they must not
+    /// be read or written through `ptr` or any copy of it. The bytes in front
+    /// of every block (its header) must not have been overwritten.
+    ///
+    /// Passing `ptr` to `free` again, or passing a pointer this pool never
+    /// handed out, is *not* undefined behaviour under that condition: it is
+    /// detected and panics before anything is modified (see Panics). Tests
+    /// rely on this.
     #[inline]
     pub unsafe fn free(&self, ptr: NonNull<u8>) {
         let addr = ptr.as_ptr() as usize;

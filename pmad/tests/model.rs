@@ -193,6 +193,8 @@ fn step(pool: &Pmad, model: &mut Model, op: &Op) -> Result<(), TestCaseError> {
             let mut freed: Vec<_> = model.freed.iter().copied().collect();
             freed.sort_unstable();
             let addr = freed[i % freed.len()];
+            // SAFETY: a deliberate double free; `free`'s contract makes it defined
+            // behaviour (detected, panics before anything is modified).
             let text = panic_text(|| unsafe { pool.free(NonNull::new(addr as *mut u8).unwrap()) });
             prop_assert!(
                 text.as_deref().is_some_and(|t| t.contains("double free")),
@@ -209,6 +211,8 @@ fn step(pool: &Pmad, model: &mut Model, op: &Op) -> Result<(), TestCaseError> {
                 return Ok(());
             }
             let inner = NonNull::new((block.addr + offset) as *mut u8).unwrap();
+            // SAFETY: a deliberate foreign pointer (inside a block); `free`'s contract
+            // makes it defined behaviour (detected, panics before anything is modified).
             let text = panic_text(|| unsafe { pool.free(inner) });
             prop_assert!(
                 text.as_deref()

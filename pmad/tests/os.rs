@@ -163,11 +163,11 @@ fn the_syscall_check_does_catch_a_syscall() {
 fn minor_faults_of_this_thread() -> i64 {
     // SAFETY: an all-zero rusage is valid; getrusage fills it.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: RUSAGE_THREAD with a valid out-pointer.
-    assert_eq!(
-        unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) },
-        0
-    );
+    let rc = {
+        // SAFETY: RUSAGE_THREAD with a valid out-pointer.
+        unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) }
+    };
+    assert_eq!(rc, 0);
     usage.ru_minflt + usage.ru_majflt
 }
 
@@ -206,11 +206,11 @@ fn faults_of_full_churn(options: Options) -> i64 {
     });
     assert_eq!(end, End::Exited(0));
     let mut bytes = [0u8; 8];
-    // SAFETY: reads 8 bytes into a live buffer from the pipe's read end.
-    assert_eq!(
-        unsafe { libc::read(pipe[0], bytes.as_mut_ptr().cast(), 8) },
-        8
-    );
+    let read = {
+        // SAFETY: reads 8 bytes into a live buffer from the pipe's read end.
+        unsafe { libc::read(pipe[0], bytes.as_mut_ptr().cast(), 8) }
+    };
+    assert_eq!(read, 8);
     // SAFETY: both descriptors are ours and used no more.
     unsafe {
         libc::close(pipe[0]);
@@ -319,7 +319,29 @@ fn lock_pins_the_pool_or_says_why_not() {
     match end {
         End::Exited(0) => {}
         End::Exited(3) => {
-            eprintln!("mlock refused by RLIMIT_MEMLOCK on this machine: Error::LockFailed returned")
+            // A refusal is right only where the limit is too low for the
+            // pool and the process cannot exceed it (no CAP_IPC_LOCK; root
+            // has it, so CI always takes the locking path).
+            let mut limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            let rc = {
+                // SAFETY: getrlimit writes one rlimit into `limit`.
+                unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut limit) }
+            };
+            assert_eq!(rc, 0);
+            // SAFETY: geteuid has no preconditions.
+            let root = unsafe { libc::geteuid() } == 0;
+            assert!(
+                !root && (limit.rlim_cur as usize) < POOL,
+                "mlock refused although RLIMIT_MEMLOCK is {} B (pool {POOL} B, root: {root})",
+                limit.rlim_cur
+            );
+            eprintln!(
+                "mlock refused by RLIMIT_MEMLOCK ({} B < pool {POOL} B) on this machine: Error::LockFailed returned; the locking path was not exercised",
+                limit.rlim_cur
+            )
         }
         other => panic!("lock option: {other:?}"),
     }

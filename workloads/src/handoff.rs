@@ -25,7 +25,9 @@ use std::collections::VecDeque;
 pub trait Mailbox {
     /// Hands a block on; false when the link is full (try again later).
     fn send(&self, ptr: *mut u8, size: usize) -> bool;
-    /// The oldest block handed over, if any.
+    /// The oldest block handed over, if any. After `close`, both ends
+    /// receive (an early stop drains both links), so a link shared between
+    /// threads must hand each block to exactly one of two receivers.
     fn receive(&self) -> Option<(*mut u8, usize)>;
     /// Marks the link dead: a thread at one end stopped early.
     fn close(&self);
@@ -117,10 +119,16 @@ pub fn run<A: Allocator, C: Clock, O: Observer, M: Mailbox>(
     if result.is_err() {
         inbox.close();
         outbox.close();
-        // What the previous thread sent before it saw the link closed.
-        while let Some((ptr, size)) = inbox.receive() {
-            // SAFETY: as in `free_arrived`: sent once, never freed.
-            unsafe { ring.alloc.free(ptr, size) };
+        // What the previous thread sent before it saw the link closed, and
+        // what this thread sent that the next one never freed. This
+        // thread's last send precedes this drain, so its outbox ends empty
+        // whenever the next thread stopped draining; no block is leaked.
+        for link in [inbox, outbox] {
+            while let Some((ptr, size)) = link.receive() {
+                // SAFETY: as in `free_arrived`: sent once, received once
+                // (the link hands each block to one receiver), never freed.
+                unsafe { ring.alloc.free(ptr, size) };
+            }
         }
     }
     result.map(|()| {
@@ -164,7 +172,11 @@ impl<A: Allocator, C: Clock, M: Mailbox> Ring<'_, A, C, M> {
                 let ptr = touch(ptr, size);
                 while !self.outbox.send(ptr, size) {
                     if self.free_arrived(n, &mut freed, &mut first, &mut record) == 0 {
-                        self.wait()?;
+                        if let Err(e) = self.wait() {
+                            // SAFETY: allocated above from this allocator, never sent.
+                            unsafe { self.alloc.free(ptr, size) };
+                            return Err(e);
+                        }
                     }
                 }
                 allocated += 1;

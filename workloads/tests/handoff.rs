@@ -185,4 +185,14 @@ fn a_thread_that_fails_stops_its_neighbour_instead_of_leaving_it_waiting() {
         Some(&RunError::Exhausted { op: 500, size: 64 })
     );
     assert_eq!(results[1].as_ref().err(), Some(&RunError::Abandoned));
+    // Nothing leaks: every block either thread allocated was freed, those
+    // in flight in the links and in hand included.
+    let g = heap.inner.lock().unwrap();
+    assert!(g.0.allocs() > 0);
+    assert_eq!(
+        (g.0.live(), g.1.len()),
+        (0, 0),
+        "blocks left live after the failure"
+    );
+    assert_eq!(g.0.allocs(), g.0.frees());
 }

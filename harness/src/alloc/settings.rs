@@ -39,10 +39,11 @@ pub fn settings(name: Name) -> Value {
 #[cfg(feature = "jemalloc")]
 fn jemalloc() -> Value {
     use tikv_jemalloc_ctl::raw;
-    // SAFETY (all reads below): each name is a jemalloc mallctl of the type
-    // read (ssize_t -> isize, unsigned -> u32, bool -> bool), per jemalloc's
-    // manual; `raw::read` checks the size of the value jemalloc writes.
+    // Every name passed to these is a jemalloc mallctl of the type read
+    // (ssize_t -> isize, bool -> bool), per jemalloc's manual.
+    // SAFETY: `n` names an ssize_t mallctl (above); `raw::read` checks the size written.
     let read_isize = |n: &[u8]| unsafe { raw::read::<isize>(n) }.ok();
+    // SAFETY: `n` names a bool mallctl (above); `raw::read` checks the size written.
     let read_bool = |n: &[u8]| unsafe { raw::read::<bool>(n) }.ok();
     json!({
         "crate": "tikv-jemallocator 0.7 (GlobalAlloc: mallocx/sdallocx)",

@@ -85,8 +85,10 @@ impl Region {
 
 impl Drop for Region {
     fn drop(&mut self) {
-        // SAFETY: ptr/len are the mapping made in `map`, unmapped once here;
-        // the TLSF that used it is dropped first (see `run`).
+        // SAFETY: ptr/len are the mapping made in `map`, unmapped once here.
+        // The TLSF heap that used it is never used after `run`'s workload
+        // returns, which is before `run` drops the region, and rlsf's Tlsf
+        // has no Drop, so nothing reads the region once it is unmapped.
         unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
     }
 }
@@ -145,7 +147,8 @@ pub fn run<O: Observer>(
         bitmaps: "Tlsf<u32, u32, FLLEN 28, SLLEN 32>, granularity 32 B",
     };
     let outcome = workloads::run(case, &mut TlsfAlloc(&mut heap), clock, observer);
-    // The heap is never used again; its region goes back to the OS.
+    // The heap is never used again (rlsf's Tlsf has no Drop, so it touches
+    // nothing when it goes out of scope): its region goes back to the OS.
     drop(region);
     let outcome = outcome.map_err(|e| format!("tlsf: {e} (region: {bytes} bytes)"))?;
     Ok(super::Measured {

@@ -1,6 +1,10 @@
 //! Where results go, written atomically (temporary file, fsync, rename) and
 //! never over an earlier result unless `--force`.
 //!
+//! A temporary file is `<name>.partial-<pid>`. A run killed mid-way leaves
+//! its partial files behind (never a half-written final file); the next run
+//! into the same directory removes those whose process is gone, and says so.
+//!
 //! Layout: `<out>/<allocator>/<workload>-<size>-<op>.{hgrm,hlog}`,
 //! `<out>/summary.csv`, `<out>/meta.json`.
 
@@ -23,6 +27,14 @@ impl Sink {
         fs::write(&probe, b"probe")
             .map_err(|e| format!("--out {}: not writable: {e}", dir.display()))?;
         let _ = fs::remove_file(&probe);
+        let removed = remove_orphaned_partials(dir)?;
+        if let Some(first) = removed.first() {
+            eprintln!(
+                "harness: removed {} partial file(s) left by a run that was killed before it finished (first: {})",
+                removed.len(),
+                first.display()
+            );
+        }
         Ok(Sink {
             dir: dir.to_path_buf(),
             force,
@@ -68,6 +80,13 @@ impl Sink {
         Ok(())
     }
 
+    /// The pid a temporary file's name carries, if it is one.
+    pub fn partial_owner(path: &Path) -> Option<u32> {
+        let name = path.file_name()?.to_str()?;
+        let (_, pid) = name.rsplit_once(".partial-")?;
+        pid.parse().ok()
+    }
+
     /// The temporary name a file is written under before its rename.
     pub fn partial(path: &Path) -> PathBuf {
         let mut name = path.file_name().unwrap_or_default().to_os_string();
@@ -107,5 +126,70 @@ impl Sink {
             let _ = fs::remove_file(partial);
             format!("{}: {e}", path.display())
         })
+    }
+}
+
+/// Removes the partial files in `dir` and its allocator subdirectories whose
+/// writing process no longer runs (a live pid may be another run writing
+/// here now: its files are left alone); returns what it removed.
+fn remove_orphaned_partials(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut removed = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    for entry in fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        if path.is_dir() {
+            dirs.push(path);
+        }
+    }
+    for d in dirs {
+        for entry in fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))? {
+            let path = entry.map_err(|e| format!("{}: {e}", d.display()))?.path();
+            let Some(pid) = Sink::partial_owner(&path) else {
+                continue;
+            };
+            if Path::new("/proc").join(pid.to_string()).exists() {
+                continue;
+            }
+            fs::remove_file(&path).map_err(|e| {
+                format!(
+                    "{}: a partial file from a killed run, cannot be removed: {e}",
+                    path.display()
+                )
+            })?;
+            removed.push(path);
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_files_of_dead_processes_are_removed_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("pmad");
+        fs::create_dir_all(&sub).unwrap();
+        // pid_max is at most 2^22 on Linux: this pid cannot be running.
+        let dead = sub.join("churn-1024-alloc.hlog.partial-4194305");
+        let mine = sub.join(format!(
+            "churn-1024-free.hlog.partial-{}",
+            std::process::id()
+        ));
+        let top = dir.path().join("summary.csv.partial-4194306");
+        let final_file = sub.join("churn-1024-alloc.hgrm");
+        for f in [&dead, &mine, &top, &final_file] {
+            fs::write(f, b"x").unwrap();
+        }
+        let mut removed = remove_orphaned_partials(dir.path()).unwrap();
+        removed.sort();
+        let mut expected = vec![dead.clone(), top.clone()];
+        expected.sort();
+        assert_eq!(removed, expected);
+        assert!(!dead.exists() && !top.exists());
+        assert!(mine.exists() && final_file.exists());
+        assert_eq!(Sink::partial_owner(&mine), Some(std::process::id()));
+        assert_eq!(Sink::partial_owner(&final_file), None);
     }
 }

@@ -290,14 +290,20 @@ impl Results {
         let mut de = Deserializer::new();
         let mut out = Vec::new();
         for entry in IntervalLogIterator::new(&bytes) {
-            let entry = entry.map_err(|e| format!("{}: {e:?}", path.display()))?;
+            let entry = entry.map_err(|e| unreadable_line(&path, &bytes, e))?;
             if let LogEntry::Interval(interval) = entry {
                 let raw = base64::engine::general_purpose::STANDARD
                     .decode(interval.encoded_histogram())
                     .map_err(|e| format!("{}: base64: {e}", path.display()))?;
                 let h: Histogram<u64> = de
                     .deserialize(&mut raw.as_slice())
-                    .map_err(|e| format!("{}: histogram: {e:?}", path.display()))?;
+                    .map_err(|e| {
+                        format!(
+                            "{}: interval at {}s: its histogram cannot be decoded ({e}); the file is damaged",
+                            path.display(),
+                            interval.start_timestamp().as_secs_f64()
+                        )
+                    })?;
                 out.push(WindowFigures {
                     samples: h.len(),
                     p999_ns: h.value_at_quantile(0.999),
@@ -325,6 +331,31 @@ impl Results {
             Err(e) => Err(format!("{}: {e}", path.display())),
         }
     }
+}
+
+/// A sentence for an .hlog line the interval-log parser refused: which file,
+/// which line, and what it most likely means.
+fn unreadable_line(
+    path: &Path,
+    bytes: &[u8],
+    e: hdrhistogram::serialization::interval_log::LogIteratorError,
+) -> String {
+    let hdrhistogram::serialization::interval_log::LogIteratorError::ParseError { offset } = e;
+    let line = bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1;
+    let truncated = !bytes.ends_with(b"\n");
+    format!(
+        "{}: line {line} (byte {offset}) is not an interval-log line{}",
+        path.display(),
+        if truncated {
+            "; the file ends mid-line, so it was probably cut short (a killed run, or a partial copy)"
+        } else {
+            "; the file is damaged or not an HdrHistogram interval log"
+        }
+    )
 }
 
 /// "1024 B", or "mixed 16-4096 B" for size 0.
