@@ -69,16 +69,6 @@ impl Plan {
     }
 }
 
-/// The workload's name in file names: `hot-path`, or `hot-path-t2` when it
-/// runs on 2 threads (summary.csv keeps `hot-path` with threads = 2).
-pub fn file_workload(workload: &str, threads: u32) -> String {
-    if threads > 1 {
-        format!("{workload}-t{threads}")
-    } else {
-        workload.to_string()
-    }
-}
-
 /// Builds the plan; errors are one line for the user (exit code 2).
 pub fn plan(args: &RunArgs) -> Result<Plan, String> {
     let allocators = allocators(&args.allocator, &Name::compiled())?;

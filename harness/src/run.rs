@@ -7,10 +7,11 @@ use crate::clock::{self, TimerInfo};
 use crate::helpers::{Progress, WindowWriter};
 use crate::memory::{self, MemoryLog, WindowMemory};
 use crate::output::hlog::HlogFile;
+use crate::output::series::{files_workload, memory_csv, SeriesId};
 use crate::output::sink::Sink;
 use crate::output::summary::{self, Figures, Floor, Key, Row};
 use crate::output::{hgrm, meta};
-use crate::plan::{file_workload, Plan, Workload};
+use crate::plan::{Plan, Workload};
 use crate::threads;
 use crate::usage::{PhaseMeter, PhaseUsage};
 use crate::{syscalls, table, Failure};
@@ -23,10 +24,8 @@ use workloads::{Case, Observer, Op, Outcome, Phase, Window};
 /// One measured (case, allocator) with its files.
 struct Done {
     workload: &'static str,
-    /// Threads that ran the case at once, and the workload's name in file
-    /// names (`hot-path-t2` for 2 threads).
+    /// Threads that ran the case at once.
     threads: u32,
-    files: String,
     /// Each thread's histograms when threads > 1 (merged into `outcome`).
     per_thread: Vec<Outcome>,
     allocator: Name,
@@ -143,7 +142,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
     let mut planned: Vec<PathBuf> = Vec::new();
     for (w, a, c) in series(plan) {
         let threads = plan.threads_for(w.name);
-        let fw = file_workload(w.name, threads);
+        let fw = files_workload(w.name, threads);
         if a == Name::Null && kept.contains(&(fw.clone(), c.size.label())) {
             continue;
         }
@@ -151,18 +150,18 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             continue;
         }
         for op in c.kind.ops().iter().map(|op| op.name()) {
+            let id = SeriesId::new(a.as_str(), w.name, threads, c.size.label(), op);
             for ext in ["hgrm", "hlog"] {
-                planned.push(sink.series_path(a.as_str(), &fw, c.size.label(), op, ext));
+                planned.push(id.path(sink.dir(), ext));
             }
             if threads > 1 {
-                for i in 0..threads {
-                    let own = format!("{fw}-thread{i}");
-                    planned.push(sink.series_path(a.as_str(), &own, c.size.label(), op, "hgrm"));
+                for i in 0..threads as usize {
+                    planned.push(id.thread_hgrm(sink.dir(), i));
                 }
             }
         }
         if c.kind == workloads::Kind::Churn && threads == 1 {
-            planned.push(sink.series_path(a.as_str(), &fw, c.size.label(), "memory", "csv"));
+            planned.push(memory_csv(sink.dir(), a.as_str(), c.size.label()));
         }
     }
     sink.check_free(&planned).map_err(Failure::usage)?;
@@ -197,7 +196,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
     };
     for (w, a, c) in series(plan) {
         let threads = plan.threads_for(w.name);
-        let fw = file_workload(w.name, threads);
+        let fw = files_workload(w.name, threads);
         let label = format!("{} {} {}", fw, size_label(c.size.label()), a.as_str());
         let keep_earlier = a == Name::Null && kept.contains(&(fw.clone(), c.size.label()));
         if let Some(reason) = not_applicable(a, c) {
@@ -237,7 +236,6 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             done.push(Done {
                 workload: w.name,
                 threads,
-                files: fw,
                 per_thread: t.per_thread,
                 allocator: a,
                 case: c.clone(),
@@ -254,7 +252,8 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         }
         let logs = if c.kind == workloads::Kind::Churn && !keep_earlier {
             let open = |op: &str| {
-                let path = sink.series_path(a.as_str(), w.name, c.size.label(), op, "hlog");
+                let path = SeriesId::new(a.as_str(), w.name, 1, c.size.label(), op)
+                    .path(sink.dir(), "hlog");
                 Sink::make_parent(&path)?;
                 let comment = format!(
                     "{} {} {} {op}: one interval per {} ops",
@@ -303,10 +302,8 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             match windows.finish() {
                 Ok(partials) => {
                     for (partial, op) in partials.into_iter().zip(["alloc", "free"]) {
-                        hlogs.push((
-                            partial,
-                            sink.series_path(a.as_str(), w.name, c.size.label(), op, "hlog"),
-                        ));
+                        let id = SeriesId::new(a.as_str(), w.name, 1, c.size.label(), op);
+                        hlogs.push((partial, id.path(sink.dir(), "hlog")));
                     }
                 }
                 Err(e) => log_error = Some(e),
@@ -336,7 +333,6 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         done.push(Done {
             workload: w.name,
             threads,
-            files: fw,
             per_thread: Vec::new(),
             allocator: a,
             case: c.clone(),
@@ -405,14 +401,15 @@ fn kept_null_cases(
     }
     for w in &plan.workloads {
         let threads = plan.threads_for(w.name);
-        let fw = file_workload(w.name, threads);
+        let fw = files_workload(w.name, threads);
         for c in &w.cases {
             let size = c.size.label();
             let ops: Vec<&str> = c.kind.ops().iter().map(|op| op.name()).collect();
             let files = ops.iter().all(|op| {
+                let id = SeriesId::new("null", w.name, threads, size, op);
                 ["hgrm", "hlog"]
                     .iter()
-                    .all(|ext| sink.series_path("null", &fw, size, op, ext).exists())
+                    .all(|ext| id.path(sink.dir(), ext).exists())
             });
             let rows = ops.iter().all(|op| {
                 previous.iter().any(|r| {
@@ -532,39 +529,30 @@ fn write_all(
     env: &Environment,
 ) -> Result<(), Failure> {
     for d in done.iter().filter(|d| !d.keep_earlier) {
-        if !d.memory.is_empty() {
-            let path = sink.series_path(
+        let id = |op: Op| {
+            SeriesId::new(
                 d.allocator.as_str(),
-                &d.files,
+                d.workload,
+                d.threads,
                 d.case.size.label(),
-                "memory",
-                "csv",
-            );
+                op.name(),
+            )
+        };
+        if !d.memory.is_empty() {
+            let path = memory_csv(sink.dir(), d.allocator.as_str(), d.case.size.label());
             let text = memory::to_csv(&d.memory).map_err(Failure::io)?;
             sink.write(&path, &text).map_err(Failure::io)?;
         }
         for &op in d.case.kind.ops() {
             let h = d.outcome.recorder(op).histogram();
-            let path = sink.series_path(
-                d.allocator.as_str(),
-                &d.files,
-                d.case.size.label(),
-                op.name(),
-                "hgrm",
-            );
+            let path = id(op).path(sink.dir(), "hgrm");
             sink.write(&path, hgrm::render(h).as_bytes())
                 .map_err(Failure::io)?;
         }
         // Each thread's own distribution, beside the merged one.
         for (i, o) in d.per_thread.iter().enumerate() {
             for &op in d.case.kind.ops() {
-                let path = sink.series_path(
-                    d.allocator.as_str(),
-                    &format!("{}-thread{i}", d.files),
-                    d.case.size.label(),
-                    op.name(),
-                    "hgrm",
-                );
+                let path = id(op).thread_hgrm(sink.dir(), i);
                 sink.write(&path, hgrm::render(o.recorder(op).histogram()).as_bytes())
                     .map_err(Failure::io)?;
             }
@@ -572,18 +560,12 @@ fn write_all(
         if d.hlogs.is_empty() {
             // One interval: the whole case.
             for &op in d.case.kind.ops() {
-                let path = sink.series_path(
-                    d.allocator.as_str(),
-                    &d.files,
-                    d.case.size.label(),
-                    op.name(),
-                    "hlog",
-                );
+                let path = id(op).path(sink.dir(), "hlog");
                 Sink::make_parent(&path).map_err(Failure::io)?;
                 let comment = format!(
                     "{} {} {} {}: one interval, the whole case",
                     d.allocator.as_str(),
-                    d.files,
+                    files_workload(d.workload, d.threads),
                     size_label(d.case.size.label()),
                     op.name()
                 );

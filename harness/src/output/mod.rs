@@ -5,5 +5,6 @@
 pub mod hgrm;
 pub mod hlog;
 pub mod meta;
+pub mod series;
 pub mod sink;
 pub mod summary;

@@ -5,8 +5,7 @@
 //! its partial files behind (never a half-written final file); the next run
 //! into the same directory removes those whose process is gone, and says so.
 //!
-//! Layout: `<out>/<allocator>/<workload>-<size>-<op>.{hgrm,hlog}`,
-//! `<out>/summary.csv`, `<out>/meta.json`.
+//! The layout (which file holds what) is in `series.rs`.
 
 use std::fs;
 use std::io::Write;
@@ -43,20 +42,6 @@ impl Sink {
 
     pub fn dir(&self) -> &Path {
         &self.dir
-    }
-
-    /// The file of one (allocator, workload, size, op) series.
-    pub fn series_path(
-        &self,
-        allocator: &str,
-        workload: &str,
-        size: usize,
-        op: &str,
-        ext: &str,
-    ) -> PathBuf {
-        self.dir
-            .join(allocator)
-            .join(format!("{workload}-{size}-{op}.{ext}"))
     }
 
     /// Fails, naming the first one, when any of `paths` already exists and

@@ -8,6 +8,7 @@ pub mod report;
 pub mod results;
 pub mod style;
 
+use crate::output::series::files_workload;
 use crate::output::sink::Sink;
 use crate::output::summary::Row;
 use charts::churn::ChurnChart;
@@ -21,15 +22,51 @@ use charts::threads::ThreadsChart;
 use results::Results;
 use std::path::{Path, PathBuf};
 
-/// A chart ready to render into a sink; returns its PNG's path.
-type Render<'a> = Box<dyn Fn(&Sink) -> Result<PathBuf, String> + 'a>;
+/// One chart a results directory supports: its file name, where the
+/// report shows it, its alt text, and how to draw it. `plot` draws every
+/// one, and the report links exactly these names, so it cannot link a chart
+/// that `plot` does not draw.
+pub struct Planned<'a> {
+    /// The file name without extension (`<name>.png`, `<name>.svg`).
+    pub name: String,
+    /// The workload whose report section shows it.
+    pub section: String,
+    /// The size it is about, for a chart of one size.
+    pub size: Option<usize>,
+    /// The report's alt text.
+    pub alt: String,
+    render: Box<dyn Fn(&Sink) -> Result<PathBuf, String> + 'a>,
+}
 
-/// Every chart a results directory supports, in the order the report shows them.
-pub fn charts_of(r: &Results) -> Result<Vec<Render<'_>>, String> {
+impl<'a> Planned<'a> {
+    fn new<C: charts::Chart + 'a>(
+        chart: C,
+        section: &str,
+        size: Option<usize>,
+        alt: String,
+    ) -> Self {
+        Planned {
+            name: chart.name(),
+            section: section.into(),
+            size,
+            alt,
+            render: Box::new(move |sink| save(&chart, sink)),
+        }
+    }
+
+    /// Draws the chart into the sink's directory; returns its PNG's path.
+    pub fn render(&self, sink: &Sink) -> Result<PathBuf, String> {
+        (self.render)(sink)
+    }
+}
+
+/// Every chart a results directory supports, in the order the report shows
+/// them within each workload's section.
+pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
     let machine = r.machine_label();
     let allocators = r.allocators();
     let workloads = r.workloads();
-    let mut out: Vec<Render<'_>> = Vec::new();
+    let mut out: Vec<Planned<'_>> = Vec::new();
 
     if workloads.iter().any(|w| w == "hot-path") {
         let size = r.sizes("hot-path")[0];
@@ -48,7 +85,12 @@ pub fn charts_of(r: &Results) -> Result<Vec<Render<'_>>, String> {
             size,
             panels,
         };
-        out.push(Box::new(move |sink| save(&chart, sink)));
+        out.push(Planned::new(
+            chart,
+            "hot-path",
+            None,
+            "hot-path head-to-head".into(),
+        ));
     }
     if workloads.iter().any(|w| w == "size-sweep") {
         let chart = SweepChart {
@@ -62,26 +104,11 @@ pub fn charts_of(r: &Results) -> Result<Vec<Render<'_>>, String> {
             allocators: allocators.clone(),
             timer_step_ns: r.timer_step_ns(),
         };
-        out.push(Box::new(move |sink| save(&chart, sink)));
+        out.push(Planned::new(chart, "size-sweep", None, "size-sweep".into()));
     }
     if workloads.iter().any(|w| w == "churn") {
         for size in r.sizes("churn") {
-            for op in ["alloc", "free"] {
-                if let Some(series) = churn_windows(r, size, op)? {
-                    let chart = ChurnChart {
-                        machine: machine.clone(),
-                        size,
-                        op: op.into(),
-                        window_ops: r.window_ops(),
-                        series,
-                    };
-                    out.push(Box::new(move |sink| save(&chart, sink)));
-                }
-            }
-        }
-    }
-    if workloads.iter().any(|w| w == "churn") {
-        for size in r.sizes("churn") {
+            let label = results::size_label(size);
             let mut series = Vec::new();
             for a in &allocators {
                 if let Some(w) = r.memory(a, size)? {
@@ -96,7 +123,21 @@ pub fn charts_of(r: &Results) -> Result<Vec<Render<'_>>, String> {
                     size,
                     series,
                 };
-                out.push(Box::new(move |sink| save(&chart, sink)));
+                let alt = format!("churn {label} memory per window");
+                out.push(Planned::new(chart, "churn", Some(size), alt));
+            }
+            for op in ["alloc", "free"] {
+                if let Some(series) = churn_windows(r, size, op)? {
+                    let chart = ChurnChart {
+                        machine: machine.clone(),
+                        size,
+                        op: op.into(),
+                        window_ops: r.window_ops(),
+                        series,
+                    };
+                    let alt = format!("churn {label} {op} per window");
+                    out.push(Planned::new(chart, "churn", Some(size), alt));
+                }
             }
         }
     }
@@ -110,7 +151,8 @@ pub fn charts_of(r: &Results) -> Result<Vec<Render<'_>>, String> {
         .collect();
     if !request.is_empty() {
         let chart = RequestChart { panels: request };
-        out.push(Box::new(move |sink| save(&chart, sink)));
+        let alt = "request latency by percentile, closed loop and open loop".into();
+        out.push(Planned::new(chart, "request-closed", None, alt));
     }
     for workload in &workloads {
         // A workload that needs several threads has no 1-thread point.
@@ -130,14 +172,23 @@ pub fn charts_of(r: &Results) -> Result<Vec<Render<'_>>, String> {
                     .collect(),
                 allocators: allocators.clone(),
             };
-            out.push(Box::new(move |sink| save(&chart, sink)));
+            let alt = format!(
+                "{workload} {} P99.9 against threads",
+                results::size_label(size)
+            );
+            out.push(Planned::new(chart, workload, Some(size), alt));
         }
     }
     for workload in &workloads {
         for size in r.sizes(workload) {
             for op in r.ops(workload) {
                 if let Some(chart) = percentiles(r, workload, size, &op)? {
-                    out.push(Box::new(move |sink| save(&chart, sink)));
+                    let alt = format!(
+                        "{} {} {op} by percentile",
+                        chart.workload,
+                        results::size_label(size)
+                    );
+                    out.push(Planned::new(chart, workload, Some(size), alt));
                 }
             }
         }
@@ -153,16 +204,15 @@ fn percentiles(
     size: usize,
     op: &str,
 ) -> Result<Option<PercentileChart>, String> {
-    let files = r.file_workload(workload);
     let mut series = Vec::new();
     for a in r.allocators() {
-        if let Some(d) = r.distribution(&a, &files, size, op)? {
+        if let Some(d) = r.distribution(&r.series_id(&a, workload, size, op))? {
             series.push((a, d));
         }
     }
     Ok((!series.is_empty()).then(|| PercentileChart {
         machine: r.machine_label(),
-        workload: files,
+        workload: files_workload(workload, r.own_threads(workload)),
         size,
         op: op.into(),
         series,
@@ -179,7 +229,7 @@ pub fn churn_windows(
 ) -> Result<Option<Vec<(String, Vec<results::WindowFigures>)>>, String> {
     let mut series = Vec::new();
     for a in r.allocators() {
-        if let Some(w) = r.windows(&a, "churn", size, op)? {
+        if let Some(w) = r.windows(&r.series_id(&a, "churn", size, op))? {
             if !w.is_empty() {
                 series.push((a, w));
             }
@@ -194,8 +244,8 @@ pub fn plot(results: &Path, out: &Path) -> Result<Vec<PathBuf>, String> {
     let r = Results::load(results)?;
     let sink = Sink::open(out, true).map_err(|e| e.replace("--out", "plots directory"))?;
     let mut written = Vec::new();
-    for render in charts_of(&r)? {
-        written.push(render(&sink)?);
+    for chart in charts_of(&r)? {
+        written.push(chart.render(&sink)?);
     }
     Ok(written)
 }

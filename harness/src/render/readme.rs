@@ -12,6 +12,7 @@
 //! spread between runs is not yet measured.
 
 use super::results::Results;
+use crate::output::series::chart;
 use crate::output::summary::Row;
 use std::fmt::Write;
 use std::path::Path;
@@ -171,22 +172,22 @@ pub fn render(r: &Results, results_rel: &Path, plots_rel: &Path, plots_abs: &Pat
     memory(&mut md, r);
     requests(&mut md, r);
     cross_thread(&mut md, r);
-    for (file, alt) in [
+    for (name, alt) in [
         (
-            "request-latency.png",
+            chart::REQUEST_LATENCY.to_string(),
             "request latency by percentile, closed and open loop",
         ),
         (
-            "percentiles-churn-1024-free.png",
+            chart::percentiles("churn", 1024, "free"),
             "churn 1024 B free latency by percentile",
         ),
         (
-            "threads-churn-1024.png",
+            chart::threads("churn", 1024),
             "churn 1024 B P99.9 against threads",
         ),
     ] {
-        if plots_abs.join(file).is_file() {
-            let _ = writeln!(md, "![{alt}]({}/{file})\n", plots_rel.display());
+        if plots_abs.join(format!("{name}.png")).is_file() {
+            let _ = writeln!(md, "![{alt}]({}/{name}.png)\n", plots_rel.display());
         }
     }
     findings(&mut md, r);

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 /// The report's text. `plots` is the plots directory as seen from the
 /// results directory (for the image links); charts missing there are named.
-pub fn render(r: &Results, plots_rel: &Path, plots_abs: &Path) -> String {
+pub fn render(r: &Results, plots_rel: &Path, plots_abs: &Path) -> Result<String, String> {
+    let charts = super::charts_of(r)?;
     let mut md = String::new();
     let _ = writeln!(md, "# Allocator latency report: {}\n", r.host());
     let _ = writeln!(
@@ -28,9 +29,10 @@ pub fn render(r: &Results, plots_rel: &Path, plots_abs: &Path) -> String {
     floors(&mut md, r);
     allocators(&mut md, r);
     for workload in r.workloads() {
-        workload_section(&mut md, r, &workload, plots_rel, plots_abs);
+        let names = chart_names(r, &charts, &workload);
+        workload_section(&mut md, r, &workload, &names, (plots_rel, plots_abs));
     }
-    md
+    Ok(md)
 }
 
 fn text(v: &Value) -> String {
@@ -184,7 +186,13 @@ fn flat(v: &Value) -> String {
     }
 }
 
-fn workload_section(md: &mut String, r: &Results, workload: &str, rel: &Path, abs: &Path) {
+fn workload_section(
+    md: &mut String,
+    r: &Results,
+    workload: &str,
+    charts: &[(String, String)],
+    (rel, abs): (&Path, &Path),
+) {
     let what = WORKLOADS
         .iter()
         .find(|(n, _)| *n == workload)
@@ -283,7 +291,6 @@ fn workload_section(md: &mut String, r: &Results, workload: &str, rel: &Path, ab
     if workload == "churn" {
         memory_table(md, r);
     }
-    let charts = chart_names(r, workload);
     for (name, caption) in charts {
         if abs.join(format!("{name}.png")).exists() {
             let _ = writeln!(
@@ -440,65 +447,27 @@ fn memory_table(md: &mut String, r: &Results) {
 }
 
 /// The charts `harness plot` draws for a workload: (file stem, caption).
-fn chart_names(r: &Results, workload: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    match workload {
-        "hot-path" => out.push(("hot-path".into(), "hot-path head-to-head".into())),
-        "size-sweep" => out.push(("size-sweep".into(), "size-sweep".into())),
-        "churn" => {
-            for size in r.sizes(workload) {
-                if r.allocators()
-                    .iter()
-                    .any(|a| matches!(r.memory(a, size), Ok(Some(_))))
-                {
-                    out.push((
-                        format!("churn-memory-{size}"),
-                        format!("churn {} memory per window", size_label(size)),
-                    ));
-                }
-                for op in ["alloc", "free"] {
-                    if !matches!(super::churn_windows(r, size, op), Ok(Some(_))) {
-                        continue;
-                    }
-                    out.push((
-                        format!("churn-windows-{size}-{op}"),
-                        format!("churn {} {op} per window", size_label(size)),
-                    ));
-                }
-            }
-        }
-        "request-closed" => out.push((
-            "request-latency".into(),
-            "request latency by percentile, closed loop and open loop".into(),
-        )),
-        _ => {}
-    }
-    if !r.threaded(workload).is_empty() && r.own_threads(workload) == 1 {
-        for size in r.sizes(workload) {
-            out.push((
-                format!("threads-{workload}-{size}"),
-                format!("{workload} {} P99.9 against threads", size_label(size)),
-            ));
-        }
-    }
+/// The charts of a workload's section, as (name, alt text): taken from the
+/// chart list `plot` draws. The sweep has many sizes: its percentile charts
+/// are all in the plots directory, and the report shows the smallest and
+/// largest.
+fn chart_names(
+    r: &Results,
+    charts: &[super::Planned<'_>],
+    workload: &str,
+) -> Vec<(String, String)> {
     let sizes = r.sizes(workload);
-    // The sweep has many sizes: its percentile charts are in the plots
-    // directory; the report shows the smallest and largest.
-    let shown: Vec<usize> = if workload == "size-sweep" && sizes.len() > 2 {
-        vec![sizes[0], sizes[sizes.len() - 1]]
-    } else {
-        sizes
-    };
-    let files = r.file_workload(workload);
-    for size in shown {
-        for op in r.ops(workload) {
-            out.push((
-                format!("percentiles-{files}-{size}-{op}"),
-                format!("{files} {} {op} by percentile", size_label(size)),
-            ));
+    let shown = |size: Option<usize>| match size {
+        Some(s) if workload == "size-sweep" && sizes.len() > 2 => {
+            s == sizes[0] || s == sizes[sizes.len() - 1]
         }
-    }
-    out
+        _ => true,
+    };
+    charts
+        .iter()
+        .filter(|c| c.section == workload && shown(c.size))
+        .map(|c| (c.name.clone(), c.alt.clone()))
+        .collect()
 }
 
 /// The request workloads: what a request is and, for the open loop, its rate.
@@ -631,7 +600,7 @@ fn write_or_check(path: &Path, text: &str, check: bool, fix: String) -> Result<F
 pub fn write(results: &Path, plots: &Path, check: bool) -> Result<Freshness, String> {
     let r = Results::load(results)?;
     let rel = relative(plots, results)?;
-    let md = render(&r, &rel, &absolute(plots)?);
+    let md = render(&r, &rel, &absolute(plots)?)?;
     let path = results.join("REPORT.md");
     let fix = format!(
         "report --results {} --plots {}",

@@ -3,6 +3,7 @@
 //! they work on results from any machine: measuring and rendering never mix.
 
 use crate::output::hgrm;
+use crate::output::series::{self, SeriesId};
 use crate::output::summary::{self, Row};
 use base64::Engine;
 use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
@@ -193,12 +194,6 @@ impl Results {
             .unwrap_or(1)
     }
 
-    /// The workload's name in its files at its own thread count
-    /// (`producer-consumer-t2`).
-    pub fn file_workload(&self, workload: &str) -> String {
-        crate::plan::file_workload(workload, self.own_threads(workload))
-    }
-
     /// A series' row at the workload's own thread count.
     pub fn own_row(&self, allocator: &str, workload: &str, size: usize, op: &str) -> Option<&Row> {
         let threads = self.own_threads(workload);
@@ -237,21 +232,14 @@ impl Results {
             .collect()
     }
 
-    fn series(&self, allocator: &str, workload: &str, size: usize, op: &str, ext: &str) -> PathBuf {
-        self.dir
-            .join(allocator)
-            .join(format!("{workload}-{size}-{op}.{ext}"))
+    /// The identity of a series at the workload's own thread count.
+    pub fn series_id(&self, allocator: &str, workload: &str, size: usize, op: &str) -> SeriesId {
+        SeriesId::new(allocator, workload, self.own_threads(workload), size, op)
     }
 
     /// The `.hgrm` of one series; None when the file is not there.
-    pub fn distribution(
-        &self,
-        allocator: &str,
-        workload: &str,
-        size: usize,
-        op: &str,
-    ) -> Result<Option<Distribution>, String> {
-        let path = self.series(allocator, workload, size, op, "hgrm");
+    pub fn distribution(&self, id: &SeriesId) -> Result<Option<Distribution>, String> {
+        let path = id.path(&self.dir, "hgrm");
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -274,14 +262,8 @@ impl Results {
 
     /// P99.9 and max of every interval of one series' `.hlog`, in order;
     /// None when the file is not there.
-    pub fn windows(
-        &self,
-        allocator: &str,
-        workload: &str,
-        size: usize,
-        op: &str,
-    ) -> Result<Option<Vec<WindowFigures>>, String> {
-        let path = self.series(allocator, workload, size, op, "hlog");
+    pub fn windows(&self, id: &SeriesId) -> Result<Option<Vec<WindowFigures>>, String> {
+        let path = id.path(&self.dir, "hlog");
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -322,7 +304,7 @@ impl Results {
         allocator: &str,
         size: usize,
     ) -> Result<Option<Vec<crate::memory::WindowMemory>>, String> {
-        let path = self.series(allocator, "churn", size, "memory", "csv");
+        let path = series::memory_csv(&self.dir, allocator, size);
         match std::fs::read(&path) {
             Ok(b) => crate::memory::from_csv(&b)
                 .map(Some)

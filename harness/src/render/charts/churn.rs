@@ -31,7 +31,7 @@ pub struct ChurnChart {
 
 impl Chart for ChurnChart {
     fn name(&self) -> String {
-        format!("churn-windows-{}-{}", self.size, self.op)
+        crate::output::series::chart::churn_windows(self.size, &self.op)
     }
 
     fn size(&self) -> (u32, u32) {

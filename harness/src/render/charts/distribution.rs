@@ -72,7 +72,7 @@ impl PercentileChart {
 
 impl Chart for PercentileChart {
     fn name(&self) -> String {
-        format!("percentiles-{}-{}-{}", self.workload, self.size, self.op)
+        crate::output::series::chart::percentiles(&self.workload, self.size, &self.op)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {

@@ -18,7 +18,7 @@ pub struct HotPathChart {
 
 impl Chart for HotPathChart {
     fn name(&self) -> String {
-        "hot-path".into()
+        crate::output::series::chart::HOT_PATH.into()
     }
 
     fn size(&self) -> (u32, u32) {

@@ -20,7 +20,7 @@ const MIB: f64 = 1024.0 * 1024.0;
 
 impl Chart for MemoryChart {
     fn name(&self) -> String {
-        format!("churn-memory-{}", self.size)
+        crate::output::series::chart::churn_memory(self.size)
     }
 
     fn size(&self) -> (u32, u32) {

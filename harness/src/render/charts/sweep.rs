@@ -44,7 +44,7 @@ impl Metric {
 
 impl Chart for SweepChart {
     fn name(&self) -> String {
-        "size-sweep".into()
+        crate::output::series::chart::SIZE_SWEEP.into()
     }
 
     fn size(&self) -> (u32, u32) {

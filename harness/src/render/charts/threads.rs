@@ -21,7 +21,7 @@ pub struct ThreadsChart {
 
 impl Chart for ThreadsChart {
     fn name(&self) -> String {
-        format!("threads-{}-{}", self.workload, self.size)
+        crate::output::series::chart::threads(&self.workload, self.size)
     }
 
     fn size(&self) -> (u32, u32) {
