@@ -35,8 +35,11 @@ pub struct Planned<'a> {
     pub size: Option<usize>,
     /// The report's alt text.
     pub alt: String,
-    render: Box<dyn Fn(&Sink) -> Result<PathBuf, String> + 'a>,
+    render: Draw<'a>,
 }
+
+/// Draws a chart into a sink; returns its PNG's path.
+type Draw<'a> = Box<dyn Fn(&Sink) -> Result<PathBuf, String> + 'a>;
 
 impl<'a> Planned<'a> {
     fn new<C: charts::Chart + 'a>(
