@@ -8,7 +8,7 @@
 mod alloc;
 mod cli;
 mod clock;
-mod helpers;
+mod measure;
 mod memory;
 mod output;
 mod paths;
@@ -18,6 +18,7 @@ mod run;
 mod runtime;
 mod syscalls;
 mod table;
+mod tasks;
 mod threads;
 mod usage;
 
@@ -204,7 +205,7 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     if let Some(Err(e)) = &fifo {
         eprintln!("harness: warning: --fifo: {e}; going on with normal scheduling");
     }
-    let env = run::Environment {
+    let env = runtime::Environment {
         pinned: args.cpu,
         allowed_cpus: allowed,
         mlock,

@@ -158,3 +158,12 @@ pub fn set_affinity(cpus: &[usize]) {
 
 #[cfg(not(target_os = "linux"))]
 pub fn set_affinity(_cpus: &[usize]) {}
+
+/// What the process set up before measuring, for meta.json.
+pub struct Environment {
+    pub pinned: Option<usize>,
+    /// The affinity mask before `--cpu` narrowed it.
+    pub allowed_cpus: Vec<usize>,
+    pub mlock: Result<(), String>,
+    pub fifo: Option<Result<i32, String>>,
+}

@@ -2,9 +2,15 @@
 //! the OS's tuning, the timer and its floor, the build, every allocator's
 //! settings, PMAD's pool per case, the command line.
 
+use crate::alloc::{self, Name};
+use crate::cli::RunArgs;
 use crate::clock::TimerInfo;
+use crate::measure::{Done, NotApplicable};
+use crate::output::summary::Figures;
+use crate::runtime::Environment;
 use serde_json::{json, Value};
 use std::fs;
+use std::time::SystemTime;
 
 /// The first line of `path`, trimmed; None when unreadable.
 fn read_line(path: &str) -> Option<String> {
@@ -108,4 +114,87 @@ pub fn build() -> Value {
 /// The timer and its measured floor.
 pub fn timer(info: &TimerInfo) -> Value {
     serde_json::to_value(info).unwrap_or(Value::Null)
+}
+
+/// This run's entry in meta.json: when, how, on what, with which settings,
+/// and each case's parameters and pools.
+pub fn run(
+    done: &[Done],
+    skipped: &[NotApplicable],
+    timer: &TimerInfo,
+    run_id: &str,
+    started: SystemTime,
+    args: &RunArgs,
+    env: &Environment,
+) -> Value {
+    let floor = done
+        .iter()
+        .find(|d| d.allocator == Name::Null)
+        .map(|d| json!({"workload": d.workload, "alloc_p50_ns": Figures::of(&d.outcome.alloc).p50, "free_p50_ns": Figures::of(&d.outcome.free).p50}));
+    let mut allocators: Vec<Name> = done.iter().map(|d| d.allocator).collect();
+    allocators.sort();
+    allocators.dedup();
+    let settings: serde_json::Map<String, Value> = allocators
+        .iter()
+        .map(|&a| (a.as_str().to_string(), alloc::settings::settings(a)))
+        .collect();
+    let cases: Vec<Value> = done.iter().map(case).collect();
+    json!({
+        "run_id": run_id,
+        "date": humantime::format_rfc3339_seconds(started).to_string(),
+        "command_line": std::env::args().collect::<Vec<_>>(),
+        "machine": machine(env.pinned, &env.allowed_cpus),
+        "process": {
+            "pinned_cpu": env.pinned,
+            "mlockall": if args.mlock { json!(env.mlock.clone().map(|()| "locked")) } else { json!("not requested") },
+            "sched_fifo": match &env.fifo { None => json!("not requested"), Some(r) => json!(r) },
+            "glibc_rseq_registered": alloc::settings::glibc_rseq_registered(),
+            "reexecuted_for_tcmalloc": std::env::var_os("HARNESS_REEXECUTED_FOR_RSEQ").is_some(),
+            "syscalls": if args.syscalls {
+                "counted per recorded phase in a traced re-run of the same plan (strace -f, markers around each phase; the harness's own calls excluded): summary.csv syscalls, syscalls_by_name"
+            } else {
+                "not counted (run with --syscalls)"
+            },
+        },
+        "timer": self::timer(timer),
+        "floor": floor,
+        "build": build(),
+        "histograms": {"unit": "ns", "lowest": 1, "highest": workloads::recorder::HIGHEST_NS, "significant_figures": workloads::recorder::SIGFIG, "window_ops": workloads::WINDOW_OPS},
+        "allocators": settings,
+        "cases": cases,
+        "not_applicable": skipped.iter().map(|n| json!({
+            "allocator": n.allocator.as_str(),
+            "workload": n.workload,
+            "reason": n.reason,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// One case's parameters, figures and pools in meta.json.
+fn case(d: &Done) -> Value {
+    json!({
+        "allocator": d.allocator.as_str(),
+        "workload": d.workload,
+        "size": d.case.size.label(),
+        "kind": format!("{:?}", d.case.kind),
+        "ops": d.case.ops,
+        "blocks": d.case.blocks,
+        "max_live": d.case.max_live,
+        "warmup_ops": d.case.warmup_ops(),
+        "seed": d.case.seed,
+        "recorded_ops": d.outcome.ops,
+        "windows": d.outcome.windows,
+        "seconds": d.elapsed.as_secs_f64(),
+        "first_call_ns": {"alloc": d.outcome.first_call.alloc_ns, "free": d.outcome.first_call.free_ns},
+        "recorded_phase": d.usage,
+        "null_files_kept_from_earlier_run": d.keep_earlier,
+        "threads": d.threads,
+        "request_interval_ns": match d.case.kind {
+            workloads::Kind::Request { interval_ns } => json!(interval_ns),
+            _ => Value::Null,
+        },
+        "p50_ns": {"alloc": Figures::of(&d.outcome.alloc).p50, "free": Figures::of(&d.outcome.free).p50},
+        "pmad": d.pmad,
+        "tlsf": d.tlsf,
+    })
 }

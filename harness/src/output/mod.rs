@@ -8,3 +8,4 @@ pub mod meta;
 pub mod series;
 pub mod sink;
 pub mod summary;
+pub mod write;

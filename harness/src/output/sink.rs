@@ -114,6 +114,41 @@ impl Sink {
     }
 }
 
+/// A file being written under its temporary name (`<name>.partial-<pid>`):
+/// renamed into place by [`Partial::commit`], removed if dropped first, so
+/// no early return leaves one behind.
+pub struct Partial {
+    partial: PathBuf,
+    path: PathBuf,
+}
+
+impl Partial {
+    /// The temporary file for the final `path`.
+    pub fn new(path: &Path) -> Partial {
+        Partial {
+            partial: Sink::partial(path),
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Where to write: the temporary name.
+    pub fn temporary(&self) -> &Path {
+        &self.partial
+    }
+
+    /// Renames the finished file into place.
+    pub fn commit(self) -> Result<(), String> {
+        Sink::commit(&self.partial, &self.path)
+        // Drop then finds nothing to remove.
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.partial);
+    }
+}
+
 /// Removes the partial files in `dir` and its allocator subdirectories whose
 /// writing process no longer runs (a live pid may be another run writing
 /// here now: its files are left alone); returns what it removed.

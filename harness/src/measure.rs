@@ -1,0 +1,278 @@
+//! Measuring one (case, allocator) and nothing else: on one thread with the
+//! progress bar, churn's interval-log writer and the phase meter, or on
+//! several threads at once. Each returns one [`Done`]; the files it has
+//! started are [`Partial`]s, removed if the `Done` is dropped unwritten (an
+//! error anywhere later), so no early return can leave one behind.
+
+use crate::alloc::{self, Name, Setup};
+use crate::cli::RunArgs;
+use crate::clock::Timer;
+use crate::memory::{MemoryLog, WindowMemory};
+use crate::output::hlog::HlogFile;
+use crate::output::series::SeriesId;
+use crate::output::sink::{Partial, Sink};
+use crate::runtime::Environment;
+use crate::tasks::{Progress, WindowWriter};
+use crate::usage::{PhaseMeter, PhaseUsage};
+use crate::{syscalls, threads, Failure};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::time::{Duration, Instant, SystemTime};
+use workloads::{Case, Kind, Observer, Outcome, Phase, Window};
+
+/// One measured (case, allocator) with its files.
+pub struct Done {
+    pub workload: &'static str,
+    /// Threads that ran the case at once.
+    pub threads: u32,
+    /// Each thread's histograms when threads > 1 (merged into `outcome`).
+    pub per_thread: Vec<Outcome>,
+    pub allocator: Name,
+    pub case: Case,
+    pub outcome: Outcome,
+    pub pmad: Option<alloc::PmadReport>,
+    pub tlsf: Option<alloc::TlsfReport>,
+    /// Churn's finished interval logs, still under their temporary names
+    /// (alloc then free): removed if this is dropped before they are committed.
+    pub hlogs: Vec<Partial>,
+    /// Churn's live set and RSS per window.
+    pub memory: Vec<WindowMemory>,
+    pub elapsed: Duration,
+    /// Faults, context switches and RSS of the recorded phase.
+    pub usage: Option<PhaseUsage>,
+    /// A null row whose files and rows an earlier run already wrote: this
+    /// run's floor is used for its own net figures and recorded in
+    /// meta.json, and the earlier files stay.
+    pub keep_earlier: bool,
+}
+
+/// An allocator a case cannot run on, and why (in the tables and meta.json,
+/// never silently absent).
+pub struct NotApplicable {
+    pub allocator: Name,
+    pub workload: &'static str,
+    pub reason: &'static str,
+}
+
+/// Why `allocator` cannot run `case`, if it cannot: producer-consumer
+/// frees every block on another thread.
+pub fn not_applicable(allocator: Name, case: &Case) -> Option<&'static str> {
+    (case.kind == workloads::Kind::Handoff)
+        .then(|| alloc::cross_thread_frees(allocator))
+        .flatten()
+}
+
+/// Feeds the progress bar and the churn windows' interval logs. Both are
+/// handed to helper threads: this runs inside the measured loop (between
+/// timed calls) and must not allocate, format or write.
+struct CaseObserver {
+    progress: Progress,
+    windows: Option<WindowWriter>,
+    meter: PhaseMeter,
+    /// Churn's live set and RSS at each window's end.
+    memory: Option<MemoryLog>,
+    /// The `--syscalls` marker of this case's phase start (preformatted).
+    start_marker: String,
+}
+
+impl Observer for CaseObserver {
+    fn phase(&mut self, phase: Phase) {
+        // The markers sit inside the meter's reads, so a trace counts
+        // neither the meter's calls nor the marker's neighbours.
+        match phase {
+            Phase::RecordingStarts => {
+                self.meter.start();
+                syscalls::mark(&self.start_marker);
+            }
+            Phase::RecordingEnds => {
+                syscalls::mark(syscalls::END);
+                self.meter.finish();
+            }
+        }
+    }
+
+    fn progress(&mut self, done: u64, total: u64) {
+        self.progress.update(done, total);
+    }
+
+    fn window(&mut self, w: &Window<'_>) {
+        syscalls::mark(syscalls::OWN_BEGIN);
+        if let Some(windows) = &self.windows {
+            windows.push(w);
+        }
+        if let Some(memory) = &mut self.memory {
+            memory.push(w);
+        }
+        syscalls::mark(syscalls::OWN_END);
+    }
+}
+
+fn bar(args: &RunArgs, label: String) -> ProgressBar {
+    let target = if args.no_progress {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    };
+    let bar = ProgressBar::with_draw_target(Some(0), target);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:<28} [{bar:30}] {human_pos}/{human_len} ops {elapsed}",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(label);
+    bar
+}
+
+/// What every case of a run shares.
+pub struct Run<'a> {
+    pub args: &'a RunArgs,
+    pub env: &'a Environment,
+    pub sink: &'a Sink,
+    pub setup: Setup,
+    /// When the run started: the interval logs' base time.
+    pub started: SystemTime,
+}
+
+/// One case as the run sees it: which series, its label for messages, and
+/// whether an earlier run's null files are kept.
+pub struct Job<'a> {
+    pub workload: &'static str,
+    pub allocator: Name,
+    pub case: &'a Case,
+    pub threads: u32,
+    pub label: String,
+    pub keep_earlier: bool,
+}
+
+/// Runs `job` on its threads at once (each the whole case, histograms merged).
+pub fn threaded(job: &Job<'_>, run: &Run<'_>, timer: Timer) -> Result<Done, Failure> {
+    let (a, c, n) = (job.allocator, job.case, job.threads as usize);
+    let env = run.env;
+    let t0 = Instant::now();
+    let t = if c.kind == Kind::Handoff {
+        threads::run_ring(a, c, n, timer, env.pinned, &env.allowed_cpus)
+    } else {
+        threads::run(a, c, n, timer, run.setup, env.pinned, &env.allowed_cpus)
+    }
+    .map_err(|e| Failure::run(format!("{}: {e}; nothing was written", job.label)))?;
+    let elapsed = t0.elapsed();
+    eprintln!(
+        "harness: {}: {} ops on {n} threads in {:.2} s",
+        job.label,
+        t.merged.ops,
+        elapsed.as_secs_f64()
+    );
+    Ok(Done {
+        workload: job.workload,
+        threads: job.threads,
+        per_thread: t.per_thread,
+        allocator: a,
+        case: c.clone(),
+        outcome: t.merged,
+        pmad: None,
+        tlsf: None,
+        hlogs: Vec::new(),
+        elapsed,
+        usage: t.usage,
+        memory: Vec::new(),
+        keep_earlier: job.keep_earlier,
+    })
+}
+
+/// Churn's two interval logs (alloc, free), opened under temporary names.
+fn open_window_logs(job: &Job<'_>, run: &Run<'_>) -> Result<[(HlogFile, Partial); 2], Failure> {
+    let open = |op: &str| {
+        let path = SeriesId::new(
+            job.allocator.as_str(),
+            job.workload,
+            1,
+            job.case.size.label(),
+            op,
+        )
+        .path(run.sink.dir(), "hlog");
+        Sink::make_parent(&path).map_err(Failure::io)?;
+        let comment = format!(
+            "{} {} {} {op}: one interval per {} ops",
+            job.allocator.as_str(),
+            job.workload,
+            size_label(job.case.size.label()),
+            workloads::WINDOW_OPS
+        );
+        let partial = Partial::new(&path);
+        let log = HlogFile::create(partial.temporary(), &comment, run.started)
+            .map_err(|e| Failure::io(format!("{}: {e}", path.display())))?;
+        Ok((log, partial))
+    };
+    Ok([open("alloc")?, open("free")?])
+}
+
+/// Runs `job` on this thread, with the progress bar, churn's window log and
+/// memory log, and the phase meter.
+pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, Failure> {
+    let (a, c, env) = (job.allocator, job.case, run.env);
+    let churn = c.kind == Kind::Churn && !job.keep_earlier;
+    let (logs, hlogs) = if churn {
+        let [(la, pa), (lf, pf)] = open_window_logs(job, run)?;
+        (Some([la, lf]), vec![pa, pf])
+    } else {
+        (None, Vec::new())
+    };
+    let mut observer = CaseObserver {
+        progress: Progress::start(
+            bar(run.args, job.label.clone()),
+            env.pinned,
+            &env.allowed_cpus,
+        ),
+        windows: logs.map(|logs| WindowWriter::start(logs, env.pinned, &env.allowed_cpus)),
+        meter: PhaseMeter::default(),
+        memory: churn.then(|| MemoryLog::new((c.ops / workloads::WINDOW_OPS) as usize + 2)),
+        start_marker: syscalls::start_line(a.as_str(), job.workload, c.size.label()),
+    };
+    let t0 = Instant::now();
+    let measured = alloc::run_case(a, c, timer, &mut observer, run.setup);
+    let elapsed = t0.elapsed();
+    let CaseObserver {
+        progress,
+        windows,
+        meter,
+        memory,
+        ..
+    } = observer;
+    progress.finish();
+    let written = windows.map_or(Ok(()), WindowWriter::finish);
+    // On either error `hlogs` is dropped here, and its files with it.
+    let measured =
+        measured.map_err(|e| Failure::run(format!("{}: {e}; nothing was written", job.label)))?;
+    written.map_err(|e| Failure::io(format!("{}: writing the interval log: {e}", job.label)))?;
+    eprintln!(
+        "harness: {}: {} ops in {:.2} s",
+        job.label,
+        measured.outcome.ops,
+        elapsed.as_secs_f64()
+    );
+    Ok(Done {
+        workload: job.workload,
+        threads: job.threads,
+        per_thread: Vec::new(),
+        allocator: a,
+        case: c.clone(),
+        outcome: measured.outcome,
+        pmad: measured.pmad,
+        tlsf: measured.tlsf,
+        hlogs,
+        elapsed,
+        usage: meter.result(),
+        memory: memory.map_or_else(Vec::new, MemoryLog::into_windows),
+        keep_earlier: job.keep_earlier,
+    })
+}
+
+/// "1024B", or "mixed": a case's size in labels and log comments.
+pub fn size_label(size: usize) -> String {
+    if size == 0 {
+        "mixed".into()
+    } else {
+        format!("{size}B")
+    }
+}

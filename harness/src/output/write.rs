@@ -1,0 +1,139 @@
+//! Persisting a finished run: each case's raw files, then summary.csv and
+//! meta.json merged with what an earlier run left in the same directory.
+//! Every file goes through the sink (temporary name, fsync, rename).
+
+use super::hgrm;
+use super::hlog::HlogFile;
+use super::series::{files_workload, memory_csv, SeriesId};
+use super::sink::{Partial, Sink};
+use super::summary::{self, Row};
+use crate::alloc::Name;
+use crate::measure::{size_label, Done};
+use crate::{memory, Failure};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
+use workloads::Op;
+
+/// Writes one case's files: the memory log, each op's .hgrm (and each
+/// thread's), and its .hlog (churn's window logs committed, the others one
+/// interval for the whole case). A null case kept from an earlier run
+/// writes nothing.
+pub fn case_files(sink: &Sink, d: &mut Done, started: SystemTime) -> Result<(), Failure> {
+    if d.keep_earlier {
+        return Ok(());
+    }
+    let id = |op: Op| {
+        SeriesId::new(
+            d.allocator.as_str(),
+            d.workload,
+            d.threads,
+            d.case.size.label(),
+            op.name(),
+        )
+    };
+    if !d.memory.is_empty() {
+        let path = memory_csv(sink.dir(), d.allocator.as_str(), d.case.size.label());
+        let text = memory::to_csv(&d.memory).map_err(Failure::io)?;
+        sink.write(&path, &text).map_err(Failure::io)?;
+    }
+    for &op in d.case.kind.ops() {
+        let h = d.outcome.recorder(op).histogram();
+        sink.write(&id(op).path(sink.dir(), "hgrm"), hgrm::render(h).as_bytes())
+            .map_err(Failure::io)?;
+        // Each thread's own distribution, beside the merged one.
+        for (i, o) in d.per_thread.iter().enumerate() {
+            let own = hgrm::render(o.recorder(op).histogram());
+            sink.write(&id(op).thread_hgrm(sink.dir(), i), own.as_bytes())
+                .map_err(Failure::io)?;
+        }
+    }
+    if d.hlogs.is_empty() {
+        for &op in d.case.kind.ops() {
+            whole_case_hlog(d, &id(op).path(sink.dir(), "hlog"), op, started)?;
+        }
+    }
+    for partial in std::mem::take(&mut d.hlogs) {
+        partial.commit().map_err(Failure::io)?;
+    }
+    Ok(())
+}
+
+/// An .hlog of one interval, the whole case.
+fn whole_case_hlog(
+    d: &Done,
+    path: &std::path::Path,
+    op: Op,
+    started: SystemTime,
+) -> Result<(), Failure> {
+    Sink::make_parent(path).map_err(Failure::io)?;
+    let comment = format!(
+        "{} {} {} {}: one interval, the whole case",
+        d.allocator.as_str(),
+        files_workload(d.workload, d.threads),
+        size_label(d.case.size.label()),
+        op.name()
+    );
+    let partial = Partial::new(path);
+    HlogFile::create(partial.temporary(), &comment, started)
+        .and_then(|mut log| {
+            log.interval(
+                d.outcome.recorder(op).histogram(),
+                Duration::ZERO,
+                d.elapsed,
+            )
+            .map(|()| log)
+        })
+        .and_then(HlogFile::finish)
+        .map_err(|e| Failure::io(format!("{}: {e}", path.display())))?;
+    partial.commit().map_err(Failure::io)
+}
+
+/// summary.csv and meta.json: earlier rows with other keys stay, this run's
+/// rows replace the same keys (a kept null case keeps its earlier rows), and
+/// meta.json keeps the runs that still own a row, then adds `this_run`.
+pub fn summary_and_meta(
+    sink: &Sink,
+    done: &[Done],
+    rows: &[Row],
+    previous: Vec<Row>,
+    this_run: Value,
+) -> Result<(), Failure> {
+    let is_kept = |r: &Row| {
+        r.allocator == Name::Null.as_str()
+            && done.iter().any(|d| {
+                d.keep_earlier
+                    && d.workload == r.workload
+                    && d.threads == r.threads
+                    && d.case.size.label() == r.size
+            })
+    };
+    let fresh: Vec<Row> = rows.iter().filter(|r| !is_kept(r)).cloned().collect();
+    let replaced: HashSet<_> = fresh.iter().map(Row::key).collect();
+    let mut all: Vec<Row> = previous
+        .into_iter()
+        .filter(|r| !replaced.contains(&r.key()))
+        .collect();
+    all.extend(fresh);
+    let kept_runs: HashSet<String> = all.iter().map(|r| r.run_id.clone()).collect();
+    let csv = summary::to_csv(&all).map_err(Failure::io)?;
+
+    let mut runs: Vec<Value> = std::fs::read(sink.dir().join("meta.json"))
+        .ok()
+        .and_then(|t| serde_json::from_slice::<Value>(&t).ok())
+        .and_then(|v| v.get("runs").and_then(Value::as_array).cloned())
+        .unwrap_or_default();
+    runs.retain(|r| {
+        r.get("run_id")
+            .and_then(Value::as_str)
+            .is_some_and(|id| kept_runs.contains(id))
+    });
+    runs.push(this_run);
+    let meta = serde_json::to_vec_pretty(&json!({ "runs": runs }))
+        .map_err(|e| Failure::io(e.to_string()))?;
+
+    sink.write(&sink.dir().join("summary.csv"), &csv)
+        .map_err(Failure::io)?;
+    sink.write(&sink.dir().join("meta.json"), &meta)
+        .map_err(Failure::io)
+}
