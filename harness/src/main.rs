@@ -13,9 +13,9 @@ mod memory;
 mod output;
 mod paths;
 mod plan;
+mod platform;
 mod render;
 mod run;
-mod runtime;
 mod syscalls;
 mod table;
 mod tasks;
@@ -47,37 +47,12 @@ impl Failure {
     }
 }
 
-/// This machine's name, made safe for a directory name.
-pub fn host_name() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most buf.len() bytes into buf.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    let raw = if rc == 0 {
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        String::new()
-    };
-    let safe: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if safe.is_empty() {
-        "unknown-host".into()
-    } else {
-        safe
-    }
-}
-
 /// `--results`, or results/<this host>.
 fn results_dir(given: Option<&std::path::Path>) -> std::path::PathBuf {
-    given.map_or_else(|| paths::default_results(&host_name()), |p| p.to_path_buf())
+    given.map_or_else(
+        || paths::default_results(&platform::host_name()),
+        |p| p.to_path_buf(),
+    )
 }
 
 fn main() -> ExitCode {
@@ -169,7 +144,7 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     if args.syscalls {
         syscalls::check_strace().map_err(Failure::usage)?;
     }
-    let allowed = runtime::allowed_cpus();
+    let allowed = platform::allowed_cpus();
     if let Some(cpu) = args.cpu {
         if !allowed.contains(&cpu) {
             return Err(Failure::usage(format!(
@@ -186,26 +161,26 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
 
     let tcmalloc = plan.allocators.contains(&alloc::Name::Tcmalloc);
     if tcmalloc {
-        runtime::reexec_without_glibc_rseq();
+        platform::reexec_without_glibc_rseq();
         // Before pinning, so the background thread is free to run elsewhere.
-        runtime::start_tcmalloc_background();
+        platform::start_tcmalloc_background();
     }
     if let Some(cpu) = args.cpu {
-        runtime::pin(cpu).map_err(Failure::usage)?;
+        platform::pin(cpu).map_err(Failure::usage)?;
     }
     let mlock = if args.mlock {
-        runtime::mlock_all()
+        platform::mlock_all()
     } else {
         Ok(())
     };
     if let Err(e) = &mlock {
         eprintln!("harness: warning: --mlock: {e}; going on without it");
     }
-    let fifo = args.fifo.then(runtime::fifo);
+    let fifo = args.fifo.then(platform::fifo);
     if let Some(Err(e)) = &fifo {
         eprintln!("harness: warning: --fifo: {e}; going on with normal scheduling");
     }
-    let env = runtime::Environment {
+    let env = platform::Environment {
         pinned: args.cpu,
         allowed_cpus: allowed,
         mlock,

@@ -11,7 +11,7 @@ use crate::memory::{MemoryLog, WindowMemory};
 use crate::output::hlog::HlogFile;
 use crate::output::series::SeriesId;
 use crate::output::sink::{Partial, Sink};
-use crate::runtime::Environment;
+use crate::platform::Environment;
 use crate::tasks::{Progress, WindowWriter};
 use crate::usage::{PhaseMeter, PhaseUsage};
 use crate::{syscalls, threads, Failure};

@@ -16,7 +16,7 @@ use crate::output::sink::Sink;
 use crate::output::summary::{self, Figures, Floor, Key, Row};
 use crate::output::{meta, write};
 use crate::plan::{Plan, Workload};
-use crate::runtime::Environment;
+use crate::platform::Environment;
 use crate::{memory, syscalls, table, Failure};
 use std::path::PathBuf;
 use std::time::SystemTime;

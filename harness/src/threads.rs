@@ -162,7 +162,7 @@ where
                 let (start, body) = (&start, &body);
                 s.spawn(move || {
                     if let Some(cpu) = cpu_for(i, pinned, allowed) {
-                        crate::runtime::set_affinity(&[cpu]);
+                        crate::platform::set_affinity(&[cpu]);
                     }
                     let mut timer = timer;
                     let mut observer = ThreadObserver {

@@ -20,16 +20,19 @@ mod hot_path;
 pub mod outcome;
 pub mod recorder;
 pub mod request;
+mod request_shape;
 pub mod rng;
+pub mod sizes;
 pub mod testing;
 
 pub use allocator::{Allocator, NullAlloc};
-pub use case::{Case, Demand, Kind, SizeRange, SizeSpec, SWEEP_SIZES};
+pub use case::{Case, Kind, SWEEP_SIZES};
 pub use clock::Clock;
 pub use outcome::{
     FirstCall, LiveSet, Observer, Op, Outcome, Phase, RequestTimes, RunError, Window,
 };
 pub use recorder::Recorder;
+pub use sizes::{Demand, SizeRange, SizeSpec};
 
 /// Ops between two calls of [`Observer::progress`]: rare enough to cost
 /// nothing per op, frequent enough for a live progress bar.

@@ -2,8 +2,8 @@
 //! operation counts, every block freed, sizes and orders as specified, the
 //! same sequence for the same seed.
 
-use workloads::case::{mixed_octave, MIXED_OCTAVES};
 use workloads::rng::Stream;
+use workloads::sizes::{mixed_octave, MIXED_OCTAVES};
 use workloads::testing::{CountingAlloc, Event, FakeClock};
 use workloads::{
     Case, Kind, NullAlloc, Observer, Op, Phase, RunError, SizeSpec, Window, WINDOW_OPS,

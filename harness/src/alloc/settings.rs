@@ -122,9 +122,9 @@ fn tcmalloc() -> Value {
         "crate": "tcmalloc-better 0.1.19 (Google TCMalloc; GlobalAlloc: aligned new / sized delete)",
         "page_size": "8 KiB (crate default feature)",
         "per_cpu_caches_active": tcmalloc_per_cpu_active(),
-        "glibc_registers_rseq": glibc_rseq_registered(),
+        "glibc_registers_rseq": crate::platform::glibc_rseq_registered(),
         "env_GLIBC_TUNABLES": std::env::var("GLIBC_TUNABLES").ok(),
-        "background_actions_thread": crate::runtime::tcmalloc_background_started(),
+        "background_actions_thread": crate::platform::tcmalloc_background_started(),
         "why": "TCMalloc's per-CPU caches need the thread's rseq area; glibc >= 2.35 registers its own first, so TCMalloc falls back to its slow central path unless GLIBC_TUNABLES=glibc.pthread.rseq=0 (the harness re-executes itself with it when TCMalloc runs)",
     })
 }
@@ -153,26 +153,5 @@ pub fn libc_version() -> Option<String> {
         Some(format!("glibc {}", v.to_string_lossy()))
     }
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    None
-}
-
-/// Whether glibc registered an rseq area for this thread (glibc >= 2.35
-/// exports `__rseq_size`, non-zero once registered). None when the symbol
-/// is absent.
-pub fn glibc_rseq_registered() -> Option<bool> {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name only looks
-        // the symbol up; when found, it is glibc's `const unsigned int`.
-        unsafe {
-            let sym = libc::dlsym(libc::RTLD_DEFAULT, c"__rseq_size".as_ptr());
-            if sym.is_null() {
-                None
-            } else {
-                Some(*(sym as *const u32) != 0)
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
     None
 }

@@ -7,7 +7,7 @@ use crate::cli::RunArgs;
 use crate::clock::TimerInfo;
 use crate::measure::{Done, NotApplicable};
 use crate::output::summary::Figures;
-use crate::runtime::Environment;
+use crate::platform::Environment;
 use serde_json::{json, Value};
 use std::fs;
 use std::time::SystemTime;
@@ -84,7 +84,7 @@ pub fn machine(pinned: Option<usize>, allowed_cpus: &[usize]) -> Value {
     // SAFETY: sysconf takes a constant name.
     let online = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
     json!({
-        "host": crate::host_name(),
+        "host": crate::platform::host_name(),
         "cpu_model": cpu_model(),
         "logical_cpus_online": online,
         "allowed_cpus_before_pinning": allowed_cpus,
@@ -148,7 +148,7 @@ pub fn run(
             "pinned_cpu": env.pinned,
             "mlockall": if args.mlock { json!(env.mlock.clone().map(|()| "locked")) } else { json!("not requested") },
             "sched_fifo": match &env.fifo { None => json!("not requested"), Some(r) => json!(r) },
-            "glibc_rseq_registered": alloc::settings::glibc_rseq_registered(),
+            "glibc_rseq_registered": crate::platform::glibc_rseq_registered(),
             "reexecuted_for_tcmalloc": std::env::var_os("HARNESS_REEXECUTED_FOR_RSEQ").is_some(),
             "syscalls": if args.syscalls {
                 "counted per recorded phase in a traced re-run of the same plan (strace -f, markers around each phase; the harness's own calls excluded): summary.csv syscalls, syscalls_by_name"

@@ -34,7 +34,7 @@ pub(crate) fn spawn<T: Send + 'static>(
         crate::syscalls::mark(crate::syscalls::HELPER);
         ready_in_helper.wait();
         if avoid.is_some() && !others.is_empty() {
-            crate::runtime::set_affinity(&others);
+            crate::platform::set_affinity(&others);
         }
         f()
     });

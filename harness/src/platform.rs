@@ -1,5 +1,8 @@
-//! The process set-up around a run: CPU pinning, memory locking, real-time
-//! scheduling, and TCMalloc's production configuration.
+//! The process and the OS around a run: this machine's name, the CPUs the
+//! process may use, pinning, memory locking, real-time scheduling, glibc's
+//! rseq registration and TCMalloc's production configuration, and the
+//! [`Environment`] those left for meta.json. The calls are raw libc, each
+//! with its SAFETY comment.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -102,9 +105,7 @@ const REEXEC_MARK: &str = "HARNESS_REEXECUTED_FOR_RSEQ";
 #[cfg(target_os = "linux")]
 pub fn reexec_without_glibc_rseq() {
     use std::os::unix::process::CommandExt;
-    if std::env::var_os(REEXEC_MARK).is_some()
-        || crate::alloc::settings::glibc_rseq_registered() != Some(true)
-    {
+    if std::env::var_os(REEXEC_MARK).is_some() || glibc_rseq_registered() != Some(true) {
         return;
     }
     let tunables = match std::env::var("GLIBC_TUNABLES") {
@@ -166,4 +167,53 @@ pub struct Environment {
     pub allowed_cpus: Vec<usize>,
     pub mlock: Result<(), String>,
     pub fifo: Option<Result<i32, String>>,
+}
+
+/// Whether glibc registered an rseq area for this thread (glibc >= 2.35
+/// exports `__rseq_size`, non-zero once registered). None when the symbol
+/// is absent.
+pub fn glibc_rseq_registered() -> Option<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name only looks
+        // the symbol up; when found, it is glibc's `const unsigned int`.
+        unsafe {
+            let sym = libc::dlsym(libc::RTLD_DEFAULT, c"__rseq_size".as_ptr());
+            if sym.is_null() {
+                None
+            } else {
+                Some(*(sym as *const u32) != 0)
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// This machine's name, made safe for a directory name.
+pub fn host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into buf.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let raw = if rc == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    };
+    let safe: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.is_empty() {
+        "unknown-host".into()
+    } else {
+        safe
+    }
 }
