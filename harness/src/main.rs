@@ -8,6 +8,7 @@
 mod alloc;
 mod cli;
 mod clock;
+mod format;
 mod measure;
 mod memory;
 mod output;

@@ -14,7 +14,7 @@ use crate::output::sink::{Partial, Sink};
 use crate::platform::Environment;
 use crate::tasks::{Progress, WindowWriter};
 use crate::usage::{PhaseMeter, PhaseUsage};
-use crate::{syscalls, threads, Failure};
+use crate::{format, syscalls, threads, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::{Duration, Instant, SystemTime};
 use workloads::{Case, Kind, Observer, Outcome, Phase, Window};
@@ -196,7 +196,7 @@ fn open_window_logs(job: &Job<'_>, run: &Run<'_>) -> Result<[(HlogFile, Partial)
             "{} {} {} {op}: one interval per {} ops",
             job.allocator.as_str(),
             job.workload,
-            size_label(job.case.size.label()),
+            format::size_tag(job.case.size.label()),
             workloads::WINDOW_OPS
         );
         let partial = Partial::new(&path);
@@ -266,13 +266,4 @@ pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, F
         memory: memory.map_or_else(Vec::new, MemoryLog::into_windows),
         keep_earlier: job.keep_earlier,
     })
-}
-
-/// "1024B", or "mixed": a case's size in labels and log comments.
-pub fn size_label(size: usize) -> String {
-    if size == 0 {
-        "mixed".into()
-    } else {
-        format!("{size}B")
-    }
 }

@@ -10,7 +10,8 @@
 use crate::alloc::{Name, Setup};
 use crate::cli::RunArgs;
 use crate::clock::{self, TimerInfo};
-use crate::measure::{self, not_applicable, size_label, Done, Job, NotApplicable, Run};
+use crate::format::size_tag;
+use crate::measure::{self, not_applicable, Done, Job, NotApplicable, Run};
 use crate::output::series::{files_workload, memory_csv, SeriesId};
 use crate::output::sink::Sink;
 use crate::output::summary::{self, Figures, Floor, Key, Row};
@@ -62,7 +63,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
             allocator: a,
             case: c,
             threads,
-            label: format!("{} {} {}", fw, size_label(c.size.label()), a.as_str()),
+            label: format!("{} {} {}", fw, size_tag(c.size.label()), a.as_str()),
             keep_earlier: a == Name::Null && kept.contains(&(fw, c.size.label())),
         };
         if let Some(reason) = not_applicable(a, c) {

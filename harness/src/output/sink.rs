@@ -1,4 +1,5 @@
-//! Where results go, written atomically (temporary file, fsync, rename) and
+//! Where results go, written atomically (temporary file, fsync, rename,
+//! fsync of the directory) and
 //! never over an earlier result unless `--force`.
 //!
 //! A temporary file is `<name>.partial-<pid>`. A run killed mid-way leaves
@@ -110,6 +111,18 @@ impl Sink {
         fs::rename(partial, path).map_err(|e| {
             let _ = fs::remove_file(partial);
             format!("{}: {e}", path.display())
+        })?;
+        // The rename is durable only once the directory is synced too.
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| {
+            format!(
+                "{}: syncing the directory after writing {}: {e}",
+                dir.display(),
+                path.display()
+            )
         })
     }
 }

@@ -8,7 +8,8 @@ use super::series::{files_workload, memory_csv, SeriesId};
 use super::sink::{Partial, Sink};
 use super::summary::{self, Row};
 use crate::alloc::Name;
-use crate::measure::{size_label, Done};
+use crate::format::size_tag;
+use crate::measure::Done;
 use crate::{memory, Failure};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -71,7 +72,7 @@ fn whole_case_hlog(
         "{} {} {} {}: one interval, the whole case",
         d.allocator.as_str(),
         files_workload(d.workload, d.threads),
-        size_label(d.case.size.label()),
+        size_tag(d.case.size.label()),
         op.name()
     );
     let partial = Partial::new(path);

@@ -111,7 +111,7 @@ pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
     }
     if workloads.iter().any(|w| w == "churn") {
         for size in r.sizes("churn") {
-            let label = results::size_label(size);
+            let label = crate::format::size_label(size);
             let mut series = Vec::new();
             for a in &allocators {
                 if let Some(w) = r.memory(a, size)? {
@@ -177,7 +177,7 @@ pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
             };
             let alt = format!(
                 "{workload} {} P99.9 against threads",
-                results::size_label(size)
+                crate::format::size_label(size)
             );
             out.push(Planned::new(chart, workload, Some(size), alt));
         }
@@ -189,7 +189,7 @@ pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
                     let alt = format!(
                         "{} {} {op} by percentile",
                         chart.workload,
-                        results::size_label(size)
+                        crate::format::size_label(size)
                     );
                     out.push(Planned::new(chart, workload, Some(size), alt));
                 }

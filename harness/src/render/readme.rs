@@ -12,6 +12,7 @@
 //! spread between runs is not yet measured.
 
 use super::results::Results;
+use crate::format::thousands;
 use crate::output::series::chart;
 use crate::output::summary::Row;
 use std::fmt::Write;
@@ -25,25 +26,17 @@ pub const FACTOR: f64 = 2.0;
 /// ... and by how many clock steps at least.
 pub const MIN_STEPS: f64 = 2.0;
 
-/// Thousands separated: 12,345.
-fn n(v: u64) -> String {
-    let digits = v.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// "P50 / P99.9 / P99.99" of a row, or why there is none.
 fn figs(row: Option<&Row>, max: bool) -> String {
     row.map_or("not measured".into(), |r| {
-        let mut s = format!("{} / {} / {}", n(r.p50_ns), n(r.p999_ns), n(r.p9999_ns));
+        let mut s = format!(
+            "{} / {} / {}",
+            thousands(r.p50_ns),
+            thousands(r.p999_ns),
+            thousands(r.p9999_ns)
+        );
         if max {
-            let _ = write!(s, " / {}", n(r.max_ns));
+            let _ = write!(s, " / {}", thousands(r.max_ns));
         }
         s
     })
@@ -97,9 +90,9 @@ fn ranking(
         return Some(format!(
             "**{}** has the {word} {what}: {} ns, against {} to {} ns for the others.",
             lead.allocator,
-            n(value(lead)),
-            n(*lo),
-            n(*hi)
+            thousands(value(lead)),
+            thousands(*lo),
+            thousands(*hi)
         ));
     }
     let mut sorted: Vec<&Row> = rows.to_vec();
@@ -111,9 +104,9 @@ fn ranking(
     Some(format!(
         "No allocator's {what} is set apart from the rest: the {word} are {} ({} ns) and {} ({} ns).",
         a.allocator,
-        n(value(a)),
+        thousands(value(a)),
         b.allocator,
-        n(value(b))
+        thousands(value(b))
     ))
 }
 
@@ -239,13 +232,13 @@ fn memory(md: &mut String, r: &Results) {
         md,
         "| allocator | 1024 B: faults | syscalls | waste | RSS growth / live | mixed 16-4096 B: faults | syscalls | waste | RSS growth / live |\n|---|---:|---|---:|---:|---:|---|---:|---:|"
     );
-    let opt = |v: Option<u64>| v.map_or("-".into(), n);
+    let opt = |v: Option<u64>| v.map_or("-".into(), thousands);
     let cells = |row: Option<&Row>| {
         row.map_or("not measured | | |".to_string(), |x| {
             let calls = match (x.syscalls, &x.syscalls_by_name) {
                 (Some(0), _) => "0".into(),
-                (Some(t), Some(by)) => format!("{} ({by})", n(t)),
-                (Some(t), None) => n(t),
+                (Some(t), Some(by)) => format!("{} ({by})", thousands(t)),
+                (Some(t), None) => thousands(t),
                 (None, _) => "-".into(),
             };
             format!(
@@ -289,17 +282,17 @@ fn requests(md: &mut String, r: &Results) {
         x.map_or("not measured".into(), |x| {
             format!(
                 "{} / {} / {} / {} / {}",
-                n(x.p50_ns),
-                n(x.p99_ns),
-                n(x.p999_ns),
-                n(x.p9999_ns),
-                n(x.max_ns)
+                thousands(x.p50_ns),
+                thousands(x.p99_ns),
+                thousands(x.p999_ns),
+                thousands(x.p9999_ns),
+                thousands(x.max_ns)
             )
         })
     };
     let two = |x: Option<&Row>| {
         x.map_or("-".into(), |x| {
-            format!("{} / {}", n(x.p50_ns), n(x.p999_ns))
+            format!("{} / {}", thousands(x.p50_ns), thousands(x.p999_ns))
         })
     };
     for a in r.allocators() {
@@ -381,7 +374,7 @@ fn findings(md: &mut String, r: &Results) {
         lines.push(format!(
             "**Hot path**: at the median every allocator's alloc and free is within {steps:.0} clock step(s) \
              ({} ns) of the null row: this clock cannot rank them there.",
-            n(worst)
+            thousands(worst)
         ));
     }
 
@@ -471,10 +464,10 @@ fn findings(md: &mut String, r: &Results) {
         lines.push(format!(
             "**Cross-thread frees**: freeing another thread's block puts the free P99.9 at {} to {} ns, \
              against {} to {} ns when each of the same {threads} threads frees its own (hot-path).",
-            n(*c),
-            n(*d),
-            n(*a),
-            n(*b)
+            thousands(*c),
+            thousands(*d),
+            thousands(*a),
+            thousands(*b)
         ));
     }
 
@@ -488,7 +481,7 @@ fn findings(md: &mut String, r: &Results) {
         lines.push(format!(
             "The null row's own maxima reach {} ns: this machine's noise, not an allocator's. Read maxima \
              as an upper bound.",
-            n(max)
+            thousands(max)
         ));
     }
     let _ = writeln!(
@@ -581,13 +574,5 @@ mod tests {
             .unwrap_err()
             .contains("no results section"));
         assert!(splice(&format!("{END}\n{BEGIN}\n"), "x").is_err());
-    }
-
-    #[test]
-    fn numbers_are_thousands_separated() {
-        assert_eq!(n(0), "0");
-        assert_eq!(n(999), "999");
-        assert_eq!(n(1_000), "1,000");
-        assert_eq!(n(4_022_271), "4,022,271");
     }
 }

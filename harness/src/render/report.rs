@@ -3,8 +3,8 @@
 //! plots, and a plain-language note wherever a figure cannot be read at face
 //! value. Built from the results files alone, so it is reproducible.
 
-use super::results::{size_label, Results};
-use super::style::ns;
+use super::results::Results;
+use crate::format::{self, ns, size_label};
 use crate::output::summary::Row;
 use crate::plan::WORKLOADS;
 use serde_json::Value;
@@ -492,20 +492,12 @@ fn request_note(r: &Results, workload: &str) -> Option<String> {
                 note,
                 " Open loop: one request due every {} ({:.0} per second); each is timed from \
                  when it was due, so a stall is charged to every request queued behind it.",
-                ns_text(ns),
+                format::ns_exact(ns),
                 1e9 / ns as f64
             );
         }
     }
     Some(note)
-}
-
-fn ns_text(ns: u64) -> String {
-    if ns >= 1_000 && ns.is_multiple_of(1_000) {
-        format!("{} us", ns / 1_000)
-    } else {
-        format!("{ns} ns")
-    }
 }
 
 /// What a cross-thread free costs: producer-consumer beside hot-path on the

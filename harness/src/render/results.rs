@@ -339,12 +339,3 @@ fn unreadable_line(
         }
     )
 }
-
-/// "1024 B", or "mixed 16-4096 B" for size 0.
-pub fn size_label(size: usize) -> String {
-    if size == 0 {
-        "mixed 16-4096 B".into()
-    } else {
-        format!("{size} B")
-    }
-}

@@ -54,32 +54,6 @@ pub fn register_fonts() -> Result<(), String> {
     result
 }
 
-/// A latency for an axis or a label: "20 ns", "1.5 µs", "12 ms".
-pub fn ns(v: f64) -> String {
-    let (value, unit) = if v >= 1e9 {
-        (v / 1e9, "s")
-    } else if v >= 1e6 {
-        (v / 1e6, "ms")
-    } else if v >= 1e3 {
-        (v / 1e3, "µs")
-    } else {
-        (v, "ns")
-    };
-    let text = if value >= 100.0 || value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else if value >= 10.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.2}")
-    };
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    format!("{text} {unit}")
-}
-
 /// A log axis range covering `lo..hi` with a margin, on decade-friendly bounds.
 pub fn log_range(lo: f64, hi: f64) -> std::ops::Range<f64> {
     let lo = lo.max(1.0);
@@ -92,16 +66,6 @@ pub fn log_range(lo: f64, hi: f64) -> std::ops::Range<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn latencies_read_naturally() {
-        assert_eq!(ns(20.0), "20 ns");
-        assert_eq!(ns(1500.0), "1.5 µs");
-        assert_eq!(ns(15_100.0), "15.1 µs");
-        assert_eq!(ns(250_000.0), "250 µs");
-        assert_eq!(ns(12_000_000.0), "12 ms");
-        assert_eq!(ns(2e9), "2 s");
-    }
 
     #[test]
     fn every_known_allocator_has_its_own_colour() {

@@ -3,7 +3,8 @@
 //! the heap ages?
 
 use super::{fail, legend, Chart};
-use crate::render::results::{size_label, WindowFigures};
+use crate::format::size_label;
+use crate::render::results::WindowFigures;
 use crate::render::style::{self, label, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -84,7 +85,7 @@ fn panel<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc("operations done (alloc + free), millions")
         .y_desc(format!("{what} (ns, log scale)"))
-        .y_label_formatter(&|y| style::ns(*y))
+        .y_label_formatter(&|y| crate::format::ns(*y))
         .label_style(("sans-serif", 16))
         .axis_desc_style(("sans-serif", 18))
         .draw()

@@ -3,8 +3,9 @@
 //! every allocator and the null floor share one chart per workload and op.
 
 use super::{fail, legend, Chart};
-use crate::render::results::{size_label, Distribution};
-use crate::render::style::{self, colour, label, log_range};
+use crate::format::size_label;
+use crate::render::results::Distribution;
+use crate::render::style::{colour, label, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -112,7 +113,7 @@ impl Chart for PercentileChart {
             } else {
                 "latency per call (ns, log scale)"
             })
-            .y_label_formatter(&|y| style::ns(*y))
+            .y_label_formatter(&|y| crate::format::ns(*y))
             .label_style(("sans-serif", 18))
             .axis_desc_style(("sans-serif", 20))
             .draw()

@@ -3,9 +3,9 @@
 //! the null floor drawn across, in the spirit of the PMAD author's table.
 
 use super::{fail, legend, Chart};
+use crate::format::size_label;
 use crate::output::summary::Row;
-use crate::render::results::size_label;
-use crate::render::style::{self, colour, label, lighter, log_range};
+use crate::render::style::{colour, label, lighter, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -86,7 +86,7 @@ fn panel<DB: DrawingBackend>(
             }
         })
         .y_desc("latency per call (ns, log scale)")
-        .y_label_formatter(&|y| style::ns(*y))
+        .y_label_formatter(&|y| crate::format::ns(*y))
         .label_style(("sans-serif", 18))
         .axis_desc_style(("sans-serif", 20))
         .draw()
@@ -128,7 +128,7 @@ fn panel<DB: DrawingBackend>(
                     line,
                 ))
                 .map_err(fail)?
-                .label(format!("null {what}: {}", style::ns(y)))
+                .label(format!("null {what}: {}", crate::format::ns(y)))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
         }
     }

@@ -3,8 +3,8 @@
 //! and each allocator's internal waste per window.
 
 use super::{fail, legend, Chart};
+use crate::format::size_label;
 use crate::memory::WindowMemory;
-use crate::render::results::size_label;
 use crate::render::style::{self, label};
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -147,7 +147,7 @@ fn panel<DB: DrawingBackend>(
                 .x_desc(x_desc)
                 .y_desc(metric.desc())
                 .x_label_formatter(&x_fmt)
-                .y_label_formatter(&|y| style::ns(*y))
+                .y_label_formatter(&|y| crate::format::ns(*y))
                 .label_style(("sans-serif", 16))
                 .axis_desc_style(("sans-serif", 18))
                 .draw()

@@ -3,8 +3,8 @@
 //! contention?
 
 use super::{fail, legend, Chart};
+use crate::format::size_label;
 use crate::output::summary::Row;
-use crate::render::results::size_label;
 use crate::render::style::{self, label, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -66,7 +66,7 @@ impl Chart for ThreadsChart {
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .x_desc("threads running the workload at once")
                 .y_desc("P99.9 (ns, log scale)")
-                .y_label_formatter(&|y| style::ns(*y))
+                .y_label_formatter(&|y| crate::format::ns(*y))
                 .label_style(("sans-serif", 16))
                 .axis_desc_style(("sans-serif", 18))
                 .draw()
