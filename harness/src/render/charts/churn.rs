@@ -2,10 +2,10 @@
 //! against the operations done, one line per allocator. Does anyone rot as
 //! the heap ages?
 
-use super::{fail, legend, Chart};
+use super::{allocator_line, fail, legend, Chart};
 use crate::format::size_label;
 use crate::render::results::WindowFigures;
-use crate::render::style::{self, label, log_range};
+use crate::render::style::{self, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -98,18 +98,7 @@ fn panel<DB: DrawingBackend>(
             .enumerate()
             .map(|(i, f)| ((i + 1) as f64 * millions, pick(f)))
             .collect();
-        let drawn = if allocator == "null" {
-            chart
-                .draw_series(DashedLineSeries::new(pts, 8, 6, line))
-                .map_err(fail)?
-        } else {
-            chart
-                .draw_series(LineSeries::new(pts, line))
-                .map_err(fail)?
-        };
-        drawn
-            .label(label(allocator))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
+        allocator_line(&mut chart, allocator, pts, line)?;
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
     Ok(())

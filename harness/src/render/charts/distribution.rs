@@ -2,10 +2,10 @@
 //! 1/(1-p) decades (90 %, 99 %, 99.9 % ...), the y axis is log latency, and
 //! every allocator and the null floor share one chart per workload and op.
 
-use super::{fail, legend, Chart};
+use super::{allocator_line, fail, legend, Chart};
 use crate::format::size_label;
 use crate::render::results::Distribution;
-use crate::render::style::{colour, label, log_range};
+use crate::render::style::{colour, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -128,19 +128,7 @@ impl Chart for PercentileChart {
                 .map(|p| (x_of(p.percentile), p.value_ns))
                 .collect();
             let line = c.stroke_width(width);
-            if allocator == "null" {
-                chart
-                    .draw_series(DashedLineSeries::new(points, 8, 6, line))
-                    .map_err(fail)?
-                    .label(label(allocator))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
-            } else {
-                chart
-                    .draw_series(LineSeries::new(points, line))
-                    .map_err(fail)?
-                    .label(label(allocator))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
-            }
+            allocator_line(&mut chart, allocator, points, line)?;
             // The max sits at rank N: 1/(1-p) = N samples.
             let max_x = (d.total.max(1) as f64).log10().min(x_end);
             chart

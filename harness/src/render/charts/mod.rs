@@ -10,6 +10,7 @@ pub mod sweep;
 pub mod threads;
 
 use crate::output::sink::Sink;
+use plotters::coord::ranged1d::Ranged;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::PathBuf;
@@ -42,6 +43,34 @@ where
         .label_font(("sans-serif", font_size))
         .draw()
         .map_err(fail)
+}
+
+/// One allocator's line with its legend entry, the same in every chart:
+/// the null row dashed, every other allocator solid, in `line`'s colour.
+pub fn allocator_line<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    allocator: &str,
+    points: Vec<(f64, f64)>,
+    line: ShapeStyle,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let drawn = if allocator == "null" {
+        chart
+            .draw_series(DashedLineSeries::new(points, 8, 6, line))
+            .map_err(fail)?
+    } else {
+        chart
+            .draw_series(LineSeries::new(points, line))
+            .map_err(fail)?
+    };
+    drawn
+        .label(crate::render::style::label(allocator))
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
+    Ok(())
 }
 
 /// A plotters error as one line.

@@ -2,9 +2,9 @@
 //! one line per allocator, alloc and free side by side. Does the median stay
 //! flat from 16 to 4096 B?
 
-use super::{fail, legend, Chart};
+use super::{allocator_line, fail, legend, Chart};
 use crate::output::summary::Row;
-use crate::render::style::{self, colour, label, log_range};
+use crate::render::style::{self, colour, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -171,18 +171,7 @@ where
     for (allocator, pts) in series {
         let c = colour(allocator);
         let line = style::line(allocator);
-        let drawn = if allocator == "null" {
-            chart
-                .draw_series(DashedLineSeries::new(pts.clone(), 8, 6, line))
-                .map_err(fail)?
-        } else {
-            chart
-                .draw_series(LineSeries::new(pts.clone(), line))
-                .map_err(fail)?
-        };
-        drawn
-            .label(label(allocator))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
+        allocator_line(chart, allocator, pts.clone(), line)?;
         chart
             .draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))
             .map_err(fail)?;
