@@ -42,7 +42,14 @@ pub enum Error {
         index: usize,
         class: usize,
         share: usize,
-        block_with_header: usize,
+        block_with_metadata: usize,
+    },
+    /// The class's share would hold more blocks than a `u32` index can name.
+    TooManyBlocks {
+        index: usize,
+        class: usize,
+        blocks: u128,
+        max: usize,
     },
     /// `mmap` refused the pool, or its address space would not fit in a `usize`.
     MapFailed { bytes: usize, errno: i32 },
@@ -77,9 +84,13 @@ impl fmt::Display for Error {
                 write!(f, "class {index} is given 0 % of the pool: every class needs a share")
             }
             Error::PercentagesSum { sum } => write!(f, "percentages add up to {sum}, not 100"),
-            Error::PoolTooSmall { index, class, share, block_with_header } => write!(
+            Error::PoolTooSmall { index, class, share, block_with_metadata } => write!(
                 f,
-                "class {index} ({class} bytes) gets {share} bytes of the pool, less than one block with its header ({block_with_header} bytes)"
+                "class {index} ({class} bytes) gets {share} bytes of the pool, less than one block with its metadata ({block_with_metadata} bytes)"
+            ),
+            Error::TooManyBlocks { index, class, blocks, max } => write!(
+                f,
+                "class {index} ({class} bytes) would hold {blocks} blocks, more than the {max} a class can index: give it a smaller share or a larger pool of a larger class"
             ),
             Error::MapFailed { bytes, errno } => write!(
                 f,

@@ -8,8 +8,14 @@
 //! at least a page). So `free` finds a pointer's class with a subtraction and
 //! a shift, without a memory load; the gaps between runs are address space
 //! only, never touched.
+//!
+//! A run is the class's blocks, back to back, then on the next page its
+//! metadata: the in-use bitmap (one bit per block, in 64-bit words) and the
+//! stack of free block indices (one `u32` per block). No metadata shares a
+//! page with a block, so the pool's bookkeeping never touches a block's
+//! bytes, nor a page that holds one.
 
-use crate::{Error, HEADER_BYTES, MAX_CLASSES, MAX_CLASS_BYTES};
+use crate::{Error, ALIGN, MAX_CLASSES, MAX_CLASS_BYTES};
 
 /// One class's run of blocks inside the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,19 +24,73 @@ pub(crate) struct ClassLayout {
     pub(crate) size: usize,
     /// Usable bytes per block: `size` rounded up to 16, so payloads stay aligned.
     pub(crate) block: usize,
-    /// Header plus block: the distance between two blocks of this class.
+    /// The distance between two blocks of this class: the block itself (no header).
     pub(crate) stride: usize,
-    /// How many blocks fit in the class's share of the pool.
+    /// How many blocks fit in the class's share of the pool, with their
+    /// metadata; at most `u32::MAX`, so a block's index fits in a `u32`.
     pub(crate) capacity: usize,
-    /// Offset of the class's first header from the pool's start.
+    /// Offset of the class's first block from the pool's start.
     pub(crate) offset: usize,
 }
 
 impl ClassLayout {
-    /// Bytes of the whole run: every block with its header.
-    pub(crate) fn bytes(&self) -> usize {
+    /// Bytes of the blocks, from the run's start.
+    pub(crate) fn block_bytes(&self) -> usize {
         self.capacity * self.stride
     }
+
+    /// Offset of the in-use bitmap from the run's start: the first page
+    /// boundary after the blocks.
+    pub(crate) fn bitmap_offset(&self) -> usize {
+        self.block_bytes().next_multiple_of(PAGE)
+    }
+
+    /// Offset of the free-index stack from the run's start.
+    pub(crate) fn stack_offset(&self) -> usize {
+        self.bitmap_offset() + bitmap_bytes(self.capacity)
+    }
+
+    /// Bytes of the whole run: blocks, the padding to a page, the metadata.
+    pub(crate) fn bytes(&self) -> usize {
+        self.stack_offset() + stack_bytes(self.capacity)
+    }
+
+    /// Bytes of metadata the class keeps: the bitmap and the stack.
+    pub(crate) fn metadata_bytes(&self) -> usize {
+        metadata_bytes(self.capacity)
+    }
+}
+
+/// The in-use bitmap of `capacity` blocks, in whole 64-bit words.
+fn bitmap_bytes(capacity: usize) -> usize {
+    capacity.div_ceil(64) * 8
+}
+
+/// The free-index stack of `capacity` blocks.
+fn stack_bytes(capacity: usize) -> usize {
+    capacity * 4
+}
+
+/// Metadata of `capacity` blocks: 4 bytes and 1 bit per block, rounded to a word.
+pub(crate) fn metadata_bytes(capacity: usize) -> usize {
+    bitmap_bytes(capacity) + stack_bytes(capacity)
+}
+
+/// The most blocks a class can hold: a block's index is a `u32`.
+pub(crate) const MAX_BLOCKS: usize = u32::MAX as usize;
+
+/// The most blocks of `stride` bytes that fit in `share` bytes with their
+/// metadata (the padding to a page is address space, not share). May exceed
+/// [`MAX_BLOCKS`]; the caller refuses that.
+pub(crate) fn capacity_for(share: usize, stride: usize) -> u128 {
+    // 4 bytes and 1 bit per block: share * 8 / (stride * 8 + 33) is within
+    // a block of the answer; step down until it fits.
+    let fits = |c: u128| c * stride as u128 + c.div_ceil(64) * 8 + c * 4 <= share as u128;
+    let mut c = share as u128 * 8 / (stride as u128 * 8 + 33);
+    while c > 0 && !fits(c) {
+        c -= 1;
+    }
+    c
 }
 
 /// Where every class's run lies in the pool's address space.
@@ -107,16 +167,25 @@ pub(crate) fn plan(
     let mut runs = Vec::with_capacity(classes.len());
     for (index, (&size, &percent)) in classes.iter().zip(percentages).enumerate() {
         let block = block_bytes(size);
-        let stride = HEADER_BYTES + block;
+        let stride = block;
         // u128: pool_bytes * percent cannot overflow, whatever pool_bytes is.
         let share = (pool_bytes as u128 * percent as u128 / 100) as usize;
-        let capacity = share / stride;
+        let capacity = capacity_for(share, stride);
+        if capacity > MAX_BLOCKS as u128 {
+            return Err(Error::TooManyBlocks {
+                index,
+                class: size,
+                blocks: capacity,
+                max: MAX_BLOCKS,
+            });
+        }
+        let capacity = capacity as usize;
         if capacity == 0 {
             return Err(Error::PoolTooSmall {
                 index,
                 class: size,
                 share,
-                block_with_header: stride,
+                block_with_metadata: stride + metadata_bytes(1),
             });
         }
         runs.push(ClassLayout {
@@ -154,12 +223,17 @@ const PAGE: usize = 4096;
 
 /// Usable bytes of a block of class `size`: rounded up to the 16-byte alignment.
 pub(crate) fn block_bytes(size: usize) -> usize {
-    size.next_multiple_of(HEADER_BYTES)
+    size.next_multiple_of(ALIGN)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The most blocks of `stride` that fit `share` with 4 bytes and 1 bit each.
+    fn fits(share: usize, stride: usize) -> usize {
+        share * 8 / (stride * 8 + 33)
+    }
 
     #[test]
     fn reference_example_places_runs_at_power_of_two_slots() {
@@ -170,31 +244,42 @@ mod tests {
             ClassLayout {
                 size: 16,
                 block: 16,
-                stride: 32,
-                capacity: 6553,
+                stride: 16,
+                capacity: fits((1 << 20) / 5, 16),
                 offset: 0
             }
         );
-        assert_eq!(runs[1].capacity, (1 << 20) / 2 / 80);
-        assert_eq!(runs[2].capacity, (1 << 20) * 3 / 10 / 272);
-        // The largest run (64 B class, 524,240 B) rounds up to 2^19.
-        assert_eq!(placed.span_shift, 19);
-        assert_eq!(runs[1].offset, 1 << 19);
-        assert_eq!(runs[2].offset, 2 << 19);
-        assert_eq!(placed.reserve, (2 << 19) + runs[2].capacity * 272);
-        for run in runs {
+        assert_eq!(runs[1].capacity, fits((1 << 20) / 2, 64));
+        assert_eq!(runs[2].capacity, fits((1 << 20) * 3 / 10, 256));
+        // The largest run (64 B class: 492,480 B of blocks, padded to 121 pages,
+        // then 31,748 B of metadata) rounds up to 2^20.
+        assert_eq!(runs[1].bytes(), 495_616 + 31_748);
+        assert_eq!(placed.span_shift, 20);
+        for (i, run) in runs.iter().enumerate() {
+            assert_eq!(run.offset, i << 20);
+            assert!(run.bytes() <= 1 << placed.span_shift, "runs never overlap");
             assert!(
-                run.capacity * run.stride <= 1 << placed.span_shift,
-                "runs never overlap"
+                run.capacity * run.stride + run.metadata_bytes()
+                    <= (1 << 20) * [20, 50, 30][i] / 100
             );
+            assert_eq!(
+                run.bitmap_offset() % PAGE,
+                0,
+                "no metadata on a block's page"
+            );
+            assert!(run.bitmap_offset() >= run.block_bytes());
         }
+        assert_eq!(placed.reserve, (2 << 20) + runs[2].bytes());
     }
 
     #[test]
     fn small_pools_still_get_page_aligned_runs() {
         let small = plan(&[16, 32], &[50, 50], 256).unwrap();
-        assert_eq!(small.span_shift, 12);
-        assert_eq!(small.runs[1].offset, 4096);
+        // 6 blocks of 16 B and their 32 B of metadata fill the 128 B share;
+        // the metadata's page makes the run 2 pages, the span 8 KiB.
+        assert_eq!(small.runs[0].capacity, 6);
+        assert_eq!(small.span_shift, 13);
+        assert_eq!(small.runs[1].offset, 8192);
     }
 
     #[test]
@@ -208,11 +293,18 @@ mod tests {
 
     #[test]
     fn huge_pools_do_not_overflow_the_share_arithmetic() {
-        let one = plan(&[16], &[100], usize::MAX / 2).unwrap();
-        assert_eq!(one.runs[0].capacity, usize::MAX / 2 / 32);
+        // 2^48 bytes of 64 KiB blocks: just under 2^32 blocks, no overflow.
+        let big = plan(&[65536], &[100], 1 << 48).unwrap();
+        assert_eq!(big.runs[0].capacity, fits(1 << 48, 65536));
+        assert!(big.runs[0].capacity <= MAX_BLOCKS);
+        // More blocks than a u32 can index is refused, whatever the size.
+        assert!(matches!(
+            plan(&[16], &[100], usize::MAX / 2),
+            Err(Error::TooManyBlocks { index: 0, .. })
+        ));
         assert!(matches!(
             plan(&[16, 32, 48], &[34, 33, 33], usize::MAX),
-            Err(Error::MapFailed { .. })
+            Err(Error::TooManyBlocks { index: 0, .. })
         ));
     }
 }

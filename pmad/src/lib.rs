@@ -2,9 +2,10 @@
 //!
 //! One `mmap` at start-up grabs the whole pool; the user declares block sizes
 //! (classes) and the share of the pool each gets. After that, `alloc` is a
-//! table lookup and a list pop, `free` is a few checks and a list push: no
+//! table lookup and a stack pop, `free` is a few checks and a stack push: no
 //! syscall, no lock, no atomic, no loop, no division, no growth, no fallback
-//! to another class. Dropping the pool is one `munmap`.
+//! to another class, and neither ever reads or writes a byte of any block.
+//! Dropping the pool is one `munmap`.
 //!
 //! ```
 //! use pmad::Pmad;
@@ -26,17 +27,20 @@
 //!
 //! # Layout
 //!
-//! The pool is one mapping holding one contiguous run of blocks per class.
-//! Class `i`'s run starts at `base + (i << span_shift)`, where
-//! `1 << span_shift` is the largest run rounded up to a power of two: the
-//! gaps between runs are reserved address space that is never touched (it
-//! costs no memory), and in exchange `free` finds a pointer's class with a
-//! subtraction and a shift instead of a memory load. A block of a class of
-//! `c` bytes occupies `16 + round_up(c, 16)` bytes (its stride): a 16-byte
-//! header (next pointer and class index) and the payload the user gets.
-//! Blocks are carved from the start of their run on first use, so a fresh
-//! pool touches no page until it hands one out, unless [`Options::prefault`]
-//! asks for every page of every run up front (and [`Options::lock`] for mlock).
+//! The pool is one mapping holding one run per class. Class `i`'s run
+//! starts at `base + (i << span_shift)`, where `1 << span_shift` is the
+//! largest run rounded up to a power of two: the gaps between runs are
+//! reserved address space that is never touched (it costs no memory), and
+//! in exchange `free` finds a pointer's class with a subtraction and a shift
+//! instead of a memory load. A run is the class's blocks back to back (a
+//! block of a class of `c` bytes is `round_up(c, 16)` bytes, its stride),
+//! then, starting on the next page, the class's metadata: an in-use bitmap
+//! (one bit per block) and a stack of free block indices (one `u32` per
+//! block). That is 4 bytes and 1 bit per block, and none of it lies in a
+//! block or on a page that holds one. Blocks are carved from the start of
+//! their run on first use, so a fresh pool touches no page until it hands
+//! one out, unless [`Options::prefault`] asks for every page of every run up
+//! front (and [`Options::lock`] for mlock).
 //!
 //! # Invariants
 //!
@@ -45,37 +49,43 @@
 //!    entry is below the slot count.
 //! 2. Runs are disjoint, page-aligned and inside the mapping; class `i`'s
 //!    run starts at `base + (i << span_shift)`. Block `k` of a run starts at
-//!    `start + k * stride`, its payload 16 bytes later, 16-byte aligned. The
-//!    first `carved` bytes of a run have been handed out at least once and
-//!    their headers hold the class's index; the rest have never been touched.
-//!    Slots with no class have `carved == 0`.
-//! 3. A carved block is either in use, with `header.next == 1`, or on its
-//!    own class's free list, whose links are null-terminated, acyclic and
-//!    point only at carved headers of that class.
-//! 4. `allocs - frees` of a class is its number of blocks in use, and its
-//!    number of carved blocks is the high-water mark of that number (a block
-//!    is carved only when the free list is empty, i.e. every carved block is
-//!    in use).
+//!    `start + k * stride`, 16-byte aligned, for `k < capacity <= u32::MAX`.
+//!    The run's bitmap (`capacity.div_ceil(64)` words) starts on the first
+//!    page boundary after the last block, and its stack (`capacity` `u32`s)
+//!    right after the bitmap. Blocks below `carved` have been handed out at
+//!    least once; the others have never been touched. Slots with no class
+//!    have `carved == 0` and `free == 0`.
+//! 3. A carved block is either in use, with its bitmap bit 1, or free, with
+//!    its bit 0 and its index on the stack exactly once: `stack[..free]`
+//!    holds exactly the indices of the free carved blocks. Bits of uncarved
+//!    blocks are 0.
+//! 4. `allocs - frees` of a class is its number of blocks in use,
+//!    `carved - free`, and `carved` is the high-water mark of that number (a
+//!    block is carved only when the stack is empty, i.e. every carved block
+//!    is in use).
+//! 5. `alloc`, `free` and `free_sized` read and write only the lookup table,
+//!    the class state and the metadata pages: never a byte of a block.
 //!
-//! `free` derives the class from the address, checks that the pointer is a
-//! carved block start of that class (carved extent, then an exact
-//! division-free stride test), only then reads the header, and checks the
-//! block is in use. It panics before touching any list otherwise, so a
-//! double free or a foreign pointer can never break the invariants above, in
-//! release builds too. [`Pmad::free_sized`] does the same with the class
-//! taken from the size the caller asked for, falling back to `free` when the
-//! size does not match.
+//! `free` derives the class from the address and the block's index from its
+//! offset (one multiply and a rotate, exact: see `stride.rs`), checks that
+//! the index is below `carved`, then that the block's bit says in use. It
+//! panics before touching any metadata otherwise, so a double free or a
+//! foreign pointer can never break the invariants above, in release builds
+//! too. [`Pmad::free_sized`] does the same with the class taken from the
+//! size the caller asked for, falling back to `free` when the size does not
+//! match.
 //!
 //! The tests check these invariants from outside: `tests/model.rs` drives a
 //! million random operations against a shadow model and checks overlap,
-//! alignment, bounds, contents, exhaustion and statistics after every step.
+//! alignment, bounds, contents, exhaustion and statistics after every step;
+//! `tests/os.rs` frees and allocates a block whose pages are `PROT_NONE`.
 //!
 //! # What PMAD does not do
 //!
 //! Internal waste is real: a 65-byte request in a 256-byte class wastes 191
 //! bytes. [`Pmad::block_size_for`] tells what a request gets, so callers can
-//! report it. A write past a block's end may corrupt the next block's header;
-//! PMAD detects that only when the corrupted block is freed.
+//! report it. A write past a block's end corrupts the next block's data, but
+//! never the pool's own bookkeeping, which lives outside the blocks.
 //!
 //! # Performance
 //!
@@ -95,12 +105,20 @@ pub use options::{Options, Preset};
 pub use pool::Pmad;
 pub use stats::ClassStats;
 
-/// Bytes in front of every block, and the alignment of every payload.
-pub const HEADER_BYTES: usize = 16;
+/// The alignment of every block, and the granularity of block sizes.
+pub const ALIGN: usize = 16;
 /// The largest class a pool accepts, in bytes.
 pub const MAX_CLASS_BYTES: usize = 64 * 1024;
 /// The most classes a pool accepts.
 pub const MAX_CLASSES: usize = 32;
+
+/// The share of a pool (in bytes) a class of `class_bytes` needs to hold
+/// `blocks` blocks: the blocks, rounded up to [`ALIGN`], and their metadata
+/// (4 bytes and 1 bit each). A class given at least this much holds at least
+/// that many blocks.
+pub fn bytes_for(class_bytes: usize, blocks: usize) -> usize {
+    blocks * layout::block_bytes(class_bytes) + layout::metadata_bytes(blocks)
+}
 
 /// `Pmad` is `Send` and not `Sync`: one pool per thread, by construction.
 ///

@@ -1,4 +1,5 @@
-//! The pool: a lookup table, one free list per class, and the hot paths.
+//! The pool: a lookup table, one free-index stack and in-use bitmap per
+//! class, and the hot paths.
 //!
 //! The invariants are stated once in the crate docs (`lib.rs`); the comments
 //! here name which one each step relies on.
@@ -6,12 +7,12 @@
 use crate::layout::{self, ClassLayout};
 use crate::region::Region;
 use crate::stride::Stride;
-use crate::{ClassStats, Error, Options, Preset, HEADER_BYTES, MAX_CLASSES, MAX_CLASS_BYTES};
+use crate::{ClassStats, Error, Options, Preset, ALIGN, MAX_CLASSES, MAX_CLASS_BYTES};
 use std::cell::Cell;
-use std::ptr::{self, NonNull};
+use std::ptr::NonNull;
 
 /// Entries in the size lookup table: one per 16 bytes, 0 to `MAX_CLASS_BYTES`.
-const LOOKUP_LEN: usize = MAX_CLASS_BYTES / HEADER_BYTES + 1;
+const LOOKUP_LEN: usize = MAX_CLASS_BYTES / ALIGN + 1;
 
 /// Class slots: a power of two above `MAX_CLASSES`, so `free` can mask a
 /// header's class index into range instead of comparing it. Unused slots
@@ -21,37 +22,34 @@ const SLOTS: usize = 2 * MAX_CLASSES;
 /// The slot that serves no size: sizes above the largest class map to it.
 const NO_CLASS: u8 = MAX_CLASSES as u8;
 
-/// `Header::next` of a block that is handed out. Free blocks hold 0 or an
-/// aligned header address there, never 1, so this marks "in use" exactly.
-const IN_USE: usize = 1;
-
-/// The 16 bytes in front of every block.
-#[repr(C, align(16))]
-struct Header {
-    /// Free: the next free header of the class (0 at the end). In use: `IN_USE`.
-    next: usize,
-    /// Index of the block's class.
-    class: u32,
-    _reserved: u32,
-}
-
-/// What the hot paths touch of one class: exactly one cache line.
+/// What the hot paths touch of one class: exactly one cache line. The
+/// stack and bitmap it points to are the class's metadata, on their own
+/// pages after its blocks (invariant 2).
 #[derive(Default)]
 #[repr(C, align(64))]
 struct Class {
-    /// Top of the free list: a header address, or 0 when empty.
-    head: Cell<usize>,
-    /// Bytes of the run carved so far: blocks at offsets below it have been
-    /// handed out at least once.
-    carved: Cell<usize>,
-    /// Address of the first block's payload.
-    first_payload: usize,
+    /// Free block indices on the stack: `stack[..free]`.
+    free: Cell<u32>,
+    /// Blocks carved so far: indices below it have been handed out at least once.
+    carved: Cell<u32>,
+    /// Bytes between two blocks (the block itself; at most 64 KiB).
+    stride: u32,
+    /// The stride's trailing zero bits, and the inverse of its odd part
+    /// modulo 2^64: a block's index from its offset without a division
+    /// (see [`Class::index_of`]).
+    shift: u32,
+    inverse: u64,
+    /// Address of block 0.
+    first: usize,
+    /// Address of the free-index stack (`u32`s) and of the in-use bitmap
+    /// (`u64` words, bit `i % 64` of word `i / 64` for block `i`).
+    stack: usize,
+    bitmap: usize,
     /// Blocks handed out, ever. Only `alloc` writes it and only `free` writes
     /// `frees`: one shared in-use counter would chain every alloc to the free
     /// before it through memory (measured: 7.5 against 4.5 ns a pair).
     allocs: Cell<u64>,
     frees: Cell<u64>,
-    stride: Stride,
 }
 
 /// What only carving and statistics need of one class.
@@ -86,13 +84,36 @@ pub struct Pmad {
 unsafe impl Send for Pmad {}
 
 impl Class {
-    /// True when `addr` is a block start of this class that has been handed
-    /// out at least once: inside the carved part of its run, a whole number of
-    /// strides in (invariant 2). Unused slots have carved == 0 and say no.
+    /// The index of the carved block of this class that starts at `addr`,
+    /// or None when `addr` is not one. One multiply, one rotate, one
+    /// compare: the rotated product is the exact quotient `offset / stride`
+    /// when the stride divides the offset, and above `u64::MAX / stride`
+    /// (so above any carved count: at most `u32::MAX` blocks of at most
+    /// 64 KiB) when it does not (Hacker's Delight, 10-17). Unused slots have
+    /// `carved == 0` and say None for every address.
     #[inline(always)]
-    fn holds_carved_block(&self, addr: usize) -> bool {
-        let offset = addr.wrapping_sub(self.first_payload);
-        offset < self.carved.get() && self.stride.divides(offset)
+    fn index_of(&self, addr: usize) -> Option<u32> {
+        let q = crate::stride::quotient(addr.wrapping_sub(self.first), self.inverse, self.shift);
+        (q < u64::from(self.carved.get())).then_some(q as u32)
+    }
+
+    /// The address of block `index`.
+    #[inline(always)]
+    fn address(&self, index: u32) -> usize {
+        self.first + index as usize * self.stride as usize
+    }
+
+    /// The bitmap word of block `index` and its bit.
+    ///
+    /// # Safety
+    ///
+    /// `index < capacity` of this class (so the word is inside its bitmap).
+    #[inline(always)]
+    unsafe fn bit(&self, index: u32) -> (*mut u64, u64) {
+        // SAFETY: the bitmap holds capacity.div_ceil(64) words (invariant 2)
+        // and index < capacity (the caller's promise).
+        let word = unsafe { (self.bitmap as *mut u64).add(index as usize / 64) };
+        (word, 1u64 << (index % 64))
     }
 }
 
@@ -131,7 +152,7 @@ impl Pmad {
         let mut lookup = [NO_CLASS; LOOKUP_LEN];
         let mut class = 0;
         for (slot, entry) in lookup.iter_mut().enumerate() {
-            while class < layouts.len() && layouts[class].block < slot * HEADER_BYTES {
+            while class < layouts.len() && layouts[class].block < slot * ALIGN {
                 class += 1;
             }
             if class == layouts.len() {
@@ -141,11 +162,18 @@ impl Pmad {
         }
 
         let classes = std::array::from_fn(|i| match layouts.get(i) {
-            Some(run) => Class {
-                first_payload: base + run.offset + HEADER_BYTES,
-                stride: Stride::new(run.stride),
-                ..Class::default()
-            },
+            Some(run) => {
+                let stride = Stride::new(run.stride);
+                Class {
+                    stride: run.stride as u32, // at most MAX_CLASS_BYTES
+                    shift: stride.shift,
+                    inverse: stride.inverse,
+                    first: base + run.offset,
+                    stack: base + run.offset + run.stack_offset(),
+                    bitmap: base + run.offset + run.bitmap_offset(),
+                    ..Class::default()
+                }
+            }
             None => Class::default(),
         });
         let info = layouts
@@ -168,10 +196,11 @@ impl Pmad {
     }
 
     /// A block of at least `size` bytes, 16-byte aligned, from the smallest
-    /// class that fits. O(1): a table lookup and a list pop. `None` when that
+    /// class that fits. O(1): a table lookup and a stack pop. `None` when that
     /// class is exhausted (no other class is tried) or `size` is larger than
     /// the largest class. Size 0 is served like size 1: a real, distinct
     /// block of the smallest class, which must be freed like any other.
+    /// Touches no byte of any block.
     #[inline]
     pub fn alloc(&self, size: usize) -> Option<NonNull<u8>> {
         if size > MAX_CLASS_BYTES {
@@ -179,26 +208,27 @@ impl Pmad {
         }
         // Cannot overflow after the check above; `div_ceil` costs 5 instructions to this 2.
         #[allow(clippy::manual_div_ceil)]
-        let slot = self.lookup[(size + HEADER_BYTES - 1) / HEADER_BYTES] as usize;
+        let slot = self.lookup[(size + ALIGN - 1) / ALIGN] as usize;
         // SAFETY: every lookup entry is below SLOTS (invariant 1).
         let class = unsafe { self.classes.get_unchecked(slot) };
-        let header = class.head.get();
-        if header == 0 {
+        let Some(top) = class.free.get().checked_sub(1) else {
             return self.carve(slot);
-        }
-        // SAFETY: a non-zero head is the header of a free block of this class
-        // inside the live mapping (invariant 3); its `next` is the rest of the list.
-        unsafe {
-            let header = header as *mut Header;
-            class.head.set((*header).next);
-            (*header).next = IN_USE;
-        }
+        };
+        // SAFETY: `stack[..free]` holds free indices of carved blocks
+        // (invariant 3), so `stack[top]` is inside the stack and below carved.
+        let index = unsafe { *(class.stack as *const u32).add(top as usize) };
+        class.free.set(top);
+        // SAFETY: index < carved <= capacity.
+        let (word, bit) = unsafe { class.bit(index) };
+        // SAFETY: `word` is in this class's bitmap, in the live mapping.
+        unsafe { *word |= bit };
         class.allocs.set(class.allocs.get() + 1);
-        // SAFETY: header + 16 is inside the block, so not null.
-        Some(unsafe { NonNull::new_unchecked((header + HEADER_BYTES) as *mut u8) })
+        // SAFETY: a block address inside the live mapping, so not null.
+        Some(unsafe { NonNull::new_unchecked(class.address(index) as *mut u8) })
     }
 
-    /// Returns a block to its class's free list. O(1): checks, then a push.
+    /// Returns a block to its class's free-index stack. O(1): checks, then a
+    /// push. Touches no byte of any block.
     ///
     /// # Panics
     ///
@@ -211,13 +241,12 @@ impl Pmad {
     /// # Safety
     ///
     /// After this call the block's bytes are the pool's again: they must not
-    /// be read or written through `ptr` or any copy of it. The bytes in front
-    /// of every block (its header) must not have been overwritten.
+    /// be read or written through `ptr` or any copy of it.
     ///
     /// Passing `ptr` to `free` again, or passing a pointer this pool never
-    /// handed out, is *not* undefined behaviour under that condition: it is
-    /// detected and panics before anything is modified (see Panics). Tests
-    /// rely on this.
+    /// handed out, is *not* undefined behaviour: it is detected and panics
+    /// before anything is modified (see Panics). Tests rely on this. (The
+    /// pool keeps no data inside blocks, so no write to a block can hide it.)
     #[inline]
     pub unsafe fn free(&self, ptr: NonNull<u8>) {
         let addr = ptr.as_ptr() as usize;
@@ -231,49 +260,54 @@ impl Pmad {
         unsafe { self.release(class, addr) }
     }
 
-    /// Pushes `addr` onto `class`'s list after checking that it is a carved
-    /// block start of that class. Panics otherwise, touching nothing.
+    /// Pushes `addr`'s index onto `class`'s stack after checking that it is
+    /// a carved block start of that class. Panics otherwise, touching nothing.
     ///
     /// # Safety
     ///
     /// As for [`Pmad::free`].
     #[inline(always)]
     unsafe fn release(&self, class: &Class, addr: usize) {
-        if !class.holds_carved_block(addr) {
+        let Some(index) = class.index_of(addr) else {
             foreign_pointer(addr);
-        }
-        // SAFETY: forwarded from the caller; `addr` was just checked.
-        unsafe { self.push(class, addr) }
+        };
+        // SAFETY: forwarded from the caller; `index` was just derived.
+        unsafe { self.push(class, index, addr) }
     }
 
-    /// Checks that the block at `addr` is in use, then pushes it. Panics
-    /// with "double free" otherwise, touching nothing.
+    /// Checks that block `index` (at `addr`) is in use, then marks it free
+    /// and pushes its index. Panics with "double free" otherwise, touching
+    /// nothing.
     ///
     /// # Safety
     ///
-    /// `class.holds_carved_block(addr)` is true, and as for [`Pmad::free`].
+    /// `index` is a carved block of `class` (below `carved`), and as for
+    /// [`Pmad::free`].
     #[inline(always)]
-    unsafe fn push(&self, class: &Class, addr: usize) {
-        let header = (addr - HEADER_BYTES) as *mut Header;
-        // SAFETY: `header` is the aligned header of a carved block of `class`
-        // (invariant 2), so in use or on this list (invariant 3).
-        unsafe {
-            if (*header).next != IN_USE {
-                double_free(addr);
-            }
-            (*header).next = class.head.get();
+    unsafe fn push(&self, class: &Class, index: u32, addr: usize) {
+        // SAFETY: index < carved <= capacity.
+        let (word, bit) = unsafe { class.bit(index) };
+        // SAFETY: `word` is in this class's bitmap, in the live mapping.
+        let bits = unsafe { *word };
+        if bits & bit == 0 {
+            double_free(addr);
         }
-        class.head.set(header as usize);
+        // SAFETY: as above.
+        unsafe { *word = bits & !bit };
+        let free = class.free.get();
+        // SAFETY: the block was in use, so fewer than `carved` indices are on
+        // the stack (invariant 3): `stack[free]` is inside it.
+        unsafe { *(class.stack as *mut u32).add(free as usize) = index };
+        class.free.set(free + 1);
         class.frees.set(class.frees.get() + 1);
     }
 
     /// `free` for a caller that knows the size it asked for (as Rust's
     /// `GlobalAlloc::dealloc` does). Same checks, same panics, same safety
     /// contract as [`Pmad::free`]; the size only picks which class to check
-    /// first. Faster because the list head's address then depends on `size`,
-    /// not on a load from the block's header: the next `alloc` need not wait
-    /// for that load. A size that does not match the block's class falls back
-    /// to the full `free` path, so a wrong size is never unsafe.
+    /// first, from the lookup table instead of the address. A size that does
+    /// not match the block's class falls back to the full `free` path, so a
+    /// wrong size is never unsafe.
     ///
     /// # Safety
     ///
@@ -281,22 +315,19 @@ impl Pmad {
     #[inline]
     pub unsafe fn free_sized(&self, ptr: NonNull<u8>, size: usize) {
         let addr = ptr.as_ptr() as usize;
-        let Some(&slot) = self
-            .lookup
-            .get(size.wrapping_add(HEADER_BYTES - 1) / HEADER_BYTES)
-        else {
+        let Some(&slot) = self.lookup.get(size.wrapping_add(ALIGN - 1) / ALIGN) else {
             // SAFETY: forwarded from the caller.
             return unsafe { self.free_unhinted(ptr) };
         };
         // SAFETY: every lookup entry is below SLOTS (invariant 1).
         let class = unsafe { self.classes.get_unchecked(slot as usize) };
-        if !class.holds_carved_block(addr) {
+        let Some(index) = class.index_of(addr) else {
             // Not a carved block of the class `size` maps to: let `free` decide.
             // SAFETY: forwarded from the caller.
             return unsafe { self.free_unhinted(ptr) };
-        }
-        // SAFETY: `addr` was just checked; the rest is forwarded from the caller.
-        unsafe { self.push(class, addr) }
+        };
+        // SAFETY: `index` was just derived; the rest is forwarded from the caller.
+        unsafe { self.push(class, index, addr) }
     }
 
     /// `free_sized`'s way out when the size hint does not match: kept out of
@@ -315,7 +346,7 @@ impl Pmad {
     /// The block size a request of `size` bytes would get, without allocating:
     /// `None` when no class fits. For reporting internal waste.
     pub fn block_size_for(&self, size: usize) -> Option<usize> {
-        let slot = *self.lookup.get(size.div_ceil(HEADER_BYTES))? as usize;
+        let slot = *self.lookup.get(size.div_ceil(ALIGN))? as usize;
         self.info.get(slot).map(|info| info.layout.block)
     }
 
@@ -334,8 +365,9 @@ impl Pmad {
                 block_bytes: info.layout.block,
                 capacity: info.layout.capacity,
                 in_use: (class.allocs.get() - class.frees.get()) as usize,
-                high_water: class.carved.get() / info.layout.stride,
+                high_water: class.carved.get() as usize,
                 failed: info.failed.get(),
+                metadata_bytes: info.layout.metadata_bytes(),
             })
             .collect()
     }
@@ -356,8 +388,9 @@ impl Pmad {
         self.region.base()..self.region.base() + self.region.len()
     }
 
-    /// The address range of each class's run of blocks (headers included),
-    /// smallest class first: the only memory the pool ever touches.
+    /// The address range of each class's run (its blocks, then on its own
+    /// pages its metadata), smallest class first: the only memory the pool
+    /// uses. The pool itself writes only the metadata pages.
     pub fn runs(&self) -> Vec<std::ops::Range<usize>> {
         self.info
             .iter()
@@ -370,7 +403,7 @@ impl Pmad {
         self.info.iter().map(|i| i.layout.bytes()).sum()
     }
 
-    /// The class's free list is empty: hand out its next never-used block, or
+    /// The class's stack is empty: hand out its next never-used block, or
     /// fail. A block is carved only when every carved block is in use, so the
     /// number carved is exactly the high-water mark of blocks in use.
     #[inline(never)]
@@ -379,29 +412,20 @@ impl Pmad {
             return self.refuse_oversize();
         };
         let class = &self.classes[slot];
-        let carved = class.carved.get();
-        if carved == info.layout.bytes() {
+        let index = class.carved.get();
+        if index as usize == info.layout.capacity {
             info.failed.set(info.failed.get() + 1);
             return None;
         }
-        let header = info.start + carved;
-        // SAFETY: carved < capacity * stride, so `header` starts an uncarved
-        // block of this class's run inside the live mapping, 16-aligned
-        // (invariant 2); no one else refers to it.
-        unsafe {
-            ptr::write(
-                header as *mut Header,
-                Header {
-                    next: IN_USE,
-                    class: slot as u32,
-                    _reserved: 0,
-                },
-            );
-        }
-        class.carved.set(carved + info.layout.stride);
+        // SAFETY: index < capacity.
+        let (word, bit) = unsafe { class.bit(index) };
+        // SAFETY: `word` is in this class's bitmap, in the live mapping; the
+        // block was never handed out, so its bit is 0.
+        unsafe { *word |= bit };
+        class.carved.set(index + 1);
         class.allocs.set(class.allocs.get() + 1);
-        // SAFETY: header + 16 is inside the block, so not null.
-        Some(unsafe { NonNull::new_unchecked((header + HEADER_BYTES) as *mut u8) })
+        // SAFETY: a block address inside the live mapping, so not null.
+        Some(unsafe { NonNull::new_unchecked(class.address(index) as *mut u8) })
     }
 
     #[cold]
@@ -431,7 +455,6 @@ mod tests {
     #[test]
     fn hot_class_state_is_one_cache_line() {
         assert_eq!(std::mem::size_of::<Class>(), 64);
-        assert_eq!(std::mem::size_of::<Header>(), HEADER_BYTES);
     }
 
     #[test]

@@ -1,21 +1,22 @@
-//! Division-free test of "is this offset a whole number of strides?".
+//! Division-free exact quotient: "which block does this offset start, if any?".
 //!
-//! `free` must reject a pointer that lies inside a class's run but not at a
-//! block start, on every call, without a hardware division (20 to 40 cycles
-//! on x86_64). A stride `s = d * 2^k` with `d` odd divides `x` exactly when
-//! `rotate_right(x * inverse(d), k) <= (2^64 - 1) / s` (Hacker's Delight,
-//! 10-17): one multiply, one rotate, one compare.
+//! `free` must turn a pointer into a block index and reject one that lies
+//! inside a class's run but not at a block start, on every call, without a
+//! hardware division (20 to 40 cycles on x86_64). For a stride `s = d * 2^k`
+//! with `d` odd, `q = rotate_right(x * inverse(d), k)` is `x / s` when `s`
+//! divides `x`, and above `(2^64 - 1) / s` when it does not (Hacker's
+//! Delight, 10-17): one multiply, one rotate, one compare.
 
 /// Precomputed constants that decide divisibility by one stride.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct Stride {
     /// Multiplicative inverse of the stride's odd part, modulo 2^64.
-    inverse: u64,
+    pub(crate) inverse: u64,
     /// Largest quotient an exact multiple can have: `u64::MAX / stride`.
-    limit: u64,
+    pub(crate) limit: u64,
     /// Number of trailing zero bits of the stride.
-    shift: u32,
+    pub(crate) shift: u32,
 }
 
 impl Stride {
@@ -39,14 +40,26 @@ impl Stride {
         }
     }
 
-    /// True when `offset` is an exact multiple of the stride.
-    #[inline(always)]
-    pub(crate) fn divides(&self, offset: usize) -> bool {
-        (offset as u64)
-            .wrapping_mul(self.inverse)
-            .rotate_right(self.shift)
-            <= self.limit
+    /// `offset / stride` when the stride divides `offset`; otherwise a
+    /// value above `limit`.
+    #[cfg(test)]
+    fn quotient(&self, offset: usize) -> u64 {
+        quotient(offset, self.inverse, self.shift)
     }
+
+    /// True when `offset` is an exact multiple of the stride.
+    #[cfg(test)]
+    fn divides(&self, offset: usize) -> bool {
+        self.quotient(offset) <= self.limit
+    }
+}
+
+/// The exact quotient of `offset` by the stride whose odd part's inverse is
+/// `inverse` and whose trailing zero count is `shift` (see the module docs):
+/// the pool's hot paths keep those two numbers in their class state.
+#[inline(always)]
+pub(crate) fn quotient(offset: usize, inverse: u64, shift: u32) -> u64 {
+    (offset as u64).wrapping_mul(inverse).rotate_right(shift)
 }
 
 #[cfg(test)]
@@ -63,6 +76,9 @@ mod tests {
                     offset % stride == 0,
                     "offset {offset} stride {stride}"
                 );
+                if offset % stride == 0 {
+                    assert_eq!(s.quotient(offset), (offset / stride) as u64);
+                }
             }
         }
     }

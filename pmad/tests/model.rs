@@ -1,13 +1,13 @@
 //! Model-based property test: random sequences of alloc, free, free_sized,
 //! verify and misuse run against PMAD and against a shadow model, and after
 //! every single step the pool must agree with the model:
-//! no two live blocks (headers included) overlap, every block is aligned and
+//! no two live blocks overlap, every block is aligned and
 //! inside the mapping, a block's bytes survive until it is freed, each class
 //! is exhausted exactly at its capacity, and the statistics equal the model's.
 //!
 //! 256 cases x 4,096 operations = 1,048,576 random operations per run.
 
-use pmad::{Pmad, HEADER_BYTES};
+use pmad::{Pmad, ALIGN};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -136,9 +136,9 @@ fn step(pool: &Pmad, model: &mut Model, op: &Op) -> Result<(), TestCaseError> {
                         got.ok_or_else(|| TestCaseError::fail(format!("class {class} has room")))?;
                     let addr = p.as_ptr() as usize;
                     let block = model.blocks[class];
-                    prop_assert_eq!(addr % HEADER_BYTES, 0);
-                    prop_assert!(addr - HEADER_BYTES >= range.start && addr + block <= range.end);
-                    let start = addr - HEADER_BYTES;
+                    prop_assert_eq!(addr % ALIGN, 0);
+                    prop_assert!(addr >= range.start && addr + block <= range.end);
+                    let start = addr;
                     let end = addr + block;
                     if let Some((_, &prev_end)) = model.extents.range(..=start).next_back() {
                         prop_assert!(prev_end <= start, "overlaps the block before");
@@ -177,7 +177,7 @@ fn step(pool: &Pmad, model: &mut Model, op: &Op) -> Result<(), TestCaseError> {
                     _ => pool.free_sized(p, op_wrong_size(op)),
                 }
             }
-            model.extents.remove(&(block.addr - HEADER_BYTES));
+            model.extents.remove(&block.addr);
             model.freed.insert(block.addr);
             model.in_use[block.class] -= 1;
         }

@@ -306,7 +306,7 @@ fn lock_pins_the_pool_or_says_why_not() {
         match Pmad::with_options(&CLASSES, &SHARES, POOL, Options::REAL_TIME) {
             Ok(pool) => {
                 let locked = locked_kib() - before;
-                i32::from(locked * 1024 < pool.mapped_bytes()) // 0: the whole pool is locked
+                i32::from(locked * 1024 < pool.pool_bytes()) // 0: every run is locked
             }
             Err(pmad::Error::LockFailed { errno, .. })
                 if errno == libc::EPERM || errno == libc::ENOMEM =>
@@ -360,4 +360,60 @@ fn drop_unmaps_the_whole_pool() {
         i32::from(resident_pages(range).is_some()) // mincore fails with ENOMEM once unmapped
     });
     assert_eq!(end, End::Exited(0));
+}
+
+/// Makes the pages holding `[start, start + len)` inaccessible; false if
+/// the kernel refuses.
+fn protect(start: usize, len: usize) -> bool {
+    let first = start & !4095;
+    let end = (start + len).next_multiple_of(4096);
+    // SAFETY: the range lies inside the pool's live mapping (the caller's
+    // blocks); PROT_NONE only makes later touches fault.
+    unsafe { libc::mprotect(first as *mut libc::c_void, end - first, libc::PROT_NONE) == 0 }
+}
+
+/// alloc, free and free_sized never read or write a byte of any block: with
+/// every page of the first blocks of each class PROT_NONE (the whole stride
+/// of each, and its neighbours on the same pages), they are carved, freed,
+/// handed out again and freed with a size hint, in a child that a single
+/// touch would kill with SIGSEGV.
+#[test]
+fn alloc_and_free_never_touch_a_block() {
+    let end = in_child(|| {
+        let Ok(pool) =
+            Pmad::with_options(&CLASSES, &SHARES, POOL, Options::default().prefault(true))
+        else {
+            return 2;
+        };
+        for (class, run) in CLASSES.iter().zip(pool.runs()) {
+            // The first 8 blocks of the class: all that this test hands out.
+            if !protect(run.start, 8 * class) {
+                return 3;
+            }
+        }
+        for &class in &CLASSES {
+            let blocks: Vec<NonNull<u8>> = (0..8).map_while(|_| pool.alloc(class)).collect();
+            if blocks.len() != 8 {
+                return 4;
+            }
+            for &p in blocks.iter().rev() {
+                // SAFETY: from this pool, not used again.
+                unsafe { pool.free(p) };
+            }
+            for &p in &blocks {
+                // Freed last in, first out: the same blocks come back in order.
+                if pool.alloc(class) != Some(p) {
+                    return 5;
+                }
+            }
+            for &p in &blocks {
+                // SAFETY: from this pool, `class` is the size it was allocated
+                // with, not used again.
+                unsafe { pool.free_sized(p, class) };
+            }
+        }
+        let in_use: usize = pool.stats().iter().map(|s| s.in_use).sum();
+        i32::from(in_use != 0)
+    });
+    assert_eq!(end, End::Exited(0), "a block was touched (SIGSEGV is 11)");
 }

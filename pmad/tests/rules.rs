@@ -1,7 +1,7 @@
 //! One test per promise of PMAD's public API, checked from outside the crate.
 //! The C original's 19 correctness checks are covered here and extended.
 
-use pmad::{Error, Options, Pmad, Preset, HEADER_BYTES, MAX_CLASSES, MAX_CLASS_BYTES};
+use pmad::{Error, Options, Pmad, Preset, MAX_CLASSES, MAX_CLASS_BYTES};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
@@ -32,14 +32,25 @@ fn reference_configuration_builds_with_expected_capacities() {
     let pool = reference_pool();
     let stats = pool.stats();
     assert_eq!(stats.len(), 3);
-    assert_eq!(stats[0].capacity, MIB / 5 / (16 + 16));
-    assert_eq!(stats[1].capacity, MIB / 2 / (64 + 16));
-    assert_eq!(stats[2].capacity, MIB * 3 / 10 / (256 + 16));
-    assert!(pool.pool_bytes() <= MIB);
+    // Each block costs its size plus 4 bytes and 1 bit of metadata.
+    let fits = |share: usize, stride: usize| share * 8 / (stride * 8 + 33);
+    assert_eq!(stats[0].capacity, fits(MIB / 5, 16));
+    assert_eq!(stats[1].capacity, fits(MIB / 2, 64));
+    assert_eq!(stats[2].capacity, fits(MIB * 3 / 10, 256));
+    for s in &stats {
+        let per_block = s.metadata_bytes as f64 / s.capacity as f64;
+        assert!(
+            (4.125..4.2).contains(&per_block),
+            "{per_block} B of metadata per block"
+        );
+        assert!(s.capacity * s.block_bytes + s.metadata_bytes <= MIB);
+    }
     let runs = pool.runs();
     assert_eq!(runs.len(), 3);
-    for (run, (s, stride)) in runs.iter().zip(stats.iter().zip([32, 80, 272])) {
-        assert_eq!(run.len(), s.capacity * stride);
+    for (run, (s, stride)) in runs.iter().zip(stats.iter().zip([16, 64, 256])) {
+        // The blocks, the padding to a page, then the metadata.
+        let blocks = (s.capacity * stride).next_multiple_of(4096);
+        assert_eq!(run.len(), blocks + s.metadata_bytes);
         assert_eq!(run.start % 4096, 0, "runs start on a page");
         assert!(pool.mapped_range().start <= run.start && run.end <= pool.mapped_range().end);
     }
@@ -101,7 +112,8 @@ fn each_size_goes_to_the_smallest_class_that_fits() {
 
 #[test]
 fn exhaustion_returns_none_exactly_at_capacity() {
-    let pool = Pmad::new(&[64], &[100], 100 * 80).unwrap();
+    // 100 blocks of 64 B, their 4-byte stack slots and two bitmap words.
+    let pool = Pmad::new(&[64], &[100], 100 * 68 + 16).unwrap();
     let capacity = pool.stats()[0].capacity;
     assert_eq!(capacity, 100);
     let blocks: Vec<_> = (0..capacity)
@@ -248,7 +260,7 @@ fn foreign_pointers_outside_the_pool_panic() {
 fn pointers_inside_a_block_panic_as_foreign() {
     let pool = reference_pool();
     let a = pool.alloc(256).unwrap();
-    // SAFETY: the block holds 256 bytes; fill it with bytes that look like headers.
+    // SAFETY: the block holds 256 bytes; fill it with zeros (as a free list's end would look).
     unsafe { a.as_ptr().write_bytes(0, 256) };
     for offset in [1, 8, 15, 16, 32, 128, 240] {
         // SAFETY: `offset` stays inside the 256-byte block.
@@ -278,8 +290,8 @@ fn blocks_never_handed_out_panic_as_foreign() {
     let pool = reference_pool();
     let a = pool.alloc(64).unwrap();
     // The next block of the run has not been carved yet.
-    // SAFETY: a stride (16 + 64) further is still inside the class's run.
-    let next = unsafe { NonNull::new_unchecked(a.as_ptr().add(80)) };
+    // SAFETY: a stride (64) further is still inside the class's run.
+    let next = unsafe { NonNull::new_unchecked(a.as_ptr().add(64)) };
     // SAFETY: a deliberate foreign pointer; `free`'s contract makes it defined
     // behaviour (detected, panics before anything is modified).
     let message = panic_message(|| unsafe { pool.free(next) });
@@ -316,8 +328,10 @@ fn free_sized_with_the_wrong_size_still_frees_the_right_class() {
 
 #[test]
 fn statistics_count_use_high_water_and_failures() {
-    // 50 % of 1920 B each: 960 / (32 + 16) = 20 small blocks, 960 / (128 + 16) = 6 large.
-    let pool = Pmad::new(&[32, 128], &[50, 50], 1920).unwrap();
+    // 46 % of 1,600 B = 736 B: 20 blocks of 32 B with 4 B and 1 bit each
+    // (20 * 36 + 8 = 728 B; 21 would need 764). 54 % = 864 B: 6 blocks of
+    // 128 B (6 * 132 + 8 = 800 B; 7 would need 932).
+    let pool = Pmad::new(&[32, 128], &[46, 54], 1600).unwrap();
     let blocks: Vec<_> = (0..7).map(|_| pool.alloc(20).unwrap()).collect();
     for &p in &blocks[..5] {
         // SAFETY: from this pool, not used again.
@@ -383,7 +397,8 @@ fn classes_up_to_the_maximum_are_supported() {
     let pool = Pmad::new(
         &[MAX_CLASS_BYTES],
         &[100],
-        4 * (MAX_CLASS_BYTES + HEADER_BYTES),
+        // Four blocks and their metadata (4 bytes each, one bitmap word).
+        4 * MAX_CLASS_BYTES + 4 * 4 + 8,
     )
     .unwrap();
     let p = pool.alloc(MAX_CLASS_BYTES).unwrap();
@@ -481,19 +496,30 @@ fn configuration_errors_name_the_bad_value() {
                 index: 1,
                 class: 4096,
                 share: 1000,
-                block_with_header: 4112,
+                // A block, its 4-byte stack slot and one bitmap word.
+                block_with_metadata: 4096 + 4 + 8,
             },
             "less than one block",
         ),
         (
-            Pmad::new(&[16], &[100], 31),
+            Pmad::new(&[16], &[100], 27),
             Error::PoolTooSmall {
                 index: 0,
                 class: 16,
-                share: 31,
-                block_with_header: 32,
+                share: 27,
+                block_with_metadata: 28,
             },
-            "31 bytes",
+            "27 bytes",
+        ),
+        (
+            Pmad::new(&[16], &[100], 1 << 62),
+            Error::TooManyBlocks {
+                index: 0,
+                class: 16,
+                blocks: (1u128 << 65) / (16 * 8 + 33),
+                max: u32::MAX as usize,
+            },
+            "more than the 4294967295",
         ),
         (
             Pmad::new(&vec![16; MAX_CLASSES + 1], &vec![1; MAX_CLASSES + 1], MIB),
@@ -518,12 +544,14 @@ fn configuration_errors_name_the_bad_value() {
 
 #[test]
 fn a_pool_the_os_refuses_to_map_is_an_error() {
-    let error = Pmad::new(&[16], &[100], 1 << 62)
+    // 2^48 bytes of 64 KiB blocks: under the block-count limit, over the
+    // 2^47 bytes of a process's address space.
+    let error = Pmad::new(&[65536], &[100], 1 << 48)
         .err()
-        .expect("2^62 bytes cannot be mapped");
+        .expect("2^48 bytes cannot be mapped");
     match error {
         Error::MapFailed { bytes, errno } => {
-            assert!(bytes >= 1 << 61);
+            assert!(bytes >= 1 << 47);
             assert_eq!(errno, libc::ENOMEM);
             assert!(error.to_string().contains("mmap of"), "{error}");
         }

@@ -6,7 +6,7 @@
 
 use super::Setup;
 use crate::clock::Timer;
-use pmad::{Options, Pmad, HEADER_BYTES};
+use pmad::{Options, Pmad};
 use serde::Serialize;
 use std::ptr::NonNull;
 use workloads::{Allocator, Case, Demand, Observer};
@@ -60,7 +60,7 @@ pub fn build(demand: &Demand, setup: Setup) -> Result<(Pmad, PmadReport), String
     let bytes: Vec<usize> = classes
         .iter()
         .zip(&needed)
-        .map(|(&class, &n)| n * (HEADER_BYTES + class.div_ceil(16) * 16))
+        .map(|(&class, &n)| pmad::bytes_for(class, n))
         .collect();
     let percentages = percentages(&bytes);
     let pool_bytes = bytes
