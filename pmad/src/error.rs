@@ -44,7 +44,8 @@ pub enum Error {
         share: usize,
         block_with_metadata: usize,
     },
-    /// The class's share would hold more blocks than a `u32` index can name.
+    /// The class's share would hold more than 4 GiB of blocks: a free block
+    /// is kept as a `u32` offset from its run's start.
     TooManyBlocks {
         index: usize,
         class: usize,
@@ -90,7 +91,7 @@ impl fmt::Display for Error {
             ),
             Error::TooManyBlocks { index, class, blocks, max } => write!(
                 f,
-                "class {index} ({class} bytes) would hold {blocks} blocks, more than the {max} a class can index: give it a smaller share or a larger pool of a larger class"
+                "class {index} ({class} bytes) would hold {blocks} blocks, more than the {max} that fit in the 4 GiB a class can span: give it a smaller share of the pool"
             ),
             Error::MapFailed { bytes, errno } => write!(
                 f,

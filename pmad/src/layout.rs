@@ -10,10 +10,10 @@
 //! only, never touched.
 //!
 //! A run is the class's blocks, back to back, then on the next page its
-//! metadata: the in-use bitmap (one bit per block, in 64-bit words) and the
-//! stack of free block indices (one `u32` per block). No metadata shares a
-//! page with a block, so the pool's bookkeeping never touches a block's
-//! bytes, nor a page that holds one.
+//! metadata: the in-use map (one byte per block) and the stack of free
+//! blocks (each a `u32` offset from the run's start, so a run spans at most
+//! 4 GiB). No metadata shares a page with a block, so the pool's bookkeeping
+//! never touches a block's bytes, nor a page that holds one.
 
 use crate::{Error, ALIGN, MAX_CLASSES, MAX_CLASS_BYTES};
 
@@ -27,7 +27,7 @@ pub(crate) struct ClassLayout {
     /// The distance between two blocks of this class: the block itself (no header).
     pub(crate) stride: usize,
     /// How many blocks fit in the class's share of the pool, with their
-    /// metadata; at most `u32::MAX`, so a block's index fits in a `u32`.
+    /// metadata; their bytes are at most 2^32, so an offset fits in a `u32`.
     pub(crate) capacity: usize,
     /// Offset of the class's first block from the pool's start.
     pub(crate) offset: usize,
@@ -39,15 +39,15 @@ impl ClassLayout {
         self.capacity * self.stride
     }
 
-    /// Offset of the in-use bitmap from the run's start: the first page
+    /// Offset of the in-use map from the run's start: the first page
     /// boundary after the blocks.
-    pub(crate) fn bitmap_offset(&self) -> usize {
+    pub(crate) fn map_offset(&self) -> usize {
         self.block_bytes().next_multiple_of(PAGE)
     }
 
     /// Offset of the free-index stack from the run's start.
     pub(crate) fn stack_offset(&self) -> usize {
-        self.bitmap_offset() + bitmap_bytes(self.capacity)
+        self.map_offset() + map_bytes(self.capacity)
     }
 
     /// Bytes of the whole run: blocks, the padding to a page, the metadata.
@@ -55,15 +55,16 @@ impl ClassLayout {
         self.stack_offset() + stack_bytes(self.capacity)
     }
 
-    /// Bytes of metadata the class keeps: the bitmap and the stack.
+    /// Bytes of metadata the class keeps: the in-use map and the stack.
     pub(crate) fn metadata_bytes(&self) -> usize {
         metadata_bytes(self.capacity)
     }
 }
 
-/// The in-use bitmap of `capacity` blocks, in whole 64-bit words.
-fn bitmap_bytes(capacity: usize) -> usize {
-    capacity.div_ceil(64) * 8
+/// The in-use map of `capacity` blocks: a byte each, rounded up to 8 so
+/// the stack after it stays aligned.
+fn map_bytes(capacity: usize) -> usize {
+    capacity.next_multiple_of(8)
 }
 
 /// The free-index stack of `capacity` blocks.
@@ -71,22 +72,23 @@ fn stack_bytes(capacity: usize) -> usize {
     capacity * 4
 }
 
-/// Metadata of `capacity` blocks: 4 bytes and 1 bit per block, rounded to a word.
+/// Metadata of `capacity` blocks: 5 bytes per block (the map rounded to 8).
 pub(crate) fn metadata_bytes(capacity: usize) -> usize {
-    bitmap_bytes(capacity) + stack_bytes(capacity)
+    map_bytes(capacity) + stack_bytes(capacity)
 }
 
-/// The most blocks a class can hold: a block's index is a `u32`.
-pub(crate) const MAX_BLOCKS: usize = u32::MAX as usize;
+/// The most bytes of blocks a class can hold: a free block is kept as a
+/// `u32` offset from its run's start.
+pub(crate) const MAX_RUN_BYTES: u128 = 1 << 32;
 
 /// The most blocks of `stride` bytes that fit in `share` bytes with their
 /// metadata (the padding to a page is address space, not share). May exceed
-/// [`MAX_BLOCKS`]; the caller refuses that.
+/// what [`MAX_RUN_BYTES`] allows; the caller refuses that.
 pub(crate) fn capacity_for(share: usize, stride: usize) -> u128 {
-    // 4 bytes and 1 bit per block: share * 8 / (stride * 8 + 33) is within
-    // a block of the answer; step down until it fits.
-    let fits = |c: u128| c * stride as u128 + c.div_ceil(64) * 8 + c * 4 <= share as u128;
-    let mut c = share as u128 * 8 / (stride as u128 * 8 + 33);
+    // 5 bytes per block (a stack slot and an in-use byte): share / (stride
+    // + 5) is within a block of the answer; step down until it fits.
+    let fits = |c: u128| c * stride as u128 + c.next_multiple_of(8) + c * 4 <= share as u128;
+    let mut c = share as u128 / (stride as u128 + 5);
     while c > 0 && !fits(c) {
         c -= 1;
     }
@@ -171,12 +173,13 @@ pub(crate) fn plan(
         // u128: pool_bytes * percent cannot overflow, whatever pool_bytes is.
         let share = (pool_bytes as u128 * percent as u128 / 100) as usize;
         let capacity = capacity_for(share, stride);
-        if capacity > MAX_BLOCKS as u128 {
+        let max = (MAX_RUN_BYTES / stride as u128) as usize;
+        if capacity > max as u128 {
             return Err(Error::TooManyBlocks {
                 index,
                 class: size,
                 blocks: capacity,
-                max: MAX_BLOCKS,
+                max,
             });
         }
         let capacity = capacity as usize;
@@ -230,9 +233,9 @@ pub(crate) fn block_bytes(size: usize) -> usize {
 mod tests {
     use super::*;
 
-    /// The most blocks of `stride` that fit `share` with 4 bytes and 1 bit each.
+    /// The most blocks of `stride` that fit `share` with 5 bytes of metadata each.
     fn fits(share: usize, stride: usize) -> usize {
-        share * 8 / (stride * 8 + 33)
+        capacity_for(share, stride) as usize
     }
 
     #[test]
@@ -251,9 +254,11 @@ mod tests {
         );
         assert_eq!(runs[1].capacity, fits((1 << 20) / 2, 64));
         assert_eq!(runs[2].capacity, fits((1 << 20) * 3 / 10, 256));
-        // The largest run (64 B class: 492,480 B of blocks, padded to 121 pages,
-        // then 31,748 B of metadata) rounds up to 2^20.
-        assert_eq!(runs[1].bytes(), 495_616 + 31_748);
+        assert_eq!(runs[1].capacity, 524_288 / 69);
+        assert_eq!(runs[1].metadata_bytes(), 7_600 + 4 * 7_598);
+        // The largest run (64 B class: 486,272 B of blocks, padded to 119
+        // pages, then 37,992 B of metadata) rounds up to 2^20.
+        assert_eq!(runs[1].bytes(), 119 * 4096 + 37_992);
         assert_eq!(placed.span_shift, 20);
         for (i, run) in runs.iter().enumerate() {
             assert_eq!(run.offset, i << 20);
@@ -262,12 +267,8 @@ mod tests {
                 run.capacity * run.stride + run.metadata_bytes()
                     <= (1 << 20) * [20, 50, 30][i] / 100
             );
-            assert_eq!(
-                run.bitmap_offset() % PAGE,
-                0,
-                "no metadata on a block's page"
-            );
-            assert!(run.bitmap_offset() >= run.block_bytes());
+            assert_eq!(run.map_offset() % PAGE, 0, "no metadata on a block's page");
+            assert!(run.map_offset() >= run.block_bytes());
         }
         assert_eq!(placed.reserve, (2 << 20) + runs[2].bytes());
     }
@@ -293,11 +294,11 @@ mod tests {
 
     #[test]
     fn huge_pools_do_not_overflow_the_share_arithmetic() {
-        // 2^48 bytes of 64 KiB blocks: just under 2^32 blocks, no overflow.
-        let big = plan(&[65536], &[100], 1 << 48).unwrap();
-        assert_eq!(big.runs[0].capacity, fits(1 << 48, 65536));
-        assert!(big.runs[0].capacity <= MAX_BLOCKS);
-        // More blocks than a u32 can index is refused, whatever the size.
+        // 4 GiB of 64 KiB blocks: the largest run, no overflow.
+        let big = plan(&[65536], &[100], 1 << 32).unwrap();
+        assert_eq!(big.runs[0].capacity, fits(1 << 32, 65536));
+        assert!(big.runs[0].block_bytes() as u128 <= MAX_RUN_BYTES);
+        // More than 4 GiB of blocks in a class is refused, whatever the size.
         assert!(matches!(
             plan(&[16], &[100], usize::MAX / 2),
             Err(Error::TooManyBlocks { index: 0, .. })

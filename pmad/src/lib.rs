@@ -34,10 +34,11 @@
 //! in exchange `free` finds a pointer's class with a subtraction and a shift
 //! instead of a memory load. A run is the class's blocks back to back (a
 //! block of a class of `c` bytes is `round_up(c, 16)` bytes, its stride),
-//! then, starting on the next page, the class's metadata: an in-use bitmap
-//! (one bit per block) and a stack of free block indices (one `u32` per
-//! block). That is 4 bytes and 1 bit per block, and none of it lies in a
-//! block or on a page that holds one. Blocks are carved from the start of
+//! then, starting on the next page, the class's metadata: an in-use map
+//! (one byte per block) and a stack of the free blocks (each a `u32` offset
+//! from the run's start, so a class's blocks span at most 4 GiB). That is 5
+//! bytes per block, and none of it lies in a block or on a page that holds
+//! one. Blocks are carved from the start of
 //! their run on first use, so a fresh pool touches no page until it hands
 //! one out, unless [`Options::prefault`] asks for every page of every run up
 //! front (and [`Options::lock`] for mlock).
@@ -49,15 +50,16 @@
 //!    entry is below the slot count.
 //! 2. Runs are disjoint, page-aligned and inside the mapping; class `i`'s
 //!    run starts at `base + (i << span_shift)`. Block `k` of a run starts at
-//!    `start + k * stride`, 16-byte aligned, for `k < capacity <= u32::MAX`.
-//!    The run's bitmap (`capacity.div_ceil(64)` words) starts on the first
-//!    page boundary after the last block, and its stack (`capacity` `u32`s)
-//!    right after the bitmap. Blocks below `carved` have been handed out at
-//!    least once; the others have never been touched. Slots with no class
-//!    have `carved == 0` and `free == 0`.
-//! 3. A carved block is either in use, with its bitmap bit 1, or free, with
-//!    its bit 0 and its index on the stack exactly once: `stack[..free]`
-//!    holds exactly the indices of the free carved blocks. Bits of uncarved
+//!    `start + k * stride`, 16-byte aligned, for `k < capacity`, and
+//!    `capacity * stride <= 2^32`. The run's in-use map (`capacity` bytes,
+//!    rounded up to 8) starts on the first page boundary after the last
+//!    block, and its stack (`capacity` `u32`s) right after the map. Blocks
+//!    below `carved` have been handed out at least once; the others have
+//!    never been touched. Slots with no class have `carved == 0` and
+//!    `free == 0`.
+//! 3. A carved block is either in use, with its in-use byte 1, or free, with
+//!    its byte 0 and its offset on the stack exactly once: `stack[..free]`
+//!    holds exactly the offsets of the free carved blocks. Bytes of uncarved
 //!    blocks are 0.
 //! 4. `allocs - frees` of a class is its number of blocks in use,
 //!    `carved - free`, and `carved` is the high-water mark of that number (a
@@ -68,7 +70,7 @@
 //!
 //! `free` derives the class from the address and the block's index from its
 //! offset (one multiply and a rotate, exact: see `stride.rs`), checks that
-//! the index is below `carved`, then that the block's bit says in use. It
+//! the index is below `carved`, then that the block's byte says in use. It
 //! panics before touching any metadata otherwise, so a double free or a
 //! foreign pointer can never break the invariants above, in release builds
 //! too. [`Pmad::free_sized`] does the same with the class taken from the
@@ -114,7 +116,7 @@ pub const MAX_CLASSES: usize = 32;
 
 /// The share of a pool (in bytes) a class of `class_bytes` needs to hold
 /// `blocks` blocks: the blocks, rounded up to [`ALIGN`], and their metadata
-/// (4 bytes and 1 bit each). A class given at least this much holds at least
+/// (5 bytes each). A class given at least this much holds at least
 /// that many blocks.
 pub fn bytes_for(class_bytes: usize, blocks: usize) -> usize {
     blocks * layout::block_bytes(class_bytes) + layout::metadata_bytes(blocks)

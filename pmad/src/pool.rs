@@ -1,5 +1,5 @@
-//! The pool: a lookup table, one free-index stack and in-use bitmap per
-//! class, and the hot paths.
+//! The pool: a lookup table, one free-block stack and in-use map per class,
+//! and the hot paths.
 //!
 //! The invariants are stated once in the crate docs (`lib.rs`); the comments
 //! here name which one each step relies on.
@@ -14,21 +14,21 @@ use std::ptr::NonNull;
 /// Entries in the size lookup table: one per 16 bytes, 0 to `MAX_CLASS_BYTES`.
 const LOOKUP_LEN: usize = MAX_CLASS_BYTES / ALIGN + 1;
 
-/// Class slots: a power of two above `MAX_CLASSES`, so `free` can mask a
-/// header's class index into range instead of comparing it. Unused slots
-/// have nothing carved, so no pointer ever passes their checks.
+/// Class slots: a power of two above `MAX_CLASSES`, so `free` can mask the
+/// class number it derives from an address into range instead of comparing
+/// it. Unused slots have nothing carved, so no pointer ever passes their checks.
 const SLOTS: usize = 2 * MAX_CLASSES;
 
 /// The slot that serves no size: sizes above the largest class map to it.
 const NO_CLASS: u8 = MAX_CLASSES as u8;
 
 /// What the hot paths touch of one class: exactly one cache line. The
-/// stack and bitmap it points to are the class's metadata, on their own
+/// stack and in-use map it points to are the class's metadata, on their own
 /// pages after its blocks (invariant 2).
 #[derive(Default)]
 #[repr(C, align(64))]
 struct Class {
-    /// Free block indices on the stack: `stack[..free]`.
+    /// Free blocks on the stack: `stack[..free]`.
     free: Cell<u32>,
     /// Blocks carved so far: indices below it have been handed out at least once.
     carved: Cell<u32>,
@@ -41,10 +41,12 @@ struct Class {
     inverse: u64,
     /// Address of block 0.
     first: usize,
-    /// Address of the free-index stack (`u32`s) and of the in-use bitmap
-    /// (`u64` words, bit `i % 64` of word `i / 64` for block `i`).
+    /// Address of the stack of free blocks (`u32` offsets from `first`: a
+    /// pop is then an add, with no multiply between a free and the next
+    /// alloc) and of the in-use map (a byte per block, 1 while handed out:
+    /// set by a plain store, so an alloc never waits on the free before it).
     stack: usize,
-    bitmap: usize,
+    in_use: usize,
     /// Blocks handed out, ever. Only `alloc` writes it and only `free` writes
     /// `frees`: one shared in-use counter would chain every alloc to the free
     /// before it through memory (measured: 7.5 against 4.5 ns a pair).
@@ -55,7 +57,7 @@ struct Class {
 /// What only carving and statistics need of one class.
 struct ClassInfo {
     layout: ClassLayout,
-    /// Address of the run's first header.
+    /// Address of the run's first block.
     start: usize,
     failed: Cell<u64>,
 }
@@ -88,9 +90,12 @@ impl Class {
     /// or None when `addr` is not one. One multiply, one rotate, one
     /// compare: the rotated product is the exact quotient `offset / stride`
     /// when the stride divides the offset, and above `u64::MAX / stride`
-    /// (so above any carved count: at most `u32::MAX` blocks of at most
+    /// (so above any carved count: at most 4 GiB of blocks of at most
     /// 64 KiB) when it does not (Hacker's Delight, 10-17). Unused slots have
     /// `carved == 0` and say None for every address.
+    ///
+    /// (`carved * stride <= 2^32 < u64::MAX`, so no carved count reaches
+    /// the quotient of a misaligned offset.)
     #[inline(always)]
     fn index_of(&self, addr: usize) -> Option<u32> {
         let q = crate::stride::quotient(addr.wrapping_sub(self.first), self.inverse, self.shift);
@@ -103,17 +108,16 @@ impl Class {
         self.first + index as usize * self.stride as usize
     }
 
-    /// The bitmap word of block `index` and its bit.
+    /// The in-use mark of block `index`: 1 while handed out, 0 otherwise.
     ///
     /// # Safety
     ///
-    /// `index < capacity` of this class (so the word is inside its bitmap).
+    /// `index < capacity` of this class (so the mark is inside its map).
     #[inline(always)]
-    unsafe fn bit(&self, index: u32) -> (*mut u64, u64) {
-        // SAFETY: the bitmap holds capacity.div_ceil(64) words (invariant 2)
+    unsafe fn mark(&self, index: u32) -> *mut u8 {
+        // SAFETY: the map holds one byte per block of capacity (invariant 2)
         // and index < capacity (the caller's promise).
-        let word = unsafe { (self.bitmap as *mut u64).add(index as usize / 64) };
-        (word, 1u64 << (index % 64))
+        unsafe { (self.in_use as *mut u8).add(index as usize) }
     }
 }
 
@@ -170,7 +174,7 @@ impl Pmad {
                     inverse: stride.inverse,
                     first: base + run.offset,
                     stack: base + run.offset + run.stack_offset(),
-                    bitmap: base + run.offset + run.bitmap_offset(),
+                    in_use: base + run.offset + run.map_offset(),
                     ..Class::default()
                 }
             }
@@ -214,20 +218,21 @@ impl Pmad {
         let Some(top) = class.free.get().checked_sub(1) else {
             return self.carve(slot);
         };
-        // SAFETY: `stack[..free]` holds free indices of carved blocks
-        // (invariant 3), so `stack[top]` is inside the stack and below carved.
-        let index = unsafe { *(class.stack as *const u32).add(top as usize) };
+        // SAFETY: `stack[..free]` holds the offsets of free carved blocks
+        // (invariant 3), so `stack[top]` is inside the stack.
+        let offset = unsafe { *(class.stack as *const u32).add(top as usize) } as usize;
         class.free.set(top);
-        // SAFETY: index < carved <= capacity.
-        let (word, bit) = unsafe { class.bit(index) };
-        // SAFETY: `word` is in this class's bitmap, in the live mapping.
-        unsafe { *word |= bit };
+        let index = crate::stride::quotient(offset, class.inverse, class.shift) as u32;
+        // SAFETY: index < carved <= capacity; the mark is in this class's
+        // map, in the live mapping. A plain store, not a read-modify-write:
+        // the next `free` of this block does not wait on an earlier one.
+        unsafe { *class.mark(index) = 1 };
         class.allocs.set(class.allocs.get() + 1);
         // SAFETY: a block address inside the live mapping, so not null.
-        Some(unsafe { NonNull::new_unchecked(class.address(index) as *mut u8) })
+        Some(unsafe { NonNull::new_unchecked((class.first + offset) as *mut u8) })
     }
 
-    /// Returns a block to its class's free-index stack. O(1): checks, then a
+    /// Returns a block to its class's stack of free blocks. O(1): checks, then a
     /// push. Touches no byte of any block.
     ///
     /// # Panics
@@ -260,8 +265,8 @@ impl Pmad {
         unsafe { self.release(class, addr) }
     }
 
-    /// Pushes `addr`'s index onto `class`'s stack after checking that it is
-    /// a carved block start of that class. Panics otherwise, touching nothing.
+    /// Pushes `addr` onto `class`'s stack after checking that it is a carved
+    /// block start of that class. Panics otherwise, touching nothing.
     ///
     /// # Safety
     ///
@@ -276,7 +281,7 @@ impl Pmad {
     }
 
     /// Checks that block `index` (at `addr`) is in use, then marks it free
-    /// and pushes its index. Panics with "double free" otherwise, touching
+    /// and pushes its offset. Panics with "double free" otherwise, touching
     /// nothing.
     ///
     /// # Safety
@@ -286,18 +291,17 @@ impl Pmad {
     #[inline(always)]
     unsafe fn push(&self, class: &Class, index: u32, addr: usize) {
         // SAFETY: index < carved <= capacity.
-        let (word, bit) = unsafe { class.bit(index) };
-        // SAFETY: `word` is in this class's bitmap, in the live mapping.
-        let bits = unsafe { *word };
-        if bits & bit == 0 {
+        let mark = unsafe { class.mark(index) };
+        // SAFETY: `mark` is in this class's map, in the live mapping.
+        if unsafe { *mark } == 0 {
             double_free(addr);
         }
         // SAFETY: as above.
-        unsafe { *word = bits & !bit };
+        unsafe { *mark = 0 };
         let free = class.free.get();
-        // SAFETY: the block was in use, so fewer than `carved` indices are on
+        // SAFETY: the block was in use, so fewer than `carved` blocks are on
         // the stack (invariant 3): `stack[free]` is inside it.
-        unsafe { *(class.stack as *mut u32).add(free as usize) = index };
+        unsafe { *(class.stack as *mut u32).add(free as usize) = (addr - class.first) as u32 };
         class.free.set(free + 1);
         class.frees.set(class.frees.get() + 1);
     }
@@ -417,11 +421,9 @@ impl Pmad {
             info.failed.set(info.failed.get() + 1);
             return None;
         }
-        // SAFETY: index < capacity.
-        let (word, bit) = unsafe { class.bit(index) };
-        // SAFETY: `word` is in this class's bitmap, in the live mapping; the
-        // block was never handed out, so its bit is 0.
-        unsafe { *word |= bit };
+        // SAFETY: index < capacity; the mark is in this class's map, in the
+        // live mapping (the block was never handed out, so it was 0).
+        unsafe { *class.mark(index) = 1 };
         class.carved.set(index + 1);
         class.allocs.set(class.allocs.get() + 1);
         // SAFETY: a block address inside the live mapping, so not null.

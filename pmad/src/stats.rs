@@ -15,7 +15,7 @@ pub struct ClassStats {
     pub high_water: usize,
     /// Allocations refused because the class was exhausted.
     pub failed: u64,
-    /// Bytes of the class's metadata (its in-use bitmap and free-index
-    /// stack, outside the blocks): 4 bytes and 1 bit per block of capacity.
+    /// Bytes of the class's metadata (its in-use map and stack of free
+    /// blocks, outside the blocks): 5 bytes per block of capacity.
     pub metadata_bytes: usize,
 }

@@ -32,15 +32,22 @@ fn reference_configuration_builds_with_expected_capacities() {
     let pool = reference_pool();
     let stats = pool.stats();
     assert_eq!(stats.len(), 3);
-    // Each block costs its size plus 4 bytes and 1 bit of metadata.
-    let fits = |share: usize, stride: usize| share * 8 / (stride * 8 + 33);
+    // Each block costs its size plus 5 bytes of metadata (a 4-byte stack
+    // slot and an in-use byte; the bytes rounded up to 8).
+    let fits = |share: usize, stride: usize| {
+        let mut c = share / (stride + 5);
+        while c * stride + c.next_multiple_of(8) + 4 * c > share {
+            c -= 1;
+        }
+        c
+    };
     assert_eq!(stats[0].capacity, fits(MIB / 5, 16));
     assert_eq!(stats[1].capacity, fits(MIB / 2, 64));
     assert_eq!(stats[2].capacity, fits(MIB * 3 / 10, 256));
     for s in &stats {
         let per_block = s.metadata_bytes as f64 / s.capacity as f64;
         assert!(
-            (4.125..4.2).contains(&per_block),
+            (5.0..5.01).contains(&per_block),
             "{per_block} B of metadata per block"
         );
         assert!(s.capacity * s.block_bytes + s.metadata_bytes <= MIB);
@@ -112,8 +119,8 @@ fn each_size_goes_to_the_smallest_class_that_fits() {
 
 #[test]
 fn exhaustion_returns_none_exactly_at_capacity() {
-    // 100 blocks of 64 B, their 4-byte stack slots and two bitmap words.
-    let pool = Pmad::new(&[64], &[100], 100 * 68 + 16).unwrap();
+    // 100 blocks of 64 B, their 4-byte stack slots and 104 in-use bytes.
+    let pool = Pmad::new(&[64], &[100], 100 * 68 + 104).unwrap();
     let capacity = pool.stats()[0].capacity;
     assert_eq!(capacity, 100);
     let blocks: Vec<_> = (0..capacity)
@@ -328,10 +335,10 @@ fn free_sized_with_the_wrong_size_still_frees_the_right_class() {
 
 #[test]
 fn statistics_count_use_high_water_and_failures() {
-    // 46 % of 1,600 B = 736 B: 20 blocks of 32 B with 4 B and 1 bit each
-    // (20 * 36 + 8 = 728 B; 21 would need 764). 54 % = 864 B: 6 blocks of
-    // 128 B (6 * 132 + 8 = 800 B; 7 would need 932).
-    let pool = Pmad::new(&[32, 128], &[46, 54], 1600).unwrap();
+    // 47 % of 1,600 B = 752 B: 20 blocks of 32 B with a 4-byte stack slot
+    // and an in-use byte each (20 * 36 + 24 = 744 B; 21 would need 780).
+    // 53 % = 848 B: 6 blocks of 128 B (6 * 132 + 8 = 800 B; 7 would need 932).
+    let pool = Pmad::new(&[32, 128], &[47, 53], 1600).unwrap();
     let blocks: Vec<_> = (0..7).map(|_| pool.alloc(20).unwrap()).collect();
     for &p in &blocks[..5] {
         // SAFETY: from this pool, not used again.
@@ -397,7 +404,7 @@ fn classes_up_to_the_maximum_are_supported() {
     let pool = Pmad::new(
         &[MAX_CLASS_BYTES],
         &[100],
-        // Four blocks and their metadata (4 bytes each, one bitmap word).
+        // Four blocks and their metadata (a 4-byte stack slot each, and 8 in-use bytes).
         4 * MAX_CLASS_BYTES + 4 * 4 + 8,
     )
     .unwrap();
@@ -496,7 +503,7 @@ fn configuration_errors_name_the_bad_value() {
                 index: 1,
                 class: 4096,
                 share: 1000,
-                // A block, its 4-byte stack slot and one bitmap word.
+                // A block, its 4-byte stack slot and its in-use byte (rounded to 8).
                 block_with_metadata: 4096 + 4 + 8,
             },
             "less than one block",
@@ -510,16 +517,6 @@ fn configuration_errors_name_the_bad_value() {
                 block_with_metadata: 28,
             },
             "27 bytes",
-        ),
-        (
-            Pmad::new(&[16], &[100], 1 << 62),
-            Error::TooManyBlocks {
-                index: 0,
-                class: 16,
-                blocks: (1u128 << 65) / (16 * 8 + 33),
-                max: u32::MAX as usize,
-            },
-            "more than the 4294967295",
         ),
         (
             Pmad::new(&vec![16; MAX_CLASSES + 1], &vec![1; MAX_CLASSES + 1], MIB),
@@ -543,20 +540,65 @@ fn configuration_errors_name_the_bad_value() {
 }
 
 #[test]
-fn a_pool_the_os_refuses_to_map_is_an_error() {
-    // 2^48 bytes of 64 KiB blocks: under the block-count limit, over the
-    // 2^47 bytes of a process's address space.
-    let error = Pmad::new(&[65536], &[100], 1 << 48)
+fn a_class_of_more_than_4_gib_is_refused() {
+    let error = Pmad::new(&[16], &[100], 1 << 62)
         .err()
-        .expect("2^48 bytes cannot be mapped");
-    match error {
-        Error::MapFailed { bytes, errno } => {
-            assert!(bytes >= 1 << 47);
-            assert_eq!(errno, libc::ENOMEM);
-            assert!(error.to_string().contains("mmap of"), "{error}");
+        .expect("2^62 bytes of 16 B blocks");
+    match &error {
+        Error::TooManyBlocks {
+            index: 0,
+            class: 16,
+            blocks,
+            max,
+        } => {
+            assert_eq!(*max, 1 << 28, "4 GiB of 16 B blocks");
+            assert!(*blocks > 1 << 57);
         }
-        other => panic!("expected MapFailed, got {other:?}"),
+        other => panic!("expected TooManyBlocks, got {other:?}"),
     }
+    assert!(error.to_string().contains("4 GiB"), "{error}");
+}
+
+#[test]
+fn a_pool_the_os_refuses_to_map_is_an_error() {
+    // A child with 64 MiB of address space asks for a 1 GiB pool.
+    // SAFETY: the child only builds a pool, reports, and exits without
+    // unwinding; glibc keeps malloc usable across fork.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let limit = libc::rlimit {
+            rlim_cur: 64 << 20,
+            rlim_max: 64 << 20,
+        };
+        // SAFETY: setrlimit reads one rlimit.
+        let code = if unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) } != 0 {
+            2
+        } else {
+            match Pmad::new(&[64], &[100], 1 << 30) {
+                Err(ref e @ Error::MapFailed { bytes, errno })
+                    if bytes >= 1 << 29
+                        && errno == libc::ENOMEM
+                        && e.to_string().contains("mmap of") =>
+                {
+                    0
+                }
+                Err(_) => 3,
+                Ok(_) => 4,
+            }
+        };
+        // SAFETY: ends the child at once, without unwinding.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: `pid` is our child; `status` is a valid out-pointer.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status));
+    assert_eq!(
+        libc::WEXITSTATUS(status),
+        0,
+        "2: setrlimit, 3: another error, 4: mapped"
+    );
 }
 
 #[test]
