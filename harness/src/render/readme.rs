@@ -145,9 +145,9 @@ pub fn render(r: &Results, results_rel: &Path, plots_rel: &Path, plots_abs: &Pat
         md,
         "From [{res}/]({res}/) ({runs} harness runs of {binaries} binaries, built from commit {commits}) on {host}: {cpu}, \
          {cpus} CPUs, {kernel}, {libc}. Every table, note and chart is in [{res}/REPORT.md]({res}/REPORT.md), with \
-         the raw `.hgrm`/`.hlog` files next to it. All figures are ns per call (per request for `request`). This \
-         clock moves in {step:.2} ns steps, so a figure is a multiple of about {stepr} ns, and the null row (the two \
-         clock reads alone) reads {nlo} to {nhi} at P50.\n",
+         the raw `.hgrm`/`.hlog` files next to it. All figures are ns per call (per request for `request`). The \
+         smallest step the harness saw between two clock reads was {step:.2} ns: no single call is resolved below \
+         that. The null row (the two clock reads alone) reads {nlo} to {nhi} at P50.\n",
         res = results_rel.display(),
         runs = r.runs().len(),
         binaries = binaries.len(),
@@ -157,7 +157,6 @@ pub fn render(r: &Results, results_rel: &Path, plots_rel: &Path, plots_abs: &Pat
         cpus = m["logical_cpus_online"].as_u64().unwrap_or(0),
         kernel = m["kernel"].as_str().unwrap_or("unknown kernel"),
         libc = m["libc"].as_str().unwrap_or("unknown C library"),
-        stepr = step.round(),
         nlo = null_p50.iter().min().copied().unwrap_or(0),
         nhi = null_p50.iter().max().copied().unwrap_or(0),
     );
