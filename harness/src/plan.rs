@@ -26,7 +26,7 @@ pub struct Plan {
 const HOT_PATH_PAIRS: (u64, u64) = (10_000_000, 1_000_000);
 const SWEEP_PAIRS: (u64, u64) = (1_000_000, 100_000);
 const BULK_BLOCKS_OPS: (u64, u64) = (10_000_000, 1_000_000);
-const CHURN_OPS: (u64, u64) = (64_000_000, 8_000_000);
+const CHURN_OPS: (u64, u64) = (64_000_000, 4_000_000);
 const REQUESTS_CLOSED: (u64, u64) = (500_000, 50_000);
 const REQUESTS_OPEN: (u64, u64) = (300_000, 30_000);
 /// Blocks each producer-consumer thread allocates (its neighbour frees as many).
