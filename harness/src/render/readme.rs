@@ -12,6 +12,7 @@
 //! spread between runs is not yet measured.
 
 use super::results::Results;
+use super::style::label;
 use crate::format::thousands;
 use crate::output::series::chart;
 use crate::output::summary::Row;
@@ -208,14 +209,6 @@ fn head_to_head(md: &mut String, r: &Results) {
         );
     }
     md.push('\n');
-}
-
-fn label(a: &str) -> String {
-    if a == "system" {
-        "system (glibc)".into()
-    } else {
-        a.into()
-    }
 }
 
 fn memory(md: &mut String, r: &Results) {
