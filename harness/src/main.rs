@@ -17,6 +17,7 @@ mod plan;
 mod platform;
 mod render;
 mod run;
+mod stats;
 mod syscalls;
 mod table;
 mod tasks;

@@ -3,7 +3,10 @@
 
 use crate::rng::Stream;
 use crate::{exhausted, timed_alloc, timed_free, touch};
-use crate::{Allocator, Case, Clock, Observer, Outcome, Phase, Recorder, RunError, PROGRESS_EVERY};
+use crate::{
+    Allocator, Case, Clock, LiveSet, Observer, Outcome, Phase, Recorder, RunError, Windows,
+    PROGRESS_EVERY,
+};
 
 pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     case: &Case,
@@ -35,16 +38,21 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     )?;
 
     let mut done = 0;
+    let mut windows = Windows::for_phase(rounds, None);
     observer.phase(Phase::RecordingStarts);
+    windows.start(clock);
     for r in 0..rounds {
         let mut rec = Rounds {
-            alloc: Some(&mut out.alloc),
-            free: Some(&mut out.free),
+            alloc: Some(&mut windows.alloc),
+            free: Some(&mut windows.free),
             first: None,
         };
         round(
             case, reverse, alloc, clock, &mut rng, &mut batch, &mut rec, r,
         )?;
+        if windows.due(r + 1) {
+            windows.cut(r + 1, clock, observer, &mut out, LiveSet::default());
+        }
         let before = done;
         done += 2 * case.blocks as u64;
         if done / PROGRESS_EVERY != before / PROGRESS_EVERY {

@@ -1,6 +1,7 @@
 //! `churn`: a random mix of alloc and free over a bounded live set, with one
-//! interval histogram per window of ops so the worst case can be followed
-//! over time.
+//! interval histogram per window of ops (at most [`WINDOW_OPS`], at least
+//! [`crate::MIN_WINDOWS`] windows) so the worst case can be followed over
+//! time.
 //!
 //! Before recording, the live set is filled to half its bound and
 //! [`Case::warmup_ops`] random ops run unrecorded. Each recorded op is an
@@ -11,7 +12,7 @@
 use crate::rng::Stream;
 use crate::{exhausted, timed_alloc, timed_free, touch};
 use crate::{
-    Allocator, Case, Clock, LiveSet, Observer, Outcome, Phase, Recorder, RunError, Window,
+    Allocator, Case, Clock, LiveSet, Observer, Outcome, Phase, Recorder, RunError, Windows,
 };
 use crate::{PROGRESS_EVERY, WINDOW_OPS};
 
@@ -67,7 +68,7 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
     sums: &mut Sums,
     out: &mut Outcome,
 ) -> Result<(), RunError> {
-    let (mut window_alloc, mut window_free) = (Recorder::new(), Recorder::new());
+    let mut windows = Windows::for_phase(case.ops, Some(WINDOW_OPS));
     let mut ignore = (Recorder::new(), Recorder::new());
 
     // Warm-up: fill to half the bound, then random ops; nothing recorded but
@@ -95,9 +96,7 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
     }
 
     observer.phase(Phase::RecordingStarts);
-    let origin = clock.start();
-    let mut window_start = 0;
-    let mut window_first_op = 0;
+    windows.start(clock);
     for done in 1..=case.ops {
         step(
             case,
@@ -106,34 +105,17 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
             rng,
             live,
             sums,
-            &mut window_alloc,
-            &mut window_free,
+            &mut windows.alloc,
+            &mut windows.free,
             done - 1,
         )?;
-        if done % WINDOW_OPS == 0 || done == case.ops {
-            let now = clock.stop();
-            let end = clock.ticks_to_ns(now.wrapping_sub(origin));
-            observer.window(&Window {
-                index: out.windows,
-                first_op: window_first_op,
-                ops: done - window_first_op,
-                start_ns: window_start,
-                end_ns: end,
-                alloc: &window_alloc,
-                free: &window_free,
-                live: LiveSet {
-                    blocks: live.len() as u64,
-                    requested_bytes: sums.requested,
-                    usable_bytes: sums.usable_known.then_some(sums.usable),
-                },
-            });
-            out.alloc.add(&window_alloc);
-            out.free.add(&window_free);
-            window_alloc.reset();
-            window_free.reset();
-            out.windows += 1;
-            window_start = end;
-            window_first_op = done;
+        if windows.due(done) {
+            let live = LiveSet {
+                blocks: live.len() as u64,
+                requested_bytes: sums.requested,
+                usable_bytes: sums.usable_known.then_some(sums.usable),
+            };
+            windows.cut(done, clock, observer, out, live);
         }
         if done % PROGRESS_EVERY == 0 {
             observer.progress(done, case.ops);

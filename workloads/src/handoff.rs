@@ -16,7 +16,9 @@
 use crate::rng::Stream;
 use crate::PROGRESS_EVERY;
 use crate::{exhausted, timed_alloc, timed_free, touch};
-use crate::{Allocator, Case, Clock, Observer, Outcome, Phase, Recorder, RunError};
+use crate::{
+    Allocator, Case, Clock, LiveSet, Observer, Outcome, Phase, Recorder, RunError, Windows,
+};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
@@ -93,25 +95,24 @@ pub fn run<A: Allocator, C: Clock, O: Observer, M: Mailbox>(
         inbox,
         outbox,
     };
+    // Made before any timed call; the warm-up's windows are never cut and
+    // what they record is thrown away.
+    let mut warm = (Windows::new(case.warmup_ops(), 0), Outcome::new());
+    let mut windows = Windows::for_phase(case.ops, None);
     let result = (|| {
-        let mut ignore = (Recorder::new(), Recorder::new());
         let first = ring.phase(
             case,
             &mut rng,
             case.warmup_ops(),
-            (&mut ignore.0, &mut ignore.1),
-            &mut |_, _| {},
+            &mut warm.0,
+            &mut (),
+            &mut warm.1,
         )?;
         out.first_call.alloc_ns = first.0;
         out.first_call.free_ns = first.1;
         observer.phase(Phase::RecordingStarts);
-        ring.phase(
-            case,
-            &mut rng,
-            case.ops,
-            (&mut out.alloc, &mut out.free),
-            &mut |done, total| observer.progress(done, total),
-        )?;
+        windows.start(ring.clock);
+        ring.phase(case, &mut rng, case.ops, &mut windows, observer, &mut out)?;
         observer.phase(Phase::RecordingEnds);
         observer.progress(case.ops, case.ops);
         Ok(())
@@ -145,15 +146,18 @@ struct Ring<'a, A, C, M> {
 }
 
 impl<A: Allocator, C: Clock, M: Mailbox> Ring<'_, A, C, M> {
-    /// Allocates and frees `n` blocks each; returns the first alloc's and
-    /// first free's ns.
-    fn phase(
+    /// Allocates and frees `n` blocks each, recording into `windows` and
+    /// cutting them by blocks allocated (the last window closes when the
+    /// phase's last block is freed); returns the first alloc's and first
+    /// free's ns.
+    fn phase<O: Observer>(
         &mut self,
         case: &Case,
         rng: &mut Stream,
         n: u64,
-        mut record: (&mut Recorder, &mut Recorder),
-        progress: &mut dyn FnMut(u64, u64),
+        windows: &mut Windows,
+        observer: &mut O,
+        out: &mut Outcome,
     ) -> Result<(u64, u64), RunError> {
         let (mut allocated, mut freed) = (0u64, 0u64);
         let mut first = (0, 0);
@@ -165,13 +169,13 @@ impl<A: Allocator, C: Clock, M: Mailbox> Ring<'_, A, C, M> {
                     return Err(exhausted(allocated, size));
                 }
                 let ns = self.clock.ticks_to_ns(ticks);
-                record.0.record(ns);
+                windows.alloc.record(ns);
                 if allocated == 0 {
                     first.0 = ns;
                 }
                 let ptr = touch(ptr, size);
                 while !self.outbox.send(ptr, size) {
-                    if self.free_arrived(n, &mut freed, &mut first, &mut record) == 0 {
+                    if self.free_arrived(n, &mut freed, &mut first, &mut windows.free) == 0 {
                         if let Err(e) = self.wait() {
                             // SAFETY: allocated above from this allocator, never sent.
                             unsafe { self.alloc.free(ptr, size) };
@@ -180,13 +184,21 @@ impl<A: Allocator, C: Clock, M: Mailbox> Ring<'_, A, C, M> {
                     }
                 }
                 allocated += 1;
+                if allocated < n && windows.due(allocated) {
+                    windows.cut(allocated, self.clock, observer, out, LiveSet::default());
+                }
                 if allocated % PROGRESS_EVERY == 0 {
-                    progress(allocated, n);
+                    observer.progress(allocated, n);
                 }
             }
-            if self.free_arrived(n, &mut freed, &mut first, &mut record) == 0 && allocated == n {
+            if self.free_arrived(n, &mut freed, &mut first, &mut windows.free) == 0
+                && allocated == n
+            {
                 self.wait()?;
             }
+        }
+        if windows.due(n) {
+            windows.cut(n, self.clock, observer, out, LiveSet::default());
         }
         Ok(first)
     }
@@ -199,7 +211,7 @@ impl<A: Allocator, C: Clock, M: Mailbox> Ring<'_, A, C, M> {
         n: u64,
         freed: &mut u64,
         first: &mut (u64, u64),
-        record: &mut (&mut Recorder, &mut Recorder),
+        record: &mut Recorder,
     ) -> u64 {
         let before = *freed;
         while *freed < n {
@@ -211,7 +223,7 @@ impl<A: Allocator, C: Clock, M: Mailbox> Ring<'_, A, C, M> {
             // this loop only on those), sent it exactly once and kept no copy.
             let ticks = unsafe { timed_free(self.alloc, self.clock, ptr, size) };
             let ns = self.clock.ticks_to_ns(ticks);
-            record.1.record(ns);
+            record.record(ns);
             if *freed == 0 {
                 first.1 = ns;
             }

@@ -2,7 +2,9 @@
 
 use crate::rng::Stream;
 use crate::{exhausted, timed_alloc, timed_free, touch};
-use crate::{Allocator, Case, Clock, Observer, Outcome, Phase, RunError, PROGRESS_EVERY};
+use crate::{
+    Allocator, Case, Clock, LiveSet, Observer, Outcome, Phase, RunError, Windows, PROGRESS_EVERY,
+};
 
 pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     case: &Case,
@@ -27,11 +29,16 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     for op in 0..case.warmup_ops() {
         pair(alloc, clock, &mut rng, case, op)?;
     }
+    let mut windows = Windows::for_phase(case.ops, None);
     observer.phase(Phase::RecordingStarts);
+    windows.start(clock);
     for done in 1..=case.ops {
         let (alloc_ticks, free_ticks) = pair(alloc, clock, &mut rng, case, done - 1)?;
-        out.alloc.record(clock.ticks_to_ns(alloc_ticks));
-        out.free.record(clock.ticks_to_ns(free_ticks));
+        windows.alloc.record(clock.ticks_to_ns(alloc_ticks));
+        windows.free.record(clock.ticks_to_ns(free_ticks));
+        if windows.due(done) {
+            windows.cut(done, clock, observer, &mut out, LiveSet::default());
+        }
         if done % PROGRESS_EVERY == 0 {
             observer.progress(done, case.ops);
         }

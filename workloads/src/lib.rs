@@ -24,6 +24,7 @@ mod request_shape;
 pub mod rng;
 pub mod sizes;
 pub mod testing;
+pub mod windows;
 
 pub use allocator::{Allocator, NullAlloc};
 pub use case::{Case, Kind, SWEEP_SIZES};
@@ -33,12 +34,14 @@ pub use outcome::{
 };
 pub use recorder::Recorder;
 pub use sizes::{Demand, SizeRange, SizeSpec};
+pub use windows::{Windows, MIN_WINDOWS};
 
 /// Ops between two calls of [`Observer::progress`]: rare enough to cost
 /// nothing per op, frequent enough for a live progress bar.
 pub const PROGRESS_EVERY: u64 = 1 << 16;
 
-/// Ops per churn window (one interval histogram per window).
+/// Ops per churn window at most (one interval histogram per window; a
+/// shorter churn still gets [`MIN_WINDOWS`]).
 pub const WINDOW_OPS: u64 = 1_000_000;
 
 /// Runs one measured case: warm-up, then the recorded operations.

@@ -44,7 +44,7 @@ pub struct Outcome {
     pub first_call: FirstCall,
     /// Recorded operations (alloc + free; requests for the request workloads).
     pub ops: u64,
-    /// Windows handed to the observer (churn only).
+    /// Windows handed to the observer.
     pub windows: u64,
 }
 
@@ -89,18 +89,22 @@ pub struct RequestTimes {
     pub end_ns: u64,
 }
 
-/// One churn window (every [`crate::WINDOW_OPS`] ops, and the remainder).
+/// One window of the recorded phase ([`crate::windows`]): its histograms
+/// and times, in the loop's own unit (pairs, rounds, ops, requests or
+/// blocks allocated).
 pub struct Window<'a> {
     pub index: u64,
-    /// Ops recorded before this window.
+    /// Units recorded before this window.
     pub first_op: u64,
+    /// Units in this window.
     pub ops: u64,
     /// Clock time since the start of recording, in ns.
     pub start_ns: u64,
     pub end_ns: u64,
     pub alloc: &'a Recorder,
     pub free: &'a Recorder,
-    /// The live set when the window closed.
+    pub request: &'a Recorder,
+    /// The live set when the window closed (churn; empty elsewhere).
     pub live: LiveSet,
 }
 
@@ -130,7 +134,7 @@ pub trait Observer {
     /// `done` of `total` recorded ops are finished; called every
     /// [`crate::PROGRESS_EVERY`] ops and at the end.
     fn progress(&mut self, _done: u64, _total: u64) {}
-    /// A churn window is complete.
+    /// A window of the recorded phase is complete ([`crate::windows`]).
     fn window(&mut self, _window: &Window<'_>) {}
     /// A recorded request is complete (request workloads).
     fn request(&mut self, _times: &RequestTimes) {}

@@ -10,7 +10,10 @@
 //! start to its last free. Open loop: request `i` is due `i * interval` after
 //! recording starts and waits for that moment if it is early; its latency
 //! runs from the due time, not from when it could start, so a stall is
-//! charged to every request it delays (no coordinated omission).
+//! charged to every request it delays (no coordinated omission). The one
+//! pause that is not the allocator's, the harness closing a window
+//! ([`crate::windows`], 20 times a case), moves the schedule on by its own
+//! length instead.
 //!
 //! A request is timed as a whole, with no clock read inside it: dozens of
 //! fenced clock reads would cost more than the allocator. The per-op
@@ -25,8 +28,8 @@ pub use crate::request_shape::{
 use crate::rng::Stream;
 use crate::{exhausted, timed_alloc, timed_free};
 use crate::{
-    Allocator, Case, Clock, Observer, Outcome, Phase, Recorder, RequestTimes, RunError,
-    PROGRESS_EVERY,
+    Allocator, Case, Clock, LiveSet, Observer, Outcome, Phase, Recorder, RequestTimes, RunError,
+    Windows, PROGRESS_EVERY,
 };
 
 pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
@@ -73,8 +76,13 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
         }
     }
 
+    let mut windows = Windows::for_phase(case.ops, None);
     observer.phase(Phase::RecordingStarts);
     let origin = clock.start();
+    windows.start_at(origin);
+    // Time the harness spent closing windows (open loop): the schedule
+    // moves on by it, so its own pause is never charged to a request.
+    let mut paused_ns = 0;
     let since = |clock: &C, t: u64| clock.ticks_to_ns(t.wrapping_sub(origin));
     for i in 0..case.ops {
         let n = draw(&mut rng, &mut sizes);
@@ -85,7 +93,7 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
                 (now, now)
             }
             Some(interval) => {
-                let due = i * interval;
+                let due = i * interval + paused_ns;
                 loop {
                     let t = clock.start();
                     let now = since(clock, t);
@@ -106,7 +114,7 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
         )?;
         let t = clock.stop();
         let end_ns = since(clock, t);
-        out.request.record(end_ns - intended_ns);
+        windows.request.record(end_ns - intended_ns);
         observer.request(&RequestTimes {
             index: i,
             intended_ns,
@@ -115,8 +123,15 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
         });
         if interval_ns.is_none() {
             let n = draw(&mut rng, &mut sizes);
-            let per_op = (&mut out.alloc, &mut out.free);
+            let per_op = (&mut windows.alloc, &mut windows.free);
             serve::<A, C, true>(alloc, clock, &sizes[..n], &mut live, per_op, i)?;
+        }
+        if windows.due(i + 1) {
+            let closed = windows.cut(i + 1, clock, observer, &mut out, LiveSet::default());
+            if interval_ns.is_some() {
+                let t = clock.start();
+                paused_ns += since(clock, t).saturating_sub(closed);
+            }
         }
         if (i + 1) % PROGRESS_EVERY == 0 {
             observer.progress(i + 1, case.ops);

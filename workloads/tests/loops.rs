@@ -6,7 +6,8 @@ use workloads::rng::Stream;
 use workloads::sizes::{mixed_octave, MIXED_OCTAVES};
 use workloads::testing::{CountingAlloc, Event, FakeClock};
 use workloads::{
-    Case, Kind, NullAlloc, Observer, Op, Phase, RunError, SizeSpec, Window, WINDOW_OPS,
+    Case, Kind, NullAlloc, Observer, Op, Phase, RunError, SizeSpec, Window, MIN_WINDOWS,
+    WINDOW_OPS,
 };
 
 const COST: u64 = 7;
@@ -102,7 +103,12 @@ fn hot_path_alternates_alloc_and_free_with_exact_counts() {
         (COST, COST)
     );
     assert_eq!(seen.progress.last(), Some(&(c.ops, c.ops)));
-    assert!(seen.windows.is_empty());
+    // MIN_WINDOWS windows of 250 pairs, holding every recorded call.
+    assert_eq!(out.windows, MIN_WINDOWS);
+    assert_eq!(
+        seen.windows.iter().map(|w| (w.2, w.5)).collect::<Vec<_>>(),
+        vec![(250, 500); MIN_WINDOWS as usize]
+    );
 }
 
 #[test]
@@ -110,7 +116,11 @@ fn clock_is_read_exactly_twice_per_timed_call() {
     let c = case(Kind::HotPath, SizeSpec::Fixed(16), 1_000);
     let mut clock = FakeClock::new(COST);
     workloads::run(&c, &mut CountingAlloc::new(), &mut clock, &mut ()).unwrap();
-    assert_eq!(clock.reads, 4 * (1 + c.warmup_ops() + c.ops));
+    // Besides: one read at the start of recording, one at each window's end.
+    assert_eq!(
+        clock.reads,
+        4 * (1 + c.warmup_ops() + c.ops) + 1 + MIN_WINDOWS
+    );
 }
 
 fn bulk_frees(reverse: bool) {
@@ -177,17 +187,16 @@ fn churn_counts_windows_and_bounds_the_live_set() {
     );
     assert!(allocs_in_order(&alloc.events).iter().all(|&s| s == 1024));
 
-    // Windows: 1M, 1M, and the remainder; contiguous in ops and in time.
-    assert_eq!(out.windows, 3);
+    // Fewer than MIN_WINDOWS windows of WINDOW_OPS would fit: MIN_WINDOWS
+    // windows split the ops as evenly as whole ops allow, contiguous in ops
+    // and in time, each holding exactly its ops' samples.
+    assert_eq!(out.windows, MIN_WINDOWS);
     let w = &seen.windows;
-    assert_eq!(
-        w.iter().map(|w| w.2).collect::<Vec<_>>(),
-        [WINDOW_OPS, WINDOW_OPS, 12_345]
-    );
-    assert_eq!(
-        w.iter().map(|w| w.5).collect::<Vec<_>>(),
-        [WINDOW_OPS, WINDOW_OPS, 12_345]
-    );
+    assert_eq!(w.len() as u64, MIN_WINDOWS);
+    let even = ops / MIN_WINDOWS;
+    assert!(w.iter().all(|w| w.2 == even || w.2 == even + 1), "{w:?}");
+    assert!(w.iter().all(|w| w.5 == w.2));
+    assert_eq!(w.iter().map(|w| w.2).sum::<u64>(), ops);
     for pair in w.windows(2) {
         assert_eq!(pair[1].1, pair[0].1 + pair[0].2, "ops contiguous");
         assert_eq!(
@@ -215,7 +224,7 @@ fn churn_windows_report_the_live_set_and_its_waste() {
     c.max_live = 300;
     let (mut alloc, mut seen) = (CountingAlloc::new(), Seen::default());
     run(&c, &mut alloc, &mut seen);
-    assert_eq!(seen.live.len(), 2);
+    assert_eq!(seen.live.len() as u64, MIN_WINDOWS);
     for l in &seen.live {
         let usable = l.usable_bytes.expect("the counting allocator tells");
         // Each block wastes less than the 16-byte rounding.
@@ -424,5 +433,69 @@ fn every_loop_marks_its_recorded_phase_once_before_the_final_progress() {
             seen.progress.len() - 1,
             "{kind:?}: the end comes before the final progress"
         );
+    }
+}
+
+/// Adds up every window's samples, by op.
+#[derive(Default)]
+struct WindowSums {
+    windows: u64,
+    samples: [u64; 3],
+    units: u64,
+}
+
+impl Observer for WindowSums {
+    fn window(&mut self, w: &Window<'_>) {
+        assert_eq!(w.index, self.windows, "windows come in order");
+        assert_eq!(w.first_op, self.units, "windows are contiguous");
+        self.windows += 1;
+        self.units += w.ops;
+        self.samples[0] += w.alloc.len();
+        self.samples[1] += w.free.len();
+        self.samples[2] += w.request.len();
+    }
+}
+
+#[test]
+fn every_loop_cuts_min_windows_that_hold_every_recorded_sample() {
+    let mut bulk = case(Kind::Bulk { reverse: false }, SizeSpec::Fixed(64), 4_000);
+    bulk.blocks = 100;
+    let cases = [
+        (case(Kind::HotPath, SizeSpec::Fixed(64), 1_000), 1_000),
+        (bulk, 40),
+        (case(Kind::Churn, SizeSpec::Mixed, 30_000), 30_000),
+        (
+            case(
+                Kind::Request { interval_ns: None },
+                SizeSpec::Mixed,
+                200,
+            ),
+            200,
+        ),
+        (
+            case(
+                Kind::Request {
+                    interval_ns: Some(10),
+                },
+                SizeSpec::Mixed,
+                200,
+            ),
+            200,
+        ),
+        (case(Kind::Handoff, SizeSpec::Fixed(64), 3_000), 3_000),
+    ];
+    for (c, units) in cases {
+        let mut sums = WindowSums::default();
+        let mut alloc = CountingAlloc::new();
+        let out = workloads::run(&c, &mut alloc, &mut FakeClock::new(COST), &mut sums)
+            .expect("run");
+        assert_eq!((sums.windows, out.windows), (MIN_WINDOWS, MIN_WINDOWS), "{c:?}");
+        assert_eq!(sums.units, units, "{c:?}: the windows cover the phase");
+        assert_eq!(
+            sums.samples,
+            [out.alloc.len(), out.free.len(), out.request.len()],
+            "{c:?}: every recorded sample is in one window"
+        );
+        assert_eq!(alloc.live(), 0);
     }
 }

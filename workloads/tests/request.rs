@@ -5,7 +5,7 @@
 
 use workloads::request::{BUFFER_BYTES, DOC_BYTES, EXTRA_BUFFERS, MAX_BLOCKS, OBJECTS};
 use workloads::testing::{CountingAlloc, Event, FakeClock};
-use workloads::{Case, Kind, Observer, Recorder, RequestTimes, SizeSpec};
+use workloads::{Case, Kind, Observer, Recorder, RequestTimes, SizeSpec, MIN_WINDOWS};
 
 const COST: u64 = 7;
 
@@ -123,7 +123,8 @@ fn a_closed_loop_request_reads_the_clock_only_at_its_edges() {
     // Per call, the twins: every timed call measures exactly COST.
     assert_eq!(out.alloc.histogram().max(), COST);
     assert_eq!(out.free.histogram().min(), COST);
-    // Clock reads: 2 per whole request, 2 per twin call, 1 origin.
+    // Clock reads: 2 per whole request, 2 per twin call, 1 origin, 1 at
+    // each window's end.
     let reqs = requests(&alloc.events);
     let calls: u64 = reqs
         .iter()
@@ -132,7 +133,14 @@ fn a_closed_loop_request_reads_the_clock_only_at_its_edges() {
         .map(|r| 2 * r.len() as u64)
         .sum();
     let whole = reqs.len() as u64 / 2;
-    assert_eq!(clock.reads, 2 * whole + 2 * calls + 1);
+    assert_eq!(clock.reads, 2 * whole + 2 * calls + 1 + MIN_WINDOWS);
+}
+
+/// Windows closed before open-loop request `i` of `n`: each moves the
+/// schedule on by the fake clock's one-tick pause (the read after the
+/// close), since the harness's own pause is never charged to a request.
+fn windows_closed_before(i: usize, n: u64) -> u64 {
+    i as u64 / (n / MIN_WINDOWS)
 }
 
 #[test]
@@ -149,7 +157,11 @@ fn an_open_loop_request_starts_at_its_slot_when_the_server_keeps_up() {
     .unwrap();
     for (i, t) in times.0.iter().enumerate() {
         assert_eq!(t.index, i as u64);
-        assert_eq!(t.intended_ns, i as u64 * interval, "request {i}'s slot");
+        assert_eq!(
+            t.intended_ns,
+            i as u64 * interval + windows_closed_before(i, 400),
+            "request {i}'s slot"
+        );
         // The wait reads the clock once per tick, so it starts on time (the
         // first is due at the very read that starts the recording).
         assert!(
@@ -177,12 +189,18 @@ fn an_open_loop_request_that_starts_late_is_charged_from_its_slot() {
     .unwrap();
     let mut expected = Recorder::new();
     for (i, t) in times.0.iter().enumerate() {
-        assert_eq!(t.intended_ns, i as u64 * interval);
+        assert_eq!(
+            t.intended_ns,
+            i as u64 * interval + windows_closed_before(i, 300)
+        );
         if i > 0 {
             let previous = times.0[i - 1];
             assert!(t.start_ns > t.intended_ns, "request {i} starts late");
-            // Late: it starts at the first clock read after the previous one ended.
-            assert_eq!(t.start_ns, previous.end_ns + 1);
+            // Late: it starts at the first clock read after the previous one
+            // ended (after a window's close: its read, COST, and the read
+            // that measures the pause, 1).
+            let cut = windows_closed_before(i, 300) - windows_closed_before(i - 1, 300);
+            assert_eq!(t.start_ns, previous.end_ns + 1 + cut * (COST + 1));
             assert!(
                 t.end_ns - t.intended_ns > previous.end_ns - previous.intended_ns,
                 "the queue grows, and so does each request's latency"

@@ -1,0 +1,9 @@
+//! Statistics over recorded histograms: how much a percentile moves when
+//! the run is repeated (a block bootstrap over a case's interval
+//! histograms), and whether two series differ by more than that.
+
+pub mod bootstrap;
+pub mod intervals;
+
+pub use bootstrap::{Bootstrap, Ci, PERCENTILES};
+pub use intervals::Intervals;
