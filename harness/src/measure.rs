@@ -17,7 +17,10 @@ use crate::usage::{PhaseMeter, PhaseUsage};
 use crate::{format, syscalls, threads, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::{Duration, Instant, SystemTime};
-use workloads::{Case, Kind, Observer, Outcome, Phase, Window};
+use crate::output::hlog;
+use crate::output::series::files_workload;
+use crate::stats::Intervals;
+use workloads::{Case, Kind, Observer, Op, Outcome, Phase, Window, Windows};
 
 /// One measured (case, allocator) with its files.
 pub struct Done {
@@ -31,9 +34,11 @@ pub struct Done {
     pub outcome: Outcome,
     pub pmad: Option<alloc::PmadReport>,
     pub tlsf: Option<alloc::TlsfReport>,
-    /// Churn's finished interval logs, still under their temporary names
-    /// (alloc then free): removed if this is dropped before they are committed.
+    /// The finished interval logs, one per op, still under their temporary
+    /// names: removed if this is dropped before they are committed.
     pub hlogs: Vec<Partial>,
+    /// The same intervals, compacted for the bootstrap (empty for a kept null case).
+    pub intervals: Vec<(Op, Intervals)>,
     /// Churn's live set and RSS per window.
     pub memory: Vec<WindowMemory>,
     pub elapsed: Duration,
@@ -61,7 +66,7 @@ pub fn not_applicable(allocator: Name, case: &Case) -> Option<&'static str> {
         .flatten()
 }
 
-/// Feeds the progress bar and the churn windows' interval logs. Both are
+/// Feeds the progress bar and the case's interval logs. Both are
 /// handed to helper threads: this runs inside the measured loop (between
 /// timed calls) and must not allocate, format or write.
 struct CaseObserver {
@@ -157,6 +162,13 @@ pub fn threaded(job: &Job<'_>, run: &Run<'_>, timer: Timer) -> Result<Done, Fail
     }
     .map_err(|e| Failure::run(format!("{}: {e}; nothing was written", job.label)))?;
     let elapsed = t0.elapsed();
+    let (hlogs, intervals) = if job.keep_earlier {
+        (Vec::new(), Vec::new())
+    } else {
+        let hlogs = write_windows(job, run, &t.windows)?;
+        let intervals = read_intervals(c, &hlogs)?;
+        (hlogs, intervals)
+    };
     eprintln!(
         "harness: {}: {} ops on {n} threads in {:.2} s",
         job.label,
@@ -172,7 +184,8 @@ pub fn threaded(job: &Job<'_>, run: &Run<'_>, timer: Timer) -> Result<Done, Fail
         outcome: t.merged,
         pmad: None,
         tlsf: None,
-        hlogs: Vec::new(),
+        hlogs,
+        intervals,
         elapsed,
         usage: t.usage,
         memory: Vec::new(),
@@ -180,43 +193,92 @@ pub fn threaded(job: &Job<'_>, run: &Run<'_>, timer: Timer) -> Result<Done, Fail
     })
 }
 
-/// Churn's two interval logs (alloc, free), opened under temporary names.
-fn open_window_logs(job: &Job<'_>, run: &Run<'_>) -> Result<[(HlogFile, Partial); 2], Failure> {
-    let open = |op: &str| {
+/// The case's interval logs, one per op it records, opened under temporary
+/// names.
+fn open_window_logs(
+    job: &Job<'_>,
+    run: &Run<'_>,
+) -> Result<(Vec<(Op, HlogFile)>, Vec<Partial>), Failure> {
+    let windows = Windows::for_case(job.case).count();
+    let mut logs = Vec::new();
+    let mut partials = Vec::new();
+    for &op in job.case.kind.ops() {
         let path = SeriesId::new(
             job.allocator.as_str(),
             job.workload,
-            1,
+            job.threads,
             job.case.size.label(),
-            op,
+            op.name(),
         )
         .path(run.sink.dir(), "hlog");
         Sink::make_parent(&path).map_err(Failure::io)?;
         let comment = format!(
-            "{} {} {} {op}: one interval per {} ops",
+            "{} {} {} {}: {windows} intervals, consecutive windows of the recorded phase{}",
             job.allocator.as_str(),
-            job.workload,
+            files_workload(job.workload, job.threads),
             format::size_tag(job.case.size.label()),
-            workloads::WINDOW_OPS
+            op.name(),
+            if job.threads > 1 {
+                format!(" (window k: every thread's window k added up, {} threads)", job.threads)
+            } else {
+                String::new()
+            }
         );
         let partial = Partial::new(&path);
         let log = HlogFile::create(partial.temporary(), &comment, run.started)
             .map_err(|e| Failure::io(format!("{}: {e}", path.display())))?;
-        Ok((log, partial))
-    };
-    Ok([open("alloc")?, open("free")?])
+        logs.push((op, log));
+        partials.push(partial);
+    }
+    Ok((logs, partials))
+}
+
+/// A threaded case's interval logs, from the windows its threads kept.
+fn write_windows(
+    job: &Job<'_>,
+    run: &Run<'_>,
+    windows: &[threads::CaseWindow],
+) -> Result<Vec<Partial>, Failure> {
+    let (mut logs, partials) = open_window_logs(job, run)?;
+    for (i, (_, log)) in logs.iter_mut().enumerate() {
+        for w in windows {
+            let start = Duration::from_nanos(w.start_ns);
+            let length = Duration::from_nanos(w.end_ns.saturating_sub(w.start_ns));
+            log.interval(w.recorders[i].histogram(), start, length)
+                .map_err(|e| Failure::io(format!("{}: writing the interval log: {e}", job.label)))?;
+        }
+    }
+    for (_, log) in logs {
+        log.finish()
+            .map_err(|e| Failure::io(format!("{}: writing the interval log: {e}", job.label)))?;
+    }
+    Ok(partials)
+}
+
+/// The interval logs just written (still under their temporary names), read
+/// back for the bootstrap: the figures come from the files a reader gets.
+fn read_intervals(case: &Case, hlogs: &[Partial]) -> Result<Vec<(Op, Intervals)>, Failure> {
+    case.kind
+        .ops()
+        .iter()
+        .zip(hlogs)
+        .map(|(&op, p)| {
+            let hs = hlog::read(p.temporary()).map_err(Failure::io)?;
+            Ok((op, Intervals::of(&hs.unwrap_or_default())))
+        })
+        .collect()
 }
 
 /// Runs `job` on this thread, with the progress bar, churn's window log and
 /// memory log, and the phase meter.
 pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, Failure> {
     let (a, c, env) = (job.allocator, job.case, run.env);
-    let churn = c.kind == Kind::Churn && !job.keep_earlier;
-    let (logs, hlogs) = if churn {
-        let [(la, pa), (lf, pf)] = open_window_logs(job, run)?;
-        (Some([la, lf]), vec![pa, pf])
-    } else {
+    let churn = c.kind == Kind::Churn;
+    let (logs, hlogs) = if job.keep_earlier {
         (None, Vec::new())
+    } else {
+        let (logs, partials) = open_window_logs(job, run)?;
+        (Some(logs), partials)
     };
     let mut observer = CaseObserver {
         progress: Progress::start(
@@ -226,7 +288,8 @@ pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, F
         ),
         windows: logs.map(|logs| WindowWriter::start(logs, env.pinned, &env.allowed_cpus)),
         meter: PhaseMeter::default(),
-        memory: churn.then(|| MemoryLog::new((c.ops / workloads::WINDOW_OPS) as usize + 2)),
+        memory: (churn && !job.keep_earlier)
+            .then(|| MemoryLog::new(Windows::for_case(c).count() as usize + 2)),
         start_marker: syscalls::start_line(a.as_str(), job.workload, c.size.label()),
     };
     let t0 = Instant::now();
@@ -245,6 +308,7 @@ pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, F
     let measured =
         measured.map_err(|e| Failure::run(format!("{}: {e}; nothing was written", job.label)))?;
     written.map_err(|e| Failure::io(format!("{}: writing the interval log: {e}", job.label)))?;
+    let intervals = read_intervals(c, &hlogs)?;
     eprintln!(
         "harness: {}: {} ops in {:.2} s",
         job.label,
@@ -261,6 +325,7 @@ pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, F
         pmad: measured.pmad,
         tlsf: measured.tlsf,
         hlogs,
+        intervals,
         elapsed,
         usage: meter.result(),
         memory: memory.map_or_else(Vec::new, MemoryLog::into_windows),

@@ -96,7 +96,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         &env,
     );
     for d in &mut done {
-        write::case_files(&sink, d, run.started)?;
+        write::case_files(&sink, d)?;
     }
     write::summary_and_meta(&sink, &done, &rows, previous, this_run)?;
     print_tables(plan, &rows, &skipped);
@@ -259,10 +259,12 @@ fn rows(
                     && p.workload == d.workload
                     && p.size == d.case.size.label()
             });
+            let intervals = d.intervals.iter().find(|(o, _)| *o == op).map(|(_, i)| i);
             rows.push(
                 row.with_usage(d.usage)
                     .with_syscalls(traced)
-                    .with_memory(memory::summarise(&d.memory)),
+                    .with_memory(memory::summarise(&d.memory))
+                    .with_intervals(intervals),
             );
         }
     }

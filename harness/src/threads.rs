@@ -8,9 +8,11 @@
 //! producer-consumer runs here too, as a ring: thread i hands its blocks to
 //! thread i + 1 over a bounded lock-free queue ([`Link`]), which frees them.
 //!
-//! No progress bar, churn window log or syscall markers here: the figures
-//! are the merged histograms (plus each thread's, kept in the raw output)
-//! and each thread's faults and context switches, summed.
+//! No progress bar, churn memory log or syscall markers here: the figures
+//! are the merged histograms (plus each thread's, kept in the raw output),
+//! each thread's faults and context switches, summed, and the windows:
+//! each thread keeps copies of its own in memory made before the start, and
+//! window k of the case is every thread's window k added up.
 
 use crate::alloc::{self, Name, Setup};
 use crate::clock::Timer;
@@ -19,14 +21,39 @@ use crossbeam_queue::ArrayQueue;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Barrier;
 use workloads::handoff::Mailbox;
-use workloads::{Case, Observer, Outcome, Phase};
+use workloads::{Case, Observer, Op, Outcome, Phase, Recorder, Window, Windows};
 
-/// What one thread sees: the shared start line, then its own meter.
+/// What one thread sees: the shared start line, then its own meter and
+/// windows.
 pub struct ThreadObserver<'a> {
     start: &'a Barrier,
     /// Whether this thread has passed the start line.
     started: bool,
     meter: PhaseMeter,
+    ops: &'static [Op],
+    /// Copies of this thread's windows, made (and written) before the start
+    /// so that copying into them never allocates or faults.
+    windows: Vec<CaseWindow>,
+    filled: usize,
+}
+
+/// One window of a case: its times (ns since the start of recording) and a
+/// histogram per op, in the order of `Kind::ops`.
+#[derive(Clone)]
+pub struct CaseWindow {
+    pub start_ns: u64,
+    pub end_ns: u64,
+    pub recorders: Vec<Recorder>,
+}
+
+impl CaseWindow {
+    fn empty(ops: usize) -> CaseWindow {
+        CaseWindow {
+            start_ns: 0,
+            end_ns: 0,
+            recorders: (0..ops).map(|_| Recorder::new()).collect(),
+        }
+    }
 }
 
 impl Observer for ThreadObserver<'_> {
@@ -39,6 +66,22 @@ impl Observer for ThreadObserver<'_> {
             }
             Phase::RecordingEnds => self.meter.finish(),
         }
+    }
+
+    fn window(&mut self, w: &Window<'_>) {
+        let Some(mine) = self.windows.get_mut(self.filled) else {
+            return;
+        };
+        mine.start_ns = w.start_ns;
+        mine.end_ns = w.end_ns;
+        for (r, &op) in mine.recorders.iter_mut().zip(self.ops) {
+            r.add(match op {
+                Op::Alloc => w.alloc,
+                Op::Free => w.free,
+                Op::Request => w.request,
+            });
+        }
+        self.filled += 1;
     }
 }
 
@@ -102,6 +145,9 @@ pub struct Threaded {
     pub per_thread: Vec<Outcome>,
     /// Faults and context switches summed over the threads; RSS of thread 0's reads.
     pub usage: Option<PhaseUsage>,
+    /// Window k: every thread's window k added up, from the earliest start
+    /// to the latest end.
+    pub windows: Vec<CaseWindow>,
 }
 
 /// One case on `n` threads, each running the whole case.
@@ -115,7 +161,7 @@ pub fn run(
     pinned: Option<usize>,
     allowed: &[usize],
 ) -> Result<Threaded, String> {
-    on_threads(n, timer, pinned, allowed, |i, timer, observer| {
+    on_threads(case, n, timer, pinned, allowed, |i, timer, observer| {
         alloc::run_case(name, &thread_case(case, i), timer, observer, setup).map(|m| m.outcome)
     })
 }
@@ -130,7 +176,7 @@ pub fn run_ring(
     allowed: &[usize],
 ) -> Result<Threaded, String> {
     let links: Vec<Link> = (0..n).map(|_| Link::new(case.blocks)).collect();
-    on_threads(n, timer, pinned, allowed, |i, timer, observer| {
+    on_threads(case, n, timer, pinned, allowed, |i, timer, observer| {
         let inbox = &links[(i + n - 1) % n];
         let outbox = &links[i];
         alloc::run_handoff(
@@ -146,6 +192,7 @@ pub fn run_ring(
 /// Runs `body` on `n` pinned threads that share one start line, and merges
 /// what they recorded.
 fn on_threads<F>(
+    case: &Case,
     n: usize,
     timer: Timer,
     pinned: Option<usize>,
@@ -156,7 +203,9 @@ where
     F: Fn(usize, &mut Timer, &mut ThreadObserver<'_>) -> Result<Outcome, String> + Sync,
 {
     let start = Barrier::new(n);
-    let results: Vec<Result<(Outcome, Option<PhaseUsage>), String>> = std::thread::scope(|s| {
+    let (ops, count) = (case.kind.ops(), Windows::for_case(case).count() as usize);
+    type Ended = (Outcome, Option<PhaseUsage>, Vec<CaseWindow>);
+    let results: Vec<Result<Ended, String>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..n)
             .map(|i| {
                 let (start, body) = (&start, &body);
@@ -169,13 +218,17 @@ where
                         start,
                         started: false,
                         meter: PhaseMeter::default(),
+                        ops,
+                        windows: vec![CaseWindow::empty(ops.len()); count],
+                        filled: 0,
                     };
                     let outcome = body(i, &mut timer, &mut observer);
                     if !observer.started {
                         // Stopped before the start line: release the others.
                         start.wait();
                     }
-                    outcome.map(|o| (o, observer.meter.result()))
+                    observer.windows.truncate(observer.filled);
+                    outcome.map(|o| (o, observer.meter.result(), observer.windows))
                 })
             })
             .collect();
@@ -189,10 +242,12 @@ where
     });
     let mut per_thread = Vec::with_capacity(n);
     let mut usages = Vec::with_capacity(n);
+    let mut windows: Vec<CaseWindow> = Vec::new();
     for (i, r) in results.into_iter().enumerate() {
-        let (o, u) = r.map_err(|e| format!("thread {i}: {e}"))?;
+        let (o, u, w) = r.map_err(|e| format!("thread {i}: {e}"))?;
         per_thread.push(o);
         usages.push(u);
+        add_windows(&mut windows, w, i == 0);
     }
     let mut merged = per_thread[0].clone();
     for o in &per_thread[1..] {
@@ -202,7 +257,23 @@ where
         merged,
         per_thread,
         usage: sum_usage(&usages),
+        windows,
     })
+}
+
+/// Adds one thread's windows into the case's (the first thread's are taken as they are).
+fn add_windows(total: &mut Vec<CaseWindow>, thread: Vec<CaseWindow>, first: bool) {
+    if first {
+        *total = thread;
+        return;
+    }
+    for (t, w) in total.iter_mut().zip(thread) {
+        t.start_ns = t.start_ns.min(w.start_ns);
+        t.end_ns = t.end_ns.max(w.end_ns);
+        for (a, b) in t.recorders.iter_mut().zip(&w.recorders) {
+            a.add(b);
+        }
+    }
 }
 
 /// Faults and switches added up; RSS as thread 0 read it (it is the process's).

@@ -72,6 +72,11 @@ struct Row {
     minor_faults: Option<u64>,
     major_faults: Option<u64>,
     rss_peak_kb: Option<u64>,
+    intervals: Option<u64>,
+    p50_lo_ns: Option<u64>,
+    p50_hi_ns: Option<u64>,
+    p9999_lo_ns: Option<u64>,
+    p9999_hi_ns: Option<u64>,
 }
 
 fn rows(dir: &Path) -> Vec<Row> {
@@ -145,7 +150,13 @@ fn a_small_run_writes_every_file_and_they_agree() {
             r.allocator
         );
         assert_eq!(hlog.max(), r.max_ns, "{} {stem}", r.allocator);
-        assert_eq!(intervals, 1, "3000 ops make one interval");
+        assert_eq!(intervals, 20, "every case is cut into 20 windows");
+        assert_eq!(r.intervals, Some(20));
+        // Every percentile has its interval, in order.
+        for (lo, hi) in [(r.p50_lo_ns, r.p50_hi_ns), (r.p9999_lo_ns, r.p9999_hi_ns)] {
+            let (lo, hi) = lo.zip(hi).expect("an interval with 20 windows");
+            assert!(lo <= hi && hi <= r.max_ns, "{} {stem}: [{lo}, {hi}]", r.allocator);
+        }
         // The .hgrm holds the same distribution, line by line.
         let mut total_line = None;
         for line in hgrm.lines().filter(|l| {
@@ -292,7 +303,7 @@ fn churn_windows_become_hlog_intervals() {
     churn(&out);
     let (h, intervals) = read_hlog(&out.join("pmad/churn-256-alloc.hlog"));
     let (f, _) = read_hlog(&out.join("pmad/churn-256-free.hlog"));
-    assert_eq!(intervals, 3, "1M + 1M + 0.5M ops");
+    assert_eq!(intervals, 20, "fewer than 20 windows of 1M ops: 20 of 125k");
     assert_eq!(h.len() + f.len(), 2_500_000);
 
     // The live set per window: 256-byte blocks, which PMAD serves from its
@@ -308,7 +319,7 @@ fn churn_windows_become_hlog_intervals() {
             .iter()
             .map(|r| num(r, "ops_done"))
             .collect::<Vec<_>>(),
-        [1_000_000, 2_000_000, 2_500_000]
+        (1..=20).map(|k| k * 125_000).collect::<Vec<_>>()
     );
     for r in &records {
         let blocks = num(r, "live_blocks");

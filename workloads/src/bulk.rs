@@ -38,7 +38,7 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     )?;
 
     let mut done = 0;
-    let mut windows = Windows::for_phase(rounds, None);
+    let mut windows = Windows::for_case(case);
     observer.phase(Phase::RecordingStarts);
     windows.start(clock);
     for r in 0..rounds {

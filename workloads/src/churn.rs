@@ -1,5 +1,5 @@
 //! `churn`: a random mix of alloc and free over a bounded live set, with one
-//! interval histogram per window of ops (at most [`WINDOW_OPS`], at least
+//! interval histogram per window of ops (at most [`crate::WINDOW_OPS`], at least
 //! [`crate::MIN_WINDOWS`] windows) so the worst case can be followed over
 //! time.
 //!
@@ -14,7 +14,7 @@ use crate::{exhausted, timed_alloc, timed_free, touch};
 use crate::{
     Allocator, Case, Clock, LiveSet, Observer, Outcome, Phase, Recorder, RunError, Windows,
 };
-use crate::{PROGRESS_EVERY, WINDOW_OPS};
+use crate::PROGRESS_EVERY;
 
 /// The live set: pointer, requested size and usable size (0 when the
 /// allocator cannot tell) of every block not yet freed.
@@ -68,7 +68,7 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
     sums: &mut Sums,
     out: &mut Outcome,
 ) -> Result<(), RunError> {
-    let mut windows = Windows::for_phase(case.ops, Some(WINDOW_OPS));
+    let mut windows = Windows::for_case(case);
     let mut ignore = (Recorder::new(), Recorder::new());
 
     // Warm-up: fill to half the bound, then random ops; nothing recorded but

@@ -98,7 +98,7 @@ pub fn run<A: Allocator, C: Clock, O: Observer, M: Mailbox>(
     // Made before any timed call; the warm-up's windows are never cut and
     // what they record is thrown away.
     let mut warm = (Windows::new(case.warmup_ops(), 0), Outcome::new());
-    let mut windows = Windows::for_phase(case.ops, None);
+    let mut windows = Windows::for_case(case);
     let result = (|| {
         let first = ring.phase(
             case,

@@ -29,7 +29,7 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     for op in 0..case.warmup_ops() {
         pair(alloc, clock, &mut rng, case, op)?;
     }
-    let mut windows = Windows::for_phase(case.ops, None);
+    let mut windows = Windows::for_case(case);
     observer.phase(Phase::RecordingStarts);
     windows.start(clock);
     for done in 1..=case.ops {

@@ -76,7 +76,7 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
         }
     }
 
-    let mut windows = Windows::for_phase(case.ops, None);
+    let mut windows = Windows::for_case(case);
     observer.phase(Phase::RecordingStarts);
     let origin = clock.start();
     windows.start_at(origin);

@@ -13,7 +13,7 @@
 //! The unit is the loop's own: pairs (hot-path), rounds (bulk), ops
 //! (churn), requests (request), blocks allocated (producer-consumer).
 
-use crate::{Clock, LiveSet, Observer, Outcome, Recorder, Window};
+use crate::{Case, Clock, Kind, LiveSet, Observer, Outcome, Recorder, Window, WINDOW_OPS};
 
 /// Windows per recorded phase, at least (fewer only when the phase has
 /// fewer units).
@@ -62,6 +62,17 @@ impl Windows {
     pub fn for_phase(total: u64, per_window: Option<u64>) -> Windows {
         let by_size = per_window.map_or(0, |p| total.div_ceil(p.max(1)));
         Windows::new(total, MIN_WINDOWS.max(by_size))
+    }
+
+    /// The windows of `case`'s recorded phase, as its loop cuts them.
+    pub fn for_case(case: &Case) -> Windows {
+        match case.kind {
+            Kind::Bulk { .. } => Windows::for_phase(case.rounds(), None),
+            Kind::Churn => Windows::for_phase(case.ops, Some(WINDOW_OPS)),
+            Kind::HotPath | Kind::Request { .. } | Kind::Handoff => {
+                Windows::for_phase(case.ops, None)
+            }
+        }
     }
 
     /// Where window `k` ends, in units.

@@ -1,10 +1,14 @@
 //! `.hlog`: HdrHistogram interval logs, one V2 DEFLATE base64 histogram per
 //! interval (hdrhistogram's own writer), readable by Java's
 //! HistogramLogProcessor and Python's hdrh. Written to a temporary file as
-//! the run goes, so memory stays bounded however many windows there are.
+//! the run goes, so memory stays bounded however many windows there are;
+//! read back whole by [`read`].
 
-use hdrhistogram::serialization::interval_log::IntervalLogWriterBuilder;
-use hdrhistogram::serialization::V2DeflateSerializer;
+use base64::Engine;
+use hdrhistogram::serialization::interval_log::{
+    IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, LogIteratorError,
+};
+use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -58,4 +62,55 @@ impl HlogFile {
         self.out.get_ref().sync_all()?;
         Ok(self.partial)
     }
+}
+
+/// Every interval histogram of the log at `path`, in order; None when there
+/// is no such file. A damaged file is an error that names the file, the
+/// line and what it most likely means.
+pub fn read(path: &Path) -> Result<Option<Vec<Histogram<u64>>>, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut de = Deserializer::new();
+    let mut out = Vec::new();
+    for entry in IntervalLogIterator::new(&bytes) {
+        let entry = entry.map_err(|e| unreadable_line(path, &bytes, e))?;
+        if let LogEntry::Interval(interval) = entry {
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(interval.encoded_histogram())
+                .map_err(|e| format!("{}: base64: {e}", path.display()))?;
+            let h: Histogram<u64> = de.deserialize(&mut raw.as_slice()).map_err(|e| {
+                format!(
+                    "{}: interval at {}s: its histogram cannot be decoded ({e}); the file is damaged",
+                    path.display(),
+                    interval.start_timestamp().as_secs_f64()
+                )
+            })?;
+            out.push(h);
+        }
+    }
+    Ok(Some(out))
+}
+
+/// A sentence for an .hlog line the interval-log parser refused: which file,
+/// which line, and what it most likely means.
+fn unreadable_line(path: &Path, bytes: &[u8], e: LogIteratorError) -> String {
+    let LogIteratorError::ParseError { offset } = e;
+    let line = bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1;
+    let truncated = !bytes.ends_with(b"\n");
+    format!(
+        "{}: line {line} (byte {offset}) is not an interval-log line{}",
+        path.display(),
+        if truncated {
+            "; the file ends mid-line, so it was probably cut short (a killed run, or a partial copy)"
+        } else {
+            "; the file is damaged or not an HdrHistogram interval log"
+        }
+    )
 }

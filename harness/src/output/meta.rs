@@ -159,7 +159,7 @@ pub fn run(
         "timer": self::timer(timer),
         "floor": floor,
         "build": build(),
-        "histograms": {"unit": "ns", "lowest": 1, "highest": workloads::recorder::HIGHEST_NS, "significant_figures": workloads::recorder::SIGFIG, "window_ops": workloads::WINDOW_OPS},
+        "histograms": {"unit": "ns", "lowest": 1, "highest": workloads::recorder::HIGHEST_NS, "significant_figures": workloads::recorder::SIGFIG, "intervals": format!("each .hlog holds {} or more consecutive windows of the recorded phase (churn: one per {} ops when that gives more)", workloads::MIN_WINDOWS, workloads::WINDOW_OPS), "min_windows": workloads::MIN_WINDOWS, "churn_max_window_ops": workloads::WINDOW_OPS, "bootstrap": {"method": "block bootstrap: resample whole intervals with replacement", "replicates": crate::stats::bootstrap::REPLICATES, "interval": "2.5th to 97.5th percentile of the replicates", "min_intervals": crate::stats::bootstrap::MIN_INTERVALS}},
         "allocators": settings,
         "cases": cases,
         "not_applicable": skipped.iter().map(|n| json!({

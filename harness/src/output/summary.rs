@@ -1,6 +1,7 @@
 //! `summary.csv`: one row per (allocator, workload, size, op, threads), with
 //! the fixed columns (README.md and METHODOLOGY.md list them) first and the harness's extras after them.
 
+use crate::stats::{Bootstrap, Intervals};
 use crate::usage::PhaseUsage;
 use serde::{Deserialize, Serialize};
 use workloads::Recorder;
@@ -85,6 +86,19 @@ pub struct Row {
     pub rss_growth_over_requested: Option<f64>,
     /// Which run of meta.json produced the row.
     pub run_id: String,
+    /// Interval histograms in the series' .hlog (`workloads::windows`).
+    pub intervals: Option<u64>,
+    /// 95 % intervals of P50, P99, P99.9 and P99.99: a block bootstrap over
+    /// the .hlog's intervals (`stats::bootstrap`). Empty with fewer than
+    /// 10 intervals.
+    pub p50_lo_ns: Option<u64>,
+    pub p50_hi_ns: Option<u64>,
+    pub p99_lo_ns: Option<u64>,
+    pub p99_hi_ns: Option<u64>,
+    pub p999_lo_ns: Option<u64>,
+    pub p999_hi_ns: Option<u64>,
+    pub p9999_lo_ns: Option<u64>,
+    pub p9999_hi_ns: Option<u64>,
 }
 
 /// Percentiles of one histogram.
@@ -190,7 +204,49 @@ impl Row {
             internal_waste_pct: None,
             rss_growth_over_requested: None,
             run_id: key.run_id.to_string(),
+            intervals: None,
+            p50_lo_ns: None,
+            p50_hi_ns: None,
+            p99_lo_ns: None,
+            p99_hi_ns: None,
+            p999_lo_ns: None,
+            p999_hi_ns: None,
+            p9999_lo_ns: None,
+            p9999_hi_ns: None,
         }
+    }
+
+    /// Adds the interval count and, with enough intervals, each
+    /// percentile's 95 % interval.
+    pub fn with_intervals(mut self, intervals: Option<&Intervals>) -> Row {
+        let Some(iv) = intervals else {
+            return self;
+        };
+        self.intervals = Some(iv.len() as u64);
+        if let Some(b) = Bootstrap::percentiles(iv) {
+            let ci = |q| {
+                let c = b.ci(q);
+                (Some(c.lo), Some(c.hi))
+            };
+            (self.p50_lo_ns, self.p50_hi_ns) = ci(0);
+            (self.p99_lo_ns, self.p99_hi_ns) = ci(1);
+            (self.p999_lo_ns, self.p999_hi_ns) = ci(2);
+            (self.p9999_lo_ns, self.p9999_hi_ns) = ci(3);
+        }
+        self
+    }
+
+    /// A percentile's figure and its 95 % interval, by name ("p50", "p99",
+    /// "p999", "p9999"); None for another name.
+    pub fn percentile(&self, name: &str) -> Option<(u64, Option<(u64, u64)>)> {
+        let both = |lo: Option<u64>, hi: Option<u64>| lo.zip(hi);
+        Some(match name {
+            "p50" => (self.p50_ns, both(self.p50_lo_ns, self.p50_hi_ns)),
+            "p99" => (self.p99_ns, both(self.p99_lo_ns, self.p99_hi_ns)),
+            "p999" => (self.p999_ns, both(self.p999_lo_ns, self.p999_hi_ns)),
+            "p9999" => (self.p9999_ns, both(self.p9999_lo_ns, self.p9999_hi_ns)),
+            _ => return None,
+        })
     }
 
     /// Adds the recorded phase's faults, context switches and RSS.

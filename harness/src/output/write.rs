@@ -3,24 +3,20 @@
 //! Every file goes through the sink (temporary name, fsync, rename).
 
 use super::hgrm;
-use super::hlog::HlogFile;
-use super::series::{files_workload, memory_csv, SeriesId};
-use super::sink::{Partial, Sink};
+use super::series::{memory_csv, SeriesId};
+use super::sink::Sink;
 use super::summary::{self, Row};
 use crate::alloc::Name;
-use crate::format::size_tag;
 use crate::measure::Done;
 use crate::{memory, Failure};
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use std::time::{Duration, SystemTime};
 use workloads::Op;
 
 /// Writes one case's files: the memory log, each op's .hgrm (and each
-/// thread's), and its .hlog (churn's window logs committed, the others one
-/// interval for the whole case). A null case kept from an earlier run
-/// writes nothing.
-pub fn case_files(sink: &Sink, d: &mut Done, started: SystemTime) -> Result<(), Failure> {
+/// thread's), and commits its .hlog files (written as the case ran). A null
+/// case kept from an earlier run writes nothing.
+pub fn case_files(sink: &Sink, d: &mut Done) -> Result<(), Failure> {
     if d.keep_earlier {
         return Ok(());
     }
@@ -49,45 +45,10 @@ pub fn case_files(sink: &Sink, d: &mut Done, started: SystemTime) -> Result<(), 
                 .map_err(Failure::io)?;
         }
     }
-    if d.hlogs.is_empty() {
-        for &op in d.case.kind.ops() {
-            whole_case_hlog(d, &id(op).path(sink.dir(), "hlog"), op, started)?;
-        }
-    }
     for partial in std::mem::take(&mut d.hlogs) {
         partial.commit().map_err(Failure::io)?;
     }
     Ok(())
-}
-
-/// An .hlog of one interval, the whole case.
-fn whole_case_hlog(
-    d: &Done,
-    path: &std::path::Path,
-    op: Op,
-    started: SystemTime,
-) -> Result<(), Failure> {
-    Sink::make_parent(path).map_err(Failure::io)?;
-    let comment = format!(
-        "{} {} {} {}: one interval, the whole case",
-        d.allocator.as_str(),
-        files_workload(d.workload, d.threads),
-        size_tag(d.case.size.label()),
-        op.name()
-    );
-    let partial = Partial::new(path);
-    HlogFile::create(partial.temporary(), &comment, started)
-        .and_then(|mut log| {
-            log.interval(
-                d.outcome.recorder(op).histogram(),
-                Duration::ZERO,
-                d.elapsed,
-            )
-            .map(|()| log)
-        })
-        .and_then(HlogFile::finish)
-        .map_err(|e| Failure::io(format!("{}: {e}", path.display())))?;
-    partial.commit().map_err(Failure::io)
 }
 
 /// summary.csv and meta.json: earlier rows with other keys stay, this run's

@@ -135,7 +135,7 @@ pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
                         machine: machine.clone(),
                         size,
                         op: op.into(),
-                        window_ops: r.window_ops(),
+                        window_ops: r.window_ops(size),
                         series,
                     };
                     let alt = format!("churn {label} {op} per window");

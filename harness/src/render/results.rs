@@ -2,12 +2,9 @@
 //! the per-series .hgrm and .hlog. Plots and the report see nothing else, so
 //! they work on results from any machine: measuring and rendering never mix.
 
-use crate::output::hgrm;
+use crate::output::{hgrm, hlog};
 use crate::output::series::{self, SeriesId};
 use crate::output::summary::{self, Row};
-use base64::Engine;
-use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
-use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -111,8 +108,21 @@ impl Results {
             .unwrap_or(0.0)
     }
 
-    /// Ops per churn window (one .hlog interval).
-    pub fn window_ops(&self) -> u64 {
+    /// Ops (alloc + free) per window of the churn case of `size`: its
+    /// samples over its intervals (the windows split the ops evenly, to
+    /// one op). Results written before every case had windows give their
+    /// fixed `window_ops`.
+    pub fn window_ops(&self, size: usize) -> u64 {
+        let of = |op: &str| {
+            self.rows
+                .iter()
+                .find(|r| r.workload == "churn" && r.size == size && r.op == op && r.threads == 1)
+        };
+        if let (Some(a), Some(f)) = (of("alloc"), of("free")) {
+            if let Some(n) = a.intervals.filter(|&n| n > 0) {
+                return (a.samples + f.samples) / n;
+            }
+        }
         self.runs()[0]["histograms"]["window_ops"]
             .as_u64()
             .unwrap_or(1_000_000)
@@ -263,37 +273,21 @@ impl Results {
     /// P99.9 and max of every interval of one series' `.hlog`, in order;
     /// None when the file is not there.
     pub fn windows(&self, id: &SeriesId) -> Result<Option<Vec<WindowFigures>>, String> {
-        let path = id.path(&self.dir, "hlog");
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
-        };
-        let mut de = Deserializer::new();
-        let mut out = Vec::new();
-        for entry in IntervalLogIterator::new(&bytes) {
-            let entry = entry.map_err(|e| unreadable_line(&path, &bytes, e))?;
-            if let LogEntry::Interval(interval) = entry {
-                let raw = base64::engine::general_purpose::STANDARD
-                    .decode(interval.encoded_histogram())
-                    .map_err(|e| format!("{}: base64: {e}", path.display()))?;
-                let h: Histogram<u64> = de
-                    .deserialize(&mut raw.as_slice())
-                    .map_err(|e| {
-                        format!(
-                            "{}: interval at {}s: its histogram cannot be decoded ({e}); the file is damaged",
-                            path.display(),
-                            interval.start_timestamp().as_secs_f64()
-                        )
-                    })?;
-                out.push(WindowFigures {
+        Ok(self.intervals(id)?.map(|hs| {
+            hs.iter()
+                .map(|h| WindowFigures {
                     samples: h.len(),
                     p999_ns: h.value_at_quantile(0.999),
                     max_ns: h.max(),
-                });
-            }
-        }
-        Ok(Some(out))
+                })
+                .collect()
+        }))
+    }
+
+    /// Every interval histogram of one series' `.hlog`, in order; None when
+    /// the file is not there.
+    pub fn intervals(&self, id: &SeriesId) -> Result<Option<Vec<Histogram<u64>>>, String> {
+        hlog::read(&id.path(&self.dir, "hlog"))
     }
 }
 
@@ -313,29 +307,4 @@ impl Results {
             Err(e) => Err(format!("{}: {e}", path.display())),
         }
     }
-}
-
-/// A sentence for an .hlog line the interval-log parser refused: which file,
-/// which line, and what it most likely means.
-fn unreadable_line(
-    path: &Path,
-    bytes: &[u8],
-    e: hdrhistogram::serialization::interval_log::LogIteratorError,
-) -> String {
-    let hdrhistogram::serialization::interval_log::LogIteratorError::ParseError { offset } = e;
-    let line = bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1;
-    let truncated = !bytes.ends_with(b"\n");
-    format!(
-        "{}: line {line} (byte {offset}) is not an interval-log line{}",
-        path.display(),
-        if truncated {
-            "; the file ends mid-line, so it was probably cut short (a killed run, or a partial copy)"
-        } else {
-            "; the file is damaged or not an HdrHistogram interval log"
-        }
-    )
 }

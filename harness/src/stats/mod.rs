@@ -3,6 +3,7 @@
 //! histograms), and whether two series differ by more than that.
 
 pub mod bootstrap;
+pub mod change;
 pub mod intervals;
 
 pub use bootstrap::{Bootstrap, Ci, PERCENTILES};

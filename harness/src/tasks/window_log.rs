@@ -1,8 +1,8 @@
-//! Churn's windows into their interval logs, written by a background
-//! thread. Two recorder pairs are made up front and cycle between the
-//! measuring thread and the writer over two bounded channels: a window is
-//! copied into a spare pair (reset + add, which never allocates for
-//! histograms of the same shape) and sent; the writer sends the pair back
+//! A case's windows into its interval logs (one per op), written by a
+//! background thread. Two recorder sets are made up front and cycle between
+//! the measuring thread and the writer over two bounded channels: a window
+//! is copied into a spare set (reset + add, which never allocates for
+//! histograms of the same shape) and sent; the writer sends the set back
 //! once written. The measuring thread waits only when the writer is two
 //! windows behind, and allocates nothing: the channels' buffers are made
 //! when they are, and the blocking path is warmed up before the case starts.
@@ -11,33 +11,44 @@ use crate::output::hlog::HlogFile;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 use std::time::Duration;
-use workloads::{Recorder, Window};
+use workloads::{Op, Recorder, Window};
 
-/// Recorder pairs in flight: one being written, one being filled.
-const PAIRS: usize = 2;
+/// Recorder sets in flight: one being written, one being filled.
+const SETS: usize = 2;
+
+/// One window's histograms: alloc, free, request.
+type Set = [Recorder; 3];
 
 /// One window handed to the writer.
 struct Filled {
-    alloc: Recorder,
-    free: Recorder,
+    set: Set,
     start_ns: u64,
     end_ns: u64,
 }
 
 pub struct WindowWriter {
     filled: SyncSender<Filled>,
-    spare: Receiver<(Recorder, Recorder)>,
+    spare: Receiver<Set>,
     writer: JoinHandle<std::io::Result<()>>,
 }
 
+/// Where an op's histogram sits in a [`Set`].
+fn slot(op: Op) -> usize {
+    match op {
+        Op::Alloc => 0,
+        Op::Free => 1,
+        Op::Request => 2,
+    }
+}
+
 impl WindowWriter {
-    /// Starts the writer of `logs` (alloc, free).
-    pub fn start(logs: [HlogFile; 2], avoid: Option<usize>, allowed: &[usize]) -> WindowWriter {
-        let (filled, to_write) = sync_channel::<Filled>(PAIRS);
-        let (give_back, spare) = sync_channel::<(Recorder, Recorder)>(PAIRS);
-        for _ in 0..PAIRS {
+    /// Starts the writer of `logs`, one per op the case records.
+    pub fn start(logs: Vec<(Op, HlogFile)>, avoid: Option<usize>, allowed: &[usize]) -> WindowWriter {
+        let (filled, to_write) = sync_channel::<Filled>(SETS);
+        let (give_back, spare) = sync_channel::<Set>(SETS);
+        for _ in 0..SETS {
             give_back
-                .send((Recorder::new(), Recorder::new()))
+                .send([Recorder::new(), Recorder::new(), Recorder::new()])
                 .expect("the receiver is alive and the channel has room");
         }
         warm_up_blocking_receive();
@@ -55,16 +66,15 @@ impl WindowWriter {
     /// between ops). A writer that stopped (a write failed) is reported by
     /// [`WindowWriter::finish`].
     pub fn push(&self, w: &Window<'_>) {
-        let Ok((mut alloc, mut free)) = self.spare.recv() else {
+        let Ok(mut set) = self.spare.recv() else {
             return;
         };
-        alloc.reset();
-        alloc.add(w.alloc);
-        free.reset();
-        free.add(w.free);
+        for (mine, theirs) in set.iter_mut().zip([w.alloc, w.free, w.request]) {
+            mine.reset();
+            mine.add(theirs);
+        }
         let _ = self.filled.send(Filled {
-            alloc,
-            free,
+            set,
             start_ns: w.start_ns,
             end_ns: w.end_ns,
         });
@@ -88,30 +98,30 @@ fn warm_up_blocking_receive() {
 }
 
 fn write_windows(
-    logs: [HlogFile; 2],
+    mut logs: Vec<(Op, HlogFile)>,
     to_write: &Receiver<Filled>,
-    give_back: &SyncSender<(Recorder, Recorder)>,
+    give_back: &SyncSender<Set>,
 ) -> std::io::Result<()> {
-    let [mut a, mut f] = logs;
     let mut failed = None;
     for next in to_write {
         if failed.is_none() {
             let start = Duration::from_nanos(next.start_ns);
             let length = Duration::from_nanos(next.end_ns - next.start_ns);
-            if let Err(e) = a
-                .interval(next.alloc.histogram(), start, length)
-                .and_then(|()| f.interval(next.free.histogram(), start, length))
-            {
-                failed = Some(e);
-            }
+            failed = logs
+                .iter_mut()
+                .try_for_each(|(op, log)| {
+                    log.interval(next.set[slot(*op)].histogram(), start, length)
+                })
+                .err();
         }
         // The measuring thread may be gone (the case ended): nothing to return to.
-        let _ = give_back.send((next.alloc, next.free));
+        let _ = give_back.send(next.set);
     }
     if let Some(e) = failed {
         return Err(e);
     }
-    a.finish()?;
-    f.finish()?;
+    for (_, log) in logs {
+        log.finish()?;
+    }
     Ok(())
 }

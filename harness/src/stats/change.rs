@@ -1,0 +1,164 @@
+//! Whether a percentile changed between two series, by criterion's rule:
+//! the relative change B / A - 1 gets a 95 % interval from the two series'
+//! bootstraps (replicate i of B over replicate i of A; the two are drawn
+//! independently), and the change is real only when that whole interval
+//! lies beyond a noise threshold: above +noise is slower (a latency grew),
+//! below -noise is faster, anything else is within noise.
+
+use super::bootstrap::{central_95, Bootstrap};
+
+/// The default noise threshold: 2 %, criterion's.
+pub const DEFAULT_NOISE: f64 = 0.02;
+
+/// What a change says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Faster,
+    Slower,
+    WithinNoise,
+    /// No interval: too few intervals on either side.
+    Unknown,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Faster => "faster",
+            Verdict::Slower => "slower",
+            Verdict::WithinNoise => "within noise",
+            Verdict::Unknown => "no interval",
+        }
+    }
+}
+
+/// B against A for one percentile.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Change {
+    /// B / A - 1 of the figures themselves.
+    pub relative: f64,
+    /// Its 95 % interval, when both sides have one.
+    pub interval: Option<(f64, f64)>,
+    pub verdict: Verdict,
+}
+
+impl Change {
+    /// Percentile `q` (an index into the bootstraps' quantiles) of B
+    /// against A, figures `a` and `b`.
+    pub fn of(
+        a: u64,
+        b: u64,
+        boot: Option<(&Bootstrap, &Bootstrap)>,
+        q: usize,
+        noise: f64,
+    ) -> Change {
+        let relative = ratio(b, a) - 1.0;
+        let Some((ba, bb)) = boot else {
+            return Change {
+                relative,
+                interval: None,
+                verdict: Verdict::Unknown,
+            };
+        };
+        let mut r: Vec<f64> = ba
+            .replicates(q)
+            .iter()
+            .zip(bb.replicates(q))
+            .map(|(&x, &y)| ratio(y, x) - 1.0)
+            .collect();
+        r.sort_unstable_by(f64::total_cmp);
+        let (lo, hi) = central_95(r.len());
+        let (lo, hi) = (r[lo], r[hi]);
+        let verdict = if lo > noise {
+            Verdict::Slower
+        } else if hi < -noise {
+            Verdict::Faster
+        } else {
+            Verdict::WithinNoise
+        };
+        Change {
+            relative,
+            interval: Some((lo, hi)),
+            verdict,
+        }
+    }
+}
+
+/// y / x, with 0 / 0 = 1 and y / 0 = y + 1 (a figure of 0 is an empty series).
+fn ratio(y: u64, x: u64) -> f64 {
+    if x == 0 {
+        return if y == 0 { 1.0 } else { (y + 1) as f64 };
+    }
+    y as f64 / x as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::bootstrap::{PERCENTILES, SEED};
+    use crate::stats::Intervals;
+    use hdrhistogram::Histogram;
+    use workloads::rng::Stream;
+
+    /// One run: 20 intervals of `n / 20` samples of 20 + Exp(mean 100) ns,
+    /// with every sample above the true P99.9 stretched by `tail`.
+    fn run(rng: &mut Stream, n: usize, tail: f64) -> Intervals {
+        let p999 = 20.0 + 100.0 * 1000f64.ln();
+        let hs: Vec<Histogram<u64>> = (0..20)
+            .map(|_| {
+                let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).unwrap();
+                for _ in 0..n / 20 {
+                    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                    let mut v = 20.0 - 100.0 * (1.0 - u).ln();
+                    if v > p999 {
+                        v *= tail;
+                    }
+                    h.record(v.round() as u64).unwrap();
+                }
+                h
+            })
+            .collect();
+        Intervals::of(&hs)
+    }
+
+    /// Verdicts on P99.9 over `pairs` pairs of runs of `n` samples, B's
+    /// tail stretched by `tail`.
+    fn verdicts(pairs: u64, n: usize, tail: f64) -> Vec<Verdict> {
+        let mut rng = Stream::new(2024);
+        (0..pairs)
+            .map(|i| {
+                let (a, b) = (run(&mut rng, n, 1.0), run(&mut rng, n, tail));
+                let ba = Bootstrap::run(&a, &PERCENTILES, 400, SEED ^ i).unwrap();
+                let bb = Bootstrap::run(&b, &PERCENTILES, 400, !SEED ^ i).unwrap();
+                let (pa, pb) = (a.quantiles(&[0.999])[0], b.quantiles(&[0.999])[0]);
+                Change::of(pa, pb, Some((&ba, &bb)), 2, DEFAULT_NOISE).verdict
+            })
+            .collect()
+    }
+
+    fn share(v: &[Verdict], of: Verdict) -> f64 {
+        v.iter().filter(|&&x| x == of).count() as f64 / v.len() as f64
+    }
+
+    #[test]
+    fn the_same_distribution_is_within_noise_in_at_least_95_percent_of_pairs() {
+        let v = verdicts(200, 1_000_000, 1.0);
+        let s = share(&v, Verdict::WithinNoise);
+        assert!(s >= 0.95, "within noise in {s:.3} of 200 pairs");
+    }
+
+    #[test]
+    fn a_tail_10_percent_higher_is_slower_in_at_least_95_percent_of_pairs() {
+        let v = verdicts(200, 1_000_000, 1.1);
+        let s = share(&v, Verdict::Slower);
+        assert!(s >= 0.95, "slower in {s:.3} of 200 pairs");
+    }
+
+    #[test]
+    fn no_interval_no_verdict_and_empty_series_do_not_divide_by_zero() {
+        let c = Change::of(100, 110, None, 0, DEFAULT_NOISE);
+        assert_eq!(c.verdict, Verdict::Unknown);
+        assert!((c.relative - 0.1).abs() < 1e-12);
+        assert_eq!(ratio(0, 0), 1.0);
+        assert_eq!(ratio(5, 0), 6.0);
+    }
+}
