@@ -40,6 +40,35 @@ pub enum Command {
     Plot(PlotArgs),
     /// Write REPORT.md into a results directory (reads files, never measures).
     Report(ReportArgs),
+    /// Compare two results directories, or two allocators of one: each
+    /// percentile's change with its 95 % interval and a verdict.
+    Compare(CompareArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CompareArgs {
+    /// The baseline results directory.
+    #[arg(value_name = "BASELINE")]
+    pub baseline: PathBuf,
+    /// The candidate results directory (omit it to compare two allocators
+    /// of the baseline, with --allocators).
+    #[arg(value_name = "CANDIDATE")]
+    pub candidate: Option<PathBuf>,
+    /// With one directory: the two allocators to compare, baseline first
+    /// (`--allocators pmad,jemalloc`). With two: compare only these.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub allocators: Vec<String>,
+    /// The noise threshold in percent: a change is faster or slower only
+    /// when its whole 95 % interval lies beyond it.
+    #[arg(long, default_value_t = 2.0, value_name = "PCT")]
+    pub noise: f64,
+    /// Exit 1 when any percentile is slower by more than PCT percent (its
+    /// whole interval above it): for CI.
+    #[arg(long, value_name = "PCT")]
+    pub fail_above: Option<f64>,
+    /// Print a Markdown table instead of the terminal one.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 #[derive(clap::Args, Debug)]

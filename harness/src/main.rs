@@ -8,6 +8,7 @@
 mod alloc;
 mod cli;
 mod clock;
+mod compare;
 mod format;
 mod measure;
 mod memory;
@@ -94,6 +95,9 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
             println!("  {}", name.as_str());
         }
         return Ok(());
+    }
+    if let Some(cli::Command::Compare(a)) = &cli.command {
+        return compare::main(a);
     }
     if let Some(cli::Command::Plot(a)) = &cli.command {
         let results = results_dir(a.results.as_deref());

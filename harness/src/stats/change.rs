@@ -7,8 +7,9 @@
 
 use super::bootstrap::{central_95, Bootstrap};
 
-/// The default noise threshold: 2 %, criterion's.
-pub const DEFAULT_NOISE: f64 = 0.02;
+/// The default noise threshold: 2 %, criterion's (`--noise`'s default).
+#[cfg(test)]
+const DEFAULT_NOISE: f64 = 0.02;
 
 /// What a change says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

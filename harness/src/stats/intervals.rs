@@ -50,11 +50,8 @@ impl Intervals {
         self.counts.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
-    }
-
     /// Samples in all intervals.
+    #[cfg(test)]
     pub fn samples(&self) -> u64 {
         self.counts.iter().flatten().map(|&(_, c)| c).sum()
     }
@@ -107,6 +104,7 @@ impl Intervals {
     }
 
     /// The percentiles of all intervals together, each counted once.
+    #[cfg(test)]
     pub fn quantiles(&self, quantiles: &[f64]) -> Vec<u64> {
         let mut out = vec![0; quantiles.len()];
         self.quantiles_weighted(

@@ -6,5 +6,5 @@ pub mod bootstrap;
 pub mod change;
 pub mod intervals;
 
-pub use bootstrap::{Bootstrap, Ci, PERCENTILES};
+pub use bootstrap::Bootstrap;
 pub use intervals::Intervals;

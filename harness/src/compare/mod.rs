@@ -1,0 +1,227 @@
+//! `harness compare`: every series of one results directory against the
+//! same series of another (or one allocator against another in one run),
+//! percentile by percentile, with the change's 95 % interval and a verdict
+//! (`stats::change`). The interval comes from both series' interval logs,
+//! so it says how much each figure moves within a run; it cannot see drift
+//! between runs that moves every window alike, which is why `--repeat`
+//! and the published runs' spread exist.
+
+mod table;
+
+use crate::cli::CompareArgs;
+use crate::output::series::SeriesId;
+use crate::output::summary::Row;
+use crate::render::results::Results;
+use crate::stats::bootstrap::{Bootstrap, PERCENTILES, REPLICATES, SEED};
+use crate::stats::change::{Change, Verdict};
+use crate::stats::Intervals;
+use crate::Failure;
+
+/// The percentiles compared, as summary.csv names them, then the max.
+pub const FIGURES: [&str; 5] = ["p50", "p99", "p999", "p9999", "max"];
+
+/// One series in both: its label and one change per figure.
+pub struct Compared {
+    pub label: String,
+    pub figures: Vec<Figure>,
+}
+
+/// One figure of one series, baseline and candidate.
+pub struct Figure {
+    pub name: &'static str,
+    pub baseline: u64,
+    pub candidate: u64,
+    pub change: Change,
+}
+
+/// The two sides of the comparison, as the header names them.
+pub struct Sides {
+    pub baseline: String,
+    pub candidate: String,
+}
+
+/// Runs the command: prints the table, fails with exit code 1 on a
+/// regression beyond `--fail-above`, 2 on bad input.
+pub fn main(args: &CompareArgs) -> Result<(), Failure> {
+    check_args(args).map_err(Failure::usage)?;
+    let base = Results::load(&args.baseline).map_err(Failure::usage)?;
+    let cand = match &args.candidate {
+        Some(dir) => Some(Results::load(dir).map_err(Failure::usage)?),
+        None => None,
+    };
+    let (pairs, sides) = pair(&base, cand.as_ref(), args).map_err(Failure::usage)?;
+    let noise = args.noise / 100.0;
+    let mut compared = Vec::with_capacity(pairs.len());
+    for (a, b, label) in pairs {
+        compared.push(compare(&base, cand.as_ref().unwrap_or(&base), a, b, label, noise)
+            .map_err(Failure::usage)?);
+    }
+    let text = if args.markdown {
+        table::markdown(&sides, &compared, args.noise)
+    } else {
+        table::terminal(&sides, &compared, args.noise)
+    };
+    print!("{text}");
+    if let Some(limit) = args.fail_above {
+        let beyond: Vec<String> = compared
+            .iter()
+            .flat_map(|c| {
+                c.figures.iter().filter_map(move |f| {
+                    let (lo, _) = f.change.interval?;
+                    (f.change.verdict == Verdict::Slower && lo > limit / 100.0)
+                        .then(|| format!("{} {}", c.label, table::figure_name(f.name)))
+                })
+            })
+            .collect();
+        if !beyond.is_empty() {
+            return Err(Failure::run(format!(
+                "{} figure(s) slower by more than {limit}% (the whole interval above it): {}",
+                beyond.len(),
+                beyond.join("; ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_args(args: &CompareArgs) -> Result<(), String> {
+    if !(0.0..100.0).contains(&args.noise) {
+        return Err(format!(
+            "--noise {}: a threshold in percent, at least 0 and below 100",
+            args.noise
+        ));
+    }
+    if let Some(f) = args.fail_above {
+        if !(f >= 0.0 && f.is_finite()) {
+            return Err(format!("--fail-above {f}: a percentage, 0 or more"));
+        }
+    }
+    match (&args.candidate, args.allocators.len()) {
+        (None, 2) => Ok(()),
+        (None, _) => Err(
+            "one results directory needs --allocators A,B (two allocators of that run, the baseline first); \
+             or give two directories"
+                .into(),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The series to compare, as (baseline row, candidate row, label), in the
+/// baseline's order.
+fn pair<'a>(
+    base: &'a Results,
+    cand: Option<&'a Results>,
+    args: &CompareArgs,
+) -> Result<(Vec<(&'a Row, &'a Row, String)>, Sides), String> {
+    let same_case = |a: &Row, b: &Row| {
+        a.workload == b.workload && a.size == b.size && a.op == b.op && a.threads == b.threads
+    };
+    let case_label = |r: &Row| {
+        let threads = if r.threads > 1 {
+            format!(" x{}", r.threads)
+        } else {
+            String::new()
+        };
+        format!(
+            "{}{threads} {} {}",
+            r.workload,
+            crate::format::size_label(r.size),
+            r.op
+        )
+    };
+    let mut pairs = Vec::new();
+    let sides;
+    match cand {
+        None => {
+            let (x, y) = (&args.allocators[0], &args.allocators[1]);
+            for name in [x, y] {
+                if !base.rows.iter().any(|r| &r.allocator == name) {
+                    return Err(format!(
+                        "--allocators: {name} has no rows in {} (it has: {})",
+                        base.dir.display(),
+                        base.allocators().join(", ")
+                    ));
+                }
+            }
+            for a in base.rows.iter().filter(|r| &r.allocator == x) {
+                if let Some(b) = base.rows.iter().find(|b| &b.allocator == y && same_case(a, b)) {
+                    pairs.push((a, b, case_label(a)));
+                }
+            }
+            sides = Sides {
+                baseline: format!("{x} in {}", base.dir.display()),
+                candidate: format!("{y} in {}", base.dir.display()),
+            };
+        }
+        Some(cand) => {
+            let unit = |r: &Results| r.runs()[0]["histograms"]["unit"].as_str().map(String::from);
+            if unit(base) != unit(cand) {
+                return Err(format!(
+                    "{} records in {:?} and {} in {:?}: different units cannot be compared",
+                    base.dir.display(),
+                    unit(base),
+                    cand.dir.display(),
+                    unit(cand)
+                ));
+            }
+            let wanted = |r: &Row| args.allocators.is_empty() || args.allocators.contains(&r.allocator);
+            for a in base.rows.iter().filter(|r| wanted(r)) {
+                if let Some(b) = cand
+                    .rows
+                    .iter()
+                    .find(|b| b.allocator == a.allocator && same_case(a, b))
+                {
+                    pairs.push((a, b, format!("{} {}", case_label(a), a.allocator)));
+                }
+            }
+            sides = Sides {
+                baseline: base.dir.display().to_string(),
+                candidate: cand.dir.display().to_string(),
+            };
+        }
+    }
+    if pairs.is_empty() {
+        return Err(format!(
+            "no series in both {} and {}: nothing to compare",
+            sides.baseline, sides.candidate
+        ));
+    }
+    Ok((pairs, sides))
+}
+
+/// One series pair: both interval logs bootstrapped (independently, two
+/// seeds), each percentile's change and verdict, and the max's change.
+fn compare(
+    base: &Results,
+    cand: &Results,
+    a: &Row,
+    b: &Row,
+    label: String,
+    noise: f64,
+) -> Result<Compared, String> {
+    let boot = |res: &Results, r: &Row, seed: u64| -> Result<Option<Bootstrap>, String> {
+        let id = SeriesId::new(&r.allocator, &r.workload, r.threads, r.size, &r.op);
+        let hs = res.intervals(&id)?.unwrap_or_default();
+        Ok(Bootstrap::run(&Intervals::of(&hs), &PERCENTILES, REPLICATES, seed))
+    };
+    let (ba, bb) = (boot(base, a, SEED)?, boot(cand, b, !SEED)?);
+    let both = ba.as_ref().zip(bb.as_ref());
+    let mut figures = Vec::with_capacity(FIGURES.len());
+    for (q, name) in FIGURES.iter().enumerate() {
+        let (x, y, boot) = if *name == "max" {
+            (a.max_ns, b.max_ns, None)
+        } else {
+            let x = a.percentile(name).expect("a summary.csv percentile").0;
+            let y = b.percentile(name).expect("a summary.csv percentile").0;
+            (x, y, both)
+        };
+        figures.push(Figure {
+            name,
+            baseline: x,
+            candidate: y,
+            change: Change::of(x, y, boot, q, noise),
+        });
+    }
+    Ok(Compared { label, figures })
+}

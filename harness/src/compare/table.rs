@@ -1,0 +1,133 @@
+//! The comparison as a terminal table or as Markdown: one line per
+//! (series, figure), then the count of each verdict.
+
+use super::{Compared, Sides};
+use crate::stats::change::Verdict;
+
+/// "P50", "P99.9", ... for a summary.csv figure name.
+pub fn figure_name(name: &str) -> &'static str {
+    match name {
+        "p50" => "P50",
+        "p99" => "P99",
+        "p999" => "P99.9",
+        "p9999" => "P99.99",
+        _ => "max",
+    }
+}
+
+fn percent(x: f64) -> String {
+    format!("{:+.1}%", 100.0 * x)
+}
+
+/// The cells of one line: series, figure, baseline, candidate, change,
+/// interval, verdict.
+fn cells(c: &Compared) -> Vec<[String; 7]> {
+    c.figures
+        .iter()
+        .map(|f| {
+            let interval = f.change.interval.map_or_else(
+                || "-".to_string(),
+                |(lo, hi)| format!("[{}, {}]", percent(lo), percent(hi)),
+            );
+            let verdict = if f.name == "max" {
+                "no interval (a maximum)".to_string()
+            } else {
+                f.change.verdict.word().to_string()
+            };
+            [
+                c.label.clone(),
+                figure_name(f.name).to_string(),
+                format!("{} ns", f.baseline),
+                format!("{} ns", f.candidate),
+                percent(f.change.relative),
+                interval,
+                verdict,
+            ]
+        })
+        .collect()
+}
+
+fn tally(compared: &[Compared]) -> String {
+    let count = |v: Verdict| {
+        compared
+            .iter()
+            .flat_map(|c| &c.figures)
+            .filter(|f| f.name != "max" && f.change.verdict == v)
+            .count()
+    };
+    format!(
+        "{} series; percentiles: {} faster, {} slower, {} within noise, {} without an interval",
+        compared.len(),
+        count(Verdict::Faster),
+        count(Verdict::Slower),
+        count(Verdict::WithinNoise),
+        count(Verdict::Unknown)
+    )
+}
+
+const HEADER: [&str; 7] = [
+    "series",
+    "figure",
+    "baseline",
+    "candidate",
+    "change",
+    "95% interval",
+    "verdict",
+];
+
+fn rule(noise_pct: f64) -> String {
+    format!(
+        "change = candidate / baseline - 1, its 95% interval from a block bootstrap of both interval logs; \
+         slower or faster only when the whole interval lies beyond +-{noise_pct}% (--noise)"
+    )
+}
+
+pub fn terminal(sides: &Sides, compared: &[Compared], noise_pct: f64) -> String {
+    let lines: Vec<[String; 7]> = compared.iter().flat_map(cells).collect();
+    let mut width = HEADER.map(str::len);
+    for l in &lines {
+        for (w, c) in width.iter_mut().zip(l) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let row = |cells: [&str; 7]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(width).enumerate() {
+            // Text left, figures right.
+            if i < 2 || i == 6 {
+                s += &format!("{c:<w$}  ");
+            } else {
+                s += &format!("{c:>w$}  ");
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out = format!(
+        "baseline:  {}\ncandidate: {}\n{}\n\n",
+        sides.baseline,
+        sides.candidate,
+        rule(noise_pct)
+    );
+    out += &row(HEADER);
+    for l in &lines {
+        out += &row(l.each_ref().map(String::as_str));
+    }
+    out += &format!("\n{}\n", tally(compared));
+    out
+}
+
+pub fn markdown(sides: &Sides, compared: &[Compared], noise_pct: f64) -> String {
+    let mut out = format!(
+        "Baseline: `{}`; candidate: `{}`.\n\n{}.\n\n| {} |\n|{}|\n",
+        sides.baseline,
+        sides.candidate,
+        rule(noise_pct),
+        HEADER.join(" | "),
+        ["---", "---", "---:", "---:", "---:", "---:", "---"].join("|")
+    );
+    for l in compared.iter().flat_map(cells) {
+        out += &format!("| {} |\n", l.join(" | "));
+    }
+    out += &format!("\n{}.\n", tally(compared));
+    out
+}
