@@ -60,11 +60,11 @@ pub struct CompareArgs {
     pub allocators: Vec<String>,
     /// The noise threshold in percent: a change is faster or slower only
     /// when its whole 95 % interval lies beyond it.
-    #[arg(long, default_value_t = 2.0, value_name = "PCT")]
+    #[arg(long, default_value_t = 2.0, value_name = "PCT", allow_negative_numbers = true)]
     pub noise: f64,
     /// Exit 1 when any percentile is slower by more than PCT percent (its
     /// whole interval above it): for CI.
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
     pub fail_above: Option<f64>,
     /// Print a Markdown table instead of the terminal one.
     #[arg(long)]
