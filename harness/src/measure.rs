@@ -77,6 +77,8 @@ struct CaseObserver {
     memory: Option<MemoryLog>,
     /// The `--syscalls` marker of this case's phase start (preformatted).
     start_marker: String,
+    /// The batched phase's shortest batch in ns, for the cases that have one.
+    batch_ns: Option<u64>,
 }
 
 impl Observer for CaseObserver {
@@ -109,6 +111,10 @@ impl Observer for CaseObserver {
         }
         syscalls::mark(syscalls::OWN_END);
     }
+
+    fn batch_ns(&self) -> Option<u64> {
+        self.batch_ns
+    }
 }
 
 fn bar(args: &RunArgs, label: String) -> ProgressBar {
@@ -137,6 +143,8 @@ pub struct Run<'a> {
     pub setup: Setup,
     /// When the run started: the interval logs' base time.
     pub started: SystemTime,
+    /// The batched phase's shortest batch: 1,000 clock steps, in ns.
+    pub batch_ns: u64,
 }
 
 /// One case as the run sees it: which series, its label for messages, and
@@ -291,6 +299,7 @@ pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, F
         memory: (churn && !job.keep_earlier)
             .then(|| MemoryLog::new(Windows::for_case(c).count() as usize + 2)),
         start_marker: syscalls::start_line(a.as_str(), job.workload, c.size.label()),
+        batch_ns: (c.kind == Kind::HotPath).then_some(run.batch_ns),
     };
     let t0 = Instant::now();
     let measured = alloc::run_case(a, c, timer, &mut observer, run.setup);

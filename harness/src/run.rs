@@ -18,10 +18,16 @@ use crate::output::summary::{self, Figures, Floor, Key, Row};
 use crate::output::{meta, write};
 use crate::plan::{Plan, Workload};
 use crate::platform::Environment;
+use crate::stats::batch::BatchCost;
 use crate::{memory, syscalls, table, Failure};
 use std::path::PathBuf;
 use std::time::SystemTime;
 use workloads::{Case, Op};
+
+/// A batch of the batched phase lasts at least this many clock steps, so
+/// the rounding of its two readings moves it by 0.1 % at most (divan's rule
+/// is 100).
+const BATCH_STEPS: f64 = 1000.0;
 
 /// Measures the plan into `sink` (opened, and so proven writable, before
 /// anything else ran).
@@ -52,6 +58,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         sink: &sink,
         setup: Setup { mlock: args.mlock },
         started: SystemTime::now(),
+        batch_ns: (BATCH_STEPS * timer_info.resolution_ns).ceil() as u64,
     };
     let mut done: Vec<Done> = Vec::new();
     let mut skipped: Vec<NotApplicable> = Vec::new();
@@ -251,7 +258,10 @@ fn rows(
                 threads: d.threads,
                 run_id,
             };
-            let row = Row::new(key, &Figures::of(rec), floor, rec.saturated(), first);
+            let step = timer.resolution_ns;
+            let batch = |d: &Done| d.outcome.batched.as_ref().and_then(|b| BatchCost::of(b, step));
+            let row = Row::new(key, &Figures::of(rec), floor, rec.saturated(), first)
+                .with_batch(batch(d).filter(|_| d.threads == 1), batch(null));
             // Threaded cases write no markers: their syscalls are not counted.
             let traced = calls.iter().find(|p| {
                 d.threads == 1

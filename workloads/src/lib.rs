@@ -11,6 +11,7 @@
 //! a counting allocator ([`testing`]).
 
 pub mod allocator;
+pub mod batched;
 mod bulk;
 pub mod case;
 mod churn;
@@ -27,6 +28,7 @@ pub mod testing;
 pub mod windows;
 
 pub use allocator::{Allocator, NullAlloc};
+pub use batched::Batched;
 pub use case::{Case, Kind, SWEEP_SIZES};
 pub use clock::Clock;
 pub use outcome::{

@@ -46,6 +46,9 @@ pub struct Outcome {
     pub ops: u64,
     /// Windows handed to the observer.
     pub windows: u64,
+    /// The batched phase, when the observer asked for one
+    /// ([`Observer::batch_ns`]) and the loop has one ([`crate::batched`]).
+    pub batched: Option<crate::Batched>,
 }
 
 impl Outcome {
@@ -57,6 +60,7 @@ impl Outcome {
             first_call: FirstCall::default(),
             ops: 0,
             windows: 0,
+            batched: None,
         }
     }
 
@@ -68,7 +72,8 @@ impl Outcome {
         }
     }
 
-    /// Adds another thread's histograms and ops (first calls stay this one's).
+    /// Adds another thread's histograms and ops (first calls and the
+    /// batched phase stay this one's).
     pub fn add(&mut self, other: &Outcome) {
         self.alloc.add(&other.alloc);
         self.free.add(&other.free);
@@ -138,6 +143,11 @@ pub trait Observer {
     fn window(&mut self, _window: &Window<'_>) {}
     /// A recorded request is complete (request workloads).
     fn request(&mut self, _times: &RequestTimes) {}
+    /// The shortest batch, in ns, of a batched phase after the recorded one
+    /// ([`crate::batched`]); None (the default) for no batched phase.
+    fn batch_ns(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Observes nothing.

@@ -142,3 +142,58 @@ impl Drop for CountingAlloc {
         }
     }
 }
+
+/// A clock that, like a real one, advances with the work between its reads
+/// but shows only whole steps: time is a shared counter of ticks, each read
+/// costs one plus up to `jitter` more (drawn from `seed`'s stream), and a
+/// reading is rounded down to a multiple of `step` (AMD's TSC moves in
+/// steps of 10 ns; this is that, with a known truth).
+pub struct SteppedClock {
+    pub now: std::rc::Rc<std::cell::Cell<u64>>,
+    pub step: u64,
+    pub jitter: u64,
+    pub rng: crate::rng::Stream,
+}
+
+impl SteppedClock {
+    fn read(&mut self) -> u64 {
+        let extra = self.rng.below(self.jitter as usize + 1) as u64;
+        self.now.set(self.now.get() + 1 + extra);
+        self.now.get() / self.step * self.step
+    }
+}
+
+impl Clock for SteppedClock {
+    fn start(&mut self) -> u64 {
+        self.read()
+    }
+
+    fn stop(&mut self) -> u64 {
+        self.read()
+    }
+
+    fn ticks_to_ns(&self, ticks: u64) -> u64 {
+        ticks
+    }
+}
+
+/// The null allocator, with every call costing `cost` ticks of a
+/// [`SteppedClock`]'s time: an allocator whose true cost is known exactly.
+pub struct CostlyAlloc {
+    pub now: std::rc::Rc<std::cell::Cell<u64>>,
+    pub cost: u64,
+    pub inner: crate::NullAlloc,
+}
+
+impl Allocator for CostlyAlloc {
+    fn alloc(&mut self, size: usize) -> *mut u8 {
+        self.now.set(self.now.get() + self.cost);
+        self.inner.alloc(size)
+    }
+
+    unsafe fn free(&mut self, ptr: *mut u8, size: usize) {
+        self.now.set(self.now.get() + self.cost);
+        // SAFETY: forwarded from the caller.
+        unsafe { self.inner.free(ptr, size) }
+    }
+}

@@ -1,6 +1,7 @@
 //! `summary.csv`: one row per (allocator, workload, size, op, threads), with
 //! the fixed columns (README.md and METHODOLOGY.md list them) first and the harness's extras after them.
 
+use crate::stats::batch::BatchCost;
 use crate::stats::{Bootstrap, Intervals};
 use crate::usage::PhaseUsage;
 use serde::{Deserialize, Serialize};
@@ -99,6 +100,20 @@ pub struct Row {
     pub p999_hi_ns: Option<u64>,
     pub p9999_lo_ns: Option<u64>,
     pub p9999_hi_ns: Option<u64>,
+    /// The batched phase (hot-path and size-sweep on one thread; empty
+    /// elsewhere): what one batched operation is ("alloc+free": the pair,
+    /// so the alloc and free rows carry the same figures), operations per
+    /// batch, and the cost per operation in ns with its 95 % interval,
+    /// raw (clock reads taken off) and net of the null row's
+    /// (`stats::batch`).
+    pub batch_op: Option<String>,
+    pub batch_ops: Option<u64>,
+    pub batch_ns_per_op: Option<f64>,
+    pub batch_ns_per_op_lo: Option<f64>,
+    pub batch_ns_per_op_hi: Option<f64>,
+    pub batch_net_ns_per_op: Option<f64>,
+    pub batch_net_ns_per_op_lo: Option<f64>,
+    pub batch_net_ns_per_op_hi: Option<f64>,
 }
 
 /// Percentiles of one histogram.
@@ -213,7 +228,35 @@ impl Row {
             p999_hi_ns: None,
             p9999_lo_ns: None,
             p9999_hi_ns: None,
+            batch_op: None,
+            batch_ops: None,
+            batch_ns_per_op: None,
+            batch_ns_per_op_lo: None,
+            batch_ns_per_op_hi: None,
+            batch_net_ns_per_op: None,
+            batch_net_ns_per_op_lo: None,
+            batch_net_ns_per_op_hi: None,
         }
+    }
+
+    /// Adds the batched cost and, given the null row's, the net one.
+    pub fn with_batch(mut self, cost: Option<BatchCost>, null: Option<BatchCost>) -> Row {
+        let Some(c) = cost else {
+            return self;
+        };
+        let r = |x: f64| (x * 1000.0).round() / 1000.0;
+        self.batch_op = Some("alloc+free".into());
+        self.batch_ops = Some(c.ops_per_batch);
+        (self.batch_ns_per_op, self.batch_ns_per_op_lo, self.batch_ns_per_op_hi) =
+            (Some(r(c.ns)), Some(r(c.lo)), Some(r(c.hi)));
+        if let Some(n) = null.map(|n| c.net_of(&n)) {
+            (
+                self.batch_net_ns_per_op,
+                self.batch_net_ns_per_op_lo,
+                self.batch_net_ns_per_op_hi,
+            ) = (Some(r(n.ns)), Some(r(n.lo)), Some(r(n.hi)));
+        }
+        self
     }
 
     /// Adds the interval count and, with enough intervals, each
