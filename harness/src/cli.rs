@@ -60,7 +60,12 @@ pub struct CompareArgs {
     pub allocators: Vec<String>,
     /// The noise threshold in percent: a change is faster or slower only
     /// when its whole 95 % interval lies beyond it.
-    #[arg(long, default_value_t = 2.0, value_name = "PCT", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        default_value_t = 2.0,
+        value_name = "PCT",
+        allow_negative_numbers = true
+    )]
     pub noise: f64,
     /// Exit 1 when any percentile is slower by more than PCT percent (its
     /// whole interval above it): for CI.

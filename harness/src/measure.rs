@@ -8,18 +8,18 @@ use crate::alloc::{self, Name, Setup};
 use crate::cli::RunArgs;
 use crate::clock::Timer;
 use crate::memory::{MemoryLog, WindowMemory};
+use crate::output::hlog;
 use crate::output::hlog::HlogFile;
+use crate::output::series::files_workload;
 use crate::output::series::SeriesId;
 use crate::output::sink::{Partial, Sink};
 use crate::platform::Environment;
+use crate::stats::Intervals;
 use crate::tasks::{Progress, WindowWriter};
 use crate::usage::{PhaseMeter, PhaseUsage};
 use crate::{format, syscalls, threads, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::{Duration, Instant, SystemTime};
-use crate::output::hlog;
-use crate::output::series::files_workload;
-use crate::stats::Intervals;
 use workloads::{Case, Kind, Observer, Op, Outcome, Phase, Window, Windows};
 
 /// One measured (case, allocator) with its files.
@@ -201,12 +201,12 @@ pub fn threaded(job: &Job<'_>, run: &Run<'_>, timer: Timer) -> Result<Done, Fail
     })
 }
 
+/// A case's open interval logs (one per op) and their temporary files.
+type WindowLogs = (Vec<(Op, HlogFile)>, Vec<Partial>);
+
 /// The case's interval logs, one per op it records, opened under temporary
 /// names.
-fn open_window_logs(
-    job: &Job<'_>,
-    run: &Run<'_>,
-) -> Result<(Vec<(Op, HlogFile)>, Vec<Partial>), Failure> {
+fn open_window_logs(job: &Job<'_>, run: &Run<'_>) -> Result<WindowLogs, Failure> {
     let windows = Windows::for_case(job.case).count();
     let mut logs = Vec::new();
     let mut partials = Vec::new();
@@ -227,7 +227,10 @@ fn open_window_logs(
             format::size_tag(job.case.size.label()),
             op.name(),
             if job.threads > 1 {
-                format!(" (window k: every thread's window k added up, {} threads)", job.threads)
+                format!(
+                    " (window k: every thread's window k added up, {} threads)",
+                    job.threads
+                )
             } else {
                 String::new()
             }
@@ -253,7 +256,9 @@ fn write_windows(
             let start = Duration::from_nanos(w.start_ns);
             let length = Duration::from_nanos(w.end_ns.saturating_sub(w.start_ns));
             log.interval(w.recorders[i].histogram(), start, length)
-                .map_err(|e| Failure::io(format!("{}: writing the interval log: {e}", job.label)))?;
+                .map_err(|e| {
+                    Failure::io(format!("{}: writing the interval log: {e}", job.label))
+                })?;
         }
     }
     for (_, log) in logs {
@@ -275,6 +280,41 @@ fn read_intervals(case: &Case, hlogs: &[Partial]) -> Result<Vec<(Op, Intervals)>
             Ok((op, Intervals::of(&hs.unwrap_or_default())))
         })
         .collect()
+}
+
+/// Runs a small hot-path case on the null allocator through everything a
+/// measured case uses (the window hand-over, its histograms, the phase
+/// meter, the batched phase) with nothing written: the first execution of
+/// that code faults its pages in, and it should not do so inside the first
+/// measured case.
+pub fn warm_up(run: &Run<'_>, timer: &mut Timer) -> Result<(), Failure> {
+    let env = run.env;
+    let case = Case {
+        kind: Kind::HotPath,
+        size: workloads::SizeSpec::Fixed(64),
+        ops: 20_000,
+        blocks: 1,
+        max_live: 1,
+        seed: 1,
+    };
+    let mut observer = CaseObserver {
+        progress: Progress::start(ProgressBar::hidden(), env.pinned, &env.allowed_cpus),
+        windows: Some(WindowWriter::start(
+            Vec::new(),
+            env.pinned,
+            &env.allowed_cpus,
+        )),
+        meter: PhaseMeter::default(),
+        memory: None,
+        // A phase of its own in a --syscalls trace, matched by no row.
+        start_marker: syscalls::start_line("null", "warm-up", 64),
+        batch_ns: Some(1000),
+    };
+    let measured = alloc::run_case(Name::Null, &case, timer, &mut observer, run.setup);
+    observer.progress.finish();
+    let written = observer.windows.map_or(Ok(()), WindowWriter::finish);
+    measured.map_err(|e| Failure::run(format!("warming up: {e}")))?;
+    written.map_err(|e| Failure::io(format!("warming up: {e}")))
 }
 
 /// Runs `job` on this thread, with the progress bar, churn's window log and

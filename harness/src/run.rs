@@ -60,6 +60,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         started: SystemTime::now(),
         batch_ns: (BATCH_STEPS * timer_info.resolution_ns).ceil() as u64,
     };
+    measure::warm_up(&run, &mut timer)?;
     let mut done: Vec<Done> = Vec::new();
     let mut skipped: Vec<NotApplicable> = Vec::new();
     for (w, a, c) in series(plan) {
@@ -259,7 +260,12 @@ fn rows(
                 run_id,
             };
             let step = timer.resolution_ns;
-            let batch = |d: &Done| d.outcome.batched.as_ref().and_then(|b| BatchCost::of(b, step));
+            let batch = |d: &Done| {
+                d.outcome
+                    .batched
+                    .as_ref()
+                    .and_then(|b| BatchCost::of(b, step))
+            };
             let row = Row::new(key, &Figures::of(rec), floor, rec.saturated(), first)
                 .with_batch(batch(d).filter(|_| d.threads == 1), batch(null));
             // Threaded cases write no markers: their syscalls are not counted.

@@ -77,6 +77,10 @@ struct Row {
     p50_hi_ns: Option<u64>,
     p9999_lo_ns: Option<u64>,
     p9999_hi_ns: Option<u64>,
+    batch_ops: Option<u64>,
+    batch_ns_per_op: Option<f64>,
+    batch_ns_per_op_lo: Option<f64>,
+    batch_ns_per_op_hi: Option<f64>,
 }
 
 fn rows(dir: &Path) -> Vec<Row> {
@@ -150,12 +154,32 @@ fn a_small_run_writes_every_file_and_they_agree() {
             r.allocator
         );
         assert_eq!(hlog.max(), r.max_ns, "{} {stem}", r.allocator);
+        // The batched phase: hot-path and size-sweep, and nothing else.
+        let batched = r.workload == "hot-path" || r.workload == "size-sweep";
+        assert_eq!(r.batch_ops.is_some(), batched, "{} {stem}", r.allocator);
+        if batched {
+            let (ns, lo, hi) = (
+                r.batch_ns_per_op.unwrap(),
+                r.batch_ns_per_op_lo.unwrap(),
+                r.batch_ns_per_op_hi.unwrap(),
+            );
+            assert!(
+                lo <= ns && ns <= hi,
+                "{} {stem}: {lo} {ns} {hi}",
+                r.allocator
+            );
+            assert!(r.batch_ops.unwrap() >= 1);
+        }
         assert_eq!(intervals, 20, "every case is cut into 20 windows");
         assert_eq!(r.intervals, Some(20));
         // Every percentile has its interval, in order.
         for (lo, hi) in [(r.p50_lo_ns, r.p50_hi_ns), (r.p9999_lo_ns, r.p9999_hi_ns)] {
             let (lo, hi) = lo.zip(hi).expect("an interval with 20 windows");
-            assert!(lo <= hi && hi <= r.max_ns, "{} {stem}: [{lo}, {hi}]", r.allocator);
+            assert!(
+                lo <= hi && hi <= r.max_ns,
+                "{} {stem}: [{lo}, {hi}]",
+                r.allocator
+            );
         }
         // The .hgrm holds the same distribution, line by line.
         let mut total_line = None;
@@ -204,7 +228,11 @@ fn a_small_run_writes_every_file_and_they_agree() {
     assert_eq!(null_faults.len(), cases * 2 + request_rows + 2);
     assert!(
         null_faults.iter().sum::<u64>() <= 1,
-        "null rows' faults: {null_faults:?}"
+        "null rows' faults: {null_faults:?} {:?}",
+        rows.iter()
+            .filter(|r| r.allocator == "null")
+            .map(|r| (&r.workload, r.size, &r.op, r.minor_faults))
+            .collect::<Vec<_>>()
     );
 
     let meta: serde_json::Value =

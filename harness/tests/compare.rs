@@ -27,7 +27,11 @@ fn fails(args: &[&str], code: i32, names: &str) -> String {
     let o = harness(args);
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: not one line: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {err}"
+    );
     assert!(err.contains(names), "{args:?}: {err}");
     err
 }
@@ -41,16 +45,25 @@ fn two_runs_and_two_allocators_compare_figure_by_figure() {
     let (a_s, b_s) = (a.display().to_string(), b.display().to_string());
 
     let text = String::from_utf8(ok(&["compare", &a_s, &b_s]).stdout).unwrap();
-    // 2 allocators (null, system) x 2 ops, each with 5 figures.
+    // 2 allocators (null, system) x 2 ops, each with 5 figures, and the
+    // system allocator's batched cost (the null row's is the floor itself).
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("hot-path")).collect();
-    assert_eq!(lines.len(), 2 * 2 * 5, "{text}");
-    for figure in ["P50", "P99", "P99.9", "P99.99", "max"] {
-        assert!(lines.iter().any(|l| l.contains(&format!(" {figure} "))), "{figure}: {text}");
+    assert_eq!(lines.len(), 2 * 2 * 5 + 2, "{text}");
+    for figure in ["P50", "P99", "P99.9", "P99.99", "max", "batched"] {
+        assert!(
+            lines.iter().any(|l| l.contains(&format!(" {figure} "))),
+            "{figure}: {text}"
+        );
     }
-    assert!(text.contains("4 series; percentiles:"), "{text}");
+    assert!(
+        text.contains("4 series; percentiles and batched costs:"),
+        "{text}"
+    );
     for l in lines.iter().filter(|l| !l.contains(" max ")) {
         assert!(
-            ["faster", "slower", "within noise"].iter().any(|v| l.ends_with(v)),
+            ["faster", "slower", "within noise"]
+                .iter()
+                .any(|v| l.ends_with(v)),
             "{l}"
         );
     }
@@ -60,8 +73,14 @@ fn two_runs_and_two_allocators_compare_figure_by_figure() {
         ok(&["compare", &a_s, "--allocators", "null,system", "--markdown"]).stdout,
     )
     .unwrap();
-    assert!(md.contains("| series | figure | baseline | candidate |"), "{md}");
-    assert_eq!(md.lines().filter(|l| l.starts_with("| hot-path")).count(), 2 * 5);
+    assert!(
+        md.contains("| series | figure | baseline | candidate |"),
+        "{md}"
+    );
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| hot-path")).count(),
+        2 * 5
+    );
 
     // A run against itself: every percentile's change is exactly 0.
     let same = String::from_utf8(ok(&["compare", &a_s, &a_s]).stdout).unwrap();
@@ -75,7 +94,14 @@ fn two_runs_and_two_allocators_compare_figure_by_figure() {
     // ... and null against a real allocator is slower by far more than 1 %
     // at P50 (the null row is the clock alone).
     let err = fails(
-        &["compare", &a_s, "--allocators", "null,system", "--fail-above", "1"],
+        &[
+            "compare",
+            &a_s,
+            "--allocators",
+            "null,system",
+            "--fail-above",
+            "1",
+        ],
         1,
         "slower by more than 1%",
     );
@@ -94,9 +120,17 @@ fn bad_input_gets_one_line_and_exit_2() {
 
     fails(&["compare", &empty_s, &a_s], 2, "results directory");
     fails(&["compare", &a_s], 2, "--allocators");
-    fails(&["compare", &a_s, "--allocators", "system,nope"], 2, "nope has no rows");
+    fails(
+        &["compare", &a_s, "--allocators", "system,nope"],
+        2,
+        "nope has no rows",
+    );
     fails(&["compare", &a_s, &a_s, "--noise", "-1"], 2, "--noise");
-    fails(&["compare", &a_s, &a_s, "--fail-above", "-3"], 2, "--fail-above");
+    fails(
+        &["compare", &a_s, &a_s, "--fail-above", "-3"],
+        2,
+        "--fail-above",
+    );
     fails(
         &["compare", &a_s, &a_s, "--allocators", "jemalloc"],
         2,
@@ -107,8 +141,16 @@ fn bad_input_gets_one_line_and_exit_2() {
     let b = dir.path().join("b");
     run(&b);
     let meta = std::fs::read_to_string(b.join("meta.json")).unwrap();
-    std::fs::write(b.join("meta.json"), meta.replace("\"unit\": \"ns\"", "\"unit\": \"cycles\"")).unwrap();
-    fails(&["compare", &a_s, &b.display().to_string()], 2, "different units");
+    std::fs::write(
+        b.join("meta.json"),
+        meta.replace("\"unit\": \"ns\"", "\"unit\": \"cycles\""),
+    )
+    .unwrap();
+    fails(
+        &["compare", &a_s, &b.display().to_string()],
+        2,
+        "different units",
+    );
 
     // A damaged interval log names its file.
     let hlog = a.join("system/hot-path-64-alloc.hlog");

@@ -10,11 +10,11 @@
 //! the timer starts.
 
 use crate::rng::Stream;
+use crate::PROGRESS_EVERY;
 use crate::{exhausted, timed_alloc, timed_free, touch};
 use crate::{
     Allocator, Case, Clock, LiveSet, Observer, Outcome, Phase, Recorder, RunError, Windows,
 };
-use crate::PROGRESS_EVERY;
 
 /// The live set: pointer, requested size and usable size (0 when the
 /// allocator cannot tell) of every block not yet freed.

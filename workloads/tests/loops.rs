@@ -6,8 +6,7 @@ use workloads::rng::Stream;
 use workloads::sizes::{mixed_octave, MIXED_OCTAVES};
 use workloads::testing::{CountingAlloc, Event, FakeClock};
 use workloads::{
-    Case, Kind, NullAlloc, Observer, Op, Phase, RunError, SizeSpec, Window, MIN_WINDOWS,
-    WINDOW_OPS,
+    Case, Kind, NullAlloc, Observer, Op, Phase, RunError, SizeSpec, Window, MIN_WINDOWS, WINDOW_OPS,
 };
 
 const COST: u64 = 7;
@@ -465,11 +464,7 @@ fn every_loop_cuts_min_windows_that_hold_every_recorded_sample() {
         (bulk, 40),
         (case(Kind::Churn, SizeSpec::Mixed, 30_000), 30_000),
         (
-            case(
-                Kind::Request { interval_ns: None },
-                SizeSpec::Mixed,
-                200,
-            ),
+            case(Kind::Request { interval_ns: None }, SizeSpec::Mixed, 200),
             200,
         ),
         (
@@ -487,9 +482,13 @@ fn every_loop_cuts_min_windows_that_hold_every_recorded_sample() {
     for (c, units) in cases {
         let mut sums = WindowSums::default();
         let mut alloc = CountingAlloc::new();
-        let out = workloads::run(&c, &mut alloc, &mut FakeClock::new(COST), &mut sums)
-            .expect("run");
-        assert_eq!((sums.windows, out.windows), (MIN_WINDOWS, MIN_WINDOWS), "{c:?}");
+        let out =
+            workloads::run(&c, &mut alloc, &mut FakeClock::new(COST), &mut sums).expect("run");
+        assert_eq!(
+            (sums.windows, out.windows),
+            (MIN_WINDOWS, MIN_WINDOWS),
+            "{c:?}"
+        );
         assert_eq!(sums.units, units, "{c:?}: the windows cover the phase");
         assert_eq!(
             sums.samples,

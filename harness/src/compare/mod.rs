@@ -26,11 +26,11 @@ pub struct Compared {
     pub figures: Vec<Figure>,
 }
 
-/// One figure of one series, baseline and candidate.
+/// One figure of one series, baseline and candidate, in ns.
 pub struct Figure {
     pub name: &'static str,
-    pub baseline: u64,
-    pub candidate: u64,
+    pub baseline: f64,
+    pub candidate: f64,
     pub change: Change,
 }
 
@@ -52,9 +52,11 @@ pub fn main(args: &CompareArgs) -> Result<(), Failure> {
     let (pairs, sides) = pair(&base, cand.as_ref(), args).map_err(Failure::usage)?;
     let noise = args.noise / 100.0;
     let mut compared = Vec::with_capacity(pairs.len());
-    for (a, b, label) in pairs {
-        compared.push(compare(&base, cand.as_ref().unwrap_or(&base), a, b, label, noise)
-            .map_err(Failure::usage)?);
+    for Pair { a, b, label } in pairs {
+        compared.push(
+            compare(&base, cand.as_ref().unwrap_or(&base), a, b, label, noise)
+                .map_err(Failure::usage)?,
+        );
     }
     let text = if args.markdown {
         table::markdown(&sides, &compared, args.noise)
@@ -107,13 +109,19 @@ fn check_args(args: &CompareArgs) -> Result<(), String> {
     }
 }
 
-/// The series to compare, as (baseline row, candidate row, label), in the
-/// baseline's order.
+/// One series in both: the baseline's row, the candidate's, and the label.
+struct Pair<'a> {
+    a: &'a Row,
+    b: &'a Row,
+    label: String,
+}
+
+/// The series to compare, in the baseline's order.
 fn pair<'a>(
     base: &'a Results,
     cand: Option<&'a Results>,
     args: &CompareArgs,
-) -> Result<(Vec<(&'a Row, &'a Row, String)>, Sides), String> {
+) -> Result<(Vec<Pair<'a>>, Sides), String> {
     let same_case = |a: &Row, b: &Row| {
         a.workload == b.workload && a.size == b.size && a.op == b.op && a.threads == b.threads
     };
@@ -131,8 +139,7 @@ fn pair<'a>(
         )
     };
     let mut pairs = Vec::new();
-    let sides;
-    match cand {
+    let sides = match cand {
         None => {
             let (x, y) = (&args.allocators[0], &args.allocators[1]);
             for name in [x, y] {
@@ -145,14 +152,22 @@ fn pair<'a>(
                 }
             }
             for a in base.rows.iter().filter(|r| &r.allocator == x) {
-                if let Some(b) = base.rows.iter().find(|b| &b.allocator == y && same_case(a, b)) {
-                    pairs.push((a, b, case_label(a)));
+                if let Some(b) = base
+                    .rows
+                    .iter()
+                    .find(|b| &b.allocator == y && same_case(a, b))
+                {
+                    pairs.push(Pair {
+                        a,
+                        b,
+                        label: case_label(a),
+                    });
                 }
             }
-            sides = Sides {
+            Sides {
                 baseline: format!("{x} in {}", base.dir.display()),
                 candidate: format!("{y} in {}", base.dir.display()),
-            };
+            }
         }
         Some(cand) => {
             let unit = |r: &Results| r.runs()[0]["histograms"]["unit"].as_str().map(String::from);
@@ -165,22 +180,27 @@ fn pair<'a>(
                     unit(cand)
                 ));
             }
-            let wanted = |r: &Row| args.allocators.is_empty() || args.allocators.contains(&r.allocator);
+            let wanted =
+                |r: &Row| args.allocators.is_empty() || args.allocators.contains(&r.allocator);
             for a in base.rows.iter().filter(|r| wanted(r)) {
                 if let Some(b) = cand
                     .rows
                     .iter()
                     .find(|b| b.allocator == a.allocator && same_case(a, b))
                 {
-                    pairs.push((a, b, format!("{} {}", case_label(a), a.allocator)));
+                    pairs.push(Pair {
+                        a,
+                        b,
+                        label: format!("{} {}", case_label(a), a.allocator),
+                    });
                 }
             }
-            sides = Sides {
+            Sides {
                 baseline: base.dir.display().to_string(),
                 candidate: cand.dir.display().to_string(),
-            };
+            }
         }
-    }
+    };
     if pairs.is_empty() {
         return Err(format!(
             "no series in both {} and {}: nothing to compare",
@@ -203,7 +223,12 @@ fn compare(
     let boot = |res: &Results, r: &Row, seed: u64| -> Result<Option<Bootstrap>, String> {
         let id = SeriesId::new(&r.allocator, &r.workload, r.threads, r.size, &r.op);
         let hs = res.intervals(&id)?.unwrap_or_default();
-        Ok(Bootstrap::run(&Intervals::of(&hs), &PERCENTILES, REPLICATES, seed))
+        Ok(Bootstrap::run(
+            &Intervals::of(&hs),
+            &PERCENTILES,
+            REPLICATES,
+            seed,
+        ))
     };
     let (ba, bb) = (boot(base, a, SEED)?, boot(cand, b, !SEED)?);
     let both = ba.as_ref().zip(bb.as_ref());
@@ -218,10 +243,29 @@ fn compare(
         };
         figures.push(Figure {
             name,
-            baseline: x,
-            candidate: y,
+            baseline: x as f64,
+            candidate: y as f64,
             change: Change::of(x, y, boot, q, noise),
         });
     }
+    if let (Some(x), Some(y)) = (batched(a), batched(b)) {
+        figures.push(Figure {
+            name: "batched",
+            baseline: x.0,
+            candidate: y.0,
+            change: Change::of_intervals(x, y, noise),
+        });
+    }
     Ok(Compared { label, figures })
+}
+
+/// A row's batched cost net of the floor, with its interval: (ns, lo, hi);
+/// None without one, or when it does not stand clear of 0 (the null row).
+fn batched(r: &Row) -> Option<(f64, f64, f64)> {
+    let net = (
+        r.batch_net_ns_per_op?,
+        r.batch_net_ns_per_op_lo?,
+        r.batch_net_ns_per_op_hi?,
+    );
+    (net.1 > 0.0).then_some(net)
 }

@@ -11,7 +11,17 @@ pub fn figure_name(name: &str) -> &'static str {
         "p99" => "P99",
         "p999" => "P99.9",
         "p9999" => "P99.99",
+        "batched" => "batched",
         _ => "max",
+    }
+}
+
+/// A figure in ns: whole for a percentile, to 0.01 for a batched cost.
+fn ns(name: &str, v: f64) -> String {
+    if name == "batched" {
+        format!("{v:.2} ns")
+    } else {
+        format!("{v:.0} ns")
     }
 }
 
@@ -37,8 +47,8 @@ fn cells(c: &Compared) -> Vec<[String; 7]> {
             [
                 c.label.clone(),
                 figure_name(f.name).to_string(),
-                format!("{} ns", f.baseline),
-                format!("{} ns", f.candidate),
+                ns(f.name, f.baseline),
+                ns(f.name, f.candidate),
                 percent(f.change.relative),
                 interval,
                 verdict,
@@ -56,7 +66,7 @@ fn tally(compared: &[Compared]) -> String {
             .count()
     };
     format!(
-        "{} series; percentiles: {} faster, {} slower, {} within noise, {} without an interval",
+        "{} series; percentiles and batched costs: {} faster, {} slower, {} within noise, {} without an interval",
         compared.len(),
         count(Verdict::Faster),
         count(Verdict::Slower),
@@ -77,7 +87,8 @@ const HEADER: [&str; 7] = [
 
 fn rule(noise_pct: f64) -> String {
     format!(
-        "change = candidate / baseline - 1, its 95% interval from a block bootstrap of both interval logs; \
+        "change = candidate / baseline - 1, its 95% interval from a block bootstrap of both interval logs \
+         (batched: net of the null row, from both costs' own intervals); \
          slower or faster only when the whole interval lies beyond +-{noise_pct}% (--noise)"
     )
 }

@@ -247,8 +247,11 @@ impl Row {
         let r = |x: f64| (x * 1000.0).round() / 1000.0;
         self.batch_op = Some("alloc+free".into());
         self.batch_ops = Some(c.ops_per_batch);
-        (self.batch_ns_per_op, self.batch_ns_per_op_lo, self.batch_ns_per_op_hi) =
-            (Some(r(c.ns)), Some(r(c.lo)), Some(r(c.hi)));
+        (
+            self.batch_ns_per_op,
+            self.batch_ns_per_op_lo,
+            self.batch_ns_per_op_hi,
+        ) = (Some(r(c.ns)), Some(r(c.lo)), Some(r(c.hi)));
         if let Some(n) = null.map(|n| c.net_of(&n)) {
             (
                 self.batch_net_ns_per_op,

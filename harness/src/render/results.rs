@@ -2,9 +2,9 @@
 //! the per-series .hgrm and .hlog. Plots and the report see nothing else, so
 //! they work on results from any machine: measuring and rendering never mix.
 
-use crate::output::{hgrm, hlog};
 use crate::output::series::{self, SeriesId};
 use crate::output::summary::{self, Row};
+use crate::output::{hgrm, hlog};
 use hdrhistogram::Histogram;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

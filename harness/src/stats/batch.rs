@@ -126,7 +126,10 @@ mod tests {
         assert!((net.ns - 6.0).abs() < 0.05, "{net:?}");
         // Twice the cost is told apart: the intervals do not overlap.
         let twice = measure(7).net_of(&null);
-        assert!(twice.lo > net.hi && (twice.ns - 12.0).abs() < 0.05, "{twice:?} against {net:?}");
+        assert!(
+            twice.lo > net.hi && (twice.ns - 12.0).abs() < 0.05,
+            "{twice:?} against {net:?}"
+        );
     }
 
     #[test]

@@ -82,7 +82,10 @@ impl Bootstrap {
         let mut r = self.replicates[q].clone();
         r.sort_unstable();
         let (lo, hi) = central_95(r.len());
-        Ci { lo: r[lo], hi: r[hi] }
+        Ci {
+            lo: r[lo],
+            hi: r[hi],
+        }
     }
 
     /// Every replicate of percentile `q`, in the order drawn.

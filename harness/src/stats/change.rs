@@ -69,18 +69,37 @@ impl Change {
         r.sort_unstable_by(f64::total_cmp);
         let (lo, hi) = central_95(r.len());
         let (lo, hi) = (r[lo], r[hi]);
-        let verdict = if lo > noise {
-            Verdict::Slower
-        } else if hi < -noise {
-            Verdict::Faster
-        } else {
-            Verdict::WithinNoise
-        };
         Change {
             relative,
             interval: Some((lo, hi)),
-            verdict,
+            verdict: verdict(lo, hi, noise),
         }
+    }
+}
+
+impl Change {
+    /// B against A for two estimates that carry their own 95 % intervals
+    /// (point, low, high; the batched costs, all above 0): the change's
+    /// interval runs from B's low over A's high to B's high over A's low,
+    /// wider than either (so a verdict from it is conservative).
+    pub fn of_intervals(a: (f64, f64, f64), b: (f64, f64, f64), noise: f64) -> Change {
+        let (lo, hi) = (b.1 / a.2 - 1.0, b.2 / a.1 - 1.0);
+        Change {
+            relative: b.0 / a.0 - 1.0,
+            interval: Some((lo, hi)),
+            verdict: verdict(lo, hi, noise),
+        }
+    }
+}
+
+/// criterion's rule: beyond the threshold with the whole interval.
+fn verdict(lo: f64, hi: f64, noise: f64) -> Verdict {
+    if lo > noise {
+        Verdict::Slower
+    } else if hi < -noise {
+        Verdict::Faster
+    } else {
+        Verdict::WithinNoise
     }
 }
 
@@ -101,16 +120,17 @@ mod tests {
     use workloads::rng::Stream;
 
     /// One run: 20 intervals of `n / 20` samples of 20 + Exp(mean 100) ns,
-    /// with every sample above the true P99.9 stretched by `tail`.
+    /// with every sample above the true P99 stretched by `tail` (so the
+    /// P99.9 moves by exactly that factor).
     fn run(rng: &mut Stream, n: usize, tail: f64) -> Intervals {
-        let p999 = 20.0 + 100.0 * 1000f64.ln();
+        let p99 = 20.0 + 100.0 * 100f64.ln();
         let hs: Vec<Histogram<u64>> = (0..20)
             .map(|_| {
                 let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).unwrap();
                 for _ in 0..n / 20 {
                     let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
                     let mut v = 20.0 - 100.0 * (1.0 - u).ln();
-                    if v > p999 {
+                    if v > p99 {
                         v *= tail;
                     }
                     h.record(v.round() as u64).unwrap();
@@ -152,6 +172,25 @@ mod tests {
         let v = verdicts(200, 1_000_000, 1.1);
         let s = share(&v, Verdict::Slower);
         assert!(s >= 0.95, "slower in {s:.3} of 200 pairs");
+    }
+
+    #[test]
+    fn estimates_with_intervals_compare_conservatively() {
+        let a = (10.0, 9.9, 10.1);
+        let c = Change::of_intervals(a, (12.0, 11.9, 12.1), DEFAULT_NOISE);
+        assert_eq!(c.verdict, Verdict::Slower);
+        let (lo, hi) = c.interval.unwrap();
+        assert!(
+            (lo - (11.9 / 10.1 - 1.0)).abs() < 1e-12 && (hi - (12.1 / 9.9 - 1.0)).abs() < 1e-12
+        );
+        assert_eq!(
+            Change::of_intervals(a, (10.1, 10.0, 10.2), DEFAULT_NOISE).verdict,
+            Verdict::WithinNoise
+        );
+        assert_eq!(
+            Change::of_intervals(a, (5.0, 4.9, 5.1), DEFAULT_NOISE).verdict,
+            Verdict::Faster
+        );
     }
 
     #[test]

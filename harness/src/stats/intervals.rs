@@ -23,7 +23,12 @@ impl Intervals {
             .into_iter()
             .map(|h| {
                 h.iter_recorded()
-                    .map(|v| (h.highest_equivalent(v.value_iterated_to()), v.count_at_value()))
+                    .map(|v| {
+                        (
+                            h.highest_equivalent(v.value_iterated_to()),
+                            v.count_at_value(),
+                        )
+                    })
                     .collect()
             })
             .collect();
@@ -107,12 +112,7 @@ impl Intervals {
     #[cfg(test)]
     pub fn quantiles(&self, quantiles: &[f64]) -> Vec<u64> {
         let mut out = vec![0; quantiles.len()];
-        self.quantiles_weighted(
-            &vec![1; self.len()],
-            quantiles,
-            &mut Vec::new(),
-            &mut out,
-        );
+        self.quantiles_weighted(&vec![1; self.len()], quantiles, &mut Vec::new(), &mut out);
         out
     }
 }
@@ -162,7 +162,9 @@ mod tests {
 
     #[test]
     fn weights_count_an_interval_that_many_times() {
-        let hs: Vec<_> = (0..3).map(|s| histogram(s, 1_000, 10.0 * (s + 1) as f64)).collect();
+        let hs: Vec<_> = (0..3)
+            .map(|s| histogram(s, 1_000, 10.0 * (s + 1) as f64))
+            .collect();
         let iv = Intervals::of(&hs);
         let mut sum = hs[0].clone();
         sum.add(&hs[2]).unwrap();
@@ -170,7 +172,10 @@ mod tests {
         let qs = [0.5, 0.99];
         let mut out = [0; 2];
         iv.quantiles_weighted(&[1, 0, 2], &qs, &mut Vec::new(), &mut out);
-        assert_eq!(out, [sum.value_at_quantile(0.5), sum.value_at_quantile(0.99)]);
+        assert_eq!(
+            out,
+            [sum.value_at_quantile(0.5), sum.value_at_quantile(0.99)]
+        );
         iv.quantiles_weighted(&[0, 0, 0], &qs, &mut Vec::new(), &mut out);
         assert_eq!(out, [0, 0]);
     }

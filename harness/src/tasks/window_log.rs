@@ -43,7 +43,11 @@ fn slot(op: Op) -> usize {
 
 impl WindowWriter {
     /// Starts the writer of `logs`, one per op the case records.
-    pub fn start(logs: Vec<(Op, HlogFile)>, avoid: Option<usize>, allowed: &[usize]) -> WindowWriter {
+    pub fn start(
+        logs: Vec<(Op, HlogFile)>,
+        avoid: Option<usize>,
+        allowed: &[usize],
+    ) -> WindowWriter {
         let (filled, to_write) = sync_channel::<Filled>(SETS);
         let (give_back, spare) = sync_channel::<Set>(SETS);
         for _ in 0..SETS {

@@ -22,7 +22,9 @@ pub fn ok<S: AsRef<str> + std::fmt::Debug>(args: &[S]) -> Output {
     out
 }
 
-/// Every workload `--workload all` runs, as named in summary.csv.
+/// Every workload `--workload all` runs, as named in summary.csv. (Each
+/// test file compiles this module on its own; not every one uses this.)
+#[allow(dead_code)]
 pub const WORKLOADS: [&str; 8] = [
     "hot-path",
     "size-sweep",
