@@ -117,8 +117,9 @@ fn plot_and_report_render_every_chart_and_row_from_the_files() {
     let allocators: BTreeSet<&str> = rows.iter().map(|r| r.allocator.as_str()).collect();
     assert_eq!(allocators.len(), 8, "{allocators:?}");
     let mut expected: Vec<(String, (u32, u32))> = vec![
-        ("hot-path".into(), (1600, 800)),
-        ("size-sweep".into(), (1600, 1500)),
+        // With the batched cost beside the per-op panels.
+        ("hot-path".into(), (2300, 800)),
+        ("size-sweep".into(), (1600, 2000)),
         // Every churn case has its windows now (at least 20 of them).
         ("churn-windows-0-alloc".into(), (1400, 1100)),
         ("churn-windows-0-free".into(), (1400, 1100)),

@@ -87,6 +87,7 @@ pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
             machine: machine.clone(),
             size,
             panels,
+            timer_step_ns: r.timer_step_ns(),
         };
         out.push(Planned::new(
             chart,

@@ -1,8 +1,11 @@
 //! The hot path head-to-head: per allocator, P50 (light bar) and P99.9
-//! (dark bar) with P99.9/P50 written above, alloc and free side by side, and
-//! the null floor drawn across, in the spirit of the PMAD author's table.
+//! (dark bar) with P99.9/P50 written above and each one's 95 % interval as a
+//! whisker, alloc and free side by side, the null floor and the clock's step
+//! drawn across, in the spirit of the PMAD author's table. Beside them, when
+//! the run has it, the batched cost of a pair net of the null's, with its
+//! interval: what the per-op figures cannot resolve below the clock's step.
 
-use super::{fail, legend, Chart};
+use super::{fail, legend, step_line, whisker, Chart};
 use crate::format::size_label;
 use crate::output::summary::Row;
 use crate::render::style::{colour, label, lighter, log_range};
@@ -14,6 +17,23 @@ pub struct HotPathChart {
     pub size: usize,
     /// (op, the rows of that op in legend order, null included).
     pub panels: Vec<(String, Vec<Row>)>,
+    /// The clock's step, in ns.
+    pub timer_step_ns: f64,
+}
+
+impl HotPathChart {
+    /// The rows with a batched cost net of the floor (the alloc panel's: a
+    /// pair's figures are on both rows), null left out.
+    fn batched(&self) -> Vec<&Row> {
+        self.panels
+            .first()
+            .map(|(_, rows)| {
+                rows.iter()
+                    .filter(|r| r.allocator != "null" && r.batch_net_ns_per_op.is_some())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 impl Chart for HotPathChart {
@@ -22,37 +42,111 @@ impl Chart for HotPathChart {
     }
 
     fn size(&self) -> (u32, u32) {
-        (1600, 800)
+        if self.batched().is_empty() {
+            (1600, 800)
+        } else {
+            (2300, 800)
+        }
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let titled = root
             .titled(
                 &format!(
-                    "{}: hot-path {}, P50 (light) and P99.9 (dark) per call; label = P99.9/P50",
+                    "{}: hot-path {}, P50 (light) and P99.9 (dark) per call, whiskers = 95% intervals; label = P99.9/P50",
                     self.machine,
                     size_label(self.size)
                 ),
                 ("sans-serif", 26),
             )
             .map_err(fail)?;
-        let areas = titled.split_evenly((1, self.panels.len().max(1)));
+        let batched = self.batched();
+        let columns = self.panels.len().max(1) + usize::from(!batched.is_empty());
+        let areas = titled.split_evenly((1, columns));
         let hi = self
             .panels
             .iter()
-            .flat_map(|(_, rows)| rows.iter().map(|r| r.p999_ns as f64))
+            .flat_map(|(_, rows)| {
+                rows.iter()
+                    .map(|r| r.p999_hi_ns.unwrap_or(r.p999_ns) as f64)
+            })
             .fold(1.0, f64::max);
         let lo = self
             .panels
             .iter()
-            .flat_map(|(_, rows)| rows.iter().map(|r| r.p50_ns as f64))
-            .fold(f64::INFINITY, f64::min);
+            .flat_map(|(_, rows)| rows.iter().map(|r| r.p50_lo_ns.unwrap_or(r.p50_ns) as f64))
+            .fold(self.timer_step_ns.max(1.0), f64::min);
         let range = log_range(lo, hi * 2.0);
         for ((op, rows), area) in self.panels.iter().zip(&areas) {
-            panel(area, op, rows, range.clone())?;
+            panel(area, op, rows, range.clone(), self.timer_step_ns)?;
+        }
+        if let Some(area) = areas.get(self.panels.len()).filter(|_| !batched.is_empty()) {
+            batched_panel(area, &batched)?;
         }
         Ok(())
     }
+}
+
+/// The batched cost per pair, net of the null's, with its interval (linear
+/// axis from 0: these are the differences the log axes flatten).
+fn batched_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    rows: &[&Row],
+) -> Result<(), String> {
+    let n = rows.len().max(1);
+    let names: Vec<String> = rows.iter().map(|r| r.allocator.clone()).collect();
+    let top = rows
+        .iter()
+        .filter_map(|r| r.batch_net_ns_per_op_hi)
+        .fold(1.0f64, f64::max)
+        * 1.2;
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            "batched: a pair (alloc + free), net of null",
+            ("sans-serif", 24),
+        )
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(90)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..top)
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 0.01 && i >= 0.0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc("ns per pair, median of 1,000 batches (95% interval)")
+        .y_label_formatter(&|y| format!("{y:.1} ns"))
+        .label_style(("sans-serif", 18))
+        .axis_desc_style(("sans-serif", 20))
+        .draw()
+        .map_err(fail)?;
+    for (i, r) in rows.iter().enumerate() {
+        let x = i as f64;
+        let c = colour(&r.allocator);
+        let v = r.batch_net_ns_per_op.unwrap_or(0.0);
+        chart
+            .draw_series([Rectangle::new([(x - 0.3, 0.0), (x + 0.3, v)], c.filled())])
+            .map_err(fail)?;
+        if let (Some(lo), Some(hi)) = (r.batch_net_ns_per_op_lo, r.batch_net_ns_per_op_hi) {
+            whisker(&mut chart, x, lo.max(0.0), hi, 0.08)?;
+        }
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("{v:.2}"),
+                (x - 0.2, v + top * 0.04),
+                ("sans-serif", 18).into_font(),
+            )))
+            .map_err(fail)?;
+    }
+    Ok(())
 }
 
 fn panel<DB: DrawingBackend>(
@@ -60,6 +154,7 @@ fn panel<DB: DrawingBackend>(
     op: &str,
     rows: &[Row],
     range: std::ops::Range<f64>,
+    step_ns: f64,
 ) -> Result<(), String> {
     let bars: Vec<&Row> = rows.iter().filter(|r| r.allocator != "null").collect();
     let null = rows.iter().find(|r| r.allocator == "null");
@@ -107,6 +202,14 @@ fn panel<DB: DrawingBackend>(
             .map_err(fail)?
             .label(label(&r.allocator))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
+        for (at, ci) in [
+            (x - 0.19, r.percentile("p50")),
+            (x + 0.19, r.percentile("p999")),
+        ] {
+            if let Some((_, Some((lo, hi)))) = ci {
+                whisker(&mut chart, at, lo.max(1) as f64, hi.max(1) as f64, 0.05)?;
+            }
+        }
         chart
             .draw_series(std::iter::once(Text::new(
                 format!("x{:.1}", r.ratio_p999_p50),
@@ -132,6 +235,7 @@ fn panel<DB: DrawingBackend>(
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
         }
     }
+    step_line(&mut chart, step_ns, -0.5, n as f64 - 0.5)?;
     legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)?;
     Ok(())
 }

@@ -122,3 +122,61 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
     writer.finish().map_err(|e| format!("png: {e}"))?;
     Ok(bytes)
 }
+
+/// The clock's step across a per-op axis from `x0` to `x1`: a dotted line
+/// at its value, labelled in the legend. It is the smallest difference two
+/// back-to-back reads show: on a clock that steps (AMD's TSC by 10 ns)
+/// every per-op figure is a whole number of it, and two figures less than
+/// a step apart are not told apart by the per-op histograms.
+pub fn step_line<'a, DB, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    step_ns: f64,
+    x0: f64,
+    x1: f64,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    Y: Ranged<ValueType = f64>,
+{
+    if step_ns <= 0.0 {
+        return Ok(());
+    }
+    let line = RGBColor(90, 90, 90).stroke_width(1);
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(x0, step_ns), (x1, step_ns)],
+            2,
+            4,
+            line,
+        ))
+        .map_err(fail)?
+        .label(format!(
+            "clock step: {} (smallest difference two reads show)",
+            crate::format::ns(step_ns)
+        ))
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
+    Ok(())
+}
+
+/// A 95 % interval from `lo` to `hi` at `x`: a vertical line with caps.
+pub fn whisker<'a, DB, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    x: f64,
+    lo: f64,
+    hi: f64,
+    cap: f64,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    Y: Ranged<ValueType = f64>,
+{
+    let ink = BLACK.stroke_width(2);
+    chart
+        .draw_series([
+            PathElement::new(vec![(x, lo), (x, hi)], ink),
+            PathElement::new(vec![(x - cap, lo), (x + cap, lo)], ink),
+            PathElement::new(vec![(x - cap, hi), (x + cap, hi)], ink),
+        ])
+        .map_err(fail)?;
+    Ok(())
+}

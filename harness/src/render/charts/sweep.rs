@@ -1,8 +1,11 @@
 //! The size sweep: P50, P99.9 and P99.9/P50 against block size (log2 axis),
-//! one line per allocator, alloc and free side by side. Does the median stay
-//! flat from 16 to 4096 B?
+//! one line per allocator, alloc and free side by side, the clock's step
+//! drawn across the per-op axes. Does the median stay flat from 16 to
+//! 4096 B? Below them, when the run has it, the batched cost of a pair net
+//! of the null's with its interval: the differences the per-op P50s, a few
+//! clock steps apart, cannot show.
 
-use super::{allocator_line, fail, legend, Chart};
+use super::{allocator_line, fail, legend, step_line, whisker, Chart};
 use crate::output::summary::Row;
 use crate::render::style::{self, colour, log_range};
 use plotters::coord::Shift;
@@ -42,13 +45,25 @@ impl Metric {
     }
 }
 
+impl SweepChart {
+    fn has_batched(&self) -> bool {
+        self.rows
+            .iter()
+            .any(|r| r.allocator != "null" && r.batch_net_ns_per_op.is_some())
+    }
+}
+
 impl Chart for SweepChart {
     fn name(&self) -> String {
         crate::output::series::chart::SIZE_SWEEP.into()
     }
 
     fn size(&self) -> (u32, u32) {
-        (1600, 1500)
+        if self.has_batched() {
+            (1600, 2000)
+        } else {
+            (1600, 1500)
+        }
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
@@ -61,15 +76,89 @@ impl Chart for SweepChart {
                 ("sans-serif", 26),
             )
             .map_err(fail)?;
-        let areas = titled.split_evenly((3, 2));
+        let (per_op, below) = if self.has_batched() {
+            let (top, bottom) = titled.split_vertically(1500 - 40);
+            (top, Some(bottom))
+        } else {
+            (titled, None)
+        };
+        let areas = per_op.split_evenly((3, 2));
         let metrics = [Metric::P50, Metric::P999, Metric::Ratio];
         for (row_i, metric) in metrics.iter().enumerate() {
             for (col_i, op) in ["alloc", "free"].iter().enumerate() {
                 panel(self, &areas[row_i * 2 + col_i], op, *metric, row_i == 0)?;
             }
         }
+        if let Some(area) = below {
+            batched_panel(self, &area)?;
+        }
         Ok(())
     }
+}
+
+/// The batched cost of a pair, net of the null's, against block size: one
+/// line per allocator with each point's 95 % interval.
+fn batched_panel<DB: DrawingBackend>(
+    data: &SweepChart,
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), String> {
+    let rows: Vec<&Row> = data
+        .rows
+        .iter()
+        .filter(|r| r.op == "alloc" && r.size > 0 && r.allocator != "null")
+        .filter(|r| r.batch_net_ns_per_op.is_some())
+        .collect();
+    let log2 = |s: usize| (s as f64).log2();
+    let x_lo = rows.iter().map(|r| log2(r.size)).fold(12.0, f64::min);
+    let x_hi = rows.iter().map(|r| log2(r.size)).fold(4.0, f64::max);
+    let top = rows
+        .iter()
+        .filter_map(|r| r.batch_net_ns_per_op_hi)
+        .fold(1.0f64, f64::max)
+        * 1.15;
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            "batched: a pair (alloc + free), net of null, median of 1,000 batches (95% interval)",
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .build_cartesian_2d((x_lo - 0.2)..(x_hi + 0.2), 0f64..top)
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .x_desc("block size (bytes, log2 scale)")
+        .y_desc("ns per pair")
+        .x_label_formatter(&|x| format!("{:.0}", 2f64.powf(*x)))
+        .y_label_formatter(&|y| format!("{y:.1} ns"))
+        .label_style(("sans-serif", 16))
+        .axis_desc_style(("sans-serif", 18))
+        .draw()
+        .map_err(fail)?;
+    for a in &data.allocators {
+        let mut mine: Vec<&&Row> = rows.iter().filter(|r| &r.allocator == a).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        mine.sort_by_key(|r| r.size);
+        let pts: Vec<(f64, f64)> = mine
+            .iter()
+            .map(|r| (log2(r.size), r.batch_net_ns_per_op.unwrap_or(0.0)))
+            .collect();
+        allocator_line(&mut chart, a, pts.clone(), style::line(a))?;
+        let c = colour(a);
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))
+            .map_err(fail)?;
+        for r in mine {
+            if let (Some(lo), Some(hi)) = (r.batch_net_ns_per_op_lo, r.batch_net_ns_per_op_hi) {
+                whisker(&mut chart, log2(r.size), lo.max(0.0), hi, 0.04)?;
+            }
+        }
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperLeft, 15)?;
+    Ok(())
 }
 
 fn panel<DB: DrawingBackend>(
@@ -99,6 +188,10 @@ fn panel<DB: DrawingBackend>(
     let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     });
+    let lo = match metric {
+        Metric::Ratio => lo,
+        _ => lo.min(chart_data.timer_step_ns.max(1.0)),
+    };
     let builder = |area| {
         let mut b = ChartBuilder::on(area);
         b.caption(format!("{op}: {}", metric.desc()), ("sans-serif", 22))
@@ -152,6 +245,7 @@ fn panel<DB: DrawingBackend>(
                 .axis_desc_style(("sans-serif", 18))
                 .draw()
                 .map_err(fail)?;
+            step_line(&mut chart, chart_data.timer_step_ns, x_lo - 0.2, x_hi + 0.2)?;
             draw_lines(&mut chart, &series, with_legend)?;
         }
     }
