@@ -8,6 +8,7 @@
 #
 # usage: ./run_all.sh [--quick] [--cpu N] [--publish | --out DIR] [--plots DIR]
 #                     [--allocators a,b,...] [--keep-going] [--force] [--smoke]
+#                     [--repeat N]
 #   --quick        the harness's --quick sizes (about 20 s of measuring here)
 #   --cpu N        pin every measuring thread to CPU N
 #   --publish      write the committed layout: results/<host> and plots/<host>
@@ -25,12 +26,17 @@
 #   --threads N    also run hot-path and churn on N threads at once (default 2;
 #                  1 skips it); the full run's threaded churn is 8M ops per thread.
 #                  producer-consumer always runs on 2 threads, and on N too when N > 2
+#   --repeat N     run every binary's plan N times, the binaries interleaved
+#                  (A B C ... A B C ...) so drift spreads over all of them:
+#                  repeat 1 into DIR, repeat k into DIR/repeats/k, then
+#                  DIR/spread.csv (each figure's min, median, max across
+#                  them); syscalls are counted in repeat 1 only
 #   --smoke        CI's check: pmad and system, tiny counts, into a temporary directory
 set -euo pipefail
 cd "$(dirname "$0")"
 
 all="pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc"
-allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2 publish=0
+allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2 publish=0 repeat=1
 die() { echo "run_all.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -45,7 +51,8 @@ while [ $# -gt 0 ]; do
         --no-syscalls) syscalls=0 ;;
         --threads) [ $# -ge 2 ] || die "--threads needs a number"; threads=$2; shift ;;
         --smoke) smoke=1 ;;
-        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --repeat) [ $# -ge 2 ] || die "--repeat needs a number"; repeat=$2; shift ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
     shift
@@ -61,6 +68,7 @@ if [ "$smoke" = 1 ]; then
     fi
 fi
 case "$threads" in ''|*[!0-9]*) die "--threads: '$threads' is not a number" ;; esac
+case "$repeat" in ''|*[!0-9]*|0) die "--repeat: '$repeat' is not a number of repeats (1 or more)" ;; esac
 IFS=, read -r -a list <<< "$allocators"
 for a in "${list[@]}"; do
     case ",$all," in *",$a,"*) ;; *) die "--allocators: unknown allocator '$a' (known: $all)" ;; esac
@@ -103,15 +111,21 @@ for a in "${list[@]}"; do
     fi
     cp target/release/harness "$bin_dir/harness-$a"
 done
-for a in "${list[@]}"; do
+# One repeat of every binary, then the next: A B C ... A B C ...
+for r in $(seq 1 "$repeat"); do
+  this_out=$out
+  [ "$r" = 1 ] || this_out="$out/repeats/$r"
+  this_count=("${count[@]}")
+  [ "$r" = 1 ] || this_count=()
+  for a in "${list[@]}"; do
     [ -x "$bin_dir/harness-$a" ] || continue
-    case " ${failed[*]-} " in *" $a (build)"*) continue ;; esac
-    echo "== run: $a"
-    common=(--allocator "$a" --out "$out" "${quick[@]}" "${cpu[@]}" "${force[@]}")
+    case " ${failed[*]-} " in *" $a ("*) continue ;; esac
+    echo "== run: $a (repeat $r of $repeat)"
+    common=(--allocator "$a" --out "$this_out" "${quick[@]}" "${cpu[@]}" "${force[@]}")
     ok=1
-    "$bin_dir/harness-$a" "${common[@]}" "${count[@]}" "${extra[@]}" || ok=0
+    "$bin_dir/harness-$a" "${common[@]}" "${this_count[@]}" "${extra[@]}" || ok=0
     if [ "$ok" = 1 ] && [ "$threads" -gt 1 ]; then
-        echo "== run: $a, hot-path and churn on $threads threads"
+        echo "== run: $a, hot-path and churn on $threads threads (repeat $r of $repeat)"
         churn_ops=()
         [ ${#quick[@]} -gt 0 ] || churn_ops=(--ops 8000000)
         "$bin_dir/harness-$a" "${common[@]}" --threads "$threads" --workload hot-path "${extra[@]}" || ok=0
@@ -124,6 +138,7 @@ for a in "${list[@]}"; do
         failed+=("$a (run)")
         [ "$keep_going" = 1 ] || { echo "run_all.sh: the $a run failed; --keep-going runs the others" >&2; exit 1; }
     fi
+  done
 done
 
 ran=()
@@ -136,6 +151,10 @@ if [ ${#ran[@]} -eq 0 ]; then
 fi
 # Plot and report read files only, so any of the binaries renders them.
 renderer="$bin_dir/harness-${ran[0]}"
+if [ "$repeat" -gt 1 ]; then
+    echo "== spread across $repeat repeats"
+    "$renderer" spread --results "$out"
+fi
 echo "== plot and report"
 "$renderer" plot --results "$out" --out "$plots"
 "$renderer" report --results "$out" --plots "$plots"

@@ -15,6 +15,8 @@ pub const MAX_THREADS: u32 = 64;
 pub const MAX_BLOCKS: u64 = 10_000_000;
 /// Highest `--rate`: one request every 10 ns, far beyond any allocator.
 pub const MAX_RATE: u64 = 100_000_000;
+/// Most `--repeat`s.
+pub const MAX_REPEATS: u32 = 100;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -43,6 +45,17 @@ pub enum Command {
     /// Compare two results directories, or two allocators of one: each
     /// percentile's change with its 95 % interval and a verdict.
     Compare(CompareArgs),
+    /// Write <results>/spread.csv: each figure's min, median and max across
+    /// the repeats in <results> and <results>/repeats/<k> (run_all.sh
+    /// --repeat does this after its last repeat).
+    Spread(SpreadArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SpreadArgs {
+    /// The results directory of repeat 1, holding repeats/<k> for the others.
+    #[arg(long, value_name = "DIR")]
+    pub results: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -117,7 +130,7 @@ pub enum WorkloadArg {
     All,
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct RunArgs {
     /// Workload to run.
     #[arg(long, value_enum, default_value = "all", value_name = "NAME|all")]
@@ -197,4 +210,10 @@ pub struct RunArgs {
     /// No progress bar (it is also hidden when stderr is not a terminal).
     #[arg(long)]
     pub no_progress: bool,
+    /// Run the whole plan N times: repeat 1 into --out, repeat k into
+    /// <out>/repeats/<k>; then <out>/spread.csv gives each figure's min,
+    /// median and max across them (--syscalls counts in repeat 1 only).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_REPEATS as i64))]
+    pub repeat: u32,
 }

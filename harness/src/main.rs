@@ -99,6 +99,11 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     if let Some(cli::Command::Compare(a)) = &cli.command {
         return compare::main(a);
     }
+    if let Some(cli::Command::Spread(a)) = &cli.command {
+        let (path, n) = output::spread::write(&a.results).map_err(Failure::usage)?;
+        println!("written: {} ({n} repeats)", path.display());
+        return Ok(());
+    }
     if let Some(cli::Command::Plot(a)) = &cli.command {
         let results = results_dir(a.results.as_deref());
         let out = a
@@ -162,8 +167,11 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| paths::fresh_run_dir(std::time::SystemTime::now(), std::process::id()));
-    // Bad --out is bad input: fail before measuring.
-    let sink = output::sink::Sink::open(&out, args.force).map_err(Failure::usage)?;
+    // Bad --out is bad input: fail before measuring (every repeat's).
+    let sinks = (1..=args.repeat)
+        .map(|k| output::sink::Sink::open(&output::spread::repeat_dir(&out, k), args.force))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::usage)?;
 
     let tcmalloc = plan.allocators.contains(&alloc::Name::Tcmalloc);
     if tcmalloc {
@@ -192,7 +200,20 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
         mlock,
         fifo,
     };
-    run::execute(&args, &plan, sink, env)?;
+    for (k, sink) in sinks.into_iter().enumerate() {
+        let mut this = args.clone();
+        if k > 0 {
+            this.syscalls = false;
+        }
+        if args.repeat > 1 {
+            eprintln!("harness: repeat {} of {} into {}", k + 1, args.repeat, sink.dir().display());
+        }
+        run::execute(&this, &plan, sink, &env)?;
+    }
+    if args.repeat > 1 {
+        let (path, n) = output::spread::write(&out).map_err(Failure::io)?;
+        println!("\nspread across {n} repeats: {}", path.display());
+    }
     let me = paths::invocation();
     let plots = paths::default_plots(&out);
     println!("\nresults: {}", out.display());

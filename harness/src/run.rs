@@ -31,7 +31,7 @@ const BATCH_STEPS: f64 = 1000.0;
 
 /// Measures the plan into `sink` (opened, and so proven writable, before
 /// anything else ran).
-pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Result<(), Failure> {
+pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: &Environment) -> Result<(), Failure> {
     let previous = previous_summary(&sink, args.force)?;
     let kept = kept_null_cases(plan, &sink, &previous, args.force);
     sink.check_free(&planned_files(plan, &sink, &kept))
@@ -54,7 +54,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
     );
     let run = Run {
         args,
-        env: &env,
+        env,
         sink: &sink,
         setup: Setup { mlock: args.mlock },
         started: SystemTime::now(),
@@ -101,7 +101,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: Environment) -> Res
         &run_id,
         run.started,
         args,
-        &env,
+        env,
     );
     for d in &mut done {
         write::case_files(&sink, d)?;

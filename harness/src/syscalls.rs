@@ -169,8 +169,9 @@ pub fn check_strace() -> Result<(), String> {
 
 /// The flags the traced run must not repeat: it writes a scratch directory
 /// of its own, quietly, and does not trace itself again.
-const NOT_REPEATED: [(&str, bool); 4] = [
+const NOT_REPEATED: [(&str, bool); 5] = [
     ("--out", true),
+    ("--repeat", true),
     ("--syscalls", false),
     ("--force", false),
     ("--no-progress", false),
@@ -323,6 +324,8 @@ mod tests {
         "--syscalls",
         "--force",
         "--no-progress",
+        "--repeat",
+        "3",
     ];
 
     fn parsed(words: &[OsString]) -> crate::cli::RunArgs {
@@ -347,6 +350,7 @@ mod tests {
             let mine = parsed(&original);
             assert_eq!(child.out.as_deref(), Some(scratch));
             assert!(!child.syscalls && !child.force && child.no_progress);
+            assert_eq!(child.repeat, 1, "the traced run measures once");
             assert_eq!(child.rate, Some(1234), "--rate must reach the traced run");
             // Everything else is the same, field for field.
             let same = crate::cli::RunArgs {
@@ -354,6 +358,7 @@ mod tests {
                 syscalls: mine.syscalls,
                 force: mine.force,
                 no_progress: mine.no_progress,
+                repeat: mine.repeat,
                 ..child
             };
             assert_eq!(format!("{same:?}"), format!("{mine:?}"));
