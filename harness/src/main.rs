@@ -206,7 +206,12 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
             this.syscalls = false;
         }
         if args.repeat > 1 {
-            eprintln!("harness: repeat {} of {} into {}", k + 1, args.repeat, sink.dir().display());
+            eprintln!(
+                "harness: repeat {} of {} into {}",
+                k + 1,
+                args.repeat,
+                sink.dir().display()
+            );
         }
         run::execute(&this, &plan, sink, &env)?;
     }

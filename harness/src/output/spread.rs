@@ -96,12 +96,21 @@ pub fn compute(summaries: &[Vec<Row>]) -> Vec<SpreadRow> {
                 v.sort_unstable();
                 (v[0], v[(v.len() - 1) / 2], v[v.len() - 1])
             };
-            let (p50, p99, p999) = (stat(&|x| x.p50_ns), stat(&|x| x.p99_ns), stat(&|x| x.p999_ns));
+            let (p50, p99, p999) = (
+                stat(&|x| x.p50_ns),
+                stat(&|x| x.p99_ns),
+                stat(&|x| x.p999_ns),
+            );
             let (p9999, max) = (stat(&|x| x.p9999_ns), stat(&|x| x.max_ns));
             let mut batch: Vec<f64> = same.iter().filter_map(|x| x.batch_net_ns_per_op).collect();
             batch.sort_by(f64::total_cmp);
-            let batch = (batch.len() == same.len() && !batch.is_empty())
-                .then(|| (batch[0], batch[(batch.len() - 1) / 2], batch[batch.len() - 1]));
+            let batch = (batch.len() == same.len() && !batch.is_empty()).then(|| {
+                (
+                    batch[0],
+                    batch[(batch.len() - 1) / 2],
+                    batch[batch.len() - 1],
+                )
+            });
             SpreadRow {
                 allocator: r.allocator.clone(),
                 workload: r.workload.clone(),
@@ -140,7 +149,10 @@ pub fn write(results: &Path) -> Result<(PathBuf, usize), String> {
     for d in &dirs {
         let path = d.join("summary.csv");
         let text = std::fs::read(&path).map_err(|e| {
-            format!("{}: {e} (every repeat's directory needs its summary.csv)", path.display())
+            format!(
+                "{}: {e} (every repeat's directory needs its summary.csv)",
+                path.display()
+            )
         })?;
         summaries.push(summary::from_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?);
     }

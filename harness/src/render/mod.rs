@@ -3,6 +3,8 @@
 //! results directory.
 
 pub mod charts;
+pub mod claims;
+pub mod confidence;
 pub mod readme;
 pub mod report;
 pub mod results;

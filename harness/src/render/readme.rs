@@ -6,11 +6,12 @@
 //! stale section is an error (CI runs it).
 //!
 //! A ranking ("lowest", "highest") is written only where the data separates
-//! it: the leader is at least [`FACTOR`] times ahead of the next allocator
-//! and by at least [`MIN_STEPS`] clock steps. Anything closer is stated as
-//! figures side by side, not as an order. This is a single-run rule; the
-//! spread between runs is not yet measured.
+//! it (`claims::leader`): the leader's 95 % interval clear of every other
+//! allocator's, and its range across repeats clear too where the run was
+//! repeated; results without intervals keep the older single-run rule.
+//! Anything closer is written as "tied", with the figures side by side.
 
+use super::claims::{leader, with_interval_prose as with_interval, FACTOR, MIN_STEPS};
 use super::results::Results;
 use super::style::label;
 use crate::format::thousands;
@@ -21,11 +22,6 @@ use std::path::Path;
 
 pub const BEGIN: &str = "<!-- results: begin. Generated from summary.csv by `harness report --readme`; edit the generator (harness/src/render/readme.rs), not this text. -->";
 pub const END: &str = "<!-- results: end -->";
-
-/// How far ahead a leader must be to be called one.
-pub const FACTOR: f64 = 2.0;
-/// ... and by how many clock steps at least.
-pub const MIN_STEPS: f64 = 2.0;
 
 /// "P50 / P99.9 / P99.99" of a row, or why there is none.
 fn figs(row: Option<&Row>, max: bool) -> String {
@@ -52,36 +48,13 @@ fn contenders<'a>(r: &'a Results, workload: &str, size: usize, op: &str) -> Vec<
         .collect()
 }
 
-/// Where the data separates one allocator from all the others on `value`:
-/// the leader (lowest, or highest with `highest`), else None.
-pub fn leader<'a>(
-    rows: &[&'a Row],
-    value: impl Fn(&Row) -> u64,
-    highest: bool,
-    step_ns: f64,
-) -> Option<&'a Row> {
-    let mut sorted: Vec<&Row> = rows.to_vec();
-    sorted.sort_by_key(|r| value(r));
-    if highest {
-        sorted.reverse();
-    }
-    let (first, second) = (sorted.first()?, sorted.get(1)?);
-    let (a, b) = (value(first) as f64, value(second) as f64);
-    let (lo, hi) = if highest { (b, a) } else { (a, b) };
-    (hi >= FACTOR * lo && hi - lo >= MIN_STEPS * step_ns).then_some(*first)
-}
-
-/// One finding about `what`: the separated leader, or the two closest
-/// figures side by side.
-fn ranking(
-    r: &Results,
-    rows: &[&Row],
-    what: &str,
-    value: impl Fn(&Row) -> u64,
-    highest: bool,
-) -> Option<String> {
+/// One finding about `what` (percentile `pct`): the separated leader, or
+/// "tied" with the two closest figures side by side.
+fn ranking(r: &Results, rows: &[&Row], what: &str, pct: &str, highest: bool) -> Option<String> {
     let word = if highest { "highest" } else { "lowest" };
-    if let Some(lead) = leader(rows, &value, highest, r.timer_step_ns()) {
+    let value = |x: &Row| x.percentile(pct).map_or(0, |p| p.0);
+    let spread = r.spread.as_deref();
+    if let Some(lead) = leader(rows, pct, highest, r.timer_step_ns(), spread) {
         let others: Vec<u64> = rows
             .iter()
             .filter(|x| x.allocator != lead.allocator)
@@ -89,11 +62,12 @@ fn ranking(
             .collect();
         let (lo, hi) = (others.iter().min()?, others.iter().max()?);
         return Some(format!(
-            "**{}** has the {word} {what}: {} ns, against {} to {} ns for the others.",
+            "**{}** has the {word} {what}: {} ns, against {} to {} ns for the others{}.",
             lead.allocator,
-            thousands(value(lead)),
+            with_interval(lead, pct),
             thousands(*lo),
-            thousands(*hi)
+            thousands(*hi),
+            basis(lead, pct)
         ));
     }
     let mut sorted: Vec<&Row> = rows.to_vec();
@@ -103,12 +77,26 @@ fn ranking(
     }
     let (a, b) = (sorted.first()?, sorted.get(1)?);
     Some(format!(
-        "No allocator's {what} is set apart from the rest: the {word} are {} ({} ns) and {} ({} ns).",
+        "**Tied** on {what}: no allocator is set apart from the rest{}; the {word} are {} ({} ns) and {} ({} ns).",
+        if a.percentile(pct).is_some_and(|p| p.1.is_some()) {
+            " (their 95% intervals overlap)"
+        } else {
+            ""
+        },
         a.allocator,
-        thousands(value(a)),
+        with_interval(a, pct),
         b.allocator,
-        thousands(value(b))
+        with_interval(b, pct)
     ))
+}
+
+/// What a separated leader was separated by, for the sentence.
+fn basis(lead: &Row, pct: &str) -> &'static str {
+    if lead.percentile(pct).is_some_and(|p| p.1.is_some()) {
+        " (95% intervals in brackets, clear of every other's)"
+    } else {
+        ""
+    }
 }
 
 /// The generated section: tables, charts and findings.
@@ -403,31 +391,19 @@ fn findings(md: &mut String, r: &Results) {
         ("alloc", "churn alloc P99.9 at 1024 B"),
         ("free", "churn free P99.9 at 1024 B"),
     ] {
-        lines.extend(ranking(r, &churn(op), what, |x| x.p999_ns, false));
+        lines.extend(ranking(r, &churn(op), what, "p999", false));
     }
     lines.extend(ranking(
         r,
         &churn("free"),
         "churn free P99.99 at 1024 B",
-        |x| x.p9999_ns,
+        "p9999",
         false,
     ));
     let closed = contenders(r, "request-closed", 0, "request");
-    lines.extend(ranking(
-        r,
-        &closed,
-        "closed-loop request P50",
-        |x| x.p50_ns,
-        false,
-    ));
+    lines.extend(ranking(r, &closed, "closed-loop request P50", "p50", false));
     let open = contenders(r, "request-open", 0, "request");
-    lines.extend(ranking(
-        r,
-        &open,
-        "open-loop request P99.9",
-        |x| x.p999_ns,
-        true,
-    ));
+    lines.extend(ranking(r, &open, "open-loop request P99.9", "p999", true));
 
     // What a cross-thread free costs, as ranges.
     let threads = r.own_threads("producer-consumer");
@@ -476,11 +452,30 @@ fn findings(md: &mut String, r: &Results) {
             thousands(max)
         ));
     }
+    let rule = if r.rows.iter().any(|x| x.p50_lo_ns.is_some()) {
+        let repeats = r
+            .spread
+            .as_deref()
+            .and_then(|s| s.iter().map(|x| x.repeats).max())
+            .filter(|&n| n > 1)
+            .map_or(String::new(), |n| {
+                format!(", and its range across the {n} repeats of this run clear of theirs too")
+            });
+        format!(
+            "An allocator is called the lowest or highest only where its 95% interval (a block bootstrap \
+             over the run's interval histograms) lies clear of every other allocator's{repeats}; anything \
+             closer is written as tied."
+        )
+    } else {
+        format!(
+            "An allocator is called the lowest or highest only where it is at least {FACTOR:.0}x ahead of \
+             the next one and by at least {MIN_STEPS:.0} clock steps, within this one run; how much a figure \
+             moves between runs is not measured yet."
+        )
+    };
     let _ = writeln!(
         md,
-        "What these show, computed from the same summary.csv. An allocator is called the lowest or highest \
-         only where it is at least {FACTOR:.0}x ahead of the next one and by at least {MIN_STEPS:.0} clock \
-         steps, within this one run; how much a figure moves between runs is not measured yet.\n"
+        "What these show, computed from the same summary.csv. {rule}\n"
     );
     for l in lines {
         let _ = writeln!(md, "- {l}");
@@ -509,48 +504,6 @@ pub fn splice(readme: &str, section: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(allocator: &str, v: u64) -> Row {
-        let csv = format!(
-            "allocator,workload,op,size,threads,samples,p50_ns,p99_ns,p999_ns,p9999_ns,max_ns,ratio_p999_p50,p50_net_ns,p999_net_ns,ratio_p999_p50_net,ratio_meaningful,p9999_net_ns,max_net_ns,min_ns,mean_ns,null_p50_ns,null_jitter_ns,saturated,first_call_ns,minor_faults,major_faults,voluntary_ctx_switches,involuntary_ctx_switches,rss_before_kb,rss_after_kb,rss_peak_kb,syscalls,syscalls_by_name,live_requested_kb,live_usable_kb,internal_waste_pct,rss_growth_over_requested,run_id\n\
-             {allocator},churn,free,1024,1,10,{v},{v},{v},{v},{v},1.0,0,0,,false,0,0,0,0,0,10,0,0,,,,,,,,,,,,,,r\n"
-        );
-        crate::output::summary::from_csv(csv.as_bytes())
-            .unwrap()
-            .remove(0)
-    }
-
-    #[test]
-    fn a_leader_needs_twice_the_lead_and_two_clock_steps() {
-        let (a, b, c) = (row("a", 100), row("b", 210), row("c", 300));
-        let rows = [&a, &b, &c];
-        assert_eq!(
-            leader(&rows, |x| x.p50_ns, false, 10.0).unwrap().allocator,
-            "a"
-        );
-        // 100 against 190: less than twice.
-        let b2 = row("b", 190);
-        assert!(leader(&[&a, &b2, &c], |x| x.p50_ns, false, 10.0).is_none());
-        // Twice, but within two clock steps.
-        let (x, y) = (row("x", 10), row("y", 25));
-        assert!(leader(&[&x, &y], |x| x.p50_ns, false, 10.0).is_none());
-        assert_eq!(
-            leader(&[&x, &y], |x| x.p50_ns, false, 5.0)
-                .unwrap()
-                .allocator,
-            "x"
-        );
-        // Highest: 300 against 210 is not twice; 700 is.
-        assert!(leader(&rows, |x| x.p50_ns, true, 10.0).is_none());
-        let d = row("d", 700);
-        assert_eq!(
-            leader(&[&a, &b, &c, &d], |x| x.p50_ns, true, 10.0)
-                .unwrap()
-                .allocator,
-            "d"
-        );
-        assert!(leader(&[&a], |x| x.p50_ns, false, 10.0).is_none());
-    }
 
     #[test]
     fn the_section_is_spliced_between_the_markers_only() {

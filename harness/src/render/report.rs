@@ -3,6 +3,7 @@
 //! plots, and a plain-language note wherever a figure cannot be read at face
 //! value. Built from the results files alone, so it is reproducible.
 
+use super::claims::{across_repeats, with_interval};
 use super::results::Results;
 use crate::format::{self, ns, size_label};
 use crate::output::summary::Row;
@@ -26,6 +27,7 @@ pub fn render(r: &Results, plots_rel: &Path, plots_abs: &Path) -> Result<String,
          The allocator is the only thing between the two clock reads; see METHODOLOGY.md.\n"
     );
     environment(&mut md, r);
+    super::confidence::intro(&mut md, r);
     floors(&mut md, r);
     allocators(&mut md, r);
     for workload in r.workloads() {
@@ -210,9 +212,12 @@ fn workload_section(
     if let Some(note) = request_note(r, workload) {
         let _ = writeln!(md, "{note}\n");
     }
+    let repeated = super::confidence::repeats(r) > 1;
     let _ = writeln!(
         md,
-        "| size | op | allocator | samples | P50 | P99.9 | P99.99 | max | P99.9/P50 | net P50 | net P99.9 | net P99.9/P50 |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "| size | op | allocator | samples | P50 | P99.9 | P99.99 |{} max | P99.9/P50 | net P50 | net P99.9 | net P99.9/P50 |\n|---|---|---|---:|---:|---:|---:|{}---:|---:|---:|---:|---:|",
+        if repeated { " P99.9 range over repeats |" } else { "" },
+        if repeated { "---:|" } else { "" }
     );
     for size in r.sizes(workload) {
         for op in r.ops(workload) {
@@ -242,14 +247,20 @@ fn workload_section(
                         ));
                     }
                 }
+                let range = if repeated {
+                    across_repeats(r.spread.as_deref(), row, "p999")
+                        .map_or(" - |".to_string(), |(lo, hi)| format!(" {lo}-{hi} |"))
+                } else {
+                    String::new()
+                };
                 let _ = writeln!(
                     md,
-                    "| {} | {op} | {a} | {} | {} | {} | {} | {max} | {:.1} | {} | {} | {net_ratio} |",
+                    "| {} | {op} | {a} | {} | {} | {} | {} |{range} {max} | {:.1} | {} | {} | {net_ratio} |",
                     size_label(size),
                     row.samples,
-                    row.p50_ns,
-                    row.p999_ns,
-                    row.p9999_ns,
+                    with_interval(row, "p50"),
+                    with_interval(row, "p999"),
+                    with_interval(row, "p9999"),
                     row.ratio_p999_p50,
                     if a == "null" { "-".into() } else { row.p50_net_ns.to_string() },
                     if a == "null" { "-".into() } else { row.p999_net_ns.to_string() },
@@ -283,6 +294,8 @@ fn workload_section(
             notes.join("; ")
         );
     }
+    super::confidence::standings(md, r, workload);
+    super::confidence::batched(md, r, workload);
     threaded_table(md, r, workload);
     if workload == "producer-consumer" {
         cross_thread_table(md, r);

@@ -3,6 +3,7 @@
 //! they work on results from any machine: measuring and rendering never mix.
 
 use crate::output::series::{self, SeriesId};
+use crate::output::spread::{self, SpreadRow};
 use crate::output::summary::{self, Row};
 use crate::output::{hgrm, hlog};
 use hdrhistogram::Histogram;
@@ -18,6 +19,8 @@ pub struct Results {
     pub dir: PathBuf,
     pub rows: Vec<Row>,
     pub meta: Value,
+    /// spread.csv, when the run was repeated.
+    pub spread: Option<Vec<SpreadRow>>,
 }
 
 /// One point of a percentile distribution (a `.hgrm` data line).
@@ -69,6 +72,7 @@ impl Results {
             dir: dir.to_path_buf(),
             rows,
             meta,
+            spread: spread::read(dir)?,
         })
     }
 

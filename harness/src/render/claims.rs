@@ -1,0 +1,221 @@
+//! Which allocator a table or the README may call the lowest (or highest)
+//! on a percentile, and when it must say "tied" instead.
+//!
+//! With intervals (every run since the block bootstrap): the leader's 95 %
+//! interval must lie wholly clear of every other allocator's, and, where
+//! the run was repeated (spread.csv), its range across the repeats clear of
+//! every other's range too. Results without intervals fall back to the
+//! single-run rule they were published with: the leader [`FACTOR`] times
+//! ahead of the next and by [`MIN_STEPS`] clock steps.
+
+use crate::output::spread::SpreadRow;
+use crate::output::summary::Row;
+
+/// Without intervals: how far ahead a leader must be to be called one.
+pub const FACTOR: f64 = 2.0;
+/// ... and by how many clock steps at least.
+pub const MIN_STEPS: f64 = 2.0;
+
+/// A row's figure `pct` ("p50", "p999", "p9999") and its 95 % interval.
+fn figure(r: &Row, pct: &str) -> (u64, Option<(u64, u64)>) {
+    r.percentile(pct).unwrap_or((0, None))
+}
+
+/// The row's range of `pct` across the repeats, when spread.csv has it.
+pub fn across_repeats(spread: Option<&[SpreadRow]>, r: &Row, pct: &str) -> Option<(u64, u64)> {
+    let s = spread?.iter().find(|s| {
+        s.allocator == r.allocator
+            && s.workload == r.workload
+            && s.op == r.op
+            && s.size == r.size
+            && s.threads == r.threads
+    })?;
+    let range = match pct {
+        "p50" => (s.p50_min_ns, s.p50_max_ns),
+        "p99" => (s.p99_min_ns, s.p99_max_ns),
+        "p999" => (s.p999_min_ns, s.p999_max_ns),
+        _ => (s.p9999_min_ns, s.p9999_max_ns),
+    };
+    (s.repeats > 1).then_some(range)
+}
+
+/// The allocator set apart from all others on `pct` (the lowest, or the
+/// highest with `highest`), if the data sets one apart.
+pub fn leader<'a>(
+    rows: &[&'a Row],
+    pct: &str,
+    highest: bool,
+    step_ns: f64,
+    spread: Option<&[SpreadRow]>,
+) -> Option<&'a Row> {
+    let mut sorted: Vec<&Row> = rows.to_vec();
+    sorted.sort_by_key(|r| figure(r, pct).0);
+    if highest {
+        sorted.reverse();
+    }
+    let (first, second) = (*sorted.first()?, *sorted.get(1)?);
+    let others = &sorted[1..];
+    if rows.iter().all(|r| figure(r, pct).1.is_some()) {
+        // Clear of every other interval, and of every other repeat range.
+        let clear = |mine: (u64, u64), theirs: &dyn Fn(&Row) -> Option<(u64, u64)>| {
+            others.iter().all(|o| match theirs(o) {
+                Some((_, hi)) if highest => mine.0 > hi,
+                Some((lo, _)) => mine.1 < lo,
+                None => true,
+            })
+        };
+        let interval = |r: &Row| figure(r, pct).1;
+        let within = clear(interval(first)?, &interval);
+        let repeats = |r: &Row| across_repeats(spread, r, pct);
+        let between = repeats(first).is_none_or(|mine| clear(mine, &repeats));
+        return (within && between).then_some(first);
+    }
+    let (a, b) = (figure(first, pct).0 as f64, figure(second, pct).0 as f64);
+    let (lo, hi) = if highest { (b, a) } else { (a, b) };
+    (hi >= FACTOR * lo && hi - lo >= MIN_STEPS * step_ns).then_some(first)
+}
+
+/// "25 (24-26)": a figure with its interval, when it has one (the
+/// tables' plain numbers).
+pub fn with_interval(r: &Row, pct: &str) -> String {
+    formatted(r, pct, |v| v.to_string())
+}
+
+/// "2,455 (2,301-2,610)": the same, with thousands separators (prose).
+pub fn with_interval_prose(r: &Row, pct: &str) -> String {
+    formatted(r, pct, crate::format::thousands)
+}
+
+fn formatted(r: &Row, pct: &str, f: impl Fn(u64) -> String) -> String {
+    match figure(r, pct) {
+        (v, Some((lo, hi))) => format!("{} ({}-{})", f(v), f(lo), f(hi)),
+        (v, None) => f(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(allocator: &str, p50: u64, ci: Option<(u64, u64)>) -> Row {
+        let key = crate::output::summary::Key {
+            allocator,
+            workload: "w",
+            op: "alloc",
+            size: 64,
+            threads: 1,
+            run_id: "r",
+        };
+        let f = crate::output::summary::Figures {
+            samples: 1,
+            min: 1,
+            mean: 1.0,
+            p50,
+            p99: p50,
+            p999: p50,
+            p9999: p50,
+            max: p50,
+        };
+        let floor = crate::output::summary::Floor { p50: 0, jitter: 1 };
+        let mut r = Row::new(key, &f, floor, 0, 0);
+        (r.p50_lo_ns, r.p50_hi_ns) = (ci.map(|c| c.0), ci.map(|c| c.1));
+        r
+    }
+
+    #[test]
+    fn without_intervals_a_leader_needs_twice_the_lead_and_two_clock_steps() {
+        let (a, b, c) = (
+            row("a", 100, None),
+            row("b", 210, None),
+            row("c", 500, None),
+        );
+        assert_eq!(
+            leader(&[&c, &a, &b], "p50", false, 10.0, None)
+                .unwrap()
+                .allocator,
+            "a"
+        );
+        let b2 = row("b", 190, None);
+        assert!(leader(&[&a, &b2, &c], "p50", false, 10.0, None).is_none());
+        let (x, y) = (row("x", 10, None), row("y", 25, None));
+        assert!(leader(&[&x, &y], "p50", false, 10.0, None).is_none());
+        assert_eq!(
+            leader(&[&x, &y], "p50", false, 5.0, None)
+                .unwrap()
+                .allocator,
+            "x"
+        );
+        // Highest: 500 against 210 is twice.
+        assert_eq!(
+            leader(&[&a, &b, &c], "p50", true, 10.0, None)
+                .unwrap()
+                .allocator,
+            "c"
+        );
+        assert!(leader(&[&a], "p50", false, 10.0, None).is_none());
+    }
+
+    #[test]
+    fn with_intervals_the_leader_must_be_clear_of_every_other_interval() {
+        let a = row("a", 30, Some((29, 31)));
+        let b = row("b", 33, Some((32, 40)));
+        // 10 % apart, far from twice, but the intervals do not overlap.
+        assert_eq!(
+            leader(&[&b, &a], "p50", false, 10.0, None)
+                .unwrap()
+                .allocator,
+            "a"
+        );
+        // A third allocator whose interval reaches down to a's: tied.
+        let c = row("c", 50, Some((30, 90)));
+        assert!(leader(&[&a, &b, &c], "p50", false, 10.0, None).is_none());
+        // Twice as far, with overlapping intervals: tied all the same.
+        let d = row("d", 100, Some((20, 200)));
+        assert!(leader(&[&a, &d], "p50", false, 10.0, None).is_none());
+        assert_eq!(with_interval(&a, "p50"), "30 (29-31)");
+        assert_eq!(with_interval(&row("e", 1234, None), "p50"), "1234");
+        assert_eq!(with_interval_prose(&row("e", 1234, None), "p50"), "1,234");
+    }
+
+    #[test]
+    fn across_repeats_the_ranges_must_be_clear_too() {
+        let a = row("a", 30, Some((29, 31)));
+        let b = row("b", 33, Some((32, 40)));
+        let spread = |name: &str, min: u64, max: u64| SpreadRow {
+            allocator: name.into(),
+            workload: "w".into(),
+            op: "alloc".into(),
+            size: 64,
+            threads: 1,
+            repeats: 3,
+            p50_min_ns: min,
+            p50_median_ns: min,
+            p50_max_ns: max,
+            p99_min_ns: 0,
+            p99_median_ns: 0,
+            p99_max_ns: 0,
+            p999_min_ns: 0,
+            p999_median_ns: 0,
+            p999_max_ns: 0,
+            p9999_min_ns: 0,
+            p9999_median_ns: 0,
+            p9999_max_ns: 0,
+            max_min_ns: 0,
+            max_median_ns: 0,
+            max_max_ns: 0,
+            batch_net_min_ns: None,
+            batch_net_median_ns: None,
+            batch_net_max_ns: None,
+        };
+        let apart = [spread("a", 29, 31), spread("b", 32, 35)];
+        assert_eq!(
+            leader(&[&a, &b], "p50", false, 10.0, Some(&apart))
+                .unwrap()
+                .allocator,
+            "a"
+        );
+        // Another repeat put a where b is: tied.
+        let moved = [spread("a", 29, 34), spread("b", 32, 35)];
+        assert!(leader(&[&a, &b], "p50", false, 10.0, Some(&moved)).is_none());
+    }
+}

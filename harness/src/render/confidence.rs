@@ -1,0 +1,182 @@
+//! The report's answers to "how sure?": what the intervals are, which
+//! allocator each percentile sets apart and which are tied
+//! (`claims::leader`), and the batched cost beside the histogram's mean.
+//! Results without intervals (written before the block bootstrap) get none
+//! of these sections.
+
+use super::claims::{across_repeats, leader, with_interval};
+use super::results::Results;
+use crate::format::size_label;
+use crate::output::summary::Row;
+use std::fmt::Write;
+
+/// Whether the run has intervals at all.
+pub fn has_intervals(r: &Results) -> bool {
+    r.rows.iter().any(|x| x.p50_lo_ns.is_some())
+}
+
+/// Repeats in the run (1 without spread.csv).
+pub fn repeats(r: &Results) -> u32 {
+    r.spread
+        .as_deref()
+        .and_then(|s| s.iter().map(|x| x.repeats).max())
+        .unwrap_or(1)
+}
+
+/// How the intervals, the ties and the repeats are read.
+pub fn intro(md: &mut String, r: &Results) {
+    if !has_intervals(r) {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "## How sure\n\nEvery case is recorded as 20 or more consecutive windows, each an interval \
+         of its .hlog. A figure's **95% interval** (in brackets in the tables) comes from a block \
+         bootstrap: the windows are drawn with replacement 1,000 times, whole, and the percentile \
+         taken each time; stalls come in bursts, so single samples are never resampled apart. \
+         The interval says how much the figure moves within this run. An allocator is called \
+         the lowest only where its interval lies clear of every other allocator's; elsewhere the \
+         tables say **tied**.\n"
+    );
+    let n = repeats(r);
+    if n > 1 {
+        let _ = writeln!(
+            md,
+            "This run was repeated {n} times, the allocator binaries interleaved (A B C ... A B C \
+             ...). The tables give repeat 1's figures, and spread.csv each figure's min, median and \
+             max across all {n}; \"range over repeats\" below is that min to max. A lowest figure \
+             must also have its range across repeats clear of the others'.\n"
+        );
+    }
+}
+
+/// One cell of the standings: the leader in bold, or who is tied with the
+/// lowest (every allocator whose interval reaches the lowest's).
+fn standing(r: &Results, rows: &[&Row], pct: &str) -> String {
+    if let Some(lead) = leader(rows, pct, false, r.timer_step_ns(), r.spread.as_deref()) {
+        return format!("**{}**", lead.allocator);
+    }
+    let value = |x: &Row| x.percentile(pct).map_or(0, |p| p.0);
+    let Some(low) = rows.iter().min_by_key(|x| value(x)) else {
+        return "-".into();
+    };
+    let reach = |x: &Row| x.percentile(pct).and_then(|p| p.1);
+    let (Some((_, low_hi)), spread) = (reach(low), r.spread.as_deref()) else {
+        return "-".into();
+    };
+    let low_range = across_repeats(spread, low, pct);
+    let mut tied: Vec<&str> = rows
+        .iter()
+        .filter(|x| {
+            let within = reach(x).is_some_and(|(lo, _)| lo <= low_hi);
+            let between = match (low_range, across_repeats(spread, x, pct)) {
+                (Some((_, hi)), Some((lo, _))) => lo <= hi,
+                _ => false,
+            };
+            within || between
+        })
+        .map(|x| x.allocator.as_str())
+        .collect();
+    if tied.len() == rows.len() {
+        return "tied: all".into();
+    }
+    tied.sort_by_key(|a| rows.iter().position(|x| x.allocator == *a));
+    format!("tied: {}", tied.join(", "))
+}
+
+/// Per size and op of `workload`: who has the lowest P50, P99.9 and
+/// P99.99, or who is tied for it.
+pub fn standings(md: &mut String, r: &Results, workload: &str) {
+    if !has_intervals(r) {
+        return;
+    }
+    let mut lines = Vec::new();
+    for size in r.sizes(workload) {
+        for op in r.ops(workload) {
+            let rows: Vec<&Row> = r
+                .allocators()
+                .iter()
+                .filter(|a| *a != "null")
+                .filter_map(|a| r.own_row(a, workload, size, &op))
+                .collect();
+            if rows.len() < 2 {
+                continue;
+            }
+            lines.push(format!(
+                "| {} | {op} | {} | {} | {} |",
+                size_label(size),
+                standing(r, &rows, "p50"),
+                standing(r, &rows, "p999"),
+                standing(r, &rows, "p9999")
+            ));
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "Lowest, where the data sets one apart (bold); otherwise who is tied with the lowest \
+         (their 95% intervals{} overlap):\n\n| size | op | P50 | P99.9 | P99.99 |\n|---|---|---|---|---|",
+        if repeats(r) > 1 { " or ranges over repeats" } else { "" }
+    );
+    for l in lines {
+        let _ = writeln!(md, "{l}");
+    }
+    md.push('\n');
+}
+
+/// The batched cost of a pair beside the per-op histograms' means, both
+/// net of the null row (hot-path and size-sweep).
+pub fn batched(md: &mut String, r: &Results, workload: &str) {
+    let mut lines = Vec::new();
+    for size in r.sizes(workload) {
+        for a in r.allocators().iter().filter(|a| *a != "null") {
+            let (Some(alloc), Some(free)) = (
+                r.own_row(a, workload, size, "alloc"),
+                r.own_row(a, workload, size, "free"),
+            ) else {
+                continue;
+            };
+            let (Some(net), Some(lo), Some(hi)) = (
+                alloc.batch_net_ns_per_op,
+                alloc.batch_net_ns_per_op_lo,
+                alloc.batch_net_ns_per_op_hi,
+            ) else {
+                continue;
+            };
+            let null_mean = |op: &str| r.own_row("null", workload, size, op).map(|n| n.mean_ns);
+            let mean_net = match (null_mean("alloc"), null_mean("free")) {
+                (Some(na), Some(nf)) => format!("{:.1}", alloc.mean_ns - na + free.mean_ns - nf),
+                _ => "-".into(),
+            };
+            lines.push(format!(
+                "| {} | {a} | {net:.2} ({lo:.2}-{hi:.2}) | {} | {mean_net} | {} / {} |",
+                size_label(size),
+                alloc.batch_ops.unwrap_or(0),
+                with_interval(alloc, "p50"),
+                with_interval(free, "p50"),
+            ));
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "**Batched cost of a pair** (alloc, write the first and last byte, free), net of the null \
+         row's batched loop: the median of 1,000 batches of K pairs, each timed as a whole, over K; \
+         in brackets its 95% interval (the median's order statistics, widened by one clock step per \
+         batch). Beside it, the per-op histograms' mean alloc + mean free, net of the null's means, \
+         and the per-op P50s. The per-op figures are higher: each timed call sits between two \
+         fenced clock reads that drain the pipeline around it, while a batch lets consecutive calls \
+         overlap as they do in a program. The batched cost ranks what the per-op P50s, whole clock \
+         steps apart, cannot; the per-op histograms keep the tail.\n\n\
+         | size | allocator | batched ns/pair, net (95%) | pairs per batch | per-op mean alloc+free, net | per-op P50 alloc / free |\n\
+         |---|---|---:|---:|---:|---:|"
+    );
+    for l in lines {
+        let _ = writeln!(md, "{l}");
+    }
+    md.push('\n');
+}
