@@ -3,14 +3,16 @@
 //! percentile by percentile, with the change's 95 % interval and a verdict
 //! (`stats::change`). The interval comes from both series' interval logs,
 //! so it says how much each figure moves within a run; it cannot see drift
-//! between runs that moves every window alike, which is why `--repeat`
-//! and the published runs' spread exist.
+//! between runs that moves every window alike. Where both sides were
+//! repeated (`--repeat`, spread.csv), a change is kept only when the two
+//! ranges across repeats are apart as well.
 
 mod table;
 
 use crate::cli::CompareArgs;
 use crate::output::series::SeriesId;
 use crate::output::summary::Row;
+use crate::render::claims::across_repeats;
 use crate::render::results::Results;
 use crate::stats::bootstrap::{Bootstrap, PERCENTILES, REPLICATES, SEED};
 use crate::stats::change::{Change, Verdict};
@@ -241,22 +243,42 @@ fn compare(
             let y = b.percentile(name).expect("a summary.csv percentile").0;
             (x, y, both)
         };
+        let repeats = |res: &Results, r: &Row| {
+            across_repeats(res.spread.as_deref(), r, name).map(|(lo, hi)| (lo as f64, hi as f64))
+        };
+        let change =
+            Change::of(x, y, boot, q, noise).across_repeats(repeats(base, a), repeats(cand, b));
         figures.push(Figure {
             name,
             baseline: x as f64,
             candidate: y as f64,
-            change: Change::of(x, y, boot, q, noise),
+            change,
         });
     }
     if let (Some(x), Some(y)) = (batched(a), batched(b)) {
+        let repeats = |res: &Results, r: &Row| batched_across_repeats(res, r);
         figures.push(Figure {
             name: "batched",
             baseline: x.0,
             candidate: y.0,
-            change: Change::of_intervals(x, y, noise),
+            change: Change::of_intervals(x, y, noise)
+                .across_repeats(repeats(base, a), repeats(cand, b)),
         });
     }
     Ok(Compared { label, figures })
+}
+
+/// A row's batched cost (net) from its lowest to its highest across the
+/// repeats of its run, when the run was repeated.
+fn batched_across_repeats(res: &Results, r: &Row) -> Option<(f64, f64)> {
+    let s = res.spread.as_deref()?.iter().find(|s| {
+        s.allocator == r.allocator
+            && s.workload == r.workload
+            && s.op == r.op
+            && s.size == r.size
+            && s.threads == r.threads
+    })?;
+    (s.repeats > 1).then_some((s.batch_net_min_ns?, s.batch_net_max_ns?))
 }
 
 /// A row's batched cost net of the floor, with its interval: (ns, lo, hi);

@@ -66,11 +66,12 @@ fn tally(compared: &[Compared]) -> String {
             .count()
     };
     format!(
-        "{} series; percentiles and batched costs: {} faster, {} slower, {} within noise, {} without an interval",
+        "{} series; percentiles and batched costs: {} faster, {} slower, {} within noise, {} within the repeats' spread, {} without an interval",
         compared.len(),
         count(Verdict::Faster),
         count(Verdict::Slower),
         count(Verdict::WithinNoise),
+        count(Verdict::WithinRepeats),
         count(Verdict::Unknown)
     )
 }
@@ -89,7 +90,8 @@ fn rule(noise_pct: f64) -> String {
     format!(
         "change = candidate / baseline - 1, its 95% interval from a block bootstrap of both interval logs \
          (batched: net of the null row, from both costs' own intervals); \
-         slower or faster only when the whole interval lies beyond +-{noise_pct}% (--noise)"
+         slower or faster only when the whole interval lies beyond +-{noise_pct}% (--noise) \
+         and, where both sides were repeated, their ranges across repeats are apart too"
     )
 }
 

@@ -34,7 +34,8 @@ pub fn across_repeats(spread: Option<&[SpreadRow]>, r: &Row, pct: &str) -> Optio
         "p50" => (s.p50_min_ns, s.p50_max_ns),
         "p99" => (s.p99_min_ns, s.p99_max_ns),
         "p999" => (s.p999_min_ns, s.p999_max_ns),
-        _ => (s.p9999_min_ns, s.p9999_max_ns),
+        "p9999" => (s.p9999_min_ns, s.p9999_max_ns),
+        _ => return None,
     };
     (s.repeats > 1).then_some(range)
 }

@@ -19,6 +19,9 @@ pub enum Verdict {
     WithinNoise,
     /// No interval: too few intervals on either side.
     Unknown,
+    /// The interval lies beyond the threshold, but the two series' ranges
+    /// across repeated runs overlap: not a change a rerun would keep.
+    WithinRepeats,
 }
 
 impl Verdict {
@@ -28,6 +31,7 @@ impl Verdict {
             Verdict::Slower => "slower",
             Verdict::WithinNoise => "within noise",
             Verdict::Unknown => "no interval",
+            Verdict::WithinRepeats => "within repeat spread",
         }
     }
 }
@@ -78,6 +82,23 @@ impl Change {
 }
 
 impl Change {
+    /// Keeps a faster or slower verdict only where the ranges of the two
+    /// series across repeated runs, (min, max) each, are apart in the same
+    /// direction; no ranges, no change.
+    pub fn across_repeats(mut self, a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> Change {
+        if let (Some(a), Some(b)) = (a, b) {
+            let kept = match self.verdict {
+                Verdict::Slower => b.0 > a.1,
+                Verdict::Faster => b.1 < a.0,
+                _ => true,
+            };
+            if !kept {
+                self.verdict = Verdict::WithinRepeats;
+            }
+        }
+        self
+    }
+
     /// B against A for two estimates that carry their own 95 % intervals
     /// (point, low, high; the batched costs, all above 0): the change's
     /// interval runs from B's low over A's high to B's high over A's low,
@@ -190,6 +211,47 @@ mod tests {
         assert_eq!(
             Change::of_intervals(a, (5.0, 4.9, 5.1), DEFAULT_NOISE).verdict,
             Verdict::Faster
+        );
+    }
+
+    #[test]
+    fn a_change_the_repeats_do_not_keep_is_within_their_spread() {
+        let slower = Change {
+            relative: 0.1,
+            interval: Some((0.05, 0.15)),
+            verdict: Verdict::Slower,
+        };
+        assert_eq!(
+            slower
+                .across_repeats(Some((10.0, 12.0)), Some((13.0, 14.0)))
+                .verdict,
+            Verdict::Slower
+        );
+        assert_eq!(
+            slower
+                .across_repeats(Some((10.0, 12.0)), Some((12.0, 14.0)))
+                .verdict,
+            Verdict::WithinRepeats
+        );
+        assert_eq!(
+            slower.across_repeats(None, Some((1.0, 2.0))).verdict,
+            Verdict::Slower
+        );
+        let faster = Change {
+            verdict: Verdict::Faster,
+            ..slower
+        };
+        assert_eq!(
+            faster
+                .across_repeats(Some((10.0, 12.0)), Some((8.0, 9.0)))
+                .verdict,
+            Verdict::Faster
+        );
+        assert_eq!(
+            faster
+                .across_repeats(Some((10.0, 12.0)), Some((8.0, 10.0)))
+                .verdict,
+            Verdict::WithinRepeats
         );
     }
 
