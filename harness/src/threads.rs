@@ -305,6 +305,9 @@ mod tests {
 
     #[test]
     fn every_thread_runs_the_whole_case_with_its_own_seed() {
+        let _alone = crate::usage::METER_TESTS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let case = Case {
             kind: Kind::Churn,
             size: SizeSpec::Mixed,
@@ -331,6 +334,9 @@ mod tests {
 
     #[test]
     fn a_ring_frees_every_block_on_the_next_thread_and_refuses_single_threaded_pools() {
+        let _alone = crate::usage::METER_TESTS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let case = Case {
             kind: Kind::Handoff,
             size: SizeSpec::Fixed(64),
