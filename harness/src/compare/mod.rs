@@ -18,6 +18,7 @@ use crate::stats::bootstrap::{Bootstrap, PERCENTILES, REPLICATES, SEED};
 use crate::stats::change::{Change, Verdict};
 use crate::stats::Intervals;
 use crate::Failure;
+use std::io::Write;
 
 /// The percentiles compared, as summary.csv names them, then the max.
 pub const FIGURES: [&str; 5] = ["p50", "p99", "p999", "p9999", "max"];
@@ -40,6 +41,8 @@ pub struct Figure {
 pub struct Sides {
     pub baseline: String,
     pub candidate: String,
+    /// Whether both sides were repeated (spread.csv on each).
+    pub repeated: bool,
 }
 
 /// Runs the command: prints the table, fails with exit code 1 on a
@@ -65,7 +68,13 @@ pub fn main(args: &CompareArgs) -> Result<(), Failure> {
     } else {
         table::terminal(&sides, &compared, args.noise)
     };
-    print!("{text}");
+    // A reader that stops early (`| head`) is not an error.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(Failure::io(format!("writing the table: {e}")));
+        }
+        _ => {}
+    }
     if let Some(limit) = args.fail_above {
         let beyond: Vec<String> = compared
             .iter()
@@ -169,6 +178,7 @@ fn pair<'a>(
             Sides {
                 baseline: format!("{x} in {}", base.dir.display()),
                 candidate: format!("{y} in {}", base.dir.display()),
+                repeated: base.spread.is_some(),
             }
         }
         Some(cand) => {
@@ -200,6 +210,7 @@ fn pair<'a>(
             Sides {
                 baseline: base.dir.display().to_string(),
                 candidate: cand.dir.display().to_string(),
+                repeated: base.spread.is_some() && cand.spread.is_some(),
             }
         }
     };

@@ -86,6 +86,18 @@ const HEADER: [&str; 7] = [
     "verdict",
 ];
 
+/// A warning when either side has no repeats: its within-run intervals
+/// say nothing of the drift between runs.
+fn unrepeated(sides: &Sides) -> String {
+    if sides.repeated {
+        return String::new();
+    }
+    "Note: one side or both ran once (no spread.csv). A within-run interval does not cover the drift \
+     between runs; between two single full runs on our machine, 38% of these verdicts came out faster \
+     or slower with nothing changed (METHODOLOGY.md, \"How sure\"). Compare runs made with --repeat 3.\n"
+        .to_string()
+}
+
 fn rule(noise_pct: f64) -> String {
     format!(
         "change = candidate / baseline - 1, its 95% interval from a block bootstrap of both interval logs \
@@ -116,10 +128,11 @@ pub fn terminal(sides: &Sides, compared: &[Compared], noise_pct: f64) -> String 
         s.trim_end().to_string() + "\n"
     };
     let mut out = format!(
-        "baseline:  {}\ncandidate: {}\n{}\n\n",
+        "baseline:  {}\ncandidate: {}\n{}\n{}\n",
         sides.baseline,
         sides.candidate,
-        rule(noise_pct)
+        rule(noise_pct),
+        unrepeated(sides)
     );
     out += &row(HEADER);
     for l in &lines {
@@ -131,10 +144,11 @@ pub fn terminal(sides: &Sides, compared: &[Compared], noise_pct: f64) -> String 
 
 pub fn markdown(sides: &Sides, compared: &[Compared], noise_pct: f64) -> String {
     let mut out = format!(
-        "Baseline: `{}`; candidate: `{}`.\n\n{}.\n\n| {} |\n|{}|\n",
+        "Baseline: `{}`; candidate: `{}`.\n\n{}.\n\n{}| {} |\n|{}|\n",
         sides.baseline,
         sides.candidate,
         rule(noise_pct),
+        unrepeated(sides),
         HEADER.join(" | "),
         ["---", "---", "---:", "---:", "---:", "---:", "---"].join("|")
     );

@@ -79,7 +79,11 @@ fn ranking(r: &Results, rows: &[&Row], what: &str, pct: &str, highest: bool) -> 
     Some(format!(
         "**Tied** on {what}: no allocator is set apart from the rest{}; the {word} are {} ({} ns) and {} ({} ns).",
         if a.percentile(pct).is_some_and(|p| p.1.is_some()) {
-            " (their 95% intervals overlap)"
+            if spread.is_some() {
+                " (the leader's 95% interval, or its range across the repeats, overlaps another allocator's)"
+            } else {
+                " (the leader's 95% interval overlaps another allocator's)"
+            }
         } else {
             ""
         },
@@ -149,6 +153,19 @@ pub fn render(r: &Results, results_rel: &Path, plots_rel: &Path, plots_abs: &Pat
         nlo = null_p50.iter().min().copied().unwrap_or(0),
         nhi = null_p50.iter().max().copied().unwrap_or(0),
     );
+    let repeats = r
+        .spread
+        .as_deref()
+        .and_then(|s| s.iter().map(|x| x.repeats).max())
+        .unwrap_or(1);
+    if repeats > 1 {
+        let _ = writeln!(
+            md,
+            "The run was repeated {repeats} times, the binaries interleaved; the figures are repeat 1's, and \
+             [{res}/spread.csv]({res}/spread.csv) holds every figure's min, median and max across the {repeats}.\n",
+            res = results_rel.display()
+        );
+    }
     head_to_head(&mut md, r);
     memory(&mut md, r);
     requests(&mut md, r);
@@ -336,6 +353,45 @@ fn cross_thread(md: &mut String, r: &Results) {
     md.push('\n');
 }
 
+/// The hot path's batched cost per pair, net of the null, lowest first,
+/// and which intervals overlap (those allocators are tied on it).
+fn batched_finding(rows: &[&Row]) -> Option<String> {
+    let mut costs: Vec<(&str, f64, f64, f64)> = rows
+        .iter()
+        .filter_map(|x| {
+            Some((
+                x.allocator.as_str(),
+                x.batch_net_ns_per_op?,
+                x.batch_net_ns_per_op_lo?,
+                x.batch_net_ns_per_op_hi?,
+            ))
+        })
+        .collect();
+    if costs.len() < 2 {
+        return None;
+    }
+    costs.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let listed: Vec<String> = costs
+        .iter()
+        .map(|(a, v, lo, hi)| format!("{a} {v:.2} ({lo:.2}-{hi:.2})"))
+        .collect();
+    let overlapping: Vec<String> = costs
+        .windows(2)
+        .filter(|p| p[1].2 <= p[0].3)
+        .map(|p| format!("{} and {}", p[0].0, p[1].0))
+        .collect();
+    Some(format!(
+        "**Hot path, batched** (K pairs timed as one, so a cost below the clock's step shows; net of the \
+         null row's loop, ns per alloc+free pair, 95% interval): {}. {}",
+        listed.join(", "),
+        if overlapping.is_empty() {
+            "No two intervals overlap: every allocator is set apart from the next.".to_string()
+        } else {
+            format!("Tied (intervals overlap): {}.", overlapping.join("; "))
+        }
+    ))
+}
+
 fn findings(md: &mut String, r: &Results) {
     let step = r.timer_step_ns();
     let mut lines: Vec<String> = Vec::new();
@@ -357,6 +413,7 @@ fn findings(md: &mut String, r: &Results) {
             thousands(worst)
         ));
     }
+    lines.extend(batched_finding(&contenders(r, "hot-path", 64, "alloc")));
 
     // Allocators that never faulted or called the kernel in a recorded phase.
     let quiet: Vec<String> = r
