@@ -12,7 +12,7 @@ mod table;
 use crate::cli::CompareArgs;
 use crate::output::series::SeriesId;
 use crate::output::summary::Row;
-use crate::render::claims::across_repeats;
+use crate::render::claims::{across_repeats, spread_of};
 use crate::render::results::Results;
 use crate::stats::bootstrap::{Bootstrap, PERCENTILES, REPLICATES, SEED};
 use crate::stats::change::{Change, Verdict};
@@ -282,14 +282,8 @@ fn compare(
 /// A row's batched cost (net) from its lowest to its highest across the
 /// repeats of its run, when the run was repeated.
 fn batched_across_repeats(res: &Results, r: &Row) -> Option<(f64, f64)> {
-    let s = res.spread.as_deref()?.iter().find(|s| {
-        s.allocator == r.allocator
-            && s.workload == r.workload
-            && s.op == r.op
-            && s.size == r.size
-            && s.threads == r.threads
-    })?;
-    (s.repeats > 1).then_some((s.batch_net_min_ns?, s.batch_net_max_ns?))
+    let s = spread_of(res.spread.as_deref(), r)?;
+    Some((s.batch_net_min_ns?, s.batch_net_max_ns?))
 }
 
 /// A row's batched cost net of the floor, with its interval: (ns, lo, hi);

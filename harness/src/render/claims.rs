@@ -21,15 +21,23 @@ fn figure(r: &Row, pct: &str) -> (u64, Option<(u64, u64)>) {
     r.percentile(pct).unwrap_or((0, None))
 }
 
+/// The row's line of spread.csv, when the run was repeated.
+pub fn spread_of<'a>(spread: Option<&'a [SpreadRow]>, r: &Row) -> Option<&'a SpreadRow> {
+    spread?
+        .iter()
+        .find(|s| {
+            s.allocator == r.allocator
+                && s.workload == r.workload
+                && s.op == r.op
+                && s.size == r.size
+                && s.threads == r.threads
+        })
+        .filter(|s| s.repeats > 1)
+}
+
 /// The row's range of `pct` across the repeats, when spread.csv has it.
 pub fn across_repeats(spread: Option<&[SpreadRow]>, r: &Row, pct: &str) -> Option<(u64, u64)> {
-    let s = spread?.iter().find(|s| {
-        s.allocator == r.allocator
-            && s.workload == r.workload
-            && s.op == r.op
-            && s.size == r.size
-            && s.threads == r.threads
-    })?;
+    let s = spread_of(spread, r)?;
     let range = match pct {
         "p50" => (s.p50_min_ns, s.p50_max_ns),
         "p99" => (s.p99_min_ns, s.p99_max_ns),
@@ -37,7 +45,7 @@ pub fn across_repeats(spread: Option<&[SpreadRow]>, r: &Row, pct: &str) -> Optio
         "p9999" => (s.p9999_min_ns, s.p9999_max_ns),
         _ => return None,
     };
-    (s.repeats > 1).then_some(range)
+    Some(range)
 }
 
 /// The allocator set apart from all others on `pct` (the lowest, or the

@@ -114,14 +114,7 @@ fn batched_panel<DB: DrawingBackend>(
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 0.01 && i >= 0.0 {
-                names.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| bar_name(&names, *x))
         .y_desc("ns per pair, median of 1,000 batches (95% interval)")
         .y_label_formatter(&|y| format!("{y:.1} ns"))
         .label_style(("sans-serif", 18))
@@ -149,6 +142,16 @@ fn batched_panel<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The allocator under bar `x` (bars sit at whole x), nothing between bars.
+fn bar_name(names: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 0.01 && i >= 0.0 {
+        names.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     op: &str,
@@ -172,14 +175,7 @@ fn panel<DB: DrawingBackend>(
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 0.01 && i >= 0.0 {
-                names.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| bar_name(&names, *x))
         .y_desc("latency per call (ns, log scale)")
         .y_label_formatter(&|y| crate::format::ns(*y))
         .label_style(("sans-serif", 18))
