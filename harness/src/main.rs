@@ -59,6 +59,7 @@ fn results_dir(given: Option<&std::path::Path>) -> std::path::PathBuf {
 }
 
 fn main() -> ExitCode {
+    platform::quiet_on_closed_pipe();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -217,3 +217,19 @@ pub fn host_name() -> String {
         safe
     }
 }
+
+/// Lets a closed stdout end the process quietly, as it ends `cat`: Rust
+/// ignores SIGPIPE, so `harness compare A B | head` would otherwise panic in
+/// `println!` once `head` has read its lines. Results are always written
+/// before anything is printed to stdout, so nothing is lost.
+#[cfg(unix)]
+pub fn quiet_on_closed_pipe() {
+    // SAFETY: restoring SIGPIPE's default disposition, before any thread is
+    // started, touches no memory of this process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+pub fn quiet_on_closed_pipe() {}
