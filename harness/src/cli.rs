@@ -49,6 +49,46 @@ pub enum Command {
     /// the repeats in <results> and <results>/repeats/<k> (run_all.sh
     /// --repeat does this after its last repeat).
     Spread(SpreadArgs),
+    /// Count instructions per call, exactly, under valgrind's callgrind:
+    /// each alloc and free of the recorded phase, nothing around it. Writes
+    /// <out>/counts.csv; needs valgrind (it says how to install it).
+    Count(CountArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct CountArgs {
+    /// Workload to count: hot-path, size-sweep, bulk, reverse-free, churn or all.
+    #[arg(long, value_enum, default_value = "all", value_name = "NAME|all")]
+    pub workload: WorkloadArg,
+
+    /// Allocator to count (`all`: every one compiled in). The null row is always counted.
+    #[arg(long, default_value = "all", value_name = "NAME|all",
+          value_parser = ["pmad", "jemalloc", "mimalloc", "tcmalloc", "system", "tlsf", "snmalloc", "null", "all"])]
+    pub allocator: String,
+
+    /// Recorded operations per case, as for a run (default: 2,000 hot-path
+    /// pairs; 500 per size-sweep size; 2,000 bulk blocks; 5,000 churn ops).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub ops: Option<u64>,
+
+    /// Results directory to add counts.csv to (default: a fresh
+    /// <cargo target dir>/harness/<UTC time>-<pid>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Seed of every random choice, as for a run.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Check the counts against the limits in FILE (allocator, workload,
+    /// size, op, max instructions per call); exit 1 when any is exceeded.
+    #[arg(long, value_name = "FILE")]
+    pub guard: Option<PathBuf>,
+
+    /// With --guard: write this count's figures into FILE as the new limits
+    /// (after an intended change; see METHODOLOGY.md).
+    #[arg(long, requires = "guard")]
+    pub update_guard: bool,
 }
 
 #[derive(clap::Args, Debug)]

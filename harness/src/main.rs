@@ -9,6 +9,7 @@ mod alloc;
 mod cli;
 mod clock;
 mod compare;
+mod count;
 mod format;
 mod measure;
 mod memory;
@@ -48,6 +49,13 @@ impl Failure {
     pub fn io(message: String) -> Failure {
         Failure { code: 1, message }
     }
+    /// Exit with `code`, saying nothing more: a child already said why.
+    pub fn silent(code: u8) -> Failure {
+        Failure {
+            code,
+            message: String::new(),
+        }
+    }
 }
 
 /// `--results`, or results/<this host>.
@@ -78,7 +86,9 @@ fn main() -> ExitCode {
     match real_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("harness: {}", f.message);
+            if !f.message.is_empty() {
+                eprintln!("harness: {}", f.message);
+            }
             ExitCode::from(f.code)
         }
     }
@@ -96,6 +106,9 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
             println!("  {}", name.as_str());
         }
         return Ok(());
+    }
+    if let Some(cli::Command::Count(a)) = &cli.command {
+        return count::main(a);
     }
     if let Some(cli::Command::Compare(a)) = &cli.command {
         return compare::main(a);

@@ -195,7 +195,7 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
 
 /// The allocators named by `--allocator`, null first; an allocator not built
 /// into this binary is an error that says which ones are.
-fn allocators(arg: &str, compiled: &[Name]) -> Result<Vec<Name>, String> {
+pub fn allocators(arg: &str, compiled: &[Name]) -> Result<Vec<Name>, String> {
     let mut chosen = if arg == "all" {
         compiled.to_vec()
     } else {

@@ -101,6 +101,7 @@ fn timed_alloc<A: Allocator, C: Clock>(
     let t0 = clock.start();
     let ptr = alloc.alloc(size);
     let t1 = clock.stop();
+    clock.attribute(Op::Alloc);
     (ptr, t1.wrapping_sub(t0))
 }
 
@@ -119,5 +120,6 @@ unsafe fn timed_free<A: Allocator, C: Clock>(
     // SAFETY: forwarded from the caller.
     unsafe { alloc.free(ptr, size) };
     let t1 = clock.stop();
+    clock.attribute(Op::Free);
     t1.wrapping_sub(t0)
 }

@@ -1,17 +1,19 @@
 //! A fake clock and a counting allocator, so every loop can be checked
 //! exactly and deterministically (here and in the harness's tests).
 
-use crate::{Allocator, Clock};
+use crate::{Allocator, Clock, Op};
 use std::alloc::{alloc, dealloc, Layout};
 use std::collections::HashMap;
 
 /// Every `start` advances 1 tick; every `stop` advances `cost` ticks, so each
 /// timed call measures exactly `cost` ticks. One tick is one nanosecond.
+/// It also keeps the op of every [`Clock::attribute`], in order.
 #[derive(Clone, Debug)]
 pub struct FakeClock {
     pub now: u64,
     pub cost: u64,
     pub reads: u64,
+    pub attributed: Vec<Op>,
 }
 
 impl FakeClock {
@@ -20,6 +22,7 @@ impl FakeClock {
             now: 0,
             cost,
             reads: 0,
+            attributed: Vec::new(),
         }
     }
 }
@@ -39,6 +42,10 @@ impl Clock for FakeClock {
 
     fn ticks_to_ns(&self, ticks: u64) -> u64 {
         ticks
+    }
+
+    fn attribute(&mut self, op: Op) {
+        self.attributed.push(op);
     }
 }
 

@@ -122,6 +122,46 @@ fn clock_is_read_exactly_twice_per_timed_call() {
     );
 }
 
+/// Every timed call is attributed to its op right after its second read, so
+/// a clock that counts (instructions) can book each reading to alloc or
+/// free: the attributed ops are exactly the allocator's calls, in order.
+#[test]
+fn every_timed_call_is_attributed_to_its_op_in_call_order() {
+    let kinds = [
+        (Kind::HotPath, SizeSpec::Fixed(48)),
+        (Kind::Bulk { reverse: false }, SizeSpec::Fixed(64)),
+        (Kind::Bulk { reverse: true }, SizeSpec::Mixed),
+        (Kind::Churn, SizeSpec::Mixed),
+    ];
+    for (kind, size) in kinds {
+        let c = case(kind, size, 2_000);
+        let (mut alloc, mut clock) = (CountingAlloc::new(), FakeClock::new(COST));
+        workloads::run(&c, &mut alloc, &mut clock, &mut ()).unwrap();
+        let calls: Vec<Op> = alloc
+            .events
+            .iter()
+            .map(|e| match e {
+                Event::Alloc { .. } => Op::Alloc,
+                Event::Free { .. } => Op::Free,
+            })
+            .collect();
+        let timed = clock.attributed.len();
+        // Recorded calls, besides the warm-up's: churn counts ops, the
+        // others pairs (or blocks, each allocated and freed).
+        let recorded = if kind == Kind::Churn {
+            c.ops
+        } else {
+            2 * c.ops
+        };
+        assert!(timed as u64 > recorded, "{kind:?}: {timed} attributed");
+        assert_eq!(clock.attributed[..], calls[..timed], "{kind:?}");
+        // Churn frees its last live set untimed, after the recorded phase.
+        if kind != Kind::Churn {
+            assert_eq!(timed, calls.len(), "{kind:?}: every call is timed");
+        }
+    }
+}
+
 fn bulk_frees(reverse: bool) {
     let mut c = case(Kind::Bulk { reverse }, SizeSpec::Fixed(256), 1_000);
     c.blocks = 100;

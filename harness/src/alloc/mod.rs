@@ -19,7 +19,7 @@ mod tlsf_pool;
 use crate::clock::Timer;
 use serde::Serialize;
 use workloads::handoff::Mailbox;
-use workloads::{Allocator, Case, NullAlloc, Observer, Outcome};
+use workloads::{Allocator, Case, Clock, NullAlloc, Observer, Outcome};
 
 #[cfg(feature = "pmad")]
 pub use pmad_pool::PmadReport;
@@ -178,25 +178,26 @@ fn not_compiled(name: Name) -> String {
 }
 
 /// One case through `workloads::run`.
-struct Plain<'a, O> {
+struct Plain<'a, C, O> {
     case: &'a Case,
-    clock: &'a mut Timer,
+    clock: &'a mut C,
     observer: &'a mut O,
 }
 
-impl<O: Observer> OnHeap for Plain<'_, O> {
+impl<C: Clock, O: Observer> OnHeap for Plain<'_, C, O> {
     type Out = Result<Outcome, workloads::RunError>;
     fn run<A: Allocator>(self, alloc: &mut A) -> Self::Out {
         workloads::run(self.case, alloc, self.clock, self.observer)
     }
 }
 
-/// Runs `case` on allocator `name` with the platform clock. Errors are one
-/// readable line (a pool that cannot be built or ran out).
-pub fn run_case<O: Observer>(
+/// Runs `case` on allocator `name` with `clock` (the platform clock, or
+/// `count`'s instruction counter). Errors are one readable line (a pool that
+/// cannot be built or ran out).
+pub fn run_case<C: Clock, O: Observer>(
     name: Name,
     case: &Case,
-    clock: &mut Timer,
+    clock: &mut C,
     observer: &mut O,
     setup: Setup,
 ) -> Result<Measured, String> {
@@ -233,6 +234,17 @@ pub fn cross_thread_frees(name: Name) -> Option<&'static str> {
         ),
         Name::Tlsf => Some(
             "one single-threaded pool (rlsf's Tlsf takes &mut self, no lock): a block must be freed by the thread that owns the pool",
+        ),
+        _ => None,
+    }
+}
+
+/// Why `harness count` cannot run an allocator under valgrind, or None
+/// when it can.
+pub fn not_countable(name: Name) -> Option<&'static str> {
+    match name {
+        Name::Snmalloc => Some(
+            "snmalloc reserves its 256 GiB pagemap at its first call, more address space than valgrind gives a program (128 GiB on x86-64): the reservation fails and snmalloc aborts",
         ),
         _ => None,
     }

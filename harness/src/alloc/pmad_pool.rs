@@ -5,11 +5,10 @@
 //! when `--mlock` asks. A pool that runs out mid-run stops the run.
 
 use super::Setup;
-use crate::clock::Timer;
 use pmad::{Options, Pmad};
 use serde::Serialize;
 use std::ptr::NonNull;
-use workloads::{Allocator, Case, Demand, Observer};
+use workloads::{Allocator, Case, Clock, Demand, Observer};
 
 /// PMAD's configuration for one case and what the case used of it.
 #[derive(Clone, Debug, Serialize)]
@@ -117,9 +116,9 @@ impl Allocator for PmadAlloc<'_> {
     }
 }
 
-pub fn run<O: Observer>(
+pub fn run<C: Clock, O: Observer>(
     case: &Case,
-    clock: &mut Timer,
+    clock: &mut C,
     observer: &mut O,
     setup: Setup,
 ) -> Result<super::Measured, String> {

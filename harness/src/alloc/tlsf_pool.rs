@@ -10,11 +10,10 @@
 //! 32-byte granularity, doubled for fragmentation, plus 1 MiB.
 
 use super::{layout, Setup};
-use crate::clock::Timer;
 use rlsf::Tlsf;
 use serde::Serialize;
 use std::ptr::NonNull;
-use workloads::{Allocator, Case, Demand, Observer};
+use workloads::{Allocator, Case, Clock, Demand, Observer};
 
 /// First level: 28 classes of powers of two over the 32-byte granularity (so
 /// one free block can span up to 8 GiB); second level: 32 linear subclasses
@@ -122,9 +121,9 @@ impl Allocator for TlsfAlloc<'_> {
     }
 }
 
-pub fn run<O: Observer>(
+pub fn run<C: Clock, O: Observer>(
     case: &Case,
-    clock: &mut Timer,
+    clock: &mut C,
     observer: &mut O,
     setup: Setup,
 ) -> Result<super::Measured, String> {

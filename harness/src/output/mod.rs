@@ -3,6 +3,7 @@
 //! `spread.csv` across repeats, and the atomic, never-clobbering file sink
 //! they all go through.
 
+pub mod counts;
 pub mod hgrm;
 pub mod hlog;
 pub mod meta;
