@@ -31,12 +31,15 @@
 #                  repeat 1 into DIR, repeat k into DIR/repeats/k, then
 #                  DIR/spread.csv (each figure's min, median, max across
 #                  them); syscalls are counted in repeat 1 only
+#   --no-counts    skip the instruction counts (on by default when valgrind is
+#                  installed: each binary runs `harness count` for its allocator,
+#                  into DIR/counts.csv)
 #   --smoke        CI's check: pmad and system, tiny counts, into a temporary directory
 set -euo pipefail
 cd "$(dirname "$0")"
 
 all="pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc"
-allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2 publish=0 repeat=1
+allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2 publish=0 repeat=1 counts=1 count_extra=()
 die() { echo "run_all.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -49,6 +52,7 @@ while [ $# -gt 0 ]; do
         --keep-going) keep_going=1 ;;
         --force) force=(--force) ;;
         --no-syscalls) syscalls=0 ;;
+        --no-counts) counts=0 ;;
         --threads) [ $# -ge 2 ] || die "--threads needs a number"; threads=$2; shift ;;
         --smoke) smoke=1 ;;
         --repeat) [ $# -ge 2 ] || die "--repeat needs a number"; repeat=$2; shift ;;
@@ -61,6 +65,7 @@ if [ "$smoke" = 1 ]; then
     allocators=pmad,system
     quick=(--quick)
     extra=(--ops 20000 --blocks 1000 --live 2000)
+    count_extra=(--ops 200)
     if [ -z "$out" ]; then
         tmp=$(mktemp -d)
         out=$tmp/results
@@ -148,6 +153,21 @@ done
 if [ ${#ran[@]} -eq 0 ]; then
     echo "run_all.sh: no allocator ran; nothing to plot" >&2
     exit 1
+fi
+# Instructions per call, exactly, with the same binaries (see METHODOLOGY.md).
+if [ "$counts" = 1 ]; then
+    if command -v valgrind >/dev/null 2>&1; then
+        [ ${#quick[@]} -eq 0 ] || [ ${#count_extra[@]} -gt 0 ] || count_extra=(--ops 500)
+        for a in "${ran[@]}"; do
+            echo "== count: $a (instructions per call under valgrind)"
+            if ! "$bin_dir/harness-$a" count --allocator "$a" --out "$out" "${count_extra[@]}"; then
+                failed+=("$a (count)")
+                [ "$keep_going" = 1 ] || { echo "run_all.sh: the $a count failed; --keep-going goes on" >&2; exit 1; }
+            fi
+        done
+    else
+        echo "run_all.sh: valgrind is not installed: instruction counts skipped (apt-get install valgrind, or pass --no-counts to silence this)" >&2
+    fi
 fi
 # Plot and report read files only, so any of the binaries renders them.
 renderer="$bin_dir/harness-${ran[0]}"

@@ -78,7 +78,14 @@ fn main() -> ExitCode {
             }
             // One line: clap's first line names the flag, the value and why.
             let rendered = e.to_string();
-            let first = rendered.lines().next().unwrap_or("bad arguments");
+            let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+            let mut first = lines.next().unwrap_or("bad arguments").to_string();
+            // "... were not provided:" names them on the next line.
+            if first.ends_with(':') {
+                if let Some(next) = lines.next() {
+                    first = format!("{first} {next}");
+                }
+            }
             eprintln!("harness: {}", first.trim_start_matches("error: "));
             return ExitCode::from(2);
         }

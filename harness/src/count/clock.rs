@@ -153,3 +153,54 @@ impl Observer for CountObserver {
         self.recording.set(phase == Phase::RecordingStarts);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use workloads::testing::CountingAlloc;
+    use workloads::{Case, Kind, SizeSpec};
+
+    /// Natively the toggles and dumps do nothing, so the dumps callgrind
+    /// would write are written beforehand: dump n counts 1000 + n
+    /// instructions. The readings must land on the calls in order.
+    #[test]
+    fn each_reading_is_booked_to_its_call_and_the_window_start_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("cg.out");
+        for n in 1..=41u64 {
+            let text = format!(
+                "events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\nsummary: {} 2 1 0 1\n",
+                1000 + n
+            );
+            std::fs::write(format!("{}.{n}", base.display()), text).unwrap();
+        }
+        let case = Case {
+            kind: Kind::HotPath,
+            size: SizeSpec::Fixed(64),
+            ops: 20,
+            blocks: 1,
+            max_live: 1,
+            seed: 1,
+        };
+        let mut reader = DumpReader::new(&base);
+        let recording = Rc::new(Cell::new(false));
+        let mut clock = CountClock::new(&mut reader, recording.clone(), 21);
+        let mut observer = CountObserver { recording };
+        let out = workloads::run(&case, &mut CountingAlloc::new(), &mut clock, &mut observer)
+            .unwrap();
+        assert!(clock.error.is_none(), "{:?}", clock.error);
+        // Dump 1 held what ran from the recording's first clock read to the
+        // first call's: dropped. Then alloc, free, alloc, free...
+        let allocs: Vec<u64> = (0..20).map(|i| 1002 + 2 * i).collect();
+        let frees: Vec<u64> = (0..20).map(|i| 1003 + 2 * i).collect();
+        assert_eq!(clock.alloc.instructions, allocs);
+        assert_eq!(clock.free.instructions, frees);
+        assert_eq!(clock.alloc.sum.data_refs(), 3 * 20);
+        assert_eq!(clock.alloc.sum.l1_misses(), 20);
+        // The loops' own histograms got the same readings.
+        assert_eq!(out.alloc.histogram().min(), 1002);
+        assert_eq!(out.free.histogram().max(), 1041);
+        // The warm-up was never counted: every dump was read, no more.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}

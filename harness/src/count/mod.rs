@@ -72,6 +72,10 @@ fn inside(args: &CountArgs, dumps: &Path) -> Result<(), Failure> {
         }
         None => true,
     });
+    if args.allocator != "null" && allocators == [Name::Null] {
+        // Only the null row would be left: nothing to compare it with.
+        return Ok(());
+    }
     let out = args
         .out
         .as_deref()

@@ -84,6 +84,8 @@ pub mod chart {
     pub const HOT_PATH: &str = "hot-path";
     pub const SIZE_SWEEP: &str = "size-sweep";
     pub const REQUEST_LATENCY: &str = "request-latency";
+    /// Instructions per call against size (`harness count`).
+    pub const SIZE_SWEEP_INSTRUCTIONS: &str = "size-sweep-instructions";
 
     pub fn churn_windows(size: usize, op: &str) -> String {
         format!("churn-windows-{size}-{op}")

@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod claims;
 pub mod confidence;
+pub mod instructions;
 pub mod readme;
 pub mod report;
 pub mod results;
@@ -16,6 +17,7 @@ use crate::output::summary::Row;
 use charts::churn::ChurnChart;
 use charts::distribution::PercentileChart;
 use charts::hot_path::HotPathChart;
+use charts::instructions::InstructionsChart;
 use charts::memory::MemoryChart;
 use charts::request::RequestChart;
 use charts::save;
@@ -111,6 +113,25 @@ pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
             timer_step_ns: r.timer_step_ns(),
         };
         out.push(Planned::new(chart, "size-sweep", None, "size-sweep".into()));
+    }
+    let sweep_counts: Vec<_> = r
+        .counts
+        .iter()
+        .filter(|c| c.workload == "size-sweep")
+        .cloned()
+        .collect();
+    if !sweep_counts.is_empty() {
+        let chart = InstructionsChart {
+            machine: machine.clone(),
+            allocators: allocators
+                .iter()
+                .filter(|a| sweep_counts.iter().any(|c| &c.allocator == *a))
+                .cloned()
+                .collect(),
+            rows: sweep_counts,
+        };
+        let alt = "size-sweep instructions per call".into();
+        out.push(Planned::new(chart, instructions::SECTION, None, alt));
     }
     if workloads.iter().any(|w| w == "churn") {
         for size in r.sizes("churn") {

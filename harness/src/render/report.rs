@@ -34,6 +34,8 @@ pub fn render(r: &Results, plots_rel: &Path, plots_abs: &Path) -> Result<String,
         let names = chart_names(r, &charts, &workload);
         workload_section(&mut md, r, &workload, &names, (plots_rel, plots_abs));
     }
+    let names = chart_names(r, &charts, super::instructions::SECTION);
+    super::instructions::section(&mut md, r, &names, (plots_rel, plots_abs));
     Ok(md)
 }
 
@@ -304,6 +306,12 @@ fn workload_section(
     if workload == "churn" {
         memory_table(md, r);
     }
+    images(md, charts, (rel, abs));
+}
+
+/// Links each chart (name, alt text), or names the ones missing from the
+/// plots directory.
+pub(super) fn images(md: &mut String, charts: &[(String, String)], (rel, abs): (&Path, &Path)) {
     for (name, caption) in charts {
         if abs.join(format!("{name}.png")).exists() {
             let _ = writeln!(

@@ -2,6 +2,7 @@
 //! the per-series .hgrm and .hlog. Plots and the report see nothing else, so
 //! they work on results from any machine: measuring and rendering never mix.
 
+use crate::output::counts::{self, CountRow};
 use crate::output::series::{self, SeriesId};
 use crate::output::spread::{self, SpreadRow};
 use crate::output::summary::{self, Row};
@@ -21,6 +22,8 @@ pub struct Results {
     pub meta: Value,
     /// spread.csv, when the run was repeated.
     pub spread: Option<Vec<SpreadRow>>,
+    /// counts.csv (`harness count`); empty when it was not run.
+    pub counts: Vec<CountRow>,
 }
 
 /// One point of a percentile distribution (a `.hgrm` data line).
@@ -73,6 +76,7 @@ impl Results {
             rows,
             meta,
             spread: spread::read(dir)?,
+            counts: counts::read(dir)?,
         })
     }
 

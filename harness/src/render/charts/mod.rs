@@ -4,6 +4,7 @@
 pub mod churn;
 pub mod distribution;
 pub mod hot_path;
+pub mod instructions;
 pub mod memory;
 pub mod request;
 pub mod sweep;

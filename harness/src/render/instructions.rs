@@ -1,0 +1,205 @@
+//! REPORT.md's instruction-count section, from counts.csv (`harness
+//! count`): instructions per call and the simulated caches, beside the
+//! timed batched cost of the same hot path.
+
+use super::results::Results;
+use crate::format::size_label;
+use crate::output::counts::CountRow;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::path::Path;
+
+/// The report section (and chart section) name.
+pub const SECTION: &str = "instructions";
+
+/// The counted rows of one series, in allocator order.
+fn series<'a>(r: &'a Results, workload: &str, size: usize, op: &str) -> Vec<&'a CountRow> {
+    let mut rows: Vec<&CountRow> = r
+        .counts
+        .iter()
+        .filter(|c| c.workload == workload && c.size == size && c.op == op)
+        .collect();
+    rows.sort_by_key(|c| super::results::ORDER.iter().position(|a| *a == c.allocator));
+    rows
+}
+
+/// Writes the section; nothing when the results have no counts.
+pub fn section(md: &mut String, r: &Results, charts: &[(String, String)], plots: (&Path, &Path)) {
+    let Some(first) = r.counts.first() else {
+        return;
+    };
+    let _ = writeln!(
+        md,
+        "## Instructions per call (valgrind)\n\n\
+         Counted by `harness count` under {} callgrind: the timed loops run unchanged with an \
+         instruction counter in place of the clock, so each alloc and free of the recorded \
+         phase is counted alone, exactly (no clock step, no noise). Caches are simulated \
+         ({}), the same on every machine. **est cycles** = L1 hits + 5 x LL hits + 35 x RAM \
+         accesses. **net** subtracts the null row (the counter's own toggles, about 20 \
+         instructions). Counts cannot see system calls, page faults, the TLB or contention \
+         (valgrind runs one thread at a time); see METHODOLOGY.md.\n",
+        first.valgrind, first.caches
+    );
+    let counted: BTreeSet<&str> = r.counts.iter().map(|c| c.allocator.as_str()).collect();
+    for a in r.allocators() {
+        let name = crate::alloc::Name::parse(&a);
+        if let Some(why) = name.and_then(crate::alloc::not_countable) {
+            if !counted.contains(a.as_str()) {
+                let _ = writeln!(md, "_{a} is not counted: {why}._\n");
+            }
+        }
+    }
+    let notes: BTreeSet<(&str, &str)> = r
+        .counts
+        .iter()
+        .filter(|c| !c.note.is_empty())
+        .map(|c| (c.allocator.as_str(), c.note.as_str()))
+        .collect();
+    for (a, note) in notes {
+        let _ = writeln!(md, "_{a}: {note}._\n");
+    }
+    beside_timed(md, r);
+    table(md, r);
+    sweep_table(md, r);
+    super::report::images(md, charts, plots);
+}
+
+/// The hot path counted beside the hot path timed (batched, net of null).
+fn beside_timed(md: &mut String, r: &Results) {
+    let Some(size) = r
+        .counts
+        .iter()
+        .find(|c| c.workload == "hot-path")
+        .map(|c| c.size)
+    else {
+        return;
+    };
+    let _ = writeln!(
+        md,
+        "### Hot path: counted and timed\n\n\
+         One alloc + free pair of {}, net of null: instructions and estimated cycles counted, \
+         beside the batched time per pair (net of null, with its 95 % interval) of the timed \
+         run.\n\n\
+         | allocator | instructions per pair | est cycles per pair | batched ns per pair |\n\
+         |---|---:|---:|---:|",
+        size_label(size)
+    );
+    let (alloc, free) = (
+        series(r, "hot-path", size, "alloc"),
+        series(r, "hot-path", size, "free"),
+    );
+    for (a, f) in alloc
+        .iter()
+        .zip(&free)
+        .filter(|(a, _)| a.allocator != "null")
+    {
+        let timed = r
+            .row(&a.allocator, "hot-path", size, "alloc")
+            .and_then(|row| {
+                let (v, lo, hi) = (
+                    row.batch_net_ns_per_op?,
+                    row.batch_net_ns_per_op_lo?,
+                    row.batch_net_ns_per_op_hi?,
+                );
+                Some(format!("{v:.2} ({lo:.2}-{hi:.2})"))
+            })
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            md,
+            "| {} | {:.1} | {:.1} | {timed} |",
+            a.allocator,
+            a.ir_mean_net + f.ir_mean_net,
+            a.est_cycles_mean_net + f.est_cycles_mean_net,
+        );
+    }
+    md.push('\n');
+}
+
+/// Every counted series but the size sweep's: instructions per call and
+/// the caches.
+fn table(md: &mut String, r: &Results) {
+    let keys: BTreeSet<(&str, usize, &str)> = r
+        .counts
+        .iter()
+        .filter(|c| c.workload != "size-sweep")
+        .map(|c| (c.workload.as_str(), c.size, c.op.as_str()))
+        .collect();
+    if keys.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "### Per call\n\n\
+         Instructions per call over every call of the recorded phase: fewest, median, 99th \
+         percentile, most (exact) and mean; the mean net of null; simulated misses and \
+         estimated cycles per call.\n\n\
+         | workload | size | op | allocator | calls | min | P50 | P99 | max | mean | net mean | L1 misses | LL misses | est cycles |\n\
+         |---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let order = ["hot-path", "bulk", "reverse-free", "churn"];
+    let mut keys: Vec<_> = keys.into_iter().collect();
+    keys.sort_by_key(|(w, s, op)| (order.iter().position(|o| o == w), *s, *op));
+    for (workload, size, op) in keys {
+        for c in series(r, workload, size, op) {
+            let _ = writeln!(
+                md,
+                "| {workload} | {} | {op} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.2} | {:.3} | {:.1} |",
+                size_label(size),
+                c.allocator,
+                c.calls,
+                c.ir_min,
+                c.ir_p50,
+                c.ir_p99,
+                c.ir_max,
+                c.ir_mean,
+                c.ir_mean_net,
+                c.l1_misses_mean,
+                c.ll_misses_mean,
+                c.est_cycles_mean
+            );
+        }
+    }
+    md.push('\n');
+}
+
+/// The size sweep: mean instructions per alloc and per free, net of null,
+/// one row per size.
+fn sweep_table(md: &mut String, r: &Results) {
+    let sizes: BTreeSet<usize> = r
+        .counts
+        .iter()
+        .filter(|c| c.workload == "size-sweep")
+        .map(|c| c.size)
+        .collect();
+    let Some(&first) = sizes.first() else {
+        return;
+    };
+    let allocators: Vec<String> = series(r, "size-sweep", first, "alloc")
+        .iter()
+        .filter(|c| c.allocator != "null")
+        .map(|c| c.allocator.clone())
+        .collect();
+    let _ = writeln!(
+        md,
+        "### Size sweep\n\nMean instructions per alloc / per free, net of null.\n\n| size | {} |\n|---|{}",
+        allocators.join(" | "),
+        "---:|".repeat(allocators.len())
+    );
+    for size in sizes {
+        let (alloc, free) = (
+            series(r, "size-sweep", size, "alloc"),
+            series(r, "size-sweep", size, "free"),
+        );
+        let cell = |a: &str| {
+            let find = |rows: &[&CountRow]| {
+                rows.iter()
+                    .find(|c| c.allocator == a)
+                    .map_or("-".to_string(), |c| format!("{:.1}", c.ir_mean_net))
+            };
+            format!("{} / {}", find(&alloc), find(&free))
+        };
+        let cells: Vec<String> = allocators.iter().map(|a| cell(a)).collect();
+        let _ = writeln!(md, "| {} | {} |", size_label(size), cells.join(" | "));
+    }
+    md.push('\n');
+}
