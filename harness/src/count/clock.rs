@@ -186,8 +186,8 @@ mod tests {
         let recording = Rc::new(Cell::new(false));
         let mut clock = CountClock::new(&mut reader, recording.clone(), 21);
         let mut observer = CountObserver { recording };
-        let out = workloads::run(&case, &mut CountingAlloc::new(), &mut clock, &mut observer)
-            .unwrap();
+        let out =
+            workloads::run(&case, &mut CountingAlloc::new(), &mut clock, &mut observer).unwrap();
         assert!(clock.error.is_none(), "{:?}", clock.error);
         // Dump 1 held what ran from the recording's first clock read to the
         // first call's: dropped. Then alloc, free, alloc, free...

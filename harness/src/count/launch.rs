@@ -97,7 +97,8 @@ pub fn relaunch(out: &Path, out_given: bool) -> Result<(), Failure> {
         .spawn()
         .map_err(|e| Failure::run(format!("count: starting valgrind: {e}")))?;
     // valgrind's own notes (its cache auto-detection, `==pid==` lines) are
-    // held back and shown only if the count fails; the harness's pass on.
+    // held back and shown only if valgrind was killed; the harness's lines,
+    // and valgrind's own startup errors (`valgrind: ...`), pass on.
     let mut held = Vec::new();
     if let Some(stderr) = child.stderr.take() {
         for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
@@ -111,7 +112,7 @@ pub fn relaunch(out: &Path, out_given: bool) -> Result<(), Failure> {
     let status = child
         .wait()
         .map_err(|e| Failure::run(format!("count: waiting for valgrind: {e}")))?;
-    if !status.success() {
+    if status.code().is_none() {
         for line in &held {
             eprintln!("{line}");
         }

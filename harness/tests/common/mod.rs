@@ -11,6 +11,8 @@ pub fn harness(args: &[&str]) -> Output {
 }
 
 /// Runs the harness and fails the test, with its stderr, unless it succeeds.
+/// (Not every test file that compiles this module uses it.)
+#[allow(dead_code)]
 pub fn ok<S: AsRef<str> + std::fmt::Debug>(args: &[S]) -> Output {
     let argv: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
     let out = harness(&argv);
