@@ -339,7 +339,8 @@ pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, F
         memory: (churn && !job.keep_earlier)
             .then(|| MemoryLog::new(Windows::for_case(c).count() as usize + 2)),
         start_marker: syscalls::start_line(a.as_str(), job.workload, c.size.label()),
-        batch_ns: (c.kind == Kind::HotPath).then_some(run.batch_ns),
+        batch_ns: matches!(c.kind, Kind::HotPath | Kind::Bulk { .. } | Kind::Churn)
+            .then_some(run.batch_ns),
     };
     let t0 = Instant::now();
     let measured = alloc::run_case(a, c, timer, &mut observer, run.setup);

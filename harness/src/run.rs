@@ -260,14 +260,19 @@ fn rows(
                 run_id,
             };
             let step = timer.resolution_ns;
+            // The batched phase that covers this op (hot-path's pair and
+            // churn's steps cover both rows; bulk's allocs and frees one each).
             let batch = |d: &Done| {
                 d.outcome
                     .batched
-                    .as_ref()
-                    .and_then(|b| BatchCost::of(b, step))
+                    .iter()
+                    .find(|b| b.op.covers(op))
+                    .and_then(|b| Some((b.op.name(), BatchCost::of(b, step)?)))
             };
-            let row = Row::new(key, &Figures::of(rec), floor, rec.saturated(), first)
-                .with_batch(batch(d).filter(|_| d.threads == 1), batch(null));
+            let row = Row::new(key, &Figures::of(rec), floor, rec.saturated(), first).with_batch(
+                batch(d).filter(|_| d.threads == 1),
+                batch(null).map(|(_, c)| c),
+            );
             // Threaded cases write no markers: their syscalls are not counted.
             let traced = calls.iter().find(|p| {
                 d.threads == 1

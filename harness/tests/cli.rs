@@ -77,6 +77,7 @@ struct Row {
     p50_hi_ns: Option<u64>,
     p9999_lo_ns: Option<u64>,
     p9999_hi_ns: Option<u64>,
+    batch_op: Option<String>,
     batch_ops: Option<u64>,
     batch_ns_per_op: Option<f64>,
     batch_ns_per_op_lo: Option<f64>,
@@ -154,8 +155,16 @@ fn a_small_run_writes_every_file_and_they_agree() {
             r.allocator
         );
         assert_eq!(hlog.max(), r.max_ns, "{} {stem}", r.allocator);
-        // The batched phase: hot-path and size-sweep, and nothing else.
-        let batched = r.workload == "hot-path" || r.workload == "size-sweep";
+        // The batched phase: every loop but request and producer-consumer,
+        // with what one batched operation is.
+        let batch_op = match r.workload.as_str() {
+            "hot-path" | "size-sweep" => Some("alloc+free"),
+            "bulk" | "reverse-free" => Some(r.op.as_str()),
+            "churn" => Some("alloc or free"),
+            _ => None,
+        };
+        assert_eq!(r.batch_op.as_deref(), batch_op, "{} {stem}", r.allocator);
+        let batched = batch_op.is_some();
         assert_eq!(r.batch_ops.is_some(), batched, "{} {stem}", r.allocator);
         if batched {
             let (ns, lo, hi) = (

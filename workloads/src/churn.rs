@@ -49,7 +49,15 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     };
     let result = measure(
         case, alloc, clock, observer, &mut rng, &mut live, &mut sums, &mut out,
-    );
+    )
+    .and_then(|()| match observer.batch_ns() {
+        Some(min_ns) => {
+            let steps = crate::batched::steps(case, alloc, clock, &mut rng, &mut live, min_ns)?;
+            out.batched.push(steps);
+            Ok(())
+        }
+        None => Ok(()),
+    });
     for (ptr, size, _) in live.drain(..) {
         // SAFETY: every live entry came from `alloc(size)` and was not freed.
         unsafe { alloc.free(ptr, size) };

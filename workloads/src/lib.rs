@@ -28,7 +28,7 @@ pub mod testing;
 pub mod windows;
 
 pub use allocator::{Allocator, NullAlloc};
-pub use batched::Batched;
+pub use batched::{BatchOp, Batched};
 pub use case::{Case, Kind, SWEEP_SIZES};
 pub use clock::Clock;
 pub use outcome::{

@@ -48,7 +48,7 @@ pub struct Outcome {
     pub windows: u64,
     /// The batched phase, when the observer asked for one
     /// ([`Observer::batch_ns`]) and the loop has one ([`crate::batched`]).
-    pub batched: Option<crate::Batched>,
+    pub batched: Vec<crate::Batched>,
 }
 
 impl Outcome {
@@ -60,7 +60,7 @@ impl Outcome {
             first_call: FirstCall::default(),
             ops: 0,
             windows: 0,
-            batched: None,
+            batched: Vec::new(),
         }
     }
 

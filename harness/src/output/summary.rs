@@ -100,9 +100,11 @@ pub struct Row {
     pub p999_hi_ns: Option<u64>,
     pub p9999_lo_ns: Option<u64>,
     pub p9999_hi_ns: Option<u64>,
-    /// The batched phase (hot-path and size-sweep on one thread; empty
-    /// elsewhere): what one batched operation is ("alloc+free": the pair,
-    /// so the alloc and free rows carry the same figures), operations per
+    /// The batched phase (hot-path, size-sweep, bulk, reverse-free and
+    /// churn on one thread; empty elsewhere): what one batched operation is
+    /// ("alloc+free": the pair, and "alloc or free": churn's steps, so the
+    /// alloc and free rows carry the same figures; "alloc" and "free":
+    /// bulk's, each row its own), operations per
     /// batch, and the cost per operation in ns with its 95 % interval,
     /// raw (clock reads taken off) and net of the null row's
     /// (`stats::batch`).
@@ -240,12 +242,13 @@ impl Row {
     }
 
     /// Adds the batched cost and, given the null row's, the net one.
-    pub fn with_batch(mut self, cost: Option<BatchCost>, null: Option<BatchCost>) -> Row {
-        let Some(c) = cost else {
+    /// `cost` is (what one batched operation is, its cost).
+    pub fn with_batch(mut self, cost: Option<(&str, BatchCost)>, null: Option<BatchCost>) -> Row {
+        let Some((op, c)) = cost else {
             return self;
         };
         let r = |x: f64| (x * 1000.0).round() / 1000.0;
-        self.batch_op = Some("alloc+free".into());
+        self.batch_op = Some(op.into());
         self.batch_ops = Some(c.ops_per_batch);
         (
             self.batch_ns_per_op,

@@ -126,11 +126,12 @@ pub fn standings(md: &mut String, r: &Results, workload: &str) {
     md.push('\n');
 }
 
-/// The batched cost of a pair beside the per-op histograms' means, both
-/// net of the null row (hot-path and size-sweep).
+/// The batched costs of a workload's cases (`stats::batch`), net of the
+/// null's batched loop, beside the per-op histograms' means and P50s.
 pub fn batched(md: &mut String, r: &Results, workload: &str) {
     let mut lines = Vec::new();
     for size in r.sizes(workload) {
+        let null = |op: &str| r.own_row("null", workload, size, op);
         for a in r.allocators().iter().filter(|a| *a != "null") {
             let (Some(alloc), Some(free)) = (
                 r.own_row(a, workload, size, "alloc"),
@@ -138,25 +139,54 @@ pub fn batched(md: &mut String, r: &Results, workload: &str) {
             ) else {
                 continue;
             };
-            let (Some(net), Some(lo), Some(hi)) = (
-                alloc.batch_net_ns_per_op,
-                alloc.batch_net_ns_per_op_lo,
-                alloc.batch_net_ns_per_op_hi,
-            ) else {
-                continue;
-            };
-            let null_mean = |op: &str| r.own_row("null", workload, size, op).map(|n| n.mean_ns);
-            let mean_net = match (null_mean("alloc"), null_mean("free")) {
-                (Some(na), Some(nf)) => format!("{:.1}", alloc.mean_ns - na + free.mean_ns - nf),
-                _ => "-".into(),
-            };
-            lines.push(format!(
-                "| {} | {a} | {net:.2} ({lo:.2}-{hi:.2}) | {} | {mean_net} | {} / {} |",
-                size_label(size),
-                alloc.batch_ops.unwrap_or(0),
+            // (batched row, its op, the per-op mean net of null, the per-op P50s)
+            let mut shown: Vec<(&Row, String, Option<f64>, String)> = Vec::new();
+            let both_p50 = format!(
+                "{} / {}",
                 with_interval(alloc, "p50"),
-                with_interval(free, "p50"),
-            ));
+                with_interval(free, "p50")
+            );
+            match alloc.batch_op.as_deref() {
+                Some("alloc+free") => {
+                    let net = null("alloc")
+                        .zip(null("free"))
+                        .map(|(na, nf)| alloc.mean_ns - na.mean_ns + free.mean_ns - nf.mean_ns);
+                    shown.push((alloc, "alloc+free".into(), net, both_p50));
+                }
+                Some("alloc or free") => {
+                    // The per-op mean over both ops, as the steps mix them.
+                    let mean = |x: &Row, y: &Row| {
+                        (x.mean_ns * x.samples as f64 + y.mean_ns * y.samples as f64)
+                            / (x.samples + y.samples).max(1) as f64
+                    };
+                    let net = null("alloc")
+                        .zip(null("free"))
+                        .map(|(na, nf)| mean(alloc, free) - mean(na, nf));
+                    shown.push((alloc, "alloc or free".into(), net, both_p50));
+                }
+                Some(_) => {
+                    for (row, op) in [(alloc, "alloc"), (free, "free")] {
+                        let net = null(op).map(|n| row.mean_ns - n.mean_ns);
+                        shown.push((row, op.into(), net, with_interval(row, "p50")));
+                    }
+                }
+                None => {}
+            }
+            for (row, op, mean_net, p50) in shown {
+                let (Some(net), Some(lo), Some(hi)) = (
+                    row.batch_net_ns_per_op,
+                    row.batch_net_ns_per_op_lo,
+                    row.batch_net_ns_per_op_hi,
+                ) else {
+                    continue;
+                };
+                lines.push(format!(
+                    "| {} | {a} | {op} | {net:.2} ({lo:.2}-{hi:.2}) | {} | {} | {p50} |",
+                    size_label(size),
+                    row.batch_ops.unwrap_or(0),
+                    mean_net.map_or("-".into(), |m| format!("{m:.1}")),
+                ));
+            }
         }
     }
     if lines.is_empty() {
@@ -164,16 +194,19 @@ pub fn batched(md: &mut String, r: &Results, workload: &str) {
     }
     let _ = writeln!(
         md,
-        "**Batched cost of a pair** (alloc, write the first and last byte, free), net of the null \
-         row's batched loop: the median of 1,000 batches of K pairs, each timed as a whole, over K; \
-         in brackets its 95% interval (the median's order statistics, widened by one clock step per \
-         batch). Beside it, the per-op histograms' mean alloc + mean free, net of the null's means, \
-         and the per-op P50s. The per-op figures are higher: each timed call sits between two \
-         fenced clock reads that drain the pipeline around it, while a batch lets consecutive calls \
-         overlap as they do in a program. The batched cost ranks what the per-op P50s, whole clock \
-         steps apart, cannot; the per-op histograms keep the tail.\n\n\
-         | size | allocator | batched ns/pair, net (95%) | pairs per batch | per-op mean alloc+free, net | per-op P50 alloc / free |\n\
-         |---|---|---:|---:|---:|---:|"
+        "**Batched cost per operation**, net of the null row's batched loop: the median of \
+         1,000 batches of K operations, each batch timed as a whole, over K; in brackets its 95% \
+         interval (the median's order statistics, widened by one clock step per batch). One \
+         operation is, for hot-path and size-sweep, a pair (alloc, write the first and last byte, \
+         free); for bulk and reverse-free, an alloc (written) or a free, batched apart; for churn, \
+         one random step (an alloc or a free). Beside it, the per-op histograms' mean, net of the \
+         null's (for a pair, alloc + free; for churn's steps, over both ops), and the per-op P50s. \
+         The per-op figures are higher: each timed call sits between two fenced clock reads that \
+         drain the pipeline around it, while a batch lets consecutive calls overlap as they do in \
+         a program. The batched cost ranks what the per-op P50s, whole clock steps apart, cannot; \
+         the per-op histograms keep the tail.\n\n\
+         | size | allocator | op | batched ns per op, net (95%) | ops per batch | per-op mean, net | per-op P50 |\n\
+         |---|---|---|---:|---:|---:|---:|"
     );
     for l in lines {
         let _ = writeln!(md, "{l}");

@@ -74,7 +74,7 @@ mod tests {
     use std::cell::Cell;
     use std::rc::Rc;
     use workloads::testing::{CostlyAlloc, SteppedClock};
-    use workloads::{Case, Kind, NullAlloc, Observer, SizeSpec};
+    use workloads::{BatchOp, Case, Kind, NullAlloc, Observer, SizeSpec};
 
     /// Asks for batches of at least 1,000 clock steps.
     struct Batches(u64);
@@ -85,10 +85,10 @@ mod tests {
         }
     }
 
-    /// A hot-path case on an allocator whose calls cost `cost` ticks each,
+    /// A case of `kind` on an allocator whose calls cost `cost` ticks each,
     /// timed by a clock of 10-tick steps whose reads jitter by up to 30
-    /// ticks: the batched cost.
-    fn measure(cost: u64) -> BatchCost {
+    /// ticks: the batched cost of each batched op, with what it is.
+    fn measure_kind(kind: Kind, cost: u64) -> Vec<(BatchOp, BatchCost)> {
         let now = Rc::new(Cell::new(0));
         let mut clock = SteppedClock {
             now: now.clone(),
@@ -102,15 +102,25 @@ mod tests {
             inner: NullAlloc::new(),
         };
         let case = Case {
-            kind: Kind::HotPath,
+            kind,
             size: SizeSpec::Fixed(64),
             ops: 1_000,
-            blocks: 1,
-            max_live: 1,
+            blocks: 5_000,
+            max_live: 100,
             seed: 1,
         };
         let out = workloads::run(&case, &mut alloc, &mut clock, &mut Batches(10 * 1000)).unwrap();
-        BatchCost::of(out.batched.as_ref().unwrap(), 10.0).unwrap()
+        out.batched
+            .iter()
+            .map(|b| (b.op, BatchCost::of(b, 10.0).unwrap()))
+            .collect()
+    }
+
+    fn measure(cost: u64) -> BatchCost {
+        let all = measure_kind(Kind::HotPath, cost);
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].0, BatchOp::Pair);
+        all[0].1
     }
 
     #[test]
@@ -132,9 +142,41 @@ mod tests {
         );
     }
 
+    /// Bulk's allocations and frees are batched apart, churn's steps
+    /// together: each per-op cost (3 ticks above the null's 1) is recovered
+    /// within its interval, under the clock's 10-tick step.
+    #[test]
+    fn bulk_allocs_and_frees_and_churn_steps_are_each_recovered() {
+        for (kind, ops) in [
+            (
+                Kind::Bulk { reverse: false },
+                vec![BatchOp::Alloc, BatchOp::Free],
+            ),
+            (
+                Kind::Bulk { reverse: true },
+                vec![BatchOp::Alloc, BatchOp::Free],
+            ),
+            (Kind::Churn, vec![BatchOp::Mixed]),
+        ] {
+            let (costly, null) = (measure_kind(kind, 4), measure_kind(kind, 1));
+            assert_eq!(
+                costly.iter().map(|c| c.0).collect::<Vec<_>>(),
+                ops,
+                "{kind:?}"
+            );
+            for ((op, c), (_, n)) in costly.iter().zip(&null) {
+                let net = c.net_of(n);
+                assert!(net.lo <= 3.0 && 3.0 <= net.hi, "{kind:?} {op:?}: {net:?}");
+                assert!((net.ns - 3.0).abs() < 0.05, "{kind:?} {op:?}: {net:?}");
+                assert!(c.ops_per_batch * 4 >= 10_000, "{kind:?} {op:?}: {c:?}");
+            }
+        }
+    }
+
     #[test]
     fn the_median_and_its_order_statistic_interval() {
         let b = Batched {
+            op: BatchOp::Pair,
             ops_per_batch: 10,
             batch_ns: (1..=1000).rev().map(|v| v + 7).collect(),
             empty_ns: vec![6, 7, 8],
@@ -146,6 +188,7 @@ mod tests {
         assert_eq!((c.lo, c.hi), (46.7, 53.3));
         assert!(BatchCost::of(
             &Batched {
+                op: BatchOp::Pair,
                 ops_per_batch: 1,
                 batch_ns: vec![],
                 empty_ns: vec![1],
