@@ -89,13 +89,12 @@ fn find_k<const N: usize>(
 ) -> Result<u64, RunError> {
     let mut k = 1.min(max_k);
     loop {
-        let mut trials = [[0u64; 5]; N];
-        for t in 0..5 {
-            for (op, ns) in trial(k)?.into_iter().enumerate() {
-                trials[op][t] = ns;
-            }
+        let mut runs = [[0u64; N]; 5];
+        for run in &mut runs {
+            *run = trial(k)?;
         }
-        let long_enough = trials.iter_mut().all(|t| {
+        let long_enough = (0..N).all(|op| {
+            let mut t = runs.map(|run| run[op]);
             t.sort_unstable();
             t[2] >= min_ns
         });
