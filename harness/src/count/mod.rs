@@ -54,7 +54,11 @@ pub fn main(args: &CountArgs) -> Result<(), Failure> {
                 .clone()
                 .unwrap_or_else(|| paths::fresh_run_dir(SystemTime::now(), std::process::id()));
             launch::relaunch(&out, args.out.is_some())?;
-            println!("counts: {}", counts::path(&out).display());
+            // Nothing is written when nothing could be counted (snmalloc alone).
+            let path = counts::path(&out);
+            if path.exists() {
+                println!("counts: {}", path.display());
+            }
             Ok(())
         }
     }
