@@ -163,10 +163,17 @@ pub fn threaded(job: &Job<'_>, run: &Run<'_>, timer: Timer) -> Result<Done, Fail
     let (a, c, n) = (job.allocator, job.case, job.threads as usize);
     let env = run.env;
     let t0 = Instant::now();
+    let on = threads::OnThreads {
+        n,
+        timer,
+        pinned: env.pinned,
+        allowed: &env.allowed_cpus,
+        batch_ns: c.kind.has_batched_phase().then_some(run.batch_ns),
+    };
     let t = if c.kind == Kind::Handoff {
-        threads::run_ring(a, c, n, timer, env.pinned, &env.allowed_cpus)
+        threads::run_ring(a, c, &on)
     } else {
-        threads::run(a, c, n, timer, run.setup, env.pinned, &env.allowed_cpus)
+        threads::run(a, c, run.setup, &on)
     }
     .map_err(|e| Failure::run(format!("{}: {e}; nothing was written", job.label)))?;
     let elapsed = t0.elapsed();
@@ -339,8 +346,7 @@ pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, F
         memory: (churn && !job.keep_earlier)
             .then(|| MemoryLog::new(Windows::for_case(c).count() as usize + 2)),
         start_marker: syscalls::start_line(a.as_str(), job.workload, c.size.label()),
-        batch_ns: matches!(c.kind, Kind::HotPath | Kind::Bulk { .. } | Kind::Churn)
-            .then_some(run.batch_ns),
+        batch_ns: c.kind.has_batched_phase().then_some(run.batch_ns),
     };
     let t0 = Instant::now();
     let measured = alloc::run_case(a, c, timer, &mut observer, run.setup);

@@ -269,10 +269,8 @@ fn rows(
                     .find(|b| b.op.covers(op))
                     .and_then(|b| Some((b.op.name(), BatchCost::of(b, step)?)))
             };
-            let row = Row::new(key, &Figures::of(rec), floor, rec.saturated(), first).with_batch(
-                batch(d).filter(|_| d.threads == 1),
-                batch(null).map(|(_, c)| c),
-            );
+            let row = Row::new(key, &Figures::of(rec), floor, rec.saturated(), first)
+                .with_batch(batch(d), batch(null).map(|(_, c)| c));
             // Threaded cases write no markers: their syscalls are not counted.
             let traced = calls.iter().find(|p| {
                 d.threads == 1

@@ -18,17 +18,40 @@ use crate::alloc::{self, Name, Setup};
 use crate::clock::Timer;
 use crate::usage::{PhaseMeter, PhaseUsage};
 use crossbeam_queue::ArrayQueue;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Barrier;
 use workloads::handoff::Mailbox;
 use workloads::{Case, Observer, Op, Outcome, Phase, Recorder, Window, Windows};
 
-/// What one thread sees: the shared start line, then its own meter and
+/// Where the threads of one case meet: the start of recording, its end (so
+/// that no thread's batched phase runs beside another's recorded one), and
+/// the batched phase's K, which all take the largest of.
+pub struct Meeting {
+    start: Barrier,
+    end: Barrier,
+    agree: Barrier,
+    ops_per_batch: AtomicU64,
+}
+
+impl Meeting {
+    fn new(n: usize) -> Meeting {
+        Meeting {
+            start: Barrier::new(n),
+            end: Barrier::new(n),
+            agree: Barrier::new(n),
+            ops_per_batch: AtomicU64::new(0),
+        }
+    }
+}
+
+/// What one thread sees: the shared meeting points, then its own meter and
 /// windows.
 pub struct ThreadObserver<'a> {
-    start: &'a Barrier,
-    /// Whether this thread has passed the start line.
-    started: bool,
+    meeting: &'a Meeting,
+    /// Which meeting points this thread has passed: start, end, agreement.
+    passed: [bool; 3],
+    /// The batched phase's shortest batch, when the case has one.
+    batch_ns: Option<u64>,
     meter: PhaseMeter,
     ops: &'static [Op],
     /// Copies of this thread's windows, made (and written) before the start
@@ -60,12 +83,29 @@ impl Observer for ThreadObserver<'_> {
     fn phase(&mut self, phase: Phase) {
         match phase {
             Phase::RecordingStarts => {
-                self.start.wait();
-                self.started = true;
+                self.meeting.start.wait();
+                self.passed[0] = true;
                 self.meter.start();
             }
-            Phase::RecordingEnds => self.meter.finish(),
+            Phase::RecordingEnds => {
+                self.meter.finish();
+                self.meeting.end.wait();
+                self.passed[1] = true;
+            }
         }
+    }
+
+    fn batch_ns(&self) -> Option<u64> {
+        self.batch_ns
+    }
+
+    fn ops_per_batch(&mut self, k: u64) -> u64 {
+        let agreed = &self.meeting.ops_per_batch;
+        agreed.fetch_max(k, Ordering::AcqRel);
+        // Every thread has offered its K once all have arrived.
+        self.meeting.agree.wait();
+        self.passed[2] = true;
+        agreed.load(Ordering::Acquire)
     }
 
     fn window(&mut self, w: &Window<'_>) {
@@ -150,33 +190,28 @@ pub struct Threaded {
     pub windows: Vec<CaseWindow>,
 }
 
-/// One case on `n` threads, each running the whole case.
-#[allow(clippy::too_many_arguments)]
-pub fn run(
-    name: Name,
-    case: &Case,
-    n: usize,
-    timer: Timer,
-    setup: Setup,
-    pinned: Option<usize>,
-    allowed: &[usize],
-) -> Result<Threaded, String> {
-    on_threads(case, n, timer, pinned, allowed, |i, timer, observer| {
+/// How a case runs on threads: how many, timed how, where, and the
+/// batched phase's shortest batch when the case has one.
+pub struct OnThreads<'a> {
+    pub n: usize,
+    pub timer: Timer,
+    pub pinned: Option<usize>,
+    pub allowed: &'a [usize],
+    pub batch_ns: Option<u64>,
+}
+
+/// One case on `on.n` threads, each running the whole case.
+pub fn run(name: Name, case: &Case, setup: Setup, on: &OnThreads<'_>) -> Result<Threaded, String> {
+    on_threads(case, on, |i, timer, observer| {
         alloc::run_case(name, &thread_case(case, i), timer, observer, setup).map(|m| m.outcome)
     })
 }
 
-/// producer-consumer on `n` threads in a ring: thread i sends to i + 1.
-pub fn run_ring(
-    name: Name,
-    case: &Case,
-    n: usize,
-    timer: Timer,
-    pinned: Option<usize>,
-    allowed: &[usize],
-) -> Result<Threaded, String> {
+/// producer-consumer on `on.n` threads in a ring: thread i sends to i + 1.
+pub fn run_ring(name: Name, case: &Case, on: &OnThreads<'_>) -> Result<Threaded, String> {
+    let n = on.n;
     let links: Vec<Link> = (0..n).map(|_| Link::new(case.blocks)).collect();
-    on_threads(case, n, timer, pinned, allowed, |i, timer, observer| {
+    on_threads(case, on, |i, timer, observer| {
         let inbox = &links[(i + n - 1) % n];
         let outbox = &links[i];
         alloc::run_handoff(
@@ -189,44 +224,36 @@ pub fn run_ring(
     })
 }
 
-/// Runs `body` on `n` pinned threads that share one start line, and merges
-/// what they recorded.
-fn on_threads<F>(
-    case: &Case,
-    n: usize,
-    timer: Timer,
-    pinned: Option<usize>,
-    allowed: &[usize],
-    body: F,
-) -> Result<Threaded, String>
+/// Runs `body` on `on.n` pinned threads that share their meeting points,
+/// and merges what they recorded.
+fn on_threads<F>(case: &Case, on: &OnThreads<'_>, body: F) -> Result<Threaded, String>
 where
     F: Fn(usize, &mut Timer, &mut ThreadObserver<'_>) -> Result<Outcome, String> + Sync,
 {
-    let start = Barrier::new(n);
+    let n = on.n;
+    let meeting = Meeting::new(n);
     let (ops, count) = (case.kind.ops(), Windows::for_case(case).count() as usize);
     type Ended = (Outcome, Option<PhaseUsage>, Vec<CaseWindow>);
     let results: Vec<Result<Ended, String>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..n)
             .map(|i| {
-                let (start, body) = (&start, &body);
+                let (meeting, body) = (&meeting, &body);
                 s.spawn(move || {
-                    if let Some(cpu) = cpu_for(i, pinned, allowed) {
+                    if let Some(cpu) = cpu_for(i, on.pinned, on.allowed) {
                         crate::platform::set_affinity(&[cpu]);
                     }
-                    let mut timer = timer;
+                    let mut timer = on.timer;
                     let mut observer = ThreadObserver {
-                        start,
-                        started: false,
+                        meeting,
+                        passed: [false; 3],
+                        batch_ns: on.batch_ns,
                         meter: PhaseMeter::default(),
                         ops,
                         windows: vec![CaseWindow::empty(ops.len()); count],
                         filled: 0,
                     };
                     let outcome = body(i, &mut timer, &mut observer);
-                    if !observer.started {
-                        // Stopped before the start line: release the others.
-                        start.wait();
-                    }
+                    observer.release_the_others();
                     observer.windows.truncate(observer.filled);
                     outcome.map(|o| (o, observer.meter.result(), observer.windows))
                 })
@@ -259,6 +286,22 @@ where
         usage: sum_usage(&usages),
         windows,
     })
+}
+
+impl ThreadObserver<'_> {
+    /// A thread that stopped early meets the others at every point it did
+    /// not reach, so none waits for it forever. Every thread of a case runs
+    /// the same loop, so the others pass each point once: the agreement
+    /// only when the case has a batched phase.
+    fn release_the_others(&self) {
+        let m = self.meeting;
+        let points = [&m.start, &m.end, &m.agree];
+        for (i, point) in points.into_iter().enumerate() {
+            if !self.passed[i] && (i < 2 || self.batch_ns.is_some()) {
+                point.wait();
+            }
+        }
+    }
 }
 
 /// Adds one thread's windows into the case's (the first thread's are taken as they are).
@@ -295,6 +338,57 @@ mod tests {
     use super::*;
     use workloads::{Kind, SizeSpec};
 
+    fn on(n: usize, timer: Timer, batch_ns: Option<u64>) -> OnThreads<'static> {
+        OnThreads {
+            n,
+            timer,
+            pinned: None,
+            allowed: &[0],
+            batch_ns,
+        }
+    }
+
+    /// Every thread runs the batched phase with the K all agreed on, and
+    /// the merged phase pools every thread's batches.
+    #[test]
+    fn threads_agree_on_one_k_and_their_batches_are_pooled() {
+        let _alone = crate::usage::METER_TESTS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let (timer, _) = crate::clock::calibrate();
+        let batches = workloads::batched::BATCHES;
+        for (kind, blocks) in [(Kind::HotPath, 1), (Kind::Churn, 1), (Kind::Handoff, 64)] {
+            let case = Case {
+                kind,
+                size: SizeSpec::Fixed(64),
+                ops: 20_000,
+                blocks,
+                max_live: 100,
+                seed: 5,
+            };
+            let t = if kind == Kind::Handoff {
+                run_ring(Name::Null, &case, &on(3, timer, Some(2_000)))
+            } else {
+                run(
+                    Name::Null,
+                    &case,
+                    Setup::default(),
+                    &on(3, timer, Some(2_000)),
+                )
+            }
+            .unwrap();
+            let phases = t.merged.batched.len();
+            assert_eq!(phases, if kind == Kind::Handoff { 2 } else { 1 });
+            for (p, merged) in t.merged.batched.iter().enumerate() {
+                assert_eq!(merged.batch_ns.len(), 3 * batches, "{kind:?}");
+                assert_eq!(merged.empty_ns.len(), 3 * batches, "{kind:?}");
+                for o in &t.per_thread {
+                    assert_eq!(o.batched[p].ops_per_batch, merged.ops_per_batch);
+                }
+            }
+        }
+    }
+
     #[test]
     fn threads_take_the_pinned_cpu_then_the_next_ones() {
         assert_eq!(cpu_for(0, Some(2), &[0, 1, 2, 3]), Some(2));
@@ -319,7 +413,7 @@ mod tests {
         assert_eq!(thread_case(&case, 0), case);
         assert_ne!(thread_case(&case, 1).seed, case.seed);
         let (timer, _) = crate::clock::calibrate();
-        let t = run(Name::Null, &case, 3, timer, Setup::default(), None, &[0]).unwrap();
+        let t = run(Name::Null, &case, Setup::default(), &on(3, timer, None)).unwrap();
         assert_eq!(t.per_thread.len(), 3);
         assert_eq!(t.merged.ops, 3 * 20_000);
         assert_eq!(
@@ -346,7 +440,7 @@ mod tests {
             seed: 3,
         };
         let (timer, _) = crate::clock::calibrate();
-        let t = run_ring(Name::Null, &case, 3, timer, None, &[0]).unwrap();
+        let t = run_ring(Name::Null, &case, &on(3, timer, None)).unwrap();
         assert_eq!(t.per_thread.len(), 3);
         for o in &t.per_thread {
             assert_eq!((o.alloc.len(), o.free.len()), (50_000, 50_000));
@@ -354,12 +448,12 @@ mod tests {
         assert_eq!(t.merged.free.len(), 150_000);
         #[cfg(feature = "system")]
         {
-            let t = run_ring(Name::System, &case, 2, timer, None, &[0]).unwrap();
+            let t = run_ring(Name::System, &case, &on(2, timer, None)).unwrap();
             assert_eq!(t.merged.alloc.len(), 100_000);
             assert_eq!(t.merged.free.len(), 100_000);
         }
         for name in [Name::Pmad, Name::Tlsf] {
-            let err = run_ring(name, &case, 2, timer, None, &[0]).err().unwrap();
+            let err = run_ring(name, &case, &on(2, timer, None)).err().unwrap();
             assert!(err.contains("not applicable"), "{err}");
         }
     }

@@ -63,8 +63,9 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     observer.progress(total, total);
     out.ops = total;
     if let Some(min_ns) = observer.batch_ns() {
-        let phases =
-            crate::batched::rounds(case, reverse, alloc, clock, &mut rng, &mut batch, min_ns)?;
+        let phases = crate::batched::rounds(
+            case, reverse, alloc, clock, observer, &mut rng, &mut batch, min_ns,
+        )?;
         out.batched.extend(phases);
     }
     Ok(out)

@@ -40,6 +40,18 @@ impl Kind {
             _ => &[Op::Alloc, Op::Free],
         }
     }
+
+    /// Whether its loop has a batched phase ([`crate::batched`]) to run when
+    /// the observer asks for one: every kind but the open loop, whose
+    /// requests are timed against a schedule, not back to back.
+    pub fn has_batched_phase(self) -> bool {
+        !matches!(
+            self,
+            Kind::Request {
+                interval_ns: Some(_)
+            }
+        )
+    }
 }
 
 /// One measured case.

@@ -52,7 +52,8 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     )
     .and_then(|()| match observer.batch_ns() {
         Some(min_ns) => {
-            let steps = crate::batched::steps(case, alloc, clock, &mut rng, &mut live, min_ns)?;
+            let steps =
+                crate::batched::steps(case, alloc, clock, observer, &mut rng, &mut live, min_ns)?;
             out.batched.push(steps);
             Ok(())
         }

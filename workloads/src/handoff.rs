@@ -12,6 +12,9 @@
 //! recorded allocations. A thread with nothing to do yields the CPU. A thread that stops early (a null from its
 //! allocator) closes both its links, and a thread that finds a link closed
 //! stops too, so no thread waits forever.
+//!
+//! Asked for one, a batched phase follows the recorded one
+//! ([`crate::batched`]): allocations and cross-thread frees, K at a time.
 
 use crate::rng::Stream;
 use crate::PROGRESS_EVERY;
@@ -115,6 +118,15 @@ pub fn run<A: Allocator, C: Clock, O: Observer, M: Mailbox>(
         ring.phase(case, &mut rng, case.ops, &mut windows, observer, &mut out)?;
         observer.phase(Phase::RecordingEnds);
         observer.progress(case.ops, case.ops);
+        if let Some(min_ns) = observer.batch_ns() {
+            let mut held = Vec::with_capacity(case.blocks.max(1));
+            let links = (inbox, outbox);
+            let (alloc, clock) = (&mut *ring.alloc, &mut *ring.clock);
+            let phases = crate::batched::handoff(
+                case, alloc, clock, observer, &mut rng, links, &mut held, min_ns,
+            )?;
+            out.batched.extend(phases);
+        }
         Ok(())
     })();
     if result.is_err() {
@@ -232,17 +244,22 @@ impl<A: Allocator, C: Clock, M: Mailbox> Ring<'_, A, C, M> {
         *freed - before
     }
 
-    /// Nothing to do until a neighbour moves: give up the CPU, or stop when
-    /// a link is closed. A yield, not a bare spin: with two threads on one
-    /// CPU (a narrow affinity mask, the traced re-run of `--syscalls`) a
-    /// spinning thread would hold the CPU for its whole time slice while the
-    /// neighbour it waits for cannot run.
     #[inline(always)]
     fn wait(&self) -> Result<(), RunError> {
-        if self.inbox.is_closed() || self.outbox.is_closed() {
-            return Err(RunError::Abandoned);
-        }
-        std::thread::yield_now();
-        Ok(())
+        wait(self.inbox, self.outbox)
     }
+}
+
+/// Nothing to do until a neighbour moves: give up the CPU, or stop when
+/// a link is closed. A yield, not a bare spin: with two threads on one
+/// CPU (a narrow affinity mask, the traced re-run of `--syscalls`) a
+/// spinning thread would hold the CPU for its whole time slice while the
+/// neighbour it waits for cannot run.
+#[inline(always)]
+pub(crate) fn wait<M: Mailbox>(inbox: &M, outbox: &M) -> Result<(), RunError> {
+    if inbox.is_closed() || outbox.is_closed() {
+        return Err(RunError::Abandoned);
+    }
+    std::thread::yield_now();
+    Ok(())
 }

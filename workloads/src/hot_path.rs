@@ -47,7 +47,7 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     observer.progress(case.ops, case.ops);
     out.ops = 2 * case.ops;
     if let Some(min_ns) = observer.batch_ns() {
-        let pairs = crate::batched::pairs(case, alloc, clock, &mut rng, min_ns)?;
+        let pairs = crate::batched::pairs(case, alloc, clock, observer, &mut rng, min_ns)?;
         out.batched.push(pairs);
     }
     Ok(out)

@@ -72,13 +72,24 @@ impl Outcome {
         }
     }
 
-    /// Adds another thread's histograms and ops (first calls and the
-    /// batched phase stay this one's).
+    /// Adds another thread's histograms and ops, and its batches to this
+    /// one's batched phase of the same op and K (threads that ran at once
+    /// agreed on K: [`Observer::ops_per_batch`]); first calls stay this one's.
     pub fn add(&mut self, other: &Outcome) {
         self.alloc.add(&other.alloc);
         self.free.add(&other.free);
         self.request.add(&other.request);
         self.ops += other.ops;
+        for b in &mut self.batched {
+            let same = other
+                .batched
+                .iter()
+                .find(|o| o.op == b.op && o.ops_per_batch == b.ops_per_batch);
+            if let Some(o) = same {
+                b.batch_ns.extend_from_slice(&o.batch_ns);
+                b.empty_ns.extend_from_slice(&o.empty_ns);
+            }
+        }
     }
 }
 
@@ -147,6 +158,14 @@ pub trait Observer {
     /// ([`crate::batched`]); None (the default) for no batched phase.
     fn batch_ns(&self) -> Option<u64> {
         None
+    }
+    /// The batched phase found `k` operations per batch enough; returns the
+    /// K to use. Called once per batched phase, after K is found and before
+    /// any batch is timed. Threads that run one case at once settle here on
+    /// one K (the largest any found), so their batches can be pooled, and
+    /// start timing them together; alone, K stands.
+    fn ops_per_batch(&mut self, k: u64) -> u64 {
+        k
     }
 }
 

@@ -21,6 +21,10 @@
 //! in the closed loop (drawn from the same stream, same shape), with every
 //! alloc and free timed on its own; the open loop records requests only.
 //! The null row measures the floor of both (writes, loop, clock reads).
+//!
+//! Asked for one, the closed loop's batched phase follows
+//! ([`crate::batched`]): whole requests, their allocations and their frees
+//! timed apart, so the per-call cost shows below the clock's step.
 
 pub use crate::request_shape::{
     demand, draw, BUFFER_BYTES, DOC_BYTES, EXTRA_BUFFERS, MAX_BLOCKS, OBJECTS, OBJECT_OCTAVES,
@@ -140,6 +144,10 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     observer.phase(Phase::RecordingEnds);
     observer.progress(case.ops, case.ops);
     out.ops = case.ops;
+    if let (None, Some(min_ns)) = (interval_ns, observer.batch_ns()) {
+        let phases = crate::batched::requests(alloc, clock, observer, &mut rng, &mut live, min_ns)?;
+        out.batched.extend(phases);
+    }
     Ok(out)
 }
 
@@ -156,46 +164,82 @@ fn serve<A: Allocator, C: Clock, const TIMED: bool>(
     record: (&mut Recorder, &mut Recorder),
     request: u64,
 ) -> Result<(u64, u64), RunError> {
+    if !TIMED {
+        fill(alloc, sizes, live, request)?;
+        release(alloc, sizes, live);
+        return Ok((0, 0));
+    }
     let mut first = (0, 0);
     for (k, &size) in sizes.iter().enumerate() {
-        let ptr = if TIMED {
-            let (ptr, ticks) = timed_alloc(alloc, clock, size);
-            let ns = clock.ticks_to_ns(ticks);
-            record.0.record(ns);
-            if k == 0 {
-                first.0 = ns;
-            }
-            ptr
-        } else {
-            alloc.alloc(size)
-        };
-        if ptr.is_null() {
-            for (&p, &s) in live.iter().zip(sizes).take(k) {
-                // SAFETY: blocks 0..k of this request came from `alloc(s)`
-                // and were not freed.
-                unsafe { alloc.free(p, s) };
-            }
-            return Err(exhausted(request, size));
+        let (ptr, ticks) = timed_alloc(alloc, clock, size);
+        let ns = clock.ticks_to_ns(ticks);
+        record.0.record(ns);
+        if k == 0 {
+            first.0 = ns;
         }
-        let ptr = std::hint::black_box(ptr);
-        // SAFETY: `ptr` is a fresh, non-null block of at least `size` bytes.
-        unsafe { ptr.write_bytes(0x5A, size) };
-        live[k] = ptr;
+        live[k] = written(alloc, ptr, size, &sizes[..k], live, request)?;
     }
     for (k, (&ptr, &size)) in live.iter().zip(sizes).enumerate() {
-        if TIMED {
-            // SAFETY: every block of this request came from `alloc(size)`
-            // above and is freed exactly once, here.
-            let ticks = unsafe { timed_free(alloc, clock, ptr, size) };
-            let ns = clock.ticks_to_ns(ticks);
-            record.1.record(ns);
-            if k == 0 {
-                first.1 = ns;
-            }
-        } else {
-            // SAFETY: as above.
-            unsafe { alloc.free(ptr, size) };
+        // SAFETY: every block of this request came from `alloc(size)`
+        // above and is freed exactly once, here.
+        let ticks = unsafe { timed_free(alloc, clock, ptr, size) };
+        let ns = clock.ticks_to_ns(ticks);
+        record.1.record(ns);
+        if k == 0 {
+            first.1 = ns;
         }
     }
     Ok(first)
+}
+
+/// Allocates and writes every block of `sizes` into `live`, no clock read;
+/// on a null, frees what it holds.
+#[inline(always)]
+pub(crate) fn fill<A: Allocator>(
+    alloc: &mut A,
+    sizes: &[usize],
+    live: &mut [*mut u8; MAX_BLOCKS],
+    request: u64,
+) -> Result<(), RunError> {
+    for (k, &size) in sizes.iter().enumerate() {
+        let ptr = alloc.alloc(size);
+        live[k] = written(alloc, ptr, size, &sizes[..k], live, request)?;
+    }
+    Ok(())
+}
+
+/// Frees every block of a filled request, in allocation order.
+#[inline(always)]
+pub(crate) fn release<A: Allocator>(alloc: &mut A, sizes: &[usize], live: &[*mut u8; MAX_BLOCKS]) {
+    for (&ptr, &size) in live.iter().zip(sizes) {
+        // SAFETY: every block of the request came from `alloc(size)` in
+        // `fill` and is freed exactly once, here.
+        unsafe { alloc.free(ptr, size) };
+    }
+}
+
+/// `ptr` (just returned for `size`) written in full, as a parser writes
+/// what it allocates; on a null, the request's earlier blocks (`before`,
+/// in `live`) are freed and the run stops.
+#[inline(always)]
+fn written<A: Allocator>(
+    alloc: &mut A,
+    ptr: *mut u8,
+    size: usize,
+    before: &[usize],
+    live: &[*mut u8; MAX_BLOCKS],
+    request: u64,
+) -> Result<*mut u8, RunError> {
+    if ptr.is_null() {
+        for (&p, &s) in live.iter().zip(before) {
+            // SAFETY: the earlier blocks of this request came from
+            // `alloc(s)` and were not freed.
+            unsafe { alloc.free(p, s) };
+        }
+        return Err(exhausted(request, size));
+    }
+    let ptr = std::hint::black_box(ptr);
+    // SAFETY: `ptr` is a fresh, non-null block of at least `size` bytes.
+    unsafe { ptr.write_bytes(0x5A, size) };
+    Ok(ptr)
 }

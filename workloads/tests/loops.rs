@@ -566,18 +566,28 @@ fn batched_phases_stay_within_the_cases_bound_and_free_everything() {
             vec![workloads::BatchOp::Alloc, workloads::BatchOp::Free],
         ),
         (Kind::Churn, 1000, vec![workloads::BatchOp::Mixed]),
+        // A ring of one: its link holds the case's blocks, and one more is
+        // in hand while the link is full.
+        (
+            Kind::Handoff,
+            101,
+            vec![workloads::BatchOp::Alloc, workloads::BatchOp::Free],
+        ),
+        (
+            Kind::Request { interval_ns: None },
+            workloads::request::MAX_BLOCKS,
+            vec![workloads::BatchOp::Alloc, workloads::BatchOp::Free],
+        ),
     ] {
         let c = case(kind, SizeSpec::Mixed, 2_000);
         let mut alloc = CountingAlloc::with_limit(bound);
         // The fake clock does not advance with the work: a batch lasts
         // COST ticks whatever K is, so asking for longer ones grows K to
-        // its cap (the round's blocks, for bulk; 2^20 elsewhere, too many
-        // for the counting allocator, so those are asked for one step).
-        let min_ns = if matches!(kind, Kind::Bulk { .. }) {
-            1 << 40
-        } else {
-            COST
-        };
+        // its cap (the case's blocks, for bulk and the ring; 2^20 elsewhere,
+        // too many for the counting allocator, so those are asked for one
+        // step).
+        let capped = matches!(kind, Kind::Bulk { .. } | Kind::Handoff);
+        let min_ns = if capped { 1 << 40 } else { COST };
         let out = workloads::run(
             &c,
             &mut alloc,
@@ -593,10 +603,10 @@ fn batched_phases_stay_within_the_cases_bound_and_free_everything() {
         for b in &out.batched {
             assert_eq!(b.batch_ns.len(), workloads::batched::BATCHES, "{kind:?}");
             assert_eq!(b.empty_ns.len(), workloads::batched::BATCHES, "{kind:?}");
-            if matches!(kind, Kind::Bulk { .. }) {
+            if capped {
                 assert_eq!(
                     b.ops_per_batch, 100,
-                    "{kind:?}: capped at the round's blocks"
+                    "{kind:?}: capped at the case's blocks"
                 );
             }
         }

@@ -142,9 +142,11 @@ mod tests {
         );
     }
 
-    /// Bulk's allocations and frees are batched apart, churn's steps
-    /// together: each per-op cost (3 ticks above the null's 1) is recovered
-    /// within its interval, under the clock's 10-tick step.
+    /// Bulk's, the ring's and requests' allocations and frees are batched
+    /// apart, churn's steps together: each per-op cost (3 ticks above the
+    /// null's 1) is recovered within its interval, under the clock's
+    /// 10-tick step (a batch of requests reads the clock twice per request
+    /// and op, and its empty batch as often).
     #[test]
     fn bulk_allocs_and_frees_and_churn_steps_are_each_recovered() {
         for (kind, ops) in [
@@ -157,6 +159,11 @@ mod tests {
                 vec![BatchOp::Alloc, BatchOp::Free],
             ),
             (Kind::Churn, vec![BatchOp::Mixed]),
+            (Kind::Handoff, vec![BatchOp::Alloc, BatchOp::Free]),
+            (
+                Kind::Request { interval_ns: None },
+                vec![BatchOp::Alloc, BatchOp::Free],
+            ),
         ] {
             let (costly, null) = (measure_kind(kind, 4), measure_kind(kind, 1));
             assert_eq!(
