@@ -28,8 +28,8 @@ pub struct TimerInfo {
     /// Ticks per second, measured (x86) or read from the hardware (aarch64).
     pub ticks_per_second: f64,
     pub ns_per_tick: f64,
-    /// The smallest non-zero step between back-to-back reads, in ns: an upper
-    /// bound of the clock's resolution. Some counters step by more than one
+    /// The step between back-to-back reads, in ns ([`smallest_step`]): an
+    /// upper bound of the clock's resolution. Some counters step by more than one
     /// tick (AMD Zen's TSC moves at 100 MHz in steps of rate/100 MHz, 10 ns);
     /// a figure below it cannot be resolved.
     pub resolution_ns: f64,
@@ -40,24 +40,41 @@ pub struct TimerInfo {
     pub invariant: Option<bool>,
 }
 
-/// The smallest non-zero difference between consecutive values of `read`
-/// over 200,000 reads.
+/// The clock's step, in its ticks, from 200,000 back-to-back reads: the
+/// smallest of the common non-zero differences between consecutive reads
+/// and of the gaps between those common differences (AMD Zen: 26 and 52
+/// ticks, so 26; a fine counter whose reads cost 18 to 24 ticks: 2).
+/// "Common" is at least 1 in 1,000 reads: a rare odd difference (a vCPU
+/// moved between host CPUs whose counters are offset) is not the step;
+/// taken alone it once gave 1 tick, and once 16, where the step is 26.
 pub(crate) fn smallest_step(mut read: impl FnMut() -> u64) -> u64 {
+    const READS: usize = 200_000;
+    let mut deltas = Vec::with_capacity(READS);
     let mut prev = read();
-    let mut best = u64::MAX;
-    for _ in 0..200_000 {
+    for _ in 0..READS {
         let now = read();
-        let step = now.wrapping_sub(prev);
-        if step > 0 && step < best {
-            best = step;
-        }
+        deltas.push(now.wrapping_sub(prev));
         prev = now;
     }
-    if best == u64::MAX {
-        1
-    } else {
-        best
+    step_of(deltas)
+}
+
+/// [`smallest_step`]'s rule over the differences themselves.
+fn step_of(mut deltas: Vec<u64>) -> u64 {
+    deltas.retain(|&d| d > 0);
+    deltas.sort_unstable();
+    let enough = (deltas.len() / 1000).max(2);
+    let mut common: Vec<u64> = deltas
+        .chunk_by(|a, b| a == b)
+        .filter(|run| run.len() >= enough)
+        .map(|run| run[0])
+        .collect();
+    if common.is_empty() {
+        // Too few repeats to tell: the smallest difference seen (1 when none).
+        common.push(deltas.first().copied().unwrap_or(1));
     }
+    let gaps = common.windows(2).map(|w| w[1] - w[0]);
+    gaps.chain(common.first().copied()).min().unwrap_or(1)
 }
 
 /// Fixed-point ns-per-tick with 32 fractional bits: converts without floats.
@@ -108,6 +125,32 @@ mod tests {
         assert!(scale(300_000_000_000, q).abs_diff(60_000_000_000) <= 60);
         // 1 GHz: one tick is one ns.
         assert_eq!(scale(12_345, ns_per_tick_q32(1e9)), 12_345);
+    }
+
+    /// Differences as this VM's TSC gives them: mostly 26, some 52, and a
+    /// few odd ones from a vCPU moving between host CPUs.
+    fn amd_vm() -> Vec<u64> {
+        let mut d = vec![26; 195_000];
+        d.extend([52; 4_900]);
+        d.extend([1, 16, 16, 3, 400, 0]);
+        d
+    }
+
+    #[test]
+    fn the_step_is_the_common_difference_not_a_rare_odd_one() {
+        assert_eq!(step_of(amd_vm()), 26);
+        // A fine counter: reads cost 18 to 24 ticks, in steps of 2.
+        let fine = (0..200_000).map(|i| 18 + 2 * (i % 4)).collect();
+        assert_eq!(step_of(fine), 2);
+        // A counter that steps once in many reads (a 24 MHz one read every
+        // few ns): mostly 0, the steps of 41 common among the rest.
+        let mut coarse = vec![0; 190_000];
+        coarse.extend([41; 9_000]);
+        coarse.extend([82; 1_000]);
+        assert_eq!(step_of(coarse), 41);
+        // Too few reads to call anything common: the smallest seen.
+        assert_eq!(step_of(vec![30, 20, 0]), 20);
+        assert_eq!(step_of(vec![0, 0]), 1);
     }
 
     #[test]

@@ -19,8 +19,9 @@
 //! - producer-consumer ([`handoff`]): K allocations (each written) timed as
 //!   one batch and sent on, then K blocks from the previous thread freed as
 //!   another, so the free is the cross-thread free;
-//! - request-closed ([`requests`]): K whole requests, each one's
-//!   allocations and its frees timed apart, the K readings of each summed.
+//! - request-closed ([`requests`]): K passes over a fixed deck of whole
+//!   requests, each one's allocations and its frees timed apart, the
+//!   readings of each summed.
 //!
 //! Threads that run one case at once agree on one K through the observer
 //! ([`crate::Observer::ops_per_batch`]) and start timing together, so the
@@ -139,7 +140,7 @@ fn empty<C: Clock>(clock: &mut C) -> u64 {
 /// How one loop's batched phase is shaped: what its ops are, the largest
 /// K it can serve, and how many pairs of clock reads a batch of K makes
 /// (its empty batch makes as many). A batch holds K operations (requests
-/// rewrite that: theirs is K requests' blocks).
+/// rewrite that: theirs is K passes over their deck's blocks).
 struct Shape<const N: usize, R> {
     ops: [BatchOp; N],
     /// A pool sized for the case, a link's depth.
