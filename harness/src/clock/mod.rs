@@ -44,7 +44,7 @@ pub struct TimerInfo {
 /// smallest of the common non-zero differences between consecutive reads
 /// and of the gaps between those common differences (AMD Zen: 26 and 52
 /// ticks, so 26; a fine counter whose reads cost 18 to 24 ticks: 2).
-/// "Common" is at least 1 in 1,000 reads: a rare odd difference (a vCPU
+/// "Common" is at least 1 in 100 reads: a rare odd difference (a vCPU
 /// moved between host CPUs whose counters are offset) is not the step;
 /// taken alone it once gave 1 tick, and once 16, where the step is 26.
 pub(crate) fn smallest_step(mut read: impl FnMut() -> u64) -> u64 {
@@ -63,7 +63,7 @@ pub(crate) fn smallest_step(mut read: impl FnMut() -> u64) -> u64 {
 fn step_of(mut deltas: Vec<u64>) -> u64 {
     deltas.retain(|&d| d > 0);
     deltas.sort_unstable();
-    let enough = (deltas.len() / 1000).max(2);
+    let enough = (deltas.len() / 100).max(2);
     let mut common: Vec<u64> = deltas
         .chunk_by(|a, b| a == b)
         .filter(|run| run.len() >= enough)
