@@ -127,7 +127,8 @@ pub fn standings(md: &mut String, r: &Results, workload: &str) {
 }
 
 /// The batched costs of a workload's cases (`stats::batch`), net of the
-/// null's batched loop, beside the per-op histograms' means and P50s.
+/// null's batched loop, beside the per-op histograms' means and P50s, at
+/// the workload's own thread count (the threaded table has the others).
 pub fn batched(md: &mut String, r: &Results, workload: &str) {
     let mut lines = Vec::new();
     for size in r.sizes(workload) {
@@ -173,15 +174,11 @@ pub fn batched(md: &mut String, r: &Results, workload: &str) {
                 None => {}
             }
             for (row, op, mean_net, p50) in shown {
-                let (Some(net), Some(lo), Some(hi)) = (
-                    row.batch_net_ns_per_op,
-                    row.batch_net_ns_per_op_lo,
-                    row.batch_net_ns_per_op_hi,
-                ) else {
+                let Some(net) = batched_net(row) else {
                     continue;
                 };
                 lines.push(format!(
-                    "| {} | {a} | {op} | {net:.2} ({lo:.2}-{hi:.2}) | {} | {} | {p50} |",
+                    "| {} | {a} | {op} | {net} | {} | {} | {p50} |",
                     size_label(size),
                     row.batch_ops.unwrap_or(0),
                     mean_net.map_or("-".into(), |m| format!("{m:.1}")),
@@ -199,7 +196,12 @@ pub fn batched(md: &mut String, r: &Results, workload: &str) {
          interval (the median's order statistics, widened by one clock step per batch). One \
          operation is, for hot-path and size-sweep, a pair (alloc, write the first and last byte, \
          free); for bulk and reverse-free, an alloc (written) or a free, batched apart; for churn, \
-         one random step (an alloc or a free). Beside it, the per-op histograms' mean, net of the \
+         one random step (an alloc or a free); for producer-consumer, an alloc (written and then \
+         sent on) or a free of a block the previous thread allocated, batched apart, K at most the \
+         link's depth; for request-closed, an alloc (written in full) or a free within whole \
+         requests (a fixed deck of 32), each request's allocations and frees timed apart and \
+         summed, the reads taken off. On several threads, every thread times its batches at \
+         once with one agreed K, and the figure pools them all. Beside it, the per-op histograms' mean, net of the \
          null's (for a pair, alloc + free; for churn's steps, over both ops), and the per-op P50s. \
          The per-op figures are higher: each timed call sits between two fenced clock reads that \
          drain the pipeline around it, while a batch lets consecutive calls overlap as they do in \
@@ -212,4 +214,15 @@ pub fn batched(md: &mut String, r: &Results, workload: &str) {
         let _ = writeln!(md, "{l}");
     }
     md.push('\n');
+}
+
+/// A row's batched cost net of the null's, with its 95 % interval, in ns
+/// per operation; None when the row has none.
+pub fn batched_net(row: &Row) -> Option<String> {
+    let (net, lo, hi) = (
+        row.batch_net_ns_per_op?,
+        row.batch_net_ns_per_op_lo?,
+        row.batch_net_ns_per_op_hi?,
+    );
+    Some(format!("{net:.2} ({lo:.2}-{hi:.2})"))
 }

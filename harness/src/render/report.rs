@@ -339,11 +339,13 @@ fn threaded_table(md: &mut String, r: &Results, workload: &str) {
         md,
         "On several threads at once (`--threads`; every thread runs the whole case, \
          histograms merged; PMAD and TLSF one pool per thread, the others one shared heap). \
-         P50 / P99.9 / P99.99 / max:\n"
+         P50 / P99.9 / P99.99 / max, then the batched cost per operation net of the null's, \
+         with its 95% interval (the threads time their batches at once and pool them):\n"
     );
     let _ = writeln!(
         md,
-        "| size | op | allocator | threads | samples | on 1 thread | on several |\n|---|---|---|---:|---:|---|---|"
+        "| size | op | allocator | threads | samples | on 1 thread | on several | batched, 1 thread | batched, several |\n\
+         |---|---|---|---:|---:|---|---|---:|---:|"
     );
     let figs = |x: &Row| {
         format!(
@@ -354,19 +356,24 @@ fn threaded_table(md: &mut String, r: &Results, workload: &str) {
             ns(x.max_ns as f64)
         )
     };
+    let batched = |x: Option<&Row>| {
+        x.and_then(super::confidence::batched_net)
+            .unwrap_or_else(|| "-".into())
+    };
     for t in rows {
-        let one = r
-            .row(&t.allocator, workload, t.size, &t.op)
-            .map_or("not measured".to_string(), figs);
+        let alone = r.row(&t.allocator, workload, t.size, &t.op);
+        let one = alone.map_or("not measured".to_string(), figs);
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {one} | {} |",
+            "| {} | {} | {} | {} | {} | {one} | {} | {} | {} |",
             size_label(t.size),
             t.op,
             t.allocator,
             t.threads,
             t.samples,
-            figs(t)
+            figs(t),
+            batched(alone),
+            batched(Some(t)),
         );
     }
     md.push('\n');
