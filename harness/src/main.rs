@@ -103,75 +103,90 @@ fn main() -> ExitCode {
 
 fn real_main(cli: cli::Cli) -> Result<(), Failure> {
     syscalls::init_markers();
-    if let Some(cli::Command::List) = cli.command {
-        println!("workloads:");
-        for (name, what) in plan::WORKLOADS {
-            println!("  {name:<13} {what}");
+    match &cli.command {
+        Some(cli::Command::List) => {
+            list();
+            Ok(())
         }
-        println!("allocators compiled in (the null row is always measured):");
-        for name in alloc::Name::compiled() {
-            println!("  {}", name.as_str());
+        Some(cli::Command::Count(a)) => count::main(a),
+        Some(cli::Command::Compare(a)) => compare::main(a),
+        Some(cli::Command::Spread(a)) => {
+            let (path, n) = output::spread::write(&a.results).map_err(Failure::usage)?;
+            println!("written: {} ({n} repeats)", path.display());
+            Ok(())
         }
-        return Ok(());
+        Some(cli::Command::Plot(a)) => plot(a),
+        Some(cli::Command::Report(a)) => report(a),
+        None => measure(cli.run),
     }
-    if let Some(cli::Command::Count(a)) = &cli.command {
-        return count::main(a);
+}
+
+/// `harness list`: the workloads and the allocators compiled in.
+fn list() {
+    println!("workloads:");
+    for (name, what) in plan::WORKLOADS {
+        println!("  {name:<13} {what}");
     }
-    if let Some(cli::Command::Compare(a)) = &cli.command {
-        return compare::main(a);
+    println!("allocators compiled in (the null row is always measured):");
+    for name in alloc::Name::compiled() {
+        println!("  {}", name.as_str());
     }
-    if let Some(cli::Command::Spread(a)) = &cli.command {
-        let (path, n) = output::spread::write(&a.results).map_err(Failure::usage)?;
-        println!("written: {} ({n} repeats)", path.display());
-        return Ok(());
+}
+
+/// `harness plot`: the charts of a results directory.
+fn plot(a: &cli::PlotArgs) -> Result<(), Failure> {
+    let results = results_dir(a.results.as_deref());
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| paths::default_plots(&results));
+    let written = render::plot(&results, &out).map_err(Failure::usage)?;
+    println!(
+        "{} charts (PNG and SVG) in {}",
+        written.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// `harness report`: REPORT.md (or the README's results section), or with
+/// `--check` whether the committed one is what the results render to.
+fn report(a: &cli::ReportArgs) -> Result<(), Failure> {
+    let results = results_dir(a.results.as_deref());
+    let plots = a
+        .plots
+        .clone()
+        .unwrap_or_else(|| paths::default_plots(&results));
+    let (file, freshness) = match &a.readme {
+        Some(readme) => (
+            readme.clone(),
+            render::report::write_readme(&results, &plots, readme, a.check),
+        ),
+        None => (
+            results.join("REPORT.md"),
+            render::report::write(&results, &plots, a.check),
+        ),
+    };
+    match freshness.map_err(Failure::usage)? {
+        render::report::Freshness::UpToDate if a.check => {
+            println!("{}: up to date", file.display());
+            Ok(())
+        }
+        render::report::Freshness::UpToDate => {
+            println!("written: {}", file.display());
+            Ok(())
+        }
+        render::report::Freshness::Stale { fix } => Err(Failure::run(format!(
+            "{} is stale: it is not what the results render to; run `{} {fix}` and commit it",
+            file.display(),
+            paths::invocation()
+        ))),
     }
-    if let Some(cli::Command::Plot(a)) = &cli.command {
-        let results = results_dir(a.results.as_deref());
-        let out = a
-            .out
-            .clone()
-            .unwrap_or_else(|| paths::default_plots(&results));
-        let written = render::plot(&results, &out).map_err(Failure::usage)?;
-        println!(
-            "{} charts (PNG and SVG) in {}",
-            written.len(),
-            out.display()
-        );
-        return Ok(());
-    }
-    if let Some(cli::Command::Report(a)) = &cli.command {
-        let results = results_dir(a.results.as_deref());
-        let plots = a
-            .plots
-            .clone()
-            .unwrap_or_else(|| paths::default_plots(&results));
-        let (file, freshness) = match &a.readme {
-            Some(readme) => (
-                readme.clone(),
-                render::report::write_readme(&results, &plots, readme, a.check),
-            ),
-            None => (
-                results.join("REPORT.md"),
-                render::report::write(&results, &plots, a.check),
-            ),
-        };
-        return match freshness.map_err(Failure::usage)? {
-            render::report::Freshness::UpToDate if a.check => {
-                println!("{}: up to date", file.display());
-                Ok(())
-            }
-            render::report::Freshness::UpToDate => {
-                println!("written: {}", file.display());
-                Ok(())
-            }
-            render::report::Freshness::Stale { fix } => Err(Failure::run(format!(
-                "{} is stale: it is not what the results render to; run `{} {fix}` and commit it",
-                file.display(),
-                paths::invocation()
-            ))),
-        };
-    }
-    let args = cli.run;
+}
+
+/// A measuring run: every input checked first, then the process set up
+/// (pinning, mlock, SCHED_FIFO), then each repeat of the plan.
+fn measure(args: cli::RunArgs) -> Result<(), Failure> {
     let plan = plan::plan(&args).map_err(Failure::usage)?;
     if args.syscalls {
         syscalls::check_strace().map_err(Failure::usage)?;
@@ -193,34 +208,7 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
         .map(|k| output::sink::Sink::open(&output::spread::repeat_dir(&out, k), args.force))
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::usage)?;
-
-    let tcmalloc = plan.allocators.contains(&alloc::Name::Tcmalloc);
-    if tcmalloc {
-        platform::reexec_without_glibc_rseq();
-        // Before pinning, so the background thread is free to run elsewhere.
-        platform::start_tcmalloc_background();
-    }
-    if let Some(cpu) = args.cpu {
-        platform::pin(cpu).map_err(Failure::usage)?;
-    }
-    let mlock = if args.mlock {
-        platform::mlock_all()
-    } else {
-        Ok(())
-    };
-    if let Err(e) = &mlock {
-        eprintln!("harness: warning: --mlock: {e}; going on without it");
-    }
-    let fifo = args.fifo.then(platform::fifo);
-    if let Some(Err(e)) = &fifo {
-        eprintln!("harness: warning: --fifo: {e}; going on with normal scheduling");
-    }
-    let env = platform::Environment {
-        pinned: args.cpu,
-        allowed_cpus: allowed,
-        mlock,
-        fifo,
-    };
+    let env = set_up(&args, &plan, allowed)?;
     for (k, sink) in sinks.into_iter().enumerate() {
         let mut this = args.clone();
         if k > 0 {
@@ -254,4 +242,39 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
         plots.display()
     );
     Ok(())
+}
+
+/// The process as the run asks: TCMalloc's needs, pinning, mlock and
+/// SCHED_FIFO (the last two only warn when refused).
+fn set_up(
+    args: &cli::RunArgs,
+    plan: &plan::Plan,
+    allowed: Vec<usize>,
+) -> Result<platform::Environment, Failure> {
+    if plan.allocators.contains(&alloc::Name::Tcmalloc) {
+        platform::reexec_without_glibc_rseq();
+        // Before pinning, so the background thread is free to run elsewhere.
+        platform::start_tcmalloc_background();
+    }
+    if let Some(cpu) = args.cpu {
+        platform::pin(cpu).map_err(Failure::usage)?;
+    }
+    let mlock = if args.mlock {
+        platform::mlock_all()
+    } else {
+        Ok(())
+    };
+    if let Err(e) = &mlock {
+        eprintln!("harness: warning: --mlock: {e}; going on without it");
+    }
+    let fifo = args.fifo.then(platform::fifo);
+    if let Some(Err(e)) = &fifo {
+        eprintln!("harness: warning: --fifo: {e}; going on with normal scheduling");
+    }
+    Ok(platform::Environment {
+        pinned: args.cpu,
+        allowed_cpus: allowed,
+        mlock,
+        fifo,
+    })
 }

@@ -72,54 +72,27 @@ impl Plan {
 /// Builds the plan; errors are one line for the user (exit code 2).
 pub fn plan(args: &RunArgs) -> Result<Plan, String> {
     let allocators = allocators(&args.allocator, &Name::compiled())?;
-    let pick =
-        |(full, quick): (u64, u64)| args.ops.unwrap_or(if args.quick { quick } else { full });
-    let case = |kind, size, ops| Case {
-        kind,
-        size,
-        ops,
-        blocks: args.blocks.map_or(BULK_BLOCKS, |b| b as usize),
-        max_live: args.live.map_or(CHURN_LIVE, |l| l as usize),
-        seed: args.seed,
-    };
-    let fixed = |default: usize| SizeSpec::Fixed(args.size.map_or(default, |s| s as usize));
+    let d = Defaults(args);
     let wanted = |w: WorkloadArg| args.workload == w || args.workload == WorkloadArg::All;
 
     let mut workloads = Vec::new();
     if wanted(WorkloadArg::HotPath) {
+        let c = d.case(Kind::HotPath, d.fixed(DEFAULT_SIZE), d.ops(HOT_PATH_PAIRS));
         workloads.push(Workload {
             name: "hot-path",
-            cases: vec![case(
-                Kind::HotPath,
-                fixed(DEFAULT_SIZE),
-                pick(HOT_PATH_PAIRS),
-            )],
+            cases: vec![c],
         });
     }
     if wanted(WorkloadArg::SizeSweep) {
-        let sizes: Vec<usize> = match args.size {
-            Some(s) => vec![s as usize],
-            None => SWEEP_SIZES.to_vec(),
-        };
-        let cases = sizes
-            .iter()
-            .map(|&s| case(Kind::HotPath, SizeSpec::Fixed(s), pick(SWEEP_PAIRS)))
-            .collect();
-        workloads.push(Workload {
-            name: "size-sweep",
-            cases,
-        });
+        workloads.push(size_sweep(&d));
     }
     for (arg, name, reverse) in [
         (WorkloadArg::Bulk, "bulk", false),
         (WorkloadArg::ReverseFree, "reverse-free", true),
     ] {
         if wanted(arg) {
-            let c = case(
-                Kind::Bulk { reverse },
-                fixed(DEFAULT_SIZE),
-                pick(BULK_BLOCKS_OPS),
-            );
+            let kind = Kind::Bulk { reverse };
+            let c = d.case(kind, d.fixed(DEFAULT_SIZE), d.ops(BULK_BLOCKS_OPS));
             workloads.push(Workload {
                 name,
                 cases: vec![c],
@@ -127,49 +100,11 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
         }
     }
     if wanted(WorkloadArg::Churn) {
-        let sizes = match args.size {
-            Some(s) => vec![SizeSpec::Fixed(s as usize)],
-            None => vec![SizeSpec::Fixed(CHURN_SIZE), SizeSpec::Mixed],
-        };
-        let cases = sizes
-            .into_iter()
-            .map(|s| case(Kind::Churn, s, pick(CHURN_OPS)))
-            .collect();
-        workloads.push(Workload {
-            name: "churn",
-            cases,
-        });
+        workloads.push(churn(&d));
     }
-    if wanted(WorkloadArg::Request) {
-        if args.workload == WorkloadArg::Request && args.size.is_some() {
-            return Err(
-                "--size: request draws its own sizes (16 B to 4 KB per request); leave --size out"
-                    .into(),
-            );
-        }
-        let rate = args.rate.unwrap_or(DEFAULT_RATE);
-        // Rounded to whole ns: the schedule is exact in ns.
-        let interval_ns = (1e9 / rate as f64).round() as u64;
-        for (name, interval_ns, ops) in [
-            ("request-closed", None, REQUESTS_CLOSED),
-            ("request-open", Some(interval_ns), REQUESTS_OPEN),
-        ] {
-            workloads.push(Workload {
-                name,
-                cases: vec![case(
-                    Kind::Request { interval_ns },
-                    SizeSpec::Mixed,
-                    pick(ops),
-                )],
-            });
-        }
-    } else if args.rate.is_some() {
-        return Err(
-            "--rate: applies to the request workload only; add --workload request or all".into(),
-        );
-    }
+    workloads.extend(requests(&d, wanted(WorkloadArg::Request))?);
     if wanted(WorkloadArg::ProducerConsumer) {
-        let mut c = case(Kind::Handoff, fixed(DEFAULT_SIZE), pick(HANDOFF_BLOCKS));
+        let mut c = d.case(Kind::Handoff, d.fixed(DEFAULT_SIZE), d.ops(HANDOFF_BLOCKS));
         c.blocks = HANDOFF_DEPTH;
         workloads.push(Workload {
             name: "producer-consumer",
@@ -191,6 +126,100 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
         allocators,
         threads: args.threads,
     })
+}
+
+/// What the arguments make of a case: its counts (full or `--quick`, or
+/// `--ops`), its size (`--size` or the workload's default), its blocks,
+/// live bound and seed.
+struct Defaults<'a>(&'a RunArgs);
+
+impl Defaults<'_> {
+    fn ops(&self, (full, quick): (u64, u64)) -> u64 {
+        self.0
+            .ops
+            .unwrap_or(if self.0.quick { quick } else { full })
+    }
+
+    fn fixed(&self, default: usize) -> SizeSpec {
+        SizeSpec::Fixed(self.0.size.map_or(default, |s| s as usize))
+    }
+
+    fn case(&self, kind: Kind, size: SizeSpec, ops: u64) -> Case {
+        Case {
+            kind,
+            size,
+            ops,
+            blocks: self.0.blocks.map_or(BULK_BLOCKS, |b| b as usize),
+            max_live: self.0.live.map_or(CHURN_LIVE, |l| l as usize),
+            seed: self.0.seed,
+        }
+    }
+}
+
+/// size-sweep: one hot-path case per size (`--size`: that one alone).
+fn size_sweep(d: &Defaults<'_>) -> Workload {
+    let sizes: Vec<usize> = match d.0.size {
+        Some(s) => vec![s as usize],
+        None => SWEEP_SIZES.to_vec(),
+    };
+    let cases = sizes
+        .iter()
+        .map(|&s| d.case(Kind::HotPath, SizeSpec::Fixed(s), d.ops(SWEEP_PAIRS)))
+        .collect();
+    Workload {
+        name: "size-sweep",
+        cases,
+    }
+}
+
+/// churn: at 1024 B and over mixed sizes (`--size`: that one alone).
+fn churn(d: &Defaults<'_>) -> Workload {
+    let sizes = match d.0.size {
+        Some(s) => vec![SizeSpec::Fixed(s as usize)],
+        None => vec![SizeSpec::Fixed(CHURN_SIZE), SizeSpec::Mixed],
+    };
+    let cases = sizes
+        .into_iter()
+        .map(|s| d.case(Kind::Churn, s, d.ops(CHURN_OPS)))
+        .collect();
+    Workload {
+        name: "churn",
+        cases,
+    }
+}
+
+/// The closed and the open request loop when `wanted`; `--size` and a
+/// `--rate` without them are refused.
+fn requests(d: &Defaults<'_>, wanted: bool) -> Result<Vec<Workload>, String> {
+    let args = d.0;
+    if !wanted {
+        if args.rate.is_some() {
+            return Err(
+                "--rate: applies to the request workload only; add --workload request or all"
+                    .into(),
+            );
+        }
+        return Ok(Vec::new());
+    }
+    if args.workload == WorkloadArg::Request && args.size.is_some() {
+        return Err(
+            "--size: request draws its own sizes (16 B to 4 KB per request); leave --size out"
+                .into(),
+        );
+    }
+    let rate = args.rate.unwrap_or(DEFAULT_RATE);
+    // Rounded to whole ns: the schedule is exact in ns.
+    let interval_ns = (1e9 / rate as f64).round() as u64;
+    Ok([
+        ("request-closed", None, REQUESTS_CLOSED),
+        ("request-open", Some(interval_ns), REQUESTS_OPEN),
+    ]
+    .into_iter()
+    .map(|(name, interval_ns, ops)| Workload {
+        name,
+        cases: vec![d.case(Kind::Request { interval_ns }, SizeSpec::Mixed, d.ops(ops))],
+    })
+    .collect())
 }
 
 /// The allocators named by `--allocator`, null first; an allocator not built

@@ -389,6 +389,59 @@ mod tests {
         }
     }
 
+    /// Where a thread stops early: before the start line, between the end
+    /// of recording and the agreement on K, or after the agreement.
+    #[derive(Clone, Copy, Debug)]
+    enum Stop {
+        BeforeStart,
+        BeforeAgreement,
+        AfterAgreement,
+    }
+
+    /// One thread of three stops early at each point, with a batched phase
+    /// asked for: the others run their case to its end (none waits for it
+    /// forever), and the run names the thread that stopped.
+    #[test]
+    fn a_thread_that_stops_early_releases_the_others_at_every_meeting_point() {
+        let _alone = crate::usage::METER_TESTS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let (timer, _) = crate::clock::calibrate();
+        let case = Case {
+            kind: Kind::HotPath,
+            size: SizeSpec::Fixed(64),
+            ops: 5_000,
+            blocks: 1,
+            max_live: 1,
+            seed: 9,
+        };
+        for stop in [
+            Stop::BeforeStart,
+            Stop::BeforeAgreement,
+            Stop::AfterAgreement,
+        ] {
+            let finished = AtomicU64::new(0);
+            let result = on_threads(&case, &on(3, timer, Some(2_000)), |i, timer, observer| {
+                if i == 1 {
+                    if !matches!(stop, Stop::BeforeStart) {
+                        observer.phase(Phase::RecordingStarts);
+                        observer.phase(Phase::RecordingEnds);
+                    }
+                    if matches!(stop, Stop::AfterAgreement) {
+                        observer.ops_per_batch(1);
+                    }
+                    return Err(format!("stopped {stop:?}"));
+                }
+                let out = alloc::run_case(Name::Null, &case, timer, observer, Setup::default());
+                finished.fetch_add(1, Ordering::Relaxed);
+                out.map(|m| m.outcome)
+            });
+            let err = result.err().expect("a thread stopped");
+            assert!(err.starts_with("thread 1: stopped"), "{err}");
+            assert_eq!(finished.load(Ordering::Relaxed), 2, "{stop:?}");
+        }
+    }
+
     #[test]
     fn threads_take_the_pinned_cpu_then_the_next_ones() {
         assert_eq!(cpu_for(0, Some(2), &[0, 1, 2, 3]), Some(2));

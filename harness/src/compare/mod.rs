@@ -133,86 +133,9 @@ fn pair<'a>(
     cand: Option<&'a Results>,
     args: &CompareArgs,
 ) -> Result<(Vec<Pair<'a>>, Sides), String> {
-    let same_case = |a: &Row, b: &Row| {
-        a.workload == b.workload && a.size == b.size && a.op == b.op && a.threads == b.threads
-    };
-    let case_label = |r: &Row| {
-        let threads = if r.threads > 1 {
-            format!(" x{}", r.threads)
-        } else {
-            String::new()
-        };
-        format!(
-            "{}{threads} {} {}",
-            r.workload,
-            crate::format::size_label(r.size),
-            r.op
-        )
-    };
-    let mut pairs = Vec::new();
-    let sides = match cand {
-        None => {
-            let (x, y) = (&args.allocators[0], &args.allocators[1]);
-            for name in [x, y] {
-                if !base.rows.iter().any(|r| &r.allocator == name) {
-                    return Err(format!(
-                        "--allocators: {name} has no rows in {} (it has: {})",
-                        base.dir.display(),
-                        base.allocators().join(", ")
-                    ));
-                }
-            }
-            for a in base.rows.iter().filter(|r| &r.allocator == x) {
-                if let Some(b) = base
-                    .rows
-                    .iter()
-                    .find(|b| &b.allocator == y && same_case(a, b))
-                {
-                    pairs.push(Pair {
-                        a,
-                        b,
-                        label: case_label(a),
-                    });
-                }
-            }
-            Sides {
-                baseline: format!("{x} in {}", base.dir.display()),
-                candidate: format!("{y} in {}", base.dir.display()),
-                repeated: base.spread.is_some(),
-            }
-        }
-        Some(cand) => {
-            let unit = |r: &Results| r.runs()[0]["histograms"]["unit"].as_str().map(String::from);
-            if unit(base) != unit(cand) {
-                return Err(format!(
-                    "{} records in {:?} and {} in {:?}: different units cannot be compared",
-                    base.dir.display(),
-                    unit(base),
-                    cand.dir.display(),
-                    unit(cand)
-                ));
-            }
-            let wanted =
-                |r: &Row| args.allocators.is_empty() || args.allocators.contains(&r.allocator);
-            for a in base.rows.iter().filter(|r| wanted(r)) {
-                if let Some(b) = cand
-                    .rows
-                    .iter()
-                    .find(|b| b.allocator == a.allocator && same_case(a, b))
-                {
-                    pairs.push(Pair {
-                        a,
-                        b,
-                        label: format!("{} {}", case_label(a), a.allocator),
-                    });
-                }
-            }
-            Sides {
-                baseline: base.dir.display().to_string(),
-                candidate: cand.dir.display().to_string(),
-                repeated: base.spread.is_some() && cand.spread.is_some(),
-            }
-        }
+    let (pairs, sides) = match cand {
+        None => two_allocators(base, &args.allocators[0], &args.allocators[1])?,
+        Some(cand) => two_runs(base, cand, &args.allocators)?,
     };
     if pairs.is_empty() {
         return Err(format!(
@@ -220,6 +143,103 @@ fn pair<'a>(
             sides.baseline, sides.candidate
         ));
     }
+    Ok((pairs, sides))
+}
+
+/// Whether two rows are of the same case (workload, size, op, threads).
+fn same_case(a: &Row, b: &Row) -> bool {
+    a.workload == b.workload && a.size == b.size && a.op == b.op && a.threads == b.threads
+}
+
+/// A case as compare names it: "churn x2 1 KiB alloc".
+fn case_label(r: &Row) -> String {
+    let threads = if r.threads > 1 {
+        format!(" x{}", r.threads)
+    } else {
+        String::new()
+    };
+    format!(
+        "{}{threads} {} {}",
+        r.workload,
+        crate::format::size_label(r.size),
+        r.op
+    )
+}
+
+/// Allocator `x` against `y` in one run, case by case.
+fn two_allocators<'a>(
+    base: &'a Results,
+    x: &str,
+    y: &str,
+) -> Result<(Vec<Pair<'a>>, Sides), String> {
+    for name in [x, y] {
+        if !base.rows.iter().any(|r| r.allocator == name) {
+            return Err(format!(
+                "--allocators: {name} has no rows in {} (it has: {})",
+                base.dir.display(),
+                base.allocators().join(", ")
+            ));
+        }
+    }
+    let mut pairs = Vec::new();
+    for a in base.rows.iter().filter(|r| r.allocator == x) {
+        if let Some(b) = base
+            .rows
+            .iter()
+            .find(|b| b.allocator == y && same_case(a, b))
+        {
+            pairs.push(Pair {
+                a,
+                b,
+                label: case_label(a),
+            });
+        }
+    }
+    let sides = Sides {
+        baseline: format!("{x} in {}", base.dir.display()),
+        candidate: format!("{y} in {}", base.dir.display()),
+        repeated: base.spread.is_some(),
+    };
+    Ok((pairs, sides))
+}
+
+/// Every series of `base` against the same series of `cand` (of the
+/// `allocators` named, or all); both must record in one unit.
+fn two_runs<'a>(
+    base: &'a Results,
+    cand: &'a Results,
+    allocators: &[String],
+) -> Result<(Vec<Pair<'a>>, Sides), String> {
+    let unit = |r: &Results| r.runs()[0]["histograms"]["unit"].as_str().map(String::from);
+    if unit(base) != unit(cand) {
+        return Err(format!(
+            "{} records in {:?} and {} in {:?}: different units cannot be compared",
+            base.dir.display(),
+            unit(base),
+            cand.dir.display(),
+            unit(cand)
+        ));
+    }
+    let wanted = |r: &Row| allocators.is_empty() || allocators.contains(&r.allocator);
+    let mut pairs = Vec::new();
+    for a in base.rows.iter().filter(|r| wanted(r)) {
+        if let Some(b) = cand
+            .rows
+            .iter()
+            .find(|b| b.allocator == a.allocator && same_case(a, b))
+        {
+            pairs.push(Pair {
+                a,
+                b,
+                label: format!("{} {}", case_label(a), a.allocator),
+            });
+        }
+    }
+    let sides = Sides {
+        baseline: base.dir.display().to_string(),
+        candidate: cand.dir.display().to_string(),
+        repeated: base.spread.is_some() && cand.spread.is_some(),
+    };
     Ok((pairs, sides))
 }
 

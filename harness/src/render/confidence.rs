@@ -140,40 +140,8 @@ pub fn batched(md: &mut String, r: &Results, workload: &str) {
             ) else {
                 continue;
             };
-            // (batched row, its op, the per-op mean net of null, the per-op P50s)
-            let mut shown: Vec<(&Row, String, Option<f64>, String)> = Vec::new();
-            let both_p50 = format!(
-                "{} / {}",
-                with_interval(alloc, "p50"),
-                with_interval(free, "p50")
-            );
-            match alloc.batch_op.as_deref() {
-                Some("alloc+free") => {
-                    let net = null("alloc")
-                        .zip(null("free"))
-                        .map(|(na, nf)| alloc.mean_ns - na.mean_ns + free.mean_ns - nf.mean_ns);
-                    shown.push((alloc, "alloc+free".into(), net, both_p50));
-                }
-                Some("alloc or free") => {
-                    // The per-op mean over both ops, as the steps mix them.
-                    let mean = |x: &Row, y: &Row| {
-                        (x.mean_ns * x.samples as f64 + y.mean_ns * y.samples as f64)
-                            / (x.samples + y.samples).max(1) as f64
-                    };
-                    let net = null("alloc")
-                        .zip(null("free"))
-                        .map(|(na, nf)| mean(alloc, free) - mean(na, nf));
-                    shown.push((alloc, "alloc or free".into(), net, both_p50));
-                }
-                Some(_) => {
-                    for (row, op) in [(alloc, "alloc"), (free, "free")] {
-                        let net = null(op).map(|n| row.mean_ns - n.mean_ns);
-                        shown.push((row, op.into(), net, with_interval(row, "p50")));
-                    }
-                }
-                None => {}
-            }
-            for (row, op, mean_net, p50) in shown {
+            let nulls = null("alloc").zip(null("free"));
+            for (row, op, mean_net, p50) in batched_rows(alloc, free, nulls) {
                 let Some(net) = batched_net(row) else {
                     continue;
                 };
@@ -214,6 +182,50 @@ pub fn batched(md: &mut String, r: &Results, workload: &str) {
         let _ = writeln!(md, "{l}");
     }
     md.push('\n');
+}
+
+/// What the batched table shows of one allocator's alloc and free rows
+/// (and the null's, for the means): (the row with the batched figure, its
+/// op, the per-op mean net of the null's, the per-op P50s). A pair and
+/// churn's mixed steps are one line; separate alloc and free batches, two.
+fn batched_rows<'a>(
+    alloc: &'a Row,
+    free: &'a Row,
+    nulls: Option<(&Row, &Row)>,
+) -> Vec<(&'a Row, &'static str, Option<f64>, String)> {
+    let both_p50 = || {
+        format!(
+            "{} / {}",
+            with_interval(alloc, "p50"),
+            with_interval(free, "p50")
+        )
+    };
+    match alloc.batch_op.as_deref() {
+        Some("alloc+free") => {
+            let net = nulls.map(|(na, nf)| alloc.mean_ns - na.mean_ns + free.mean_ns - nf.mean_ns);
+            vec![(alloc, "alloc+free", net, both_p50())]
+        }
+        Some("alloc or free") => {
+            // The per-op mean over both ops, as the steps mix them.
+            let mean = |x: &Row, y: &Row| {
+                (x.mean_ns * x.samples as f64 + y.mean_ns * y.samples as f64)
+                    / (x.samples + y.samples).max(1) as f64
+            };
+            let net = nulls.map(|(na, nf)| mean(alloc, free) - mean(na, nf));
+            vec![(alloc, "alloc or free", net, both_p50())]
+        }
+        Some(_) => [
+            (alloc, "alloc", nulls.map(|n| n.0)),
+            (free, "free", nulls.map(|n| n.1)),
+        ]
+        .into_iter()
+        .map(|(row, op, null)| {
+            let net = null.map(|n| row.mean_ns - n.mean_ns);
+            (row, op, net, with_interval(row, "p50"))
+        })
+        .collect(),
+        None => Vec::new(),
+    }
 }
 
 /// A row's batched cost net of the null's, with its 95 % interval, in ns

@@ -70,11 +70,20 @@ impl<'a> Planned<'a> {
 /// Every chart a results directory supports, in the order the report shows
 /// them within each workload's section.
 pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
+    let mut out = Vec::new();
+    headline_charts(r, &mut out);
+    churn_charts(r, &mut out)?;
+    request_chart(r, &mut out)?;
+    threads_charts(r, &mut out);
+    percentile_charts(r, &mut out)?;
+    Ok(out)
+}
+
+/// hot-path's and size-sweep's head-to-heads, and the sweep's instruction counts.
+fn headline_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) {
     let machine = r.machine_label();
     let allocators = r.allocators();
     let workloads = r.workloads();
-    let mut out: Vec<Planned<'_>> = Vec::new();
-
     if workloads.iter().any(|w| w == "hot-path") {
         let size = r.sizes("hot-path")[0];
         let panels: Vec<(String, Vec<Row>)> = ["alloc", "free"]
@@ -133,6 +142,13 @@ pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
         let alt = "size-sweep instructions per call".into();
         out.push(Planned::new(chart, instructions::SECTION, None, alt));
     }
+}
+
+/// churn's memory and per-window charts, per size.
+fn churn_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) -> Result<(), String> {
+    let machine = r.machine_label();
+    let allocators = r.allocators();
+    let workloads = r.workloads();
     if workloads.iter().any(|w| w == "churn") {
         for size in r.sizes("churn") {
             let label = crate::format::size_label(size);
@@ -168,6 +184,12 @@ pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
             }
         }
     }
+    Ok(())
+}
+
+/// Both request loops' latency by percentile, in one chart.
+fn request_chart<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) -> Result<(), String> {
+    let workloads = r.workloads();
     let request: Vec<PercentileChart> = ["request-closed", "request-open"]
         .iter()
         .filter(|w| workloads.iter().any(|x| x == *w))
@@ -181,6 +203,14 @@ pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
         let alt = "request latency by percentile, closed loop and open loop".into();
         out.push(Planned::new(chart, "request-closed", None, alt));
     }
+    Ok(())
+}
+
+/// P99.9 against threads, for each workload measured on several.
+fn threads_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) {
+    let machine = r.machine_label();
+    let allocators = r.allocators();
+    let workloads = r.workloads();
     for workload in &workloads {
         // A workload that needs several threads has no 1-thread point.
         if r.threaded(workload).is_empty() || r.own_threads(workload) > 1 {
@@ -206,6 +236,11 @@ pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
             out.push(Planned::new(chart, workload, Some(size), alt));
         }
     }
+}
+
+/// Every series' distribution by percentile, every allocator on one chart.
+fn percentile_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) -> Result<(), String> {
+    let workloads = r.workloads();
     for workload in &workloads {
         for size in r.sizes(workload) {
             for op in r.ops(workload) {
@@ -220,7 +255,7 @@ pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Every allocator's distribution of one series at the workload's own

@@ -106,6 +106,19 @@ fn basis(lead: &Row, pct: &str) -> &'static str {
 /// The generated section: tables, charts and findings.
 pub fn render(r: &Results, results_rel: &Path, plots_rel: &Path, plots_abs: &Path) -> String {
     let mut md = String::new();
+    provenance(&mut md, r, results_rel);
+    head_to_head(&mut md, r);
+    memory(&mut md, r);
+    requests(&mut md, r);
+    cross_thread(&mut md, r);
+    picked_charts(&mut md, plots_rel, plots_abs);
+    findings(&mut md, r);
+    md
+}
+
+/// Where the figures come from: the runs, binaries and commits, the
+/// machine, the clock's step and the floor, and the repeats.
+fn provenance(md: &mut String, r: &Results, results_rel: &Path) {
     let m = r.machine();
     let step = r.timer_step_ns();
     let commits: Vec<String> = {
@@ -139,8 +152,8 @@ pub fn render(r: &Results, results_rel: &Path, plots_rel: &Path, plots_abs: &Pat
         "From [{res}/]({res}/) ({runs} harness runs of {binaries} binaries, built from commit {commits}) on {host}: {cpu}, \
          {cpus} CPUs, {kernel}, {libc}. Every table, note and chart is in [{res}/REPORT.md]({res}/REPORT.md), with \
          the raw `.hgrm`/`.hlog` files next to it. All figures are ns per call (per request for `request`). The \
-         smallest step the harness saw between two clock reads was {step:.2} ns: no single call is resolved below \
-         that. The null row (the two clock reads alone) reads {nlo} to {nhi} at P50.\n",
+         clock's step, measured (the common difference between two back-to-back reads), is {step:.2} ns: no \
+         single call is resolved below that. The null row (the two clock reads alone) reads {nlo} to {nhi} at P50.\n",
         res = results_rel.display(),
         runs = r.runs().len(),
         binaries = binaries.len(),
@@ -166,10 +179,10 @@ pub fn render(r: &Results, results_rel: &Path, plots_rel: &Path, plots_abs: &Pat
             res = results_rel.display()
         );
     }
-    head_to_head(&mut md, r);
-    memory(&mut md, r);
-    requests(&mut md, r);
-    cross_thread(&mut md, r);
+}
+
+/// The few charts the README shows, where they were drawn.
+fn picked_charts(md: &mut String, plots_rel: &Path, plots_abs: &Path) {
     for (name, alt) in [
         (
             chart::REQUEST_LATENCY.to_string(),
@@ -188,8 +201,6 @@ pub fn render(r: &Results, results_rel: &Path, plots_rel: &Path, plots_abs: &Pat
             let _ = writeln!(md, "![{alt}]({}/{name}.png)\n", plots_rel.display());
         }
     }
-    findings(&mut md, r);
-    md
 }
 
 fn head_to_head(md: &mut String, r: &Results) {
@@ -393,10 +404,26 @@ fn batched_finding(rows: &[&Row]) -> Option<String> {
 }
 
 fn findings(md: &mut String, r: &Results) {
+    let mut lines = hot_path_findings(r);
+    lines.extend(quiet_finding(r));
+    lines.extend(ranking_findings(r));
+    lines.extend(cross_thread_finding(r));
+    lines.extend(null_max_finding(r));
+    let rule = claim_rule(r);
+    let _ = writeln!(
+        md,
+        "What these show, computed from the same summary.csv. {rule}\n"
+    );
+    for l in lines {
+        let _ = writeln!(md, "- {l}");
+    }
+}
+
+/// The hot path's medians against the floor, in clock steps, and its
+/// batched costs.
+fn hot_path_findings(r: &Results) -> Vec<String> {
     let step = r.timer_step_ns();
     let mut lines: Vec<String> = Vec::new();
-
-    // The hot path's medians against the floor, in clock steps.
     let hot: Vec<&Row> = ["alloc", "free"]
         .iter()
         .flat_map(|op| contenders(r, "hot-path", 64, op))
@@ -415,7 +442,11 @@ fn findings(md: &mut String, r: &Results) {
     }
     lines.extend(batched_finding(&contenders(r, "hot-path", 64, "alloc")));
 
-    // Allocators that never faulted or called the kernel in a recorded phase.
+    lines
+}
+
+/// Allocators that never faulted or called the kernel in a recorded phase.
+fn quiet_finding(r: &Results) -> Option<String> {
     let quiet: Vec<String> = r
         .allocators()
         .into_iter()
@@ -430,19 +461,24 @@ fn findings(md: &mut String, r: &Results) {
                 })
         })
         .collect();
-    if !quiet.is_empty() {
-        let some_uncounted = r
-            .rows
-            .iter()
-            .any(|x| quiet.contains(&x.allocator) && x.syscalls.is_none());
-        lines.push(format!(
-            "**{}** took 0 page faults in every recorded phase and made 0 syscalls in every phase where \
-             they were counted{}.",
-            quiet.join("** and **"),
-            if some_uncounted { " (the traced re-run counts single-threaded phases only)" } else { "" }
-        ));
+    if quiet.is_empty() {
+        return None;
     }
+    let some_uncounted = r
+        .rows
+        .iter()
+        .any(|x| quiet.contains(&x.allocator) && x.syscalls.is_none());
+    Some(format!(
+        "**{}** took 0 page faults in every recorded phase and made 0 syscalls in every phase where \
+         they were counted{}.",
+        quiet.join("** and **"),
+        if some_uncounted { " (the traced re-run counts single-threaded phases only)" } else { "" }
+    ))
+}
 
+/// Who is lowest, or tied, on churn's tails and the requests' figures.
+fn ranking_findings(r: &Results) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
     let churn = |op: &str| contenders(r, "churn", 1024, op);
     for (op, what) in [
         ("alloc", "churn alloc P99.9 at 1024 B"),
@@ -462,7 +498,12 @@ fn findings(md: &mut String, r: &Results) {
     let open = contenders(r, "request-open", 0, "request");
     lines.extend(ranking(r, &open, "open-loop request P99.9", "p999", true));
 
-    // What a cross-thread free costs, as ranges.
+    lines
+}
+
+/// What a cross-thread free costs, as ranges: producer-consumer's free
+/// P99.9 against hot-path's on as many threads.
+fn cross_thread_finding(r: &Results) -> Option<String> {
     let threads = r.own_threads("producer-consumer");
     let pc: Vec<u64> = contenders(r, "producer-consumer", 64, "free")
         .iter()
@@ -480,36 +521,36 @@ fn findings(md: &mut String, r: &Results) {
         })
         .map(|x| x.p999_ns)
         .collect();
-    if let (Some(a), Some(b), Some(c), Some(d)) = (
-        own.iter().min(),
-        own.iter().max(),
-        pc.iter().min(),
-        pc.iter().max(),
-    ) {
-        lines.push(format!(
-            "**Cross-thread frees**: freeing another thread's block puts the free P99.9 at {} to {} ns, \
-             against {} to {} ns when each of the same {threads} threads frees its own (hot-path).",
-            thousands(*c),
-            thousands(*d),
-            thousands(*a),
-            thousands(*b)
-        ));
-    }
+    let (a, b) = (own.iter().min()?, own.iter().max()?);
+    let (c, d) = (pc.iter().min()?, pc.iter().max()?);
+    Some(format!(
+        "**Cross-thread frees**: freeing another thread's block puts the free P99.9 at {} to {} ns, \
+         against {} to {} ns when each of the same {threads} threads frees its own (hot-path).",
+        thousands(*c),
+        thousands(*d),
+        thousands(*a),
+        thousands(*b)
+    ))
+}
 
-    if let Some(max) = r
+/// The null row's largest max: the machine's own noise.
+fn null_max_finding(r: &Results) -> Option<String> {
+    let max = r
         .rows
         .iter()
         .filter(|x| x.allocator == "null")
         .map(|x| x.max_ns)
-        .max()
-    {
-        lines.push(format!(
-            "The null row's own maxima reach {} ns: this machine's noise, not an allocator's. Read maxima \
-             as an upper bound.",
-            thousands(max)
-        ));
-    }
-    let rule = if r.rows.iter().any(|x| x.p50_lo_ns.is_some()) {
+        .max()?;
+    Some(format!(
+        "The null row's own maxima reach {} ns: this machine's noise, not an allocator's. Read maxima \
+         as an upper bound.",
+        thousands(max)
+    ))
+}
+
+/// The rule the findings' "lowest" and "tied" follow, as the data allows.
+fn claim_rule(r: &Results) -> String {
+    if r.rows.iter().any(|x| x.p50_lo_ns.is_some()) {
         let repeats = r
             .spread
             .as_deref()
@@ -529,13 +570,6 @@ fn findings(md: &mut String, r: &Results) {
              the next one and by at least {MIN_STEPS:.0} clock steps, within this one run; how much a figure \
              moves between runs is not measured yet."
         )
-    };
-    let _ = writeln!(
-        md,
-        "What these show, computed from the same summary.csv. {rule}\n"
-    );
-    for l in lines {
-        let _ = writeln!(md, "- {l}");
     }
 }
 

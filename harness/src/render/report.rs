@@ -85,7 +85,7 @@ fn environment(md: &mut String, r: &Results) {
             ),
         ),
         (
-            "Timer resolution (smallest step seen)",
+            "Timer step (the common difference between two back-to-back reads)",
             format!("{:.2} ns", t["resolution_ns"].as_f64().unwrap_or(0.0)),
         ),
         ("Pinned CPU", text(&p["pinned_cpu"])),
@@ -202,8 +202,6 @@ fn workload_section(
         .find(|(n, _)| *n == workload)
         .map_or("", |(_, w)| *w);
     let _ = writeln!(md, "## {workload}\n\n{what}.\n");
-    let mut notes: Vec<String> = Vec::new();
-    let mut not_meaningful: Vec<String> = Vec::new();
     if r.own_threads(workload) > 1 {
         let _ = writeln!(
             md,
@@ -214,6 +212,31 @@ fn workload_section(
     if let Some(note) = request_note(r, workload) {
         let _ = writeln!(md, "{note}\n");
     }
+    percentile_table(md, r, workload);
+    super::confidence::standings(md, r, workload);
+    super::confidence::batched(md, r, workload);
+    threaded_table(md, r, workload);
+    if workload == "producer-consumer" {
+        cross_thread_table(md, r);
+    }
+    usage_table(md, r, workload);
+    if workload == "churn" {
+        memory_table(md, r);
+    }
+    images(md, charts, (rel, abs));
+}
+
+/// What the percentile table's rows say below it: the rows whose net
+/// ratio is not meaningful, and the maxima at the machine's noise level.
+#[derive(Default)]
+struct TableNotes {
+    not_meaningful: Vec<String>,
+    max_at_noise: Vec<String>,
+}
+
+/// A workload's percentile table at its own thread count: every series of
+/// every allocator, the ones that could not run, and the notes on its rows.
+fn percentile_table(md: &mut String, r: &Results, workload: &str) {
     let repeated = super::confidence::repeats(r) > 1;
     let _ = writeln!(
         md,
@@ -221,6 +244,7 @@ fn workload_section(
         if repeated { " P99.9 range over repeats |" } else { "" },
         if repeated { "---:|" } else { "" }
     );
+    let mut notes = TableNotes::default();
     for size in r.sizes(workload) {
         for op in r.ops(workload) {
             let op = op.as_str();
@@ -229,44 +253,8 @@ fn workload_section(
                 let Some(row) = r.own_row(&a, workload, size, op) else {
                     continue;
                 };
-                let net_ratio = match row.ratio_p999_p50_net {
-                    Some(x) => format!("{x:.1}"),
-                    None if a == "null" => "-".into(),
-                    None => {
-                        not_meaningful.push(format!("{a} {op} {}", size_label(size)));
-                        "n/m".into()
-                    }
-                };
-                let mut max = ns(row.max_ns as f64);
-                if let Some(null_max) = null_max.filter(|_| a != "null") {
-                    if row.max_ns <= null_max {
-                        max.push('*');
-                        notes.push(format!(
-                            "{a} {op} {}: max {} is no higher than the null row's max ({}) in the same case",
-                            size_label(size),
-                            ns(row.max_ns as f64),
-                            ns(null_max as f64)
-                        ));
-                    }
-                }
-                let range = if repeated {
-                    across_repeats(r.spread.as_deref(), row, "p999")
-                        .map_or(" - |".to_string(), |(lo, hi)| format!(" {lo}-{hi} |"))
-                } else {
-                    String::new()
-                };
-                let _ = writeln!(
-                    md,
-                    "| {} | {op} | {a} | {} | {} | {} | {} |{range} {max} | {:.1} | {} | {} | {net_ratio} |",
-                    size_label(size),
-                    row.samples,
-                    with_interval(row, "p50"),
-                    with_interval(row, "p999"),
-                    with_interval(row, "p9999"),
-                    row.ratio_p999_p50,
-                    if a == "null" { "-".into() } else { row.p50_net_ns.to_string() },
-                    if a == "null" { "-".into() } else { row.p999_net_ns.to_string() },
-                );
+                let line = percentile_row(r, row, null_max, repeated, &mut notes);
+                let _ = writeln!(md, "{line}");
             }
         }
         for (a, why) in r.not_applicable(workload) {
@@ -279,34 +267,82 @@ fn workload_section(
         }
     }
     md.push('\n');
-    if !not_meaningful.is_empty() {
+    if !notes.not_meaningful.is_empty() {
         let _ = writeln!(
             md,
             "**n/m** (not meaningful): the net P50 is within the null row's jitter, so the call \
              costs less than this machine's timer can resolve and a ratio over it would divide \
              by noise. Compare the raw figures instead. Rows: {}.\n",
-            not_meaningful.join(", ")
+            notes.not_meaningful.join(", ")
         );
     }
-    if !notes.is_empty() {
+    if !notes.max_at_noise.is_empty() {
         let _ = writeln!(
             md,
             "**\\*** the max is at the machine's own noise level (interrupts, the hypervisor, \
              timer ticks), not the allocator's: {}.\n",
-            notes.join("; ")
+            notes.max_at_noise.join("; ")
         );
     }
-    super::confidence::standings(md, r, workload);
-    super::confidence::batched(md, r, workload);
-    threaded_table(md, r, workload);
-    if workload == "producer-consumer" {
-        cross_thread_table(md, r);
+}
+
+/// One row of the percentile table; what it says below the table goes
+/// into `notes`.
+fn percentile_row(
+    r: &Results,
+    row: &Row,
+    null_max: Option<u64>,
+    repeated: bool,
+    notes: &mut TableNotes,
+) -> String {
+    let (a, op, size) = (row.allocator.as_str(), row.op.as_str(), row.size);
+    let net_ratio = match row.ratio_p999_p50_net {
+        Some(x) => format!("{x:.1}"),
+        None if a == "null" => "-".into(),
+        None => {
+            notes
+                .not_meaningful
+                .push(format!("{a} {op} {}", size_label(size)));
+            "n/m".into()
+        }
+    };
+    let mut max = ns(row.max_ns as f64);
+    if let Some(null_max) = null_max.filter(|_| a != "null") {
+        if row.max_ns <= null_max {
+            max.push('*');
+            notes.max_at_noise.push(format!(
+                "{a} {op} {}: max {} is no higher than the null row's max ({}) in the same case",
+                size_label(size),
+                ns(row.max_ns as f64),
+                ns(null_max as f64)
+            ));
+        }
     }
-    usage_table(md, r, workload);
-    if workload == "churn" {
-        memory_table(md, r);
-    }
-    images(md, charts, (rel, abs));
+    let range = if repeated {
+        across_repeats(r.spread.as_deref(), row, "p999")
+            .map_or(" - |".to_string(), |(lo, hi)| format!(" {lo}-{hi} |"))
+    } else {
+        String::new()
+    };
+    format!(
+        "| {} | {op} | {a} | {} | {} | {} | {} |{range} {max} | {:.1} | {} | {} | {net_ratio} |",
+        size_label(size),
+        row.samples,
+        with_interval(row, "p50"),
+        with_interval(row, "p999"),
+        with_interval(row, "p9999"),
+        row.ratio_p999_p50,
+        if a == "null" {
+            "-".into()
+        } else {
+            row.p50_net_ns.to_string()
+        },
+        if a == "null" {
+            "-".into()
+        } else {
+            row.p999_net_ns.to_string()
+        },
+    )
 }
 
 /// Links each chart (name, alt text), or names the ones missing from the

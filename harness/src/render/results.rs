@@ -109,7 +109,7 @@ impl Results {
         )
     }
 
-    /// The clock's resolution (smallest step) as the first run measured it.
+    /// The clock's step (`clock::smallest_step`) as the first run measured it.
     pub fn timer_step_ns(&self) -> f64 {
         self.runs()[0]["timer"]["resolution_ns"]
             .as_f64()

@@ -215,23 +215,37 @@ fn panel<DB: DrawingBackend>(
             .map_err(fail)?;
     }
     if let Some(null) = null {
-        let grey = colour("null");
-        for (value, what) in [(null.p50_ns, "P50"), (null.p999_ns, "P99.9")] {
-            let y = value.max(1) as f64;
-            let line = grey.stroke_width(2);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(-0.5, y), (n as f64 - 0.5, y)],
-                    8,
-                    6,
-                    line,
-                ))
-                .map_err(fail)?
-                .label(format!("null {what}: {}", crate::format::ns(y)))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
-        }
+        null_lines(&mut chart, null, n)?;
     }
     step_line(&mut chart, step_ns, -0.5, n as f64 - 0.5)?;
     legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)?;
+    Ok(())
+}
+
+/// The null row's P50 and P99.9 as dashed lines across the `n` bars.
+fn null_lines<'a, DB, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    null: &Row,
+    n: usize,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    Y: Ranged<ValueType = f64>,
+{
+    let grey = colour("null");
+    for (value, what) in [(null.p50_ns, "P50"), (null.p999_ns, "P99.9")] {
+        let y = value.max(1) as f64;
+        let line = grey.stroke_width(2);
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(-0.5, y), (n as f64 - 0.5, y)],
+                8,
+                6,
+                line,
+            ))
+            .map_err(fail)?
+            .label(format!("null {what}: {}", crate::format::ns(y)))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
+    }
     Ok(())
 }

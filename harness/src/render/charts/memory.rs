@@ -45,7 +45,18 @@ impl Chart for MemoryChart {
             .flat_map(|(_, w)| w.iter().map(|w| w.ops_done as f64 / 1e6))
             .fold(1.0, f64::max);
 
-        // RSS and the requested live bytes.
+        self.rss_panel(&areas[0], x_hi)?;
+        self.waste_panel(&areas[1], x_hi)
+    }
+}
+
+impl MemoryChart {
+    /// RSS growth per allocator and the requested live bytes.
+    fn rss_panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        x_hi: f64,
+    ) -> Result<(), String> {
         let y_hi = self
             .series
             .iter()
@@ -63,7 +74,7 @@ impl Chart for MemoryChart {
             .fold(0, i64::min) as f64
             / MIB
             * 1.1;
-        let mut chart = ChartBuilder::on(&areas[0])
+        let mut chart = ChartBuilder::on(area)
             .caption(
                 "RSS growth since the case began (solid) and live bytes requested (black dashes)",
                 ("sans-serif", 22),
@@ -106,8 +117,15 @@ impl Chart for MemoryChart {
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
         }
         legend(&mut chart, SeriesLabelPosition::LowerRight, 15)?;
+        Ok(())
+    }
 
-        // Internal waste per window.
+    /// Each allocator's internal waste per window.
+    fn waste_panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        x_hi: f64,
+    ) -> Result<(), String> {
         let waste = |w: &WindowMemory| {
             let usable = w.usable_bytes? as f64;
             (usable > 0.0).then(|| 100.0 * (usable - w.requested_bytes as f64) / usable)
@@ -117,7 +135,7 @@ impl Chart for MemoryChart {
             .iter()
             .flat_map(|(_, w)| w.iter().filter_map(waste))
             .fold(1.0, f64::max);
-        let mut chart = ChartBuilder::on(&areas[1])
+        let mut chart = ChartBuilder::on(area)
             .caption(
                 "internal waste: (usable - requested) / usable bytes of the live blocks",
                 ("sans-serif", 22),
@@ -150,7 +168,6 @@ impl Chart for MemoryChart {
                 .label(label(allocator))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
         }
-        legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 15)
     }
 }

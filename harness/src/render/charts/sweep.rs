@@ -173,17 +173,7 @@ fn panel<DB: DrawingBackend>(
         .iter()
         .filter(|r| r.op == op && r.size > 0)
         .collect();
-    let log2 = |s: usize| (s as f64).log2();
-    let x_lo = rows
-        .iter()
-        .map(|r| log2(r.size))
-        .fold(f64::INFINITY, f64::min);
-    let x_hi = rows.iter().map(|r| log2(r.size)).fold(0.0, f64::max);
-    let (x_lo, x_hi) = if x_lo.is_finite() {
-        (x_lo, x_hi)
-    } else {
-        (4.0, 12.0)
-    };
+    let (x_lo, x_hi) = log2_extent(&rows);
     let values = rows.iter().map(|r| metric.of(r));
     let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
@@ -203,18 +193,7 @@ fn panel<DB: DrawingBackend>(
     let x_range = (x_lo - 0.2)..(x_hi + 0.2);
     let x_fmt = |x: &f64| format!("{:.0}", 2f64.powf(*x));
     let x_desc = "block size (bytes, log2 scale)";
-    let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
-    for a in &chart_data.allocators {
-        let mut pts: Vec<(f64, f64)> = rows
-            .iter()
-            .filter(|r| &r.allocator == a)
-            .map(|r| (log2(r.size), metric.of(r)))
-            .collect();
-        pts.sort_by(|p, q| p.0.total_cmp(&q.0));
-        if !pts.is_empty() {
-            series.push((a.clone(), pts));
-        }
-    }
+    let series = lines_of(&chart_data.allocators, &rows, metric);
     match metric {
         Metric::Ratio => {
             let mut chart = builder(area)
@@ -250,6 +229,39 @@ fn panel<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+/// The smallest and largest log2 block size of `rows` (4 to 12 when empty).
+fn log2_extent(rows: &[&Row]) -> (f64, f64) {
+    let log2 = |r: &&Row| (r.size as f64).log2();
+    let lo = rows.iter().map(log2).fold(f64::INFINITY, f64::min);
+    let hi = rows.iter().map(log2).fold(0.0, f64::max);
+    if lo.is_finite() {
+        (lo, hi)
+    } else {
+        (4.0, 12.0)
+    }
+}
+
+/// One line per allocator that has rows: (log2 size, the metric), by size.
+fn lines_of(
+    allocators: &[String],
+    rows: &[&Row],
+    metric: Metric,
+) -> Vec<(String, Vec<(f64, f64)>)> {
+    let mut series = Vec::new();
+    for a in allocators {
+        let mut pts: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|r| &r.allocator == a)
+            .map(|r| ((r.size as f64).log2(), metric.of(r)))
+            .collect();
+        pts.sort_by(|p, q| p.0.total_cmp(&q.0));
+        if !pts.is_empty() {
+            series.push((a.clone(), pts));
+        }
+    }
+    series
 }
 
 fn draw_lines<'a, DB, X, Y>(
