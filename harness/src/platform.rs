@@ -1,7 +1,8 @@
 //! The process and the OS around a run: this machine's name, the CPUs the
 //! process may use, pinning, memory locking, real-time scheduling, glibc's
 //! rseq registration and TCMalloc's production configuration, and the
-//! [`Environment`] those left for meta.json. The calls are raw libc, each
+//! [`Environment`] those left for meta.json, and the machine's facts
+//! meta.json records (CPU model, kernel, tuning files). The calls are raw libc, each
 //! with its SAFETY comment.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -216,6 +217,80 @@ pub fn host_name() -> String {
     } else {
         safe
     }
+}
+
+/// The first line of `path`, trimmed; None when unreadable.
+pub fn first_line(path: &str) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.lines().next().unwrap_or("").trim().to_string())
+}
+
+/// The bracketed choice of a sysfs multiple-choice file ("always [madvise] never").
+pub fn bracketed(path: &str) -> Option<String> {
+    let line = first_line(path)?;
+    let start = line.find('[')? + 1;
+    let end = line[start..].find(']')? + start;
+    Some(line[start..end].to_string())
+}
+
+/// The CPU's model name from /proc/cpuinfo (x86 and ARM spell it differently).
+pub fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    info.lines()
+        .find(|l| {
+            l.starts_with("model name") || l.starts_with("Model") || l.starts_with("CPU part")
+        })
+        .and_then(|l| l.split(':').nth(1))
+        .map(|s| s.trim().to_string())
+}
+
+/// "Linux 6.1.0 x86_64", from uname.
+pub fn kernel() -> Option<String> {
+    // SAFETY: utsname is plain data; uname fills it with NUL-terminated strings.
+    unsafe {
+        let mut u: libc::utsname = std::mem::zeroed();
+        if libc::uname(&mut u) != 0 {
+            return None;
+        }
+        let field = |f: &[libc::c_char]| {
+            std::ffi::CStr::from_ptr(f.as_ptr())
+                .to_string_lossy()
+                .into_owned()
+        };
+        Some(format!(
+            "{} {} {}",
+            field(&u.sysname),
+            field(&u.release),
+            field(&u.machine)
+        ))
+    }
+}
+
+/// Kernel command-line flags that isolate CPUs from noise.
+pub fn isolation_flags() -> Vec<String> {
+    const FLAGS: [&str; 8] = [
+        "isolcpus",
+        "nohz_full",
+        "rcu_nocbs",
+        "irqaffinity",
+        "nosmt",
+        "mitigations",
+        "intel_pstate",
+        "processor.max_cstate",
+    ];
+    first_line("/proc/cmdline")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter(|w| FLAGS.iter().any(|f| w.starts_with(f)))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Logical CPUs online (sysconf); -1 when the OS does not say.
+pub fn cpus_online() -> i64 {
+    // SAFETY: sysconf takes a constant name and reads no memory of ours.
+    unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) as i64 }
 }
 
 /// Lets a closed stdout end the process quietly, as it ends `cat`: Rust

@@ -4,7 +4,7 @@
 //! peak (VmRSS, VmHWM with the peak reset through /proc/self/clear_refs).
 //! Read at the phase edges only, never inside the loop.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One snapshot of the counters.
 #[derive(Clone, Copy, Debug, Default)]
@@ -17,7 +17,7 @@ struct Snapshot {
 }
 
 /// The recorded phase's counts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhaseUsage {
     pub minor_faults: u64,
     pub major_faults: u64,

@@ -12,6 +12,7 @@
 mod global;
 #[cfg(feature = "pmad")]
 mod pmad_pool;
+mod reports;
 pub mod settings;
 #[cfg(feature = "tlsf")]
 mod tlsf_pool;
@@ -21,20 +22,7 @@ use serde::Serialize;
 use workloads::handoff::Mailbox;
 use workloads::{Allocator, Case, Clock, NullAlloc, Observer, Outcome};
 
-#[cfg(feature = "pmad")]
-pub use pmad_pool::PmadReport;
-
-/// PMAD's pool per case (a stand-in when PMAD is not compiled in).
-#[cfg(not(feature = "pmad"))]
-#[derive(Clone, Debug, Serialize)]
-pub struct PmadReport;
-#[cfg(feature = "tlsf")]
-pub use tlsf_pool::TlsfReport;
-
-/// TLSF's region per case (a stand-in when TLSF is not compiled in).
-#[cfg(not(feature = "tlsf"))]
-#[derive(Clone, Debug, Serialize)]
-pub struct TlsfReport;
+pub use reports::{PmadReport, TlsfReport};
 
 /// Every allocator the suite knows, in report order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

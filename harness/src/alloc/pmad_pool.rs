@@ -4,29 +4,10 @@
 //! classes is random), prefaulted as a real-time user deploys it, and locked
 //! when `--mlock` asks. A pool that runs out mid-run stops the run.
 
-use super::Setup;
+use super::{PmadReport, Setup};
 use pmad::{Options, Pmad};
-use serde::Serialize;
 use std::ptr::NonNull;
 use workloads::{Allocator, Case, Clock, Demand, Observer};
-
-/// PMAD's configuration for one case and what the case used of it.
-#[derive(Clone, Debug, Serialize)]
-pub struct PmadReport {
-    pub classes: Vec<usize>,
-    pub percentages: Vec<usize>,
-    pub pool_bytes: usize,
-    pub prefault: bool,
-    pub lock: bool,
-    /// Blocks each class was sized for.
-    pub needed: Vec<usize>,
-    /// Blocks each class holds.
-    pub capacity: Vec<usize>,
-    /// Most blocks in use at once, per class, over the whole case.
-    pub high_water: Vec<usize>,
-    /// Allocations refused, per class.
-    pub failed: Vec<u64>,
-}
 
 /// Integer percentages (each >= 1, summing to 100) close to each class's
 /// share of `bytes`: largest remainder first.

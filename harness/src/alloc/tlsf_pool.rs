@@ -9,9 +9,8 @@
 //! its range's largest size plus TLSF's 16-byte header rounded up to its
 //! 32-byte granularity, doubled for fragmentation, plus 1 MiB.
 
-use super::{layout, Setup};
+use super::{layout, Setup, TlsfReport};
 use rlsf::Tlsf;
-use serde::Serialize;
 use std::ptr::NonNull;
 use workloads::{Allocator, Case, Clock, Demand, Observer};
 
@@ -19,15 +18,6 @@ use workloads::{Allocator, Case, Clock, Demand, Observer};
 /// one free block can span up to 8 GiB); second level: 32 linear subclasses
 /// per power of two, the classic TLSF split.
 type Heap = Tlsf<'static, u32, u32, 28, 32>;
-
-/// The TLSF configuration of one case.
-#[derive(Clone, Debug, Serialize)]
-pub struct TlsfReport {
-    pub region_bytes: usize,
-    pub prefault: bool,
-    pub lock: bool,
-    pub bitmaps: &'static str,
-}
 
 /// The bytes a case's region gets (module docs).
 fn region_bytes(demand: &Demand) -> usize {
@@ -143,7 +133,7 @@ pub fn run<C: Clock, O: Observer>(
         region_bytes: bytes,
         prefault: true,
         lock: setup.mlock,
-        bitmaps: "Tlsf<u32, u32, FLLEN 28, SLLEN 32>, granularity 32 B",
+        bitmaps: "Tlsf<u32, u32, FLLEN 28, SLLEN 32>, granularity 32 B".into(),
     };
     let outcome = workloads::run(case, &mut TlsfAlloc(&mut heap), clock, observer);
     // The heap is never used again (rlsf's Tlsf has no Drop, so it touches

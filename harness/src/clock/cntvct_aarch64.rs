@@ -47,8 +47,8 @@ pub fn calibrate() -> (Cntvct, TimerInfo) {
     let (t1, n1) = (read(), monotonic_raw_ns());
     let measured = (t1 - t0) as f64 * 1e9 / (n1 - n0) as f64;
     let info = TimerInfo {
-        source: "cntvct_el0",
-        sequence: "isb; mrs cntvct_el0 | call | isb; mrs cntvct_el0",
+        source: "cntvct_el0".into(),
+        sequence: "isb; mrs cntvct_el0 | call | isb; mrs cntvct_el0".into(),
         ticks_per_second: freq as f64,
         ns_per_tick: 1e9 / freq as f64,
         resolution_ns: super::smallest_step(read) as f64 * 1e9 / freq as f64,

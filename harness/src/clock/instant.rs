@@ -28,8 +28,8 @@ impl workloads::Clock for InstantClock {
 pub fn calibrate() -> (InstantClock, TimerInfo) {
     let epoch = Instant::now();
     let info = TimerInfo {
-        source: "instant",
-        sequence: "Instant::now | call | Instant::now",
+        source: "instant".into(),
+        sequence: "Instant::now | call | Instant::now".into(),
         ticks_per_second: 1e9,
         ns_per_tick: 1.0,
         resolution_ns: super::smallest_step(|| epoch.elapsed().as_nanos() as u64) as f64,

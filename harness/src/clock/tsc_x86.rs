@@ -54,8 +54,8 @@ pub fn calibrate() -> (Tsc, TimerInfo) {
     // SAFETY: rdtsc exists on every x86_64 CPU.
     let step = super::smallest_step(|| unsafe { _rdtsc() });
     let info = TimerInfo {
-        source: "tsc",
-        sequence: "lfence; rdtsc; lfence | call | rdtscp; lfence",
+        source: "tsc".into(),
+        sequence: "lfence; rdtsc; lfence | call | rdtscp; lfence".into(),
         ticks_per_second,
         ns_per_tick: 1e9 / ticks_per_second,
         resolution_ns: step as f64 * 1e9 / ticks_per_second,

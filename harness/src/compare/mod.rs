@@ -210,7 +210,7 @@ fn two_runs<'a>(
     cand: &'a Results,
     allocators: &[String],
 ) -> Result<(Vec<Pair<'a>>, Sides), String> {
-    let unit = |r: &Results| r.runs()[0]["histograms"]["unit"].as_str().map(String::from);
+    let unit = |r: &'a Results| &r.runs()[0].histograms.unit;
     if unit(base) != unit(cand) {
         return Err(format!(
             "{} records in {:?} and {} in {:?}: different units cannot be compared",

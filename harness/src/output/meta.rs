@@ -1,119 +1,254 @@
 //! `meta.json`: what is needed to judge and reproduce a run: the machine,
 //! the OS's tuning, the timer and its floor, the build, every allocator's
-//! settings, PMAD's pool per case, the command line.
+//! settings, PMAD's pool per case, the command line. One set of types
+//! writes it (`run`) and reads it back (`render::results`), so a reader
+//! cannot ask for a field the writer does not produce. Keys are written
+//! sorted (through `serde_json::Value`), as they always were.
 
-use crate::alloc::{self, Name};
+use crate::alloc::{self, Name, PmadReport, TlsfReport};
 use crate::cli::RunArgs;
 use crate::clock::TimerInfo;
 use crate::measure::{Done, NotApplicable};
 use crate::output::summary::Figures;
-use crate::platform::Environment;
-use serde_json::{json, Value};
-use std::fs;
+use crate::platform::{self, Environment};
+use crate::usage::PhaseUsage;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-/// The first line of `path`, trimmed; None when unreadable.
-fn read_line(path: &str) -> Option<String> {
-    fs::read_to_string(path)
-        .ok()
-        .map(|s| s.lines().next().unwrap_or("").trim().to_string())
+/// The whole file: one entry per harness run that still owns a row of
+/// summary.csv (run_all.sh runs one binary per allocator).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Meta {
+    pub runs: Vec<Run>,
 }
 
-/// The bracketed choice of a sysfs multiple-choice file ("always [madvise] never").
-fn bracketed(path: &str) -> Option<String> {
-    let line = read_line(path)?;
-    let start = line.find('[')? + 1;
-    let end = line[start..].find(']')? + start;
-    Some(line[start..end].to_string())
+/// One harness run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Run {
+    pub run_id: String,
+    /// RFC 3339, UTC, to the second.
+    pub date: String,
+    pub command_line: Vec<String>,
+    pub machine: Machine,
+    pub process: Process,
+    pub timer: TimerInfo,
+    /// The null's hot-path (or first) case: the cost of the clock reads.
+    pub floor: Option<FloorEntry>,
+    pub build: Build,
+    pub histograms: Histograms,
+    /// Each allocator's settings as it reports them at run time: their
+    /// keys are the allocator's own (jemalloc's mallctl names, mimalloc's
+    /// options), so they stay a JSON object.
+    pub allocators: BTreeMap<String, Value>,
+    pub cases: Vec<CaseEntry>,
+    pub not_applicable: Vec<NotApplicableEntry>,
 }
 
-fn cpu_model() -> Option<String> {
-    let info = fs::read_to_string("/proc/cpuinfo").ok()?;
-    info.lines()
-        .find(|l| {
-            l.starts_with("model name") || l.starts_with("Model") || l.starts_with("CPU part")
-        })
-        .and_then(|l| l.split(':').nth(1))
-        .map(|s| s.trim().to_string())
+/// The machine and its tuning, as far as the process could read them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Machine {
+    pub host: String,
+    pub cpu_model: Option<String>,
+    pub logical_cpus_online: i64,
+    pub allowed_cpus_before_pinning: Vec<usize>,
+    pub kernel: Option<String>,
+    pub governor: Option<String>,
+    pub smt: Option<String>,
+    pub thp_enabled: Option<String>,
+    pub thp_defrag: Option<String>,
+    pub clocksource: Option<String>,
+    /// Kernel command-line flags that isolate CPUs from noise.
+    pub isolation_cmdline: Vec<String>,
+    pub libc: Option<String>,
 }
 
-fn kernel() -> Option<String> {
-    // SAFETY: utsname is plain data; uname fills it with NUL-terminated strings.
-    unsafe {
-        let mut u: libc::utsname = std::mem::zeroed();
-        if libc::uname(&mut u) != 0 {
-            return None;
-        }
-        let field = |f: &[libc::c_char]| {
-            std::ffi::CStr::from_ptr(f.as_ptr())
-                .to_string_lossy()
-                .into_owned()
-        };
-        Some(format!(
-            "{} {} {}",
-            field(&u.sysname),
-            field(&u.release),
-            field(&u.machine)
-        ))
-    }
+/// What the process set up before measuring.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Process {
+    pub pinned_cpu: Option<usize>,
+    /// "not requested", "locked", or why the OS refused.
+    pub mlockall: String,
+    /// "not requested", "priority N", or why the OS refused.
+    pub sched_fifo: String,
+    pub glibc_rseq_registered: Option<bool>,
+    pub reexecuted_for_tcmalloc: bool,
+    /// How system calls were counted, or that they were not.
+    pub syscalls: String,
 }
 
-/// Kernel command-line flags that isolate CPUs from noise.
-fn isolation_flags() -> Vec<String> {
-    const FLAGS: [&str; 8] = [
-        "isolcpus",
-        "nohz_full",
-        "rcu_nocbs",
-        "irqaffinity",
-        "nosmt",
-        "mitigations",
-        "intel_pstate",
-        "processor.max_cstate",
-    ];
-    read_line("/proc/cmdline")
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter(|w| FLAGS.iter().any(|f| w.starts_with(f)))
-        .map(str::to_string)
-        .collect()
-}
-
-/// The machine and its tuning, as far as this process can read them.
-pub fn machine(pinned: Option<usize>, allowed_cpus: &[usize]) -> Value {
-    let cpu = pinned.unwrap_or(0);
-    // SAFETY: sysconf takes a constant name.
-    let online = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
-    json!({
-        "host": crate::platform::host_name(),
-        "cpu_model": cpu_model(),
-        "logical_cpus_online": online,
-        "allowed_cpus_before_pinning": allowed_cpus,
-        "kernel": kernel(),
-        "governor": read_line(&format!("/sys/devices/system/cpu/cpu{cpu}/cpufreq/scaling_governor")),
-        "smt": read_line("/sys/devices/system/cpu/smt/control"),
-        "thp_enabled": bracketed("/sys/kernel/mm/transparent_hugepage/enabled"),
-        "thp_defrag": bracketed("/sys/kernel/mm/transparent_hugepage/defrag"),
-        "clocksource": read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource"),
-        "isolation_cmdline": isolation_flags(),
-        "libc": crate::alloc::settings::libc_version(),
-    })
+/// The null's P50s in its first case.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FloorEntry {
+    pub workload: String,
+    pub alloc_p50_ns: u64,
+    pub free_p50_ns: u64,
 }
 
 /// The build: compiler, commit, features and the allocator crates' versions.
-pub fn build() -> Value {
-    json!({
-        "rustc": env!("HARNESS_RUSTC_VERSION"),
-        "profile": if cfg!(debug_assertions) { "debug (figures are not representative)" } else { "release" },
-        "target": env!("HARNESS_TARGET"),
-        "git_commit": env!("HARNESS_GIT_COMMIT"),
-        "crate_versions": serde_json::from_str::<Value>(env!("HARNESS_CRATE_VERSIONS")).unwrap_or(Value::Null),
-        "allocators_compiled_in": crate::alloc::Name::compiled().iter().map(|n| n.as_str()).collect::<Vec<_>>(),
-    })
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Build {
+    pub rustc: String,
+    pub profile: String,
+    pub target: String,
+    pub git_commit: String,
+    pub crate_versions: BTreeMap<String, String>,
+    pub allocators_compiled_in: Vec<String>,
 }
 
-/// The timer and its measured floor.
-pub fn timer(info: &TimerInfo) -> Value {
-    serde_json::to_value(info).unwrap_or(Value::Null)
+/// How the histograms were kept and how their intervals are bootstrapped.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Histograms {
+    pub unit: String,
+    pub lowest: u64,
+    pub highest: u64,
+    pub significant_figures: u8,
+    pub intervals: String,
+    pub min_windows: u64,
+    pub churn_max_window_ops: u64,
+    pub bootstrap: BootstrapMethod,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BootstrapMethod {
+    pub method: String,
+    pub replicates: usize,
+    pub interval: String,
+    pub min_intervals: usize,
+}
+
+/// An op pair of figures (`first_call_ns`, `p50_ns`).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct AllocFree {
+    pub alloc: u64,
+    pub free: u64,
+}
+
+/// One case's parameters, figures and pools.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CaseEntry {
+    pub allocator: String,
+    pub workload: String,
+    /// Bytes; 0 for mixed sizes (summary.csv's `size`).
+    pub size: usize,
+    /// `workloads::Kind`, debug-printed.
+    pub kind: String,
+    pub ops: u64,
+    pub blocks: usize,
+    pub max_live: usize,
+    pub warmup_ops: u64,
+    pub seed: u64,
+    pub recorded_ops: u64,
+    pub windows: u64,
+    pub seconds: f64,
+    pub first_call_ns: AllocFree,
+    pub recorded_phase: Option<PhaseUsage>,
+    pub null_files_kept_from_earlier_run: bool,
+    pub threads: u32,
+    pub request_interval_ns: Option<u64>,
+    pub p50_ns: AllocFree,
+    pub pmad: Option<PmadReport>,
+    pub tlsf: Option<TlsfReport>,
+}
+
+/// An allocator a workload cannot run on, and why.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NotApplicableEntry {
+    pub allocator: String,
+    pub workload: String,
+    pub reason: String,
+}
+
+/// The machine and its tuning, as far as this process can read them.
+pub fn machine(pinned: Option<usize>, allowed_cpus: &[usize]) -> Machine {
+    let cpu = pinned.unwrap_or(0);
+    let line = platform::first_line;
+    Machine {
+        host: platform::host_name(),
+        cpu_model: platform::cpu_model(),
+        logical_cpus_online: platform::cpus_online(),
+        allowed_cpus_before_pinning: allowed_cpus.to_vec(),
+        kernel: platform::kernel(),
+        governor: line(&format!(
+            "/sys/devices/system/cpu/cpu{cpu}/cpufreq/scaling_governor"
+        )),
+        smt: line("/sys/devices/system/cpu/smt/control"),
+        thp_enabled: platform::bracketed("/sys/kernel/mm/transparent_hugepage/enabled"),
+        thp_defrag: platform::bracketed("/sys/kernel/mm/transparent_hugepage/defrag"),
+        clocksource: line("/sys/devices/system/clocksource/clocksource0/current_clocksource"),
+        isolation_cmdline: platform::isolation_flags(),
+        libc: alloc::settings::libc_version(),
+    }
+}
+
+/// The build, from what build.rs recorded.
+pub fn build() -> Build {
+    Build {
+        rustc: env!("HARNESS_RUSTC_VERSION").into(),
+        profile: if cfg!(debug_assertions) {
+            "debug (figures are not representative)"
+        } else {
+            "release"
+        }
+        .into(),
+        target: env!("HARNESS_TARGET").into(),
+        git_commit: env!("HARNESS_GIT_COMMIT").into(),
+        crate_versions: serde_json::from_str(env!("HARNESS_CRATE_VERSIONS")).unwrap_or_default(),
+        allocators_compiled_in: Name::compiled()
+            .iter()
+            .map(|n| n.as_str().to_string())
+            .collect(),
+    }
+}
+
+fn histograms() -> Histograms {
+    use crate::stats::bootstrap;
+    use workloads::recorder;
+    Histograms {
+        unit: "ns".into(),
+        lowest: 1,
+        highest: recorder::HIGHEST_NS,
+        significant_figures: recorder::SIGFIG,
+        intervals: format!(
+            "each .hlog holds {} or more consecutive windows of the recorded phase (churn: one per {} ops when that gives more)",
+            workloads::MIN_WINDOWS,
+            workloads::WINDOW_OPS
+        ),
+        min_windows: workloads::MIN_WINDOWS,
+        churn_max_window_ops: workloads::WINDOW_OPS,
+        bootstrap: BootstrapMethod {
+            method: "block bootstrap: resample whole intervals with replacement".into(),
+            replicates: bootstrap::REPLICATES,
+            interval: "2.5th to 97.5th percentile of the replicates".into(),
+            min_intervals: bootstrap::MIN_INTERVALS,
+        },
+    }
+}
+
+fn process(args: &RunArgs, env: &Environment) -> Process {
+    const NOT_REQUESTED: &str = "not requested";
+    Process {
+        pinned_cpu: env.pinned,
+        mlockall: match (&env.mlock, args.mlock) {
+            (_, false) => NOT_REQUESTED.into(),
+            (Ok(()), true) => "locked".into(),
+            (Err(why), true) => format!("refused: {why}"),
+        },
+        sched_fifo: match &env.fifo {
+            None => NOT_REQUESTED.into(),
+            Some(Ok(priority)) => format!("priority {priority}"),
+            Some(Err(why)) => format!("refused: {why}"),
+        },
+        glibc_rseq_registered: platform::glibc_rseq_registered(),
+        reexecuted_for_tcmalloc: std::env::var_os("HARNESS_REEXECUTED_FOR_RSEQ").is_some(),
+        syscalls: if args.syscalls {
+            "counted per recorded phase in a traced re-run of the same plan (strace -f, markers around each phase; the harness's own calls excluded): summary.csv syscalls, syscalls_by_name"
+        } else {
+            "not counted (run with --syscalls)"
+        }
+        .into(),
+    }
 }
 
 /// This run's entry in meta.json: when, how, on what, with which settings,
@@ -126,75 +261,86 @@ pub fn run(
     started: SystemTime,
     args: &RunArgs,
     env: &Environment,
-) -> Value {
+) -> Run {
     let floor = done
         .iter()
         .find(|d| d.allocator == Name::Null)
-        .map(|d| json!({"workload": d.workload, "alloc_p50_ns": Figures::of(&d.outcome.alloc).p50, "free_p50_ns": Figures::of(&d.outcome.free).p50}));
-    let mut allocators: Vec<Name> = done.iter().map(|d| d.allocator).collect();
-    allocators.sort();
-    allocators.dedup();
-    let settings: serde_json::Map<String, Value> = allocators
+        .map(|d| FloorEntry {
+            workload: d.workload.into(),
+            alloc_p50_ns: Figures::of(&d.outcome.alloc).p50,
+            free_p50_ns: Figures::of(&d.outcome.free).p50,
+        });
+    let allocators: BTreeMap<String, Value> = done
         .iter()
-        .map(|&a| (a.as_str().to_string(), alloc::settings::settings(a)))
+        .map(|d| {
+            (
+                d.allocator.as_str().to_string(),
+                alloc::settings::settings(d.allocator),
+            )
+        })
         .collect();
-    let cases: Vec<Value> = done.iter().map(case).collect();
-    json!({
-        "run_id": run_id,
-        "date": humantime::format_rfc3339_seconds(started).to_string(),
-        "command_line": std::env::args().collect::<Vec<_>>(),
-        "machine": machine(env.pinned, &env.allowed_cpus),
-        "process": {
-            "pinned_cpu": env.pinned,
-            "mlockall": if args.mlock { json!(env.mlock.clone().map(|()| "locked")) } else { json!("not requested") },
-            "sched_fifo": match &env.fifo { None => json!("not requested"), Some(r) => json!(r) },
-            "glibc_rseq_registered": crate::platform::glibc_rseq_registered(),
-            "reexecuted_for_tcmalloc": std::env::var_os("HARNESS_REEXECUTED_FOR_RSEQ").is_some(),
-            "syscalls": if args.syscalls {
-                "counted per recorded phase in a traced re-run of the same plan (strace -f, markers around each phase; the harness's own calls excluded): summary.csv syscalls, syscalls_by_name"
-            } else {
-                "not counted (run with --syscalls)"
-            },
-        },
-        "timer": self::timer(timer),
-        "floor": floor,
-        "build": build(),
-        "histograms": {"unit": "ns", "lowest": 1, "highest": workloads::recorder::HIGHEST_NS, "significant_figures": workloads::recorder::SIGFIG, "intervals": format!("each .hlog holds {} or more consecutive windows of the recorded phase (churn: one per {} ops when that gives more)", workloads::MIN_WINDOWS, workloads::WINDOW_OPS), "min_windows": workloads::MIN_WINDOWS, "churn_max_window_ops": workloads::WINDOW_OPS, "bootstrap": {"method": "block bootstrap: resample whole intervals with replacement", "replicates": crate::stats::bootstrap::REPLICATES, "interval": "2.5th to 97.5th percentile of the replicates", "min_intervals": crate::stats::bootstrap::MIN_INTERVALS}},
-        "allocators": settings,
-        "cases": cases,
-        "not_applicable": skipped.iter().map(|n| json!({
-            "allocator": n.allocator.as_str(),
-            "workload": n.workload,
-            "reason": n.reason,
-        })).collect::<Vec<_>>(),
-    })
+    Run {
+        run_id: run_id.into(),
+        date: humantime::format_rfc3339_seconds(started).to_string(),
+        command_line: std::env::args().collect(),
+        machine: machine(env.pinned, &env.allowed_cpus),
+        process: process(args, env),
+        timer: timer.clone(),
+        floor,
+        build: build(),
+        histograms: histograms(),
+        allocators,
+        cases: done.iter().map(case).collect(),
+        not_applicable: skipped
+            .iter()
+            .map(|n| NotApplicableEntry {
+                allocator: n.allocator.as_str().into(),
+                workload: n.workload.into(),
+                reason: n.reason.into(),
+            })
+            .collect(),
+    }
 }
 
-/// One case's parameters, figures and pools in meta.json.
-fn case(d: &Done) -> Value {
-    json!({
-        "allocator": d.allocator.as_str(),
-        "workload": d.workload,
-        "size": d.case.size.label(),
-        "kind": format!("{:?}", d.case.kind),
-        "ops": d.case.ops,
-        "blocks": d.case.blocks,
-        "max_live": d.case.max_live,
-        "warmup_ops": d.case.warmup_ops(),
-        "seed": d.case.seed,
-        "recorded_ops": d.outcome.ops,
-        "windows": d.outcome.windows,
-        "seconds": d.elapsed.as_secs_f64(),
-        "first_call_ns": {"alloc": d.outcome.first_call.alloc_ns, "free": d.outcome.first_call.free_ns},
-        "recorded_phase": d.usage,
-        "null_files_kept_from_earlier_run": d.keep_earlier,
-        "threads": d.threads,
-        "request_interval_ns": match d.case.kind {
-            workloads::Kind::Request { interval_ns } => json!(interval_ns),
-            _ => Value::Null,
+/// One case's parameters, figures and pools.
+fn case(d: &Done) -> CaseEntry {
+    let p50 = |rec| Figures::of(rec).p50;
+    CaseEntry {
+        allocator: d.allocator.as_str().into(),
+        workload: d.workload.into(),
+        size: d.case.size.label(),
+        kind: format!("{:?}", d.case.kind),
+        ops: d.case.ops,
+        blocks: d.case.blocks,
+        max_live: d.case.max_live,
+        warmup_ops: d.case.warmup_ops(),
+        seed: d.case.seed,
+        recorded_ops: d.outcome.ops,
+        windows: d.outcome.windows,
+        seconds: d.elapsed.as_secs_f64(),
+        first_call_ns: AllocFree {
+            alloc: d.outcome.first_call.alloc_ns,
+            free: d.outcome.first_call.free_ns,
         },
-        "p50_ns": {"alloc": Figures::of(&d.outcome.alloc).p50, "free": Figures::of(&d.outcome.free).p50},
-        "pmad": d.pmad,
-        "tlsf": d.tlsf,
-    })
+        recorded_phase: d.usage,
+        null_files_kept_from_earlier_run: d.keep_earlier,
+        threads: d.threads,
+        request_interval_ns: match d.case.kind {
+            workloads::Kind::Request { interval_ns } => interval_ns,
+            _ => None,
+        },
+        p50_ns: AllocFree {
+            alloc: p50(&d.outcome.alloc),
+            free: p50(&d.outcome.free),
+        },
+        pmad: d.pmad.clone(),
+        tlsf: d.tlsf.clone(),
+    }
+}
+
+impl Meta {
+    /// Reads meta.json's text; the error says where and what is wrong.
+    pub fn parse(text: &str) -> Result<Meta, serde_json::Error> {
+        serde_json::from_str(text)
+    }
 }

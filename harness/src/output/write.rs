@@ -3,6 +3,7 @@
 //! Every file goes through the sink (temporary name, fsync, rename).
 
 use super::hgrm;
+use super::meta::Run;
 use super::series::{memory_csv, SeriesId};
 use super::sink::Sink;
 use super::summary::{self, Row};
@@ -53,13 +54,14 @@ pub fn case_files(sink: &Sink, d: &mut Done) -> Result<(), Failure> {
 
 /// summary.csv and meta.json: earlier rows with other keys stay, this run's
 /// rows replace the same keys (a kept null case keeps its earlier rows), and
-/// meta.json keeps the runs that still own a row, then adds `this_run`.
+/// meta.json keeps the runs that still own a row, then adds `this_run`
+/// (its keys sorted, as `Value` keeps them).
 pub fn summary_and_meta(
     sink: &Sink,
     done: &[Done],
     rows: &[Row],
     previous: Vec<Row>,
-    this_run: Value,
+    this_run: Run,
 ) -> Result<(), Failure> {
     let is_kept = |r: &Row| {
         r.allocator == Name::Null.as_str()
@@ -90,7 +92,9 @@ pub fn summary_and_meta(
             .and_then(Value::as_str)
             .is_some_and(|id| kept_runs.contains(id))
     });
-    runs.push(this_run);
+    // Earlier runs pass through as they were written: one from an older
+    // harness stays readable by its own fields, and is not rewritten.
+    runs.push(serde_json::to_value(this_run).map_err(|e| Failure::io(e.to_string()))?);
     let meta = serde_json::to_vec_pretty(&json!({ "runs": runs }))
         .map_err(|e| Failure::io(e.to_string()))?;
 

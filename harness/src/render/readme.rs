@@ -125,7 +125,7 @@ fn provenance(md: &mut String, r: &Results, results_rel: &Path) {
         let mut c: Vec<String> = r
             .runs()
             .iter()
-            .filter_map(|run| run["build"]["git_commit"].as_str())
+            .map(|run| run.build.git_commit.as_str())
             .map(|c| {
                 c.chars().take(7).collect::<String>()
                     + if c.ends_with("-dirty") { "-dirty" } else { "" }
@@ -137,7 +137,7 @@ fn provenance(md: &mut String, r: &Results, results_rel: &Path) {
     let mut binaries: Vec<String> = r
         .runs()
         .iter()
-        .map(|run| run["build"]["allocators_compiled_in"].to_string())
+        .map(|run| run.build.allocators_compiled_in.join(","))
         .collect();
     binaries.sort();
     binaries.dedup();
@@ -159,10 +159,10 @@ fn provenance(md: &mut String, r: &Results, results_rel: &Path) {
         binaries = binaries.len(),
         commits = commits.join(", "),
         host = r.host(),
-        cpu = m["cpu_model"].as_str().unwrap_or("unknown CPU"),
-        cpus = m["logical_cpus_online"].as_u64().unwrap_or(0),
-        kernel = m["kernel"].as_str().unwrap_or("unknown kernel"),
-        libc = m["libc"].as_str().unwrap_or("unknown C library"),
+        cpu = m.cpu_model.as_deref().unwrap_or("unknown CPU"),
+        cpus = m.logical_cpus_online,
+        kernel = m.kernel.as_deref().unwrap_or("unknown kernel"),
+        libc = m.libc.as_deref().unwrap_or("unknown C library"),
         nlo = null_p50.iter().min().copied().unwrap_or(0),
         nhi = null_p50.iter().max().copied().unwrap_or(0),
     );

@@ -49,48 +49,52 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// A meta.json field as the report shows it ([`text`] of its JSON).
+fn shown<T: serde::Serialize>(v: &T) -> String {
+    text(&serde_json::to_value(v).unwrap_or(Value::Null))
+}
+
 fn environment(md: &mut String, r: &Results) {
     let m = r.machine();
     let run = &r.runs()[0];
-    let t = &run["timer"];
-    let p = &run["process"];
+    let (t, p) = (&run.timer, &run.process);
     let _ = writeln!(md, "## Environment\n\n| | |\n|---|---|");
     let rows = [
-        ("Host", text(&m["host"])),
-        ("CPU", text(&m["cpu_model"])),
+        ("Host", shown(&m.host)),
+        ("CPU", shown(&m.cpu_model)),
         (
             "Logical CPUs online / SMT",
-            format!("{} / {}", text(&m["logical_cpus_online"]), text(&m["smt"])),
+            format!("{} / {}", m.logical_cpus_online, shown(&m.smt)),
         ),
-        ("Kernel", text(&m["kernel"])),
-        ("C library", text(&m["libc"])),
-        ("CPU frequency governor", text(&m["governor"])),
+        ("Kernel", shown(&m.kernel)),
+        ("C library", shown(&m.libc)),
+        ("CPU frequency governor", shown(&m.governor)),
         (
             "Transparent huge pages (enabled / defrag)",
-            format!("{} / {}", text(&m["thp_enabled"]), text(&m["thp_defrag"])),
+            format!("{} / {}", shown(&m.thp_enabled), shown(&m.thp_defrag)),
         ),
         (
             "Isolation flags on the kernel command line",
-            text(&m["isolation_cmdline"]),
+            shown(&m.isolation_cmdline),
         ),
-        ("Clock source", text(&m["clocksource"])),
+        ("Clock source", shown(&m.clocksource)),
         (
             "Timer",
             format!(
                 "{} (`{}`), {:.4} GHz, invariant: {}",
-                text(&t["source"]),
-                text(&t["sequence"]),
-                t["ticks_per_second"].as_f64().unwrap_or(0.0) / 1e9,
-                text(&t["invariant"])
+                t.source,
+                t.sequence,
+                t.ticks_per_second / 1e9,
+                shown(&t.invariant)
             ),
         ),
         (
             "Timer step (the common difference between two back-to-back reads)",
-            format!("{:.2} ns", t["resolution_ns"].as_f64().unwrap_or(0.0)),
+            format!("{:.2} ns", t.resolution_ns),
         ),
-        ("Pinned CPU", text(&p["pinned_cpu"])),
-        ("SCHED_FIFO", text(&p["sched_fifo"])),
-        ("mlockall", text(&p["mlockall"])),
+        ("Pinned CPU", shown(&p.pinned_cpu)),
+        ("SCHED_FIFO", p.sched_fifo.clone()),
+        ("mlockall", p.mlockall.clone()),
     ];
     for (k, v) in rows {
         let _ = writeln!(md, "| {k} | {v} |");
@@ -108,11 +112,11 @@ fn environment(md: &mut String, r: &Results) {
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} |",
-            text(&run["run_id"]),
-            text(&run["date"]),
-            text(&run["build"]["allocators_compiled_in"]),
-            text(&run["build"]["git_commit"]),
-            text(&run["build"]["rustc"])
+            run.run_id,
+            run.date,
+            run.build.allocators_compiled_in.join(", "),
+            run.build.git_commit,
+            run.build.rustc
         );
     }
     md.push('\n');
@@ -159,9 +163,7 @@ fn allocators(md: &mut String, r: &Results) {
     );
     let mut seen: Vec<String> = Vec::new();
     for run in r.runs() {
-        let Some(map) = run["allocators"].as_object() else {
-            continue;
-        };
+        let map = &run.allocators;
         for name in r.allocators() {
             if seen.contains(&name) {
                 continue;
@@ -548,9 +550,9 @@ fn request_note(r: &Results, workload: &str) -> Option<String> {
         let interval = r
             .runs()
             .iter()
-            .flat_map(|run| run["cases"].as_array().into_iter().flatten())
-            .find(|c| c["workload"] == "request-open")
-            .and_then(|c| c["request_interval_ns"].as_u64());
+            .flat_map(|run| &run.cases)
+            .find(|c| c.workload == "request-open")
+            .and_then(|c| c.request_interval_ns);
         if let Some(ns) = interval {
             let _ = write!(
                 note,

@@ -3,12 +3,12 @@
 //! they work on results from any machine: measuring and rendering never mix.
 
 use crate::output::counts::{self, CountRow};
+use crate::output::meta::{Machine, Meta, Run};
 use crate::output::series::{self, SeriesId};
 use crate::output::spread::{self, SpreadRow};
 use crate::output::summary::{self, Row};
 use crate::output::{hgrm, hlog};
 use hdrhistogram::Histogram;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The allocators in the order every chart, legend and table uses.
@@ -19,7 +19,7 @@ pub const ORDER: [&str; 8] = [
 pub struct Results {
     pub dir: PathBuf,
     pub rows: Vec<Row>,
-    pub meta: Value,
+    pub meta: Meta,
     /// spread.csv, when the run was repeated.
     pub spread: Option<Vec<SpreadRow>>,
     /// counts.csv (`harness count`); empty when it was not run.
@@ -66,9 +66,15 @@ impl Results {
         let meta_path = dir.join("meta.json");
         let meta_text = std::fs::read_to_string(&meta_path)
             .map_err(|e| format!("{}: {e}", meta_path.display()))?;
-        let meta: Value = serde_json::from_str(&meta_text)
-            .map_err(|e| format!("{}: not JSON: {e}", meta_path.display()))?;
-        if meta["runs"].as_array().is_none_or(|r| r.is_empty()) {
+        let meta = Meta::parse(&meta_text).map_err(|e| {
+            format!(
+                "{}: line {}, column {}: {e}",
+                meta_path.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        if meta.runs.is_empty() {
             return Err(format!("{}: no `runs`", meta_path.display()));
         }
         Ok(Results {
@@ -81,21 +87,18 @@ impl Results {
     }
 
     /// Every run recorded in meta.json (one per harness binary for run_all.sh).
-    pub fn runs(&self) -> &[Value] {
-        self.meta["runs"].as_array().map_or(&[], |v| v.as_slice())
+    pub fn runs(&self) -> &[Run] {
+        &self.meta.runs
     }
 
     /// The machine of the first run (run_all.sh runs every binary on one machine).
-    pub fn machine(&self) -> &Value {
-        &self.runs()[0]["machine"]
+    pub fn machine(&self) -> &Machine {
+        &self.runs()[0].machine
     }
 
     /// The machine's name as recorded (not this machine's).
     pub fn host(&self) -> String {
-        self.machine()["host"]
-            .as_str()
-            .unwrap_or("unknown-host")
-            .to_string()
+        self.machine().host.clone()
     }
 
     /// "vm (AMD EPYC, 2 CPUs)": the machine, said in every chart title.
@@ -104,22 +107,19 @@ impl Results {
         format!(
             "{} ({}, {} CPUs)",
             self.host(),
-            m["cpu_model"].as_str().unwrap_or("unknown CPU"),
-            m["logical_cpus_online"].as_u64().unwrap_or(0)
+            m.cpu_model.as_deref().unwrap_or("unknown CPU"),
+            m.logical_cpus_online
         )
     }
 
     /// The clock's step (`clock::smallest_step`) as the first run measured it.
     pub fn timer_step_ns(&self) -> f64 {
-        self.runs()[0]["timer"]["resolution_ns"]
-            .as_f64()
-            .unwrap_or(0.0)
+        self.runs()[0].timer.resolution_ns
     }
 
     /// Ops (alloc + free) per window of the churn case of `size`: its
     /// samples over its intervals (the windows split the ops evenly, to
-    /// one op). Results written before every case had windows give their
-    /// fixed `window_ops`.
+    /// one op); without intervals, the most a churn window holds.
     pub fn window_ops(&self, size: usize) -> u64 {
         let of = |op: &str| {
             self.rows
@@ -131,9 +131,7 @@ impl Results {
                 return (a.samples + f.samples) / n;
             }
         }
-        self.runs()[0]["histograms"]["window_ops"]
-            .as_u64()
-            .unwrap_or(1_000_000)
+        self.runs()[0].histograms.churn_max_window_ops
     }
 
     /// The allocators with rows, in ORDER (unknown names last, sorted).
@@ -229,13 +227,9 @@ impl Results {
     pub fn not_applicable(&self, workload: &str) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
         for run in self.runs() {
-            for n in run["not_applicable"].as_array().into_iter().flatten() {
-                if n["workload"].as_str() != Some(workload) {
-                    continue;
-                }
-                let a = n["allocator"].as_str().unwrap_or("?").to_string();
-                if !out.iter().any(|(x, _)| *x == a) {
-                    out.push((a, n["reason"].as_str().unwrap_or("").to_string()));
+            for n in run.not_applicable.iter().filter(|n| n.workload == workload) {
+                if !out.iter().any(|(x, _)| *x == n.allocator) {
+                    out.push((n.allocator.clone(), n.reason.clone()));
                 }
             }
         }

@@ -1,0 +1,33 @@
+//! What PMAD's pool and TLSF's region were for one case: plain data, the
+//! same whichever allocators are compiled in, so every binary writes and
+//! reads meta.json's `cases[].pmad` and `cases[].tlsf` with one type.
+
+use serde::{Deserialize, Serialize};
+
+/// PMAD's configuration for one case and what the case used of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PmadReport {
+    pub classes: Vec<usize>,
+    pub percentages: Vec<usize>,
+    pub pool_bytes: usize,
+    pub prefault: bool,
+    pub lock: bool,
+    /// Blocks each class was sized for.
+    pub needed: Vec<usize>,
+    /// Blocks each class holds.
+    pub capacity: Vec<usize>,
+    /// Most blocks in use at once, per class, over the whole case.
+    pub high_water: Vec<usize>,
+    /// Allocations refused, per class.
+    pub failed: Vec<u64>,
+}
+
+/// The TLSF configuration of one case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TlsfReport {
+    pub region_bytes: usize,
+    pub prefault: bool,
+    pub lock: bool,
+    /// The bitmap widths and level counts of the `rlsf::Tlsf` type.
+    pub bitmaps: String,
+}
