@@ -1,21 +1,14 @@
-//! Records the compiler, target, git commit and the allocator crates'
-//! versions (from Cargo.lock) for meta.json.
+//! Records the build for meta.json: the compiler, target and the locked
+//! crates' versions through the `built` crate, and the git commit (with
+//! `-dirty` when tracked files differ from it) through the git CLI, which
+//! `built` would need libgit2 for.
 
 use std::process::Command;
 
 fn main() {
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let version = Command::new(rustc)
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    println!("cargo:rustc-env=HARNESS_RUSTC_VERSION={version}");
-    println!(
-        "cargo:rustc-env=HARNESS_TARGET={}",
-        std::env::var("TARGET").unwrap_or_default()
-    );
+    // The compiler, target, profile and every locked package's version, by
+    // the `built` crate (into $OUT_DIR/built.rs, read by output::meta).
+    built::write_built_file().expect("harness build script: writing built.rs");
 
     let commit = Command::new("git")
         .args(["rev-parse", "HEAD"])
@@ -50,35 +43,5 @@ fn main() {
     println!("cargo:rerun-if-env-changed=CXXFLAGS");
     println!("cargo:rerun-if-changed=../.git/HEAD");
     println!("cargo:rerun-if-changed=../.git/index");
-
-    const CRATES: [&str; 11] = [
-        "rlsf",
-        "snmalloc-rs",
-        "snmalloc-sys",
-        "tikv-jemallocator",
-        "tikv-jemalloc-sys",
-        "mimalloc",
-        "libmimalloc-sys",
-        "tcmalloc-better",
-        "libtcmalloc-sys",
-        "hdrhistogram",
-        "libc",
-    ];
-    let lock = std::fs::read_to_string("../Cargo.lock").unwrap_or_default();
-    let mut versions = Vec::new();
-    let mut name = None;
-    for line in lock.lines() {
-        if let Some(n) = line.strip_prefix("name = ") {
-            name = Some(n.trim_matches('"').to_string());
-        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
-            if CRATES.contains(&n.as_str()) {
-                versions.push(format!("\"{n}\":{v}"));
-            }
-        }
-    }
-    println!(
-        "cargo:rustc-env=HARNESS_CRATE_VERSIONS={{{}}}",
-        versions.join(",")
-    );
     println!("cargo:rerun-if-changed=../Cargo.lock");
 }

@@ -49,6 +49,10 @@ pub enum Command {
     /// the repeats in <results> and <results>/repeats/<k> (run_all.sh
     /// --repeat does this after its last repeat).
     Spread(SpreadArgs),
+    /// Re-derive every row of <results>/summary.csv (percentiles, net
+    /// figures, their intervals) from the raw .hlog files beside it; exits
+    /// 1 naming each column that differs.
+    Verify(VerifyArgs),
     /// Count instructions per call, exactly, under valgrind's callgrind:
     /// each alloc and free of the recorded phase, nothing around it. Writes
     /// <out>/counts.csv; needs valgrind (it says how to install it).
@@ -94,6 +98,13 @@ pub struct CountArgs {
 #[derive(clap::Args, Debug)]
 pub struct SpreadArgs {
     /// The results directory of repeat 1, holding repeats/<k> for the others.
+    #[arg(long, value_name = "DIR")]
+    pub results: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// The results directory whose summary.csv to check.
     #[arg(long, value_name = "DIR")]
     pub results: PathBuf,
 }

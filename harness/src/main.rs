@@ -3,13 +3,35 @@
 //! writes raw samples (.hgrm, .hlog), summary.csv and meta.json.
 //!
 //! Exit codes: 0 done; 1 a run failed (a pool ran out, an I/O error);
-//! 2 bad input (nothing is measured or written).
+//! 2 bad input (nothing is measured or written): [`failure`].
+//!
+//! Where each concern lives, in the order the data flows:
+//!
+//! - **plan**: `cli` (flags, range-checked), `plan` (the cases of each
+//!   workload), `platform` (pinning, mlockall, SCHED_FIFO, the machine's
+//!   facts), `clock` (the fenced counter, its rate and step).
+//! - **measure**: `run` (one run start to end), `measure` (one case on one
+//!   allocator), `threads` (cases on several threads), `alloc` (the
+//!   adapters and PMAD's and TLSF's pools), `usage` and `memory` (faults,
+//!   RSS, live bytes), `syscalls` (the traced re-run), `tasks` (progress
+//!   and the window log, off the measuring thread).
+//! - **record**: `output::summary` (rows net of the floor), `stats`
+//!   (intervals, block bootstrap, batched cost, change), `output::meta`
+//!   (meta.json's types).
+//! - **persist**: `output::series` (every results path), `output::sink`
+//!   (atomic writes), `output::write`, `output::hgrm`, `output::hlog`.
+//! - **render**: `render::results` (a results directory read back through
+//!   the same types, errors in `output::read_error`), `render::charts`,
+//!   `render::report` and `render::readme`; `compare`, `verify` (summary.csv
+//!   re-derived from the raw files), `output::spread`; `count` (instruction
+//!   counts under valgrind).
 
 mod alloc;
 mod cli;
 mod clock;
 mod compare;
 mod count;
+mod failure;
 mod format;
 mod measure;
 mod memory;
@@ -25,38 +47,12 @@ mod table;
 mod tasks;
 mod threads;
 mod usage;
+mod verify;
 
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Why the harness stops: a one-line message and its exit code.
-#[derive(Debug)]
-pub struct Failure {
-    code: u8,
-    message: String,
-}
-
-impl Failure {
-    /// Bad input: exit code 2.
-    pub fn usage(message: String) -> Failure {
-        Failure { code: 2, message }
-    }
-    /// A run that could not complete: exit code 1.
-    pub fn run(message: String) -> Failure {
-        Failure { code: 1, message }
-    }
-    /// Writing results failed: exit code 1.
-    pub fn io(message: String) -> Failure {
-        Failure { code: 1, message }
-    }
-    /// Exit with `code`, saying nothing more: a child already said why.
-    pub fn silent(code: u8) -> Failure {
-        Failure {
-            code,
-            message: String::new(),
-        }
-    }
-}
+pub use failure::Failure;
 
 /// `--results`, or results/<this host>.
 fn results_dir(given: Option<&std::path::Path>) -> std::path::PathBuf {
@@ -93,10 +89,11 @@ fn main() -> ExitCode {
     match real_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            if !f.message.is_empty() {
-                eprintln!("harness: {}", f.message);
+            let message = f.to_string();
+            if !message.is_empty() {
+                eprintln!("harness: {message}");
             }
-            ExitCode::from(f.code)
+            ExitCode::from(f.code())
         }
     }
 }
@@ -115,6 +112,7 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
             println!("written: {} ({n} repeats)", path.display());
             Ok(())
         }
+        Some(cli::Command::Verify(a)) => verify::main(&a.results),
         Some(cli::Command::Plot(a)) => plot(a),
         Some(cli::Command::Report(a)) => report(a),
         None => measure(cli.run),

@@ -283,7 +283,7 @@ fn read_intervals(case: &Case, hlogs: &[Partial]) -> Result<Vec<(Op, Intervals)>
         .iter()
         .zip(hlogs)
         .map(|(&op, p)| {
-            let hs = hlog::read(p.temporary()).map_err(Failure::io)?;
+            let hs = hlog::read(p.temporary()).map_err(|e| Failure::io(e.to_string()))?;
             Ok((op, Intervals::of(&hs.unwrap_or_default())))
         })
         .collect()

@@ -2,7 +2,9 @@
 //! process may use, pinning, memory locking, real-time scheduling, glibc's
 //! rseq registration and TCMalloc's production configuration, and the
 //! [`Environment`] those left for meta.json, and the machine's facts
-//! meta.json records (CPU model, kernel, tuning files). The calls are raw libc, each
+//! meta.json records (CPU model, kernel, tuning files). The calls go
+//! through rustix where it has them (affinity, mlockall, uname); the rest
+//! (SCHED_FIFO, sysconf, dlsym, the SIGPIPE disposition) are raw libc, each
 //! with its SAFETY comment.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,16 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// CPUs this process may run on (its affinity mask).
 #[cfg(target_os = "linux")]
 pub fn allowed_cpus() -> Vec<usize> {
-    // SAFETY: cpu_set_t is plain data; zeroed is a valid empty set, and
-    // sched_getaffinity writes at most size_of::<cpu_set_t>() bytes into it.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
-            return Vec::new();
-        }
-        (0..libc::CPU_SETSIZE as usize)
-            .filter(|&c| libc::CPU_ISSET(c, &set))
-            .collect()
+    use rustix::thread::{sched_getaffinity, CpuSet};
+    match sched_getaffinity(None) {
+        Ok(set) => (0..CpuSet::MAX_CPU).filter(|&c| set.is_set(c)).collect(),
+        Err(_) => Vec::new(),
     }
 }
 
@@ -37,19 +33,10 @@ pub fn pin(cpu: usize) -> Result<(), String> {
             "--cpu {cpu}: no such CPU for this process (allowed: {allowed:?})"
         ));
     }
-    // SAFETY: as in `allowed_cpus`; `cpu` < CPU_SETSIZE since it is in the mask.
-    let rc = unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
-        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
-    };
-    if rc != 0 {
-        return Err(format!(
-            "--cpu {cpu}: sched_setaffinity failed: {}",
-            std::io::Error::last_os_error()
-        ));
-    }
-    Ok(())
+    let mut set = rustix::thread::CpuSet::new();
+    set.set(cpu);
+    rustix::thread::sched_setaffinity(None, &set)
+        .map_err(|e| format!("--cpu {cpu}: sched_setaffinity failed: {e}"))
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -59,15 +46,10 @@ pub fn pin(cpu: usize) -> Result<(), String> {
 
 /// Locks every current and future page of the process in RAM.
 pub fn mlock_all() -> Result<(), String> {
-    // SAFETY: mlockall takes flags only.
-    if unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE) } == 0 {
-        Ok(())
-    } else {
-        Err(format!(
-            "mlockall failed: {} (raise RLIMIT_MEMLOCK, e.g. `ulimit -l unlimited`)",
-            std::io::Error::last_os_error()
-        ))
-    }
+    use rustix::mm::{mlockall, MlockAllFlags};
+    mlockall(MlockAllFlags::CURRENT | MlockAllFlags::FUTURE).map_err(|e| {
+        format!("mlockall failed: {e} (raise RLIMIT_MEMLOCK, e.g. `ulimit -l unlimited`)")
+    })
 }
 
 /// Runs the calling thread under SCHED_FIFO at the lowest real-time
@@ -144,18 +126,15 @@ pub fn tcmalloc_background_started() -> bool {
     TCMALLOC_BACKGROUND.load(Ordering::Relaxed)
 }
 
-/// Moves the calling thread onto `cpus` (helper threads, off the measuring CPU).
+/// Moves the calling thread onto `cpus` (helper threads, off the measuring
+/// CPU). Best effort: a helper left where it was still works.
 #[cfg(target_os = "linux")]
 pub fn set_affinity(cpus: &[usize]) {
-    // SAFETY: as in `allowed_cpus`; every CPU came from the affinity mask,
-    // so each is below CPU_SETSIZE.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        for &c in cpus {
-            libc::CPU_SET(c, &mut set);
-        }
-        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    let mut set = rustix::thread::CpuSet::new();
+    for &c in cpus {
+        set.set(c);
     }
+    let _ = rustix::thread::sched_setaffinity(None, &set);
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -193,15 +172,10 @@ pub fn glibc_rseq_registered() -> Option<bool> {
 
 /// This machine's name, made safe for a directory name.
 pub fn host_name() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most buf.len() bytes into buf.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    let raw = if rc == 0 {
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        String::new()
-    };
+    let raw = rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned();
     let safe: String = raw
         .chars()
         .map(|c| {
@@ -247,24 +221,13 @@ pub fn cpu_model() -> Option<String> {
 
 /// "Linux 6.1.0 x86_64", from uname.
 pub fn kernel() -> Option<String> {
-    // SAFETY: utsname is plain data; uname fills it with NUL-terminated strings.
-    unsafe {
-        let mut u: libc::utsname = std::mem::zeroed();
-        if libc::uname(&mut u) != 0 {
-            return None;
-        }
-        let field = |f: &[libc::c_char]| {
-            std::ffi::CStr::from_ptr(f.as_ptr())
-                .to_string_lossy()
-                .into_owned()
-        };
-        Some(format!(
-            "{} {} {}",
-            field(&u.sysname),
-            field(&u.release),
-            field(&u.machine)
-        ))
-    }
+    let u = rustix::system::uname();
+    Some(format!(
+        "{} {} {}",
+        u.sysname().to_string_lossy(),
+        u.release().to_string_lossy(),
+        u.machine().to_string_lossy()
+    ))
 }
 
 /// Kernel command-line flags that isolate CPUs from noise.

@@ -114,12 +114,7 @@ pub(crate) fn scale(ticks: u64, q32: u64) -> u64 {
 /// (not slewed by NTP).
 #[cfg(target_os = "linux")]
 pub(crate) fn monotonic_raw_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec for the call.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_RAW, &mut ts) };
+    let ts = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicRaw);
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 

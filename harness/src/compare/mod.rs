@@ -49,9 +49,9 @@ pub struct Sides {
 /// regression beyond `--fail-above`, 2 on bad input.
 pub fn main(args: &CompareArgs) -> Result<(), Failure> {
     check_args(args).map_err(Failure::usage)?;
-    let base = Results::load(&args.baseline).map_err(Failure::usage)?;
+    let base = Results::load(&args.baseline).map_err(|e| Failure::usage(e.to_string()))?;
     let cand = match &args.candidate {
-        Some(dir) => Some(Results::load(dir).map_err(Failure::usage)?),
+        Some(dir) => Some(Results::load(dir).map_err(|e| Failure::usage(e.to_string()))?),
         None => None,
     };
     let (pairs, sides) = pair(&base, cand.as_ref(), args).map_err(Failure::usage)?;
@@ -254,7 +254,7 @@ fn compare(
     noise: f64,
 ) -> Result<Compared, String> {
     let boot = |res: &Results, r: &Row, seed: u64| -> Result<Option<Bootstrap>, String> {
-        let id = SeriesId::new(&r.allocator, &r.workload, r.threads, r.size, &r.op);
+        let id = SeriesId::of(r);
         let hs = res.intervals(&id)?.unwrap_or_default();
         Ok(Bootstrap::run(
             &Intervals::of(&hs),

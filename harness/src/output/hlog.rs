@@ -4,6 +4,7 @@
 //! the run goes, so memory stays bounded however many windows there are;
 //! read back whole by [`read`].
 
+use super::read_error::ReadError;
 use base64::Engine;
 use hdrhistogram::serialization::interval_log::{
     IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, LogIteratorError,
@@ -67,11 +68,16 @@ impl HlogFile {
 /// Every interval histogram of the log at `path`, in order; None when there
 /// is no such file. A damaged file is an error that names the file, the
 /// line and what it most likely means.
-pub fn read(path: &Path) -> Result<Option<Vec<Histogram<u64>>>, String> {
+pub fn read(path: &Path) -> Result<Option<Vec<Histogram<u64>>>, ReadError> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
+        Err(source) => {
+            return Err(ReadError::Io {
+                path: path.into(),
+                source,
+            })
+        }
     };
     let mut de = Deserializer::new();
     let mut out = Vec::new();
@@ -80,12 +86,14 @@ pub fn read(path: &Path) -> Result<Option<Vec<Histogram<u64>>>, String> {
         if let LogEntry::Interval(interval) = entry {
             let raw = base64::engine::general_purpose::STANDARD
                 .decode(interval.encoded_histogram())
-                .map_err(|e| format!("{}: base64: {e}", path.display()))?;
+                .map_err(|e| ReadError::content(path, format!("base64: {e}")))?;
             let h: Histogram<u64> = de.deserialize(&mut raw.as_slice()).map_err(|e| {
-                format!(
-                    "{}: interval at {}s: its histogram cannot be decoded ({e}); the file is damaged",
-                    path.display(),
-                    interval.start_timestamp().as_secs_f64()
+                ReadError::content(
+                    path,
+                    format!(
+                        "interval at {}s: its histogram cannot be decoded ({e}); the file is damaged",
+                        interval.start_timestamp().as_secs_f64()
+                    ),
                 )
             })?;
             out.push(h);
@@ -96,7 +104,7 @@ pub fn read(path: &Path) -> Result<Option<Vec<Histogram<u64>>>, String> {
 
 /// A sentence for an .hlog line the interval-log parser refused: which file,
 /// which line, and what it most likely means.
-fn unreadable_line(path: &Path, bytes: &[u8], e: LogIteratorError) -> String {
+fn unreadable_line(path: &Path, bytes: &[u8], e: LogIteratorError) -> ReadError {
     let LogIteratorError::ParseError { offset } = e;
     let line = bytes[..offset.min(bytes.len())]
         .iter()
@@ -104,13 +112,15 @@ fn unreadable_line(path: &Path, bytes: &[u8], e: LogIteratorError) -> String {
         .count()
         + 1;
     let truncated = !bytes.ends_with(b"\n");
-    format!(
-        "{}: line {line} (byte {offset}) is not an interval-log line{}",
-        path.display(),
-        if truncated {
-            "; the file ends mid-line, so it was probably cut short (a killed run, or a partial copy)"
-        } else {
-            "; the file is damaged or not an HdrHistogram interval log"
-        }
+    ReadError::content(
+        path,
+        format!(
+            "line {line} (byte {offset}) is not an interval-log line{}",
+            if truncated {
+                "; the file ends mid-line, so it was probably cut short (a killed run, or a partial copy)"
+            } else {
+                "; the file is damaged or not an HdrHistogram interval log"
+            }
+        ),
     )
 }

@@ -182,19 +182,44 @@ pub fn machine(pinned: Option<usize>, allowed_cpus: &[usize]) -> Machine {
     }
 }
 
+/// What the `built` crate recorded at build time (build.rs).
+mod built_info {
+    include!(concat!(env!("OUT_DIR"), "/built.rs"));
+}
+
+/// The locked crates whose versions meta.json records: the allocators'
+/// and the histograms'.
+const RECORDED_CRATES: [&str; 11] = [
+    "rlsf",
+    "snmalloc-rs",
+    "snmalloc-sys",
+    "tikv-jemallocator",
+    "tikv-jemalloc-sys",
+    "mimalloc",
+    "libmimalloc-sys",
+    "tcmalloc-better",
+    "libtcmalloc-sys",
+    "hdrhistogram",
+    "libc",
+];
+
 /// The build, from what build.rs recorded.
 pub fn build() -> Build {
     Build {
-        rustc: env!("HARNESS_RUSTC_VERSION").into(),
+        rustc: built_info::RUSTC_VERSION.into(),
         profile: if cfg!(debug_assertions) {
             "debug (figures are not representative)"
         } else {
             "release"
         }
         .into(),
-        target: env!("HARNESS_TARGET").into(),
+        target: built_info::TARGET.into(),
         git_commit: env!("HARNESS_GIT_COMMIT").into(),
-        crate_versions: serde_json::from_str(env!("HARNESS_CRATE_VERSIONS")).unwrap_or_default(),
+        crate_versions: built_info::DEPENDENCIES
+            .iter()
+            .filter(|(name, _)| RECORDED_CRATES.contains(name))
+            .map(|&(name, version)| (name.to_string(), version.to_string()))
+            .collect(),
         allocators_compiled_in: Name::compiled()
             .iter()
             .map(|n| n.as_str().to_string())

@@ -7,6 +7,7 @@ pub mod counts;
 pub mod hgrm;
 pub mod hlog;
 pub mod meta;
+pub mod read_error;
 pub mod series;
 pub mod sink;
 pub mod spread;

@@ -37,6 +37,17 @@ impl SeriesId {
         }
     }
 
+    /// The series a summary.csv row describes.
+    pub fn of(row: &super::summary::Row) -> SeriesId {
+        SeriesId::new(
+            &row.allocator,
+            &row.workload,
+            row.threads,
+            row.size,
+            &row.op,
+        )
+    }
+
     /// The workload as it appears in file names: `hot-path`, or
     /// `hot-path-t2` on 2 threads (summary.csv keeps `hot-path`, threads 2).
     pub fn files_workload(&self) -> String {

@@ -133,7 +133,12 @@ pub struct Figures {
 
 impl Figures {
     pub fn of(rec: &Recorder) -> Figures {
-        let h = rec.histogram();
+        Figures::of_histogram(rec.histogram())
+    }
+
+    /// The figures of one histogram (a series' .hlog intervals merged, for
+    /// `harness verify`).
+    pub fn of_histogram(h: &hdrhistogram::Histogram<u64>) -> Figures {
         let q = |q: f64| h.value_at_quantile(q);
         Figures {
             samples: h.len(),

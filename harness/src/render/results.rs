@@ -4,6 +4,7 @@
 
 use crate::output::counts::{self, CountRow};
 use crate::output::meta::{Machine, Meta, Run};
+use crate::output::read_error::ReadError;
 use crate::output::series::{self, SeriesId};
 use crate::output::spread::{self, SpreadRow};
 use crate::output::summary::{self, Row};
@@ -50,39 +51,37 @@ pub struct WindowFigures {
 
 impl Results {
     /// Reads `dir`'s summary.csv and meta.json; fails naming the file and why.
-    pub fn load(dir: &Path) -> Result<Results, String> {
+    pub fn load(dir: &Path) -> Result<Results, ReadError> {
         let csv_path = dir.join("summary.csv");
-        let csv = std::fs::read(&csv_path).map_err(|e| {
-            format!(
-                "{}: {e} (is {} a results directory written by the harness?)",
-                csv_path.display(),
-                dir.display()
-            )
+        let csv = std::fs::read(&csv_path).map_err(|source| ReadError::NotResults {
+            path: csv_path.clone(),
+            dir: dir.to_path_buf(),
+            source,
         })?;
-        let rows = summary::from_csv(&csv).map_err(|e| format!("{}: {e}", csv_path.display()))?;
+        let rows = summary::from_csv(&csv).map_err(|e| ReadError::content(&csv_path, e))?;
         if rows.is_empty() {
-            return Err(format!("{}: no rows", csv_path.display()));
+            return Err(ReadError::content(&csv_path, "no rows"));
         }
         let meta_path = dir.join("meta.json");
-        let meta_text = std::fs::read_to_string(&meta_path)
-            .map_err(|e| format!("{}: {e}", meta_path.display()))?;
-        let meta = Meta::parse(&meta_text).map_err(|e| {
-            format!(
-                "{}: line {}, column {}: {e}",
-                meta_path.display(),
-                e.line(),
-                e.column()
-            )
+        let meta_text = std::fs::read_to_string(&meta_path).map_err(|source| ReadError::Io {
+            path: meta_path.clone(),
+            source,
+        })?;
+        let meta = Meta::parse(&meta_text).map_err(|source| ReadError::Json {
+            path: meta_path.clone(),
+            line: source.line(),
+            column: source.column(),
+            source,
         })?;
         if meta.runs.is_empty() {
-            return Err(format!("{}: no `runs`", meta_path.display()));
+            return Err(ReadError::content(&meta_path, "no `runs`"));
         }
         Ok(Results {
             dir: dir.to_path_buf(),
             rows,
             meta,
-            spread: spread::read(dir)?,
-            counts: counts::read(dir)?,
+            spread: spread::read(dir).map_err(ReadError::Described)?,
+            counts: counts::read(dir).map_err(ReadError::Described)?,
         })
     }
 
@@ -274,7 +273,7 @@ impl Results {
 
     /// P99.9 and max of every interval of one series' `.hlog`, in order;
     /// None when the file is not there.
-    pub fn windows(&self, id: &SeriesId) -> Result<Option<Vec<WindowFigures>>, String> {
+    pub fn windows(&self, id: &SeriesId) -> Result<Option<Vec<WindowFigures>>, ReadError> {
         Ok(self.intervals(id)?.map(|hs| {
             hs.iter()
                 .map(|h| WindowFigures {
@@ -288,7 +287,7 @@ impl Results {
 
     /// Every interval histogram of one series' `.hlog`, in order; None when
     /// the file is not there.
-    pub fn intervals(&self, id: &SeriesId) -> Result<Option<Vec<Histogram<u64>>>, String> {
+    pub fn intervals(&self, id: &SeriesId) -> Result<Option<Vec<Histogram<u64>>>, ReadError> {
         hlog::read(&id.path(&self.dir, "hlog"))
     }
 }
