@@ -16,6 +16,7 @@ use super::results::Results;
 use super::style::label;
 use crate::format::thousands;
 use crate::output::series::chart;
+use crate::output::spread::SpreadRow;
 use crate::output::summary::Row;
 use std::fmt::Write;
 use std::path::Path;
@@ -365,40 +366,69 @@ fn cross_thread(md: &mut String, r: &Results) {
 }
 
 /// The hot path's batched cost per pair, net of the null, lowest first,
-/// and which intervals overlap (those allocators are tied on it).
-fn batched_finding(rows: &[&Row]) -> Option<String> {
-    let mut costs: Vec<(&str, f64, f64, f64)> = rows
+/// and which neighbours are tied on it: those whose 95% intervals overlap,
+/// or, when the run was repeated, whose ranges across the repeats do.
+fn batched_finding(rows: &[&Row], spread: Option<&[SpreadRow]>) -> Option<String> {
+    struct Cost<'a> {
+        allocator: &'a str,
+        ns: f64,
+        ci: (f64, f64),
+        repeats: Option<(f64, f64)>,
+    }
+    let mut costs: Vec<Cost> = rows
         .iter()
         .filter_map(|x| {
-            Some((
-                x.allocator.as_str(),
-                x.batch_net_ns_per_op?,
-                x.batch_net_ns_per_op_lo?,
-                x.batch_net_ns_per_op_hi?,
-            ))
+            let s = super::claims::spread_of(spread, x);
+            Some(Cost {
+                allocator: x.allocator.as_str(),
+                ns: x.batch_net_ns_per_op?,
+                ci: (x.batch_net_ns_per_op_lo?, x.batch_net_ns_per_op_hi?),
+                repeats: s.and_then(|s| s.batch_net_min_ns.zip(s.batch_net_max_ns)),
+            })
         })
         .collect();
     if costs.len() < 2 {
         return None;
     }
-    costs.sort_by(|a, b| a.1.total_cmp(&b.1));
+    costs.sort_by(|a, b| a.ns.total_cmp(&b.ns));
     let listed: Vec<String> = costs
         .iter()
-        .map(|(a, v, lo, hi)| format!("{a} {v:.2} ({lo:.2}-{hi:.2})"))
+        .map(|c| {
+            let across = c
+                .repeats
+                .map(|(lo, hi)| format!("; {lo:.2}-{hi:.2} across the repeats"))
+                .unwrap_or_default();
+            format!(
+                "{} {:.2} ({:.2}-{:.2}{across})",
+                c.allocator, c.ns, c.ci.0, c.ci.1
+            )
+        })
         .collect();
+    let overlap = |a: (f64, f64), b: (f64, f64)| a.0 <= b.1 && b.0 <= a.1;
     let overlapping: Vec<String> = costs
         .windows(2)
-        .filter(|p| p[1].2 <= p[0].3)
-        .map(|p| format!("{} and {}", p[0].0, p[1].0))
+        .filter(|p| {
+            overlap(p[0].ci, p[1].ci)
+                || p[0]
+                    .repeats
+                    .zip(p[1].repeats)
+                    .is_some_and(|(a, b)| overlap(a, b))
+        })
+        .map(|p| format!("{} and {}", p[0].allocator, p[1].allocator))
         .collect();
+    let what = if spread.is_some() {
+        "intervals or ranges across the repeats"
+    } else {
+        "intervals"
+    };
     Some(format!(
         "**Hot path, batched** (K pairs timed as one, so a cost below the clock's step shows; net of the \
          null row's loop, ns per alloc+free pair, 95% interval): {}. {}",
         listed.join(", "),
         if overlapping.is_empty() {
-            "No two intervals overlap: every allocator is set apart from the next.".to_string()
+            format!("No two {what} overlap: every allocator is set apart from the next.")
         } else {
-            format!("Tied (intervals overlap): {}.", overlapping.join("; "))
+            format!("Tied ({what} overlap): {}.", overlapping.join("; "))
         }
     ))
 }
@@ -440,7 +470,10 @@ fn hot_path_findings(r: &Results) -> Vec<String> {
             thousands(worst)
         ));
     }
-    lines.extend(batched_finding(&contenders(r, "hot-path", 64, "alloc")));
+    lines.extend(batched_finding(
+        &contenders(r, "hot-path", 64, "alloc"),
+        r.spread.as_deref(),
+    ));
 
     lines
 }
@@ -595,6 +628,102 @@ pub fn splice(readme: &str, section: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::summary::{Figures, Floor, Key};
+
+    /// A hot-path row with a batched net cost and its interval.
+    fn batched(allocator: &str, ns: f64, ci: (f64, f64)) -> Row {
+        let key = Key {
+            allocator,
+            workload: "hot-path",
+            op: "alloc",
+            size: 64,
+            threads: 1,
+            run_id: "r",
+        };
+        let f = Figures {
+            samples: 1,
+            min: 30,
+            mean: 30.0,
+            p50: 30,
+            p99: 30,
+            p999: 30,
+            p9999: 30,
+            max: 30,
+        };
+        let mut row = Row::new(
+            key,
+            &f,
+            Floor {
+                p50: 20,
+                jitter: 10,
+            },
+            0,
+            30,
+        );
+        (
+            row.batch_net_ns_per_op,
+            row.batch_net_ns_per_op_lo,
+            row.batch_net_ns_per_op_hi,
+        ) = (Some(ns), Some(ci.0), Some(ci.1));
+        row
+    }
+
+    fn across(allocator: &str, min: f64, max: f64) -> SpreadRow {
+        SpreadRow {
+            allocator: allocator.into(),
+            workload: "hot-path".into(),
+            op: "alloc".into(),
+            size: 64,
+            threads: 1,
+            repeats: 3,
+            p50_min_ns: 30,
+            p50_median_ns: 30,
+            p50_max_ns: 30,
+            p99_min_ns: 30,
+            p99_median_ns: 30,
+            p99_max_ns: 30,
+            p999_min_ns: 30,
+            p999_median_ns: 30,
+            p999_max_ns: 30,
+            p9999_min_ns: 30,
+            p9999_median_ns: 30,
+            p9999_max_ns: 30,
+            max_min_ns: 30,
+            max_median_ns: 30,
+            max_max_ns: 30,
+            batch_net_min_ns: Some(min),
+            batch_net_median_ns: Some(min),
+            batch_net_max_ns: Some(max),
+        }
+    }
+
+    #[test]
+    fn batched_costs_apart_within_the_run_but_not_across_repeats_are_tied() {
+        let (a, b) = (
+            batched("a", 2.3, (2.29, 2.31)),
+            batched("b", 2.6, (2.35, 2.65)),
+        );
+        let alone = batched_finding(&[&a, &b], None).unwrap();
+        assert!(alone.contains("No two intervals overlap"), "{alone}");
+        // Across the repeats a read 2.14 to 4.74: it overlaps b's 2.27 to 2.60.
+        let spread = [across("a", 2.14, 4.74), across("b", 2.27, 2.60)];
+        let repeated = batched_finding(&[&a, &b], Some(&spread)).unwrap();
+        assert!(
+            repeated.contains("Tied (intervals or ranges across the repeats overlap): a and b"),
+            "{repeated}"
+        );
+        assert!(
+            repeated.contains("a 2.30 (2.29-2.31; 2.14-4.74 across the repeats)"),
+            "{repeated}"
+        );
+        // Apart in both: set apart.
+        let spread = [across("a", 2.14, 2.26), across("b", 2.27, 2.60)];
+        let apart = batched_finding(&[&a, &b], Some(&spread)).unwrap();
+        assert!(
+            apart.contains("No two intervals or ranges across the repeats overlap"),
+            "{apart}"
+        );
+    }
 
     #[test]
     fn the_section_is_spliced_between_the_markers_only() {
