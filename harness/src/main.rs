@@ -161,7 +161,7 @@ fn report(a: &cli::ReportArgs) -> Result<(), Failure> {
             render::report::write_readme(&results, &plots, readme, a.check),
         ),
         None => (
-            results.join("REPORT.md"),
+            output::series::report_md(&results),
             render::report::write(&results, &plots, a.check),
         ),
     };

@@ -11,7 +11,7 @@ use crate::memory::{MemoryLog, WindowMemory};
 use crate::output::hlog;
 use crate::output::hlog::HlogFile;
 use crate::output::series::files_workload;
-use crate::output::series::SeriesId;
+use crate::output::series::{Raw, SeriesId};
 use crate::output::sink::{Partial, Sink};
 use crate::platform::Environment;
 use crate::stats::Intervals;
@@ -225,7 +225,7 @@ fn open_window_logs(job: &Job<'_>, run: &Run<'_>) -> Result<WindowLogs, Failure>
             job.case.size.label(),
             op.name(),
         )
-        .path(run.sink.dir(), "hlog");
+        .path(run.sink.dir(), Raw::Hlog);
         Sink::make_parent(&path).map_err(Failure::io)?;
         let comment = format!(
             "{} {} {} {}: {windows} intervals, consecutive windows of the recorded phase{}",

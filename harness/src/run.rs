@@ -12,7 +12,7 @@ use crate::cli::RunArgs;
 use crate::clock::{self, TimerInfo};
 use crate::format::size_tag;
 use crate::measure::{self, not_applicable, Done, Job, NotApplicable, Run};
-use crate::output::series::{files_workload, memory_csv, SeriesId};
+use crate::output::series::{self, files_workload, memory_csv, Raw, SeriesId};
 use crate::output::sink::Sink;
 use crate::output::summary::{self, Figures, Floor, Key, Row};
 use crate::output::{meta, write};
@@ -128,8 +128,8 @@ fn planned_files(
         }
         for op in c.kind.ops().iter().map(|op| op.name()) {
             let id = SeriesId::new(a.as_str(), w.name, threads, c.size.label(), op);
-            for ext in ["hgrm", "hlog"] {
-                planned.push(id.path(sink.dir(), ext));
+            for raw in Raw::BOTH {
+                planned.push(id.path(sink.dir(), raw));
             }
             if threads > 1 {
                 for i in 0..threads as usize {
@@ -177,9 +177,9 @@ fn kept_null_cases(
             let ops: Vec<&str> = c.kind.ops().iter().map(|op| op.name()).collect();
             let files = ops.iter().all(|op| {
                 let id = SeriesId::new("null", w.name, threads, size, op);
-                ["hgrm", "hlog"]
+                Raw::BOTH
                     .iter()
-                    .all(|ext| id.path(sink.dir(), ext).exists())
+                    .all(|&raw| id.path(sink.dir(), raw).exists())
             });
             let rows = ops.iter().all(|op| {
                 previous.iter().any(|r| {
@@ -211,7 +211,7 @@ fn series(plan: &Plan) -> impl Iterator<Item = (&Workload, Name, &Case)> {
 /// Rows of an earlier summary.csv in the same directory, kept unless this
 /// run replaces them.
 fn previous_summary(sink: &Sink, force: bool) -> Result<Vec<Row>, Failure> {
-    let path = sink.dir().join("summary.csv");
+    let path = series::summary_csv(sink.dir());
     let Ok(text) = std::fs::read(&path) else {
         return Ok(Vec::new());
     };

@@ -10,7 +10,7 @@
 //! files do not hold (the batched phase, faults, RSS, system calls, the
 //! first call, saturation) is taken as written.
 
-use crate::output::series::SeriesId;
+use crate::output::series::{Raw, SeriesId};
 use crate::output::summary::{Figures, Floor, Key, Row};
 use crate::render::results::Results;
 use crate::stats::Intervals;
@@ -40,7 +40,7 @@ pub fn verify(dir: &Path) -> Result<Verdict, String> {
     let mut mismatches = Vec::new();
     for row in &results.rows {
         let id = SeriesId::of(row);
-        let path = id.path(dir, "hlog");
+        let path = id.path(dir, Raw::Hlog);
         let intervals = results
             .intervals(&id)?
             .ok_or_else(|| format!("{}: missing; summary.csv has a row for it", path.display()))?;

@@ -69,7 +69,7 @@ impl CountRow {
 
 /// `<results>/counts.csv`.
 pub fn path(results: &Path) -> PathBuf {
-    results.join("counts.csv")
+    super::series::counts_csv(results)
 }
 
 /// The rows of `<results>/counts.csv`; empty when there is none. A file

@@ -4,7 +4,7 @@
 //! builds a results path or a chart name.
 //!
 //! ```text
-//! <results>/summary.csv, <results>/meta.json, <results>/REPORT.md
+//! <results>/summary.csv, meta.json, REPORT.md, spread.csv, counts.csv
 //! <results>/<allocator>/<files>-<size>-<op>.hgrm       the percentile distribution
 //! <results>/<allocator>/<files>-<size>-<op>.hlog       the interval log
 //! <results>/<allocator>/<files>-thread<i>-<size>-<op>.hgrm   one thread's own (threads > 1)
@@ -15,6 +15,51 @@
 //! `<size>` is bytes, 0 for mixed sizes.
 
 use std::path::{Path, PathBuf};
+
+/// A series' raw files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Raw {
+    /// The percentile distribution (Java's HistogramLogProcessor format).
+    Hgrm,
+    /// The interval log.
+    Hlog,
+}
+
+impl Raw {
+    pub const BOTH: [Raw; 2] = [Raw::Hgrm, Raw::Hlog];
+
+    fn ext(self) -> &'static str {
+        match self {
+            Raw::Hgrm => "hgrm",
+            Raw::Hlog => "hlog",
+        }
+    }
+}
+
+/// `<results>/summary.csv`.
+pub fn summary_csv(results: &Path) -> PathBuf {
+    results.join("summary.csv")
+}
+
+/// `<results>/meta.json`.
+pub fn meta_json(results: &Path) -> PathBuf {
+    results.join("meta.json")
+}
+
+/// `<results>/REPORT.md`.
+pub fn report_md(results: &Path) -> PathBuf {
+    results.join("REPORT.md")
+}
+
+/// `<results>/spread.csv` (runs with `--repeat`).
+pub fn spread_csv(results: &Path) -> PathBuf {
+    results.join("spread.csv")
+}
+
+/// `<results>/counts.csv` (`harness count`).
+pub fn counts_csv(results: &Path) -> PathBuf {
+    results.join("counts.csv")
+}
 
 /// One recorded series: a row of summary.csv and its raw files.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -59,10 +104,10 @@ impl SeriesId {
         format!("{}-{}-{}", self.files_workload(), self.size, self.op)
     }
 
-    /// `<dir>/<allocator>/<stem>.<ext>` (`ext`: "hgrm" or "hlog").
-    pub fn path(&self, dir: &Path, ext: &str) -> PathBuf {
+    /// `<dir>/<allocator>/<stem>.hgrm` or `.hlog`.
+    pub fn path(&self, dir: &Path, raw: Raw) -> PathBuf {
         dir.join(&self.allocator)
-            .join(format!("{}.{ext}", self.stem()))
+            .join(format!("{}.{}", self.stem(), raw.ext()))
     }
 
     /// Thread `i`'s own distribution of a threaded series.
@@ -123,7 +168,7 @@ mod tests {
         let dir = Path::new("results/vm");
         let one = SeriesId::new("pmad", "churn", 1, 1024, "free");
         assert_eq!(
-            one.path(dir, "hgrm"),
+            one.path(dir, Raw::Hgrm),
             Path::new("results/vm/pmad/churn-1024-free.hgrm")
         );
         assert_eq!(
@@ -132,7 +177,7 @@ mod tests {
         );
         let two = SeriesId::new("jemalloc", "hot-path", 2, 64, "alloc");
         assert_eq!(
-            two.path(dir, "hlog"),
+            two.path(dir, Raw::Hlog),
             Path::new("results/vm/jemalloc/hot-path-t2-64-alloc.hlog")
         );
         assert_eq!(

@@ -147,7 +147,7 @@ pub fn write(results: &Path) -> Result<(PathBuf, usize), String> {
     let dirs = repeat_dirs(results)?;
     let mut summaries = Vec::with_capacity(dirs.len());
     for d in &dirs {
-        let path = d.join("summary.csv");
+        let path = super::series::summary_csv(&d);
         let text = std::fs::read(&path).map_err(|e| {
             format!(
                 "{}: {e} (every repeat's directory needs its summary.csv)",
@@ -162,14 +162,14 @@ pub fn write(results: &Path) -> Result<(PathBuf, usize), String> {
         w.serialize(r).map_err(|e| format!("spread.csv: {e}"))?;
     }
     let bytes = w.into_inner().map_err(|e| format!("spread.csv: {e}"))?;
-    let path = results.join("spread.csv");
+    let path = super::series::spread_csv(results);
     Sink::open(results, true)?.write(&path, &bytes)?;
     Ok((path, dirs.len()))
 }
 
 /// `<results>/spread.csv`, if there is one.
 pub fn read(results: &Path) -> Result<Option<Vec<SpreadRow>>, String> {
-    let path = results.join("spread.csv");
+    let path = super::series::spread_csv(results);
     let text = match std::fs::read(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

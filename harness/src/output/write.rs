@@ -4,7 +4,7 @@
 
 use super::hgrm;
 use super::meta::Run;
-use super::series::{memory_csv, SeriesId};
+use super::series::{memory_csv, meta_json, summary_csv, Raw, SeriesId};
 use super::sink::Sink;
 use super::summary::{self, Row};
 use crate::alloc::Name;
@@ -37,7 +37,7 @@ pub fn case_files(sink: &Sink, d: &mut Done) -> Result<(), Failure> {
     }
     for &op in d.case.kind.ops() {
         let h = d.outcome.recorder(op).histogram();
-        sink.write(&id(op).path(sink.dir(), "hgrm"), hgrm::render(h).as_bytes())
+        sink.write(&id(op).path(sink.dir(), Raw::Hgrm), hgrm::render(h).as_bytes())
             .map_err(Failure::io)?;
         // Each thread's own distribution, beside the merged one.
         for (i, o) in d.per_thread.iter().enumerate() {
@@ -82,7 +82,7 @@ pub fn summary_and_meta(
     let kept_runs: HashSet<String> = all.iter().map(|r| r.run_id.clone()).collect();
     let csv = summary::to_csv(&all).map_err(Failure::io)?;
 
-    let mut runs: Vec<Value> = std::fs::read(sink.dir().join("meta.json"))
+    let mut runs: Vec<Value> = std::fs::read(meta_json(sink.dir()))
         .ok()
         .and_then(|t| serde_json::from_slice::<Value>(&t).ok())
         .and_then(|v| v.get("runs").and_then(Value::as_array).cloned())
@@ -98,8 +98,8 @@ pub fn summary_and_meta(
     let meta = serde_json::to_vec_pretty(&json!({ "runs": runs }))
         .map_err(|e| Failure::io(e.to_string()))?;
 
-    sink.write(&sink.dir().join("summary.csv"), &csv)
+    sink.write(&summary_csv(sink.dir()), &csv)
         .map_err(Failure::io)?;
-    sink.write(&sink.dir().join("meta.json"), &meta)
+    sink.write(&meta_json(sink.dir()), &meta)
         .map_err(Failure::io)
 }

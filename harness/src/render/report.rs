@@ -6,6 +6,7 @@
 use super::claims::{across_repeats, with_interval};
 use super::results::Results;
 use crate::format::{self, ns, size_label};
+use crate::output::series;
 use crate::output::summary::Row;
 use crate::plan::WORKLOADS;
 use serde_json::Value;
@@ -659,7 +660,7 @@ pub fn write(results: &Path, plots: &Path, check: bool) -> Result<Freshness, Str
     let r = Results::load(results)?;
     let rel = relative(plots, results)?;
     let md = render(&r, &rel, &absolute(plots)?)?;
-    let path = results.join("REPORT.md");
+    let path = series::report_md(results);
     let fix = format!(
         "report --results {} --plots {}",
         results.display(),

@@ -5,7 +5,7 @@
 use crate::output::counts::{self, CountRow};
 use crate::output::meta::{Machine, Meta, Run};
 use crate::output::read_error::ReadError;
-use crate::output::series::{self, SeriesId};
+use crate::output::series::{self, Raw, SeriesId};
 use crate::output::spread::{self, SpreadRow};
 use crate::output::summary::{self, Row};
 use crate::output::{hgrm, hlog};
@@ -52,7 +52,7 @@ pub struct WindowFigures {
 impl Results {
     /// Reads `dir`'s summary.csv and meta.json; fails naming the file and why.
     pub fn load(dir: &Path) -> Result<Results, ReadError> {
-        let csv_path = dir.join("summary.csv");
+        let csv_path = series::summary_csv(dir);
         let csv = std::fs::read(&csv_path).map_err(|source| ReadError::NotResults {
             path: csv_path.clone(),
             dir: dir.to_path_buf(),
@@ -62,7 +62,7 @@ impl Results {
         if rows.is_empty() {
             return Err(ReadError::content(&csv_path, "no rows"));
         }
-        let meta_path = dir.join("meta.json");
+        let meta_path = series::meta_json(dir);
         let meta_text = std::fs::read_to_string(&meta_path).map_err(|source| ReadError::Io {
             path: meta_path.clone(),
             source,
@@ -250,7 +250,7 @@ impl Results {
 
     /// The `.hgrm` of one series; None when the file is not there.
     pub fn distribution(&self, id: &SeriesId) -> Result<Option<Distribution>, String> {
-        let path = id.path(&self.dir, "hgrm");
+        let path = id.path(&self.dir, Raw::Hgrm);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -288,7 +288,7 @@ impl Results {
     /// Every interval histogram of one series' `.hlog`, in order; None when
     /// the file is not there.
     pub fn intervals(&self, id: &SeriesId) -> Result<Option<Vec<Histogram<u64>>>, ReadError> {
-        hlog::read(&id.path(&self.dir, "hlog"))
+        hlog::read(&id.path(&self.dir, Raw::Hlog))
     }
 }
 
