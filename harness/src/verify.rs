@@ -176,20 +176,18 @@ mod tests {
         for h in hs {
             merged.add(h).unwrap();
         }
-        let key = Key {
-            allocator: "pmad",
-            workload: "hot-path",
-            op: "alloc",
-            size: 64,
-            threads: 1,
-            run_id: "r",
-        };
         let floor = Floor {
             p50: 20,
             jitter: 10,
         };
-        Row::new(key, &Figures::of_histogram(&merged), floor, 0, 40)
-            .with_intervals(Some(&Intervals::of(hs)))
+        Row::new(
+            Key::example(),
+            &Figures::of_histogram(&merged),
+            floor,
+            0,
+            40,
+        )
+        .with_intervals(Some(&Intervals::of(hs)))
     }
 
     fn intervals() -> Vec<Histogram<u64>> {

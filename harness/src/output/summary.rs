@@ -182,6 +182,21 @@ pub struct Key<'a> {
     pub run_id: &'a str,
 }
 
+#[cfg(test)]
+impl Key<'static> {
+    /// PMAD's hot-path alloc at 64 B on one thread: the tests' usual row.
+    pub fn example() -> Key<'static> {
+        Key {
+            allocator: "pmad",
+            workload: "hot-path",
+            op: "alloc",
+            size: 64,
+            threads: 1,
+            run_id: "r",
+        }
+    }
+}
+
 impl Row {
     pub fn new(key: Key<'_>, f: &Figures, floor: Floor, saturated: u64, first_call_ns: u64) -> Row {
         let net = |v: u64| v.saturating_sub(floor.p50);
@@ -393,15 +408,7 @@ mod tests {
             p50: 20,
             jitter: 10,
         };
-        let key = Key {
-            allocator: "pmad",
-            workload: "hot-path",
-            op: "alloc",
-            size: 64,
-            threads: 1,
-            run_id: "r",
-        };
-        let csv = to_csv(&[Row::new(key, &figures(50, 60, 90), floor, 0, 7)]).unwrap();
+        let csv = to_csv(&[Row::new(Key::example(), &figures(50, 60, 90), floor, 0, 7)]).unwrap();
         let header = String::from_utf8(csv.clone())
             .unwrap()
             .lines()

@@ -37,8 +37,11 @@ pub fn case_files(sink: &Sink, d: &mut Done) -> Result<(), Failure> {
     }
     for &op in d.case.kind.ops() {
         let h = d.outcome.recorder(op).histogram();
-        sink.write(&id(op).path(sink.dir(), Raw::Hgrm), hgrm::render(h).as_bytes())
-            .map_err(Failure::io)?;
+        sink.write(
+            &id(op).path(sink.dir(), Raw::Hgrm),
+            hgrm::render(h).as_bytes(),
+        )
+        .map_err(Failure::io)?;
         // Each thread's own distribution, beside the merged one.
         for (i, o) in d.per_thread.iter().enumerate() {
             let own = hgrm::render(o.recorder(op).histogram());

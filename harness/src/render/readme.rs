@@ -634,11 +634,7 @@ mod tests {
     fn batched(allocator: &str, ns: f64, ci: (f64, f64)) -> Row {
         let key = Key {
             allocator,
-            workload: "hot-path",
-            op: "alloc",
-            size: 64,
-            threads: 1,
-            run_id: "r",
+            ..Key::example()
         };
         let f = Figures {
             samples: 1,
