@@ -147,7 +147,7 @@ pub fn write(results: &Path) -> Result<(PathBuf, usize), String> {
     let dirs = repeat_dirs(results)?;
     let mut summaries = Vec::with_capacity(dirs.len());
     for d in &dirs {
-        let path = super::series::summary_csv(&d);
+        let path = super::series::summary_csv(d);
         let text = std::fs::read(&path).map_err(|e| {
             format!(
                 "{}: {e} (every repeat's directory needs its summary.csv)",
