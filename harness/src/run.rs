@@ -183,7 +183,7 @@ fn kept_null_cases(
             });
             let rows = ops.iter().all(|op| {
                 previous.iter().any(|r| {
-                    r.allocator == "null"
+                    r.allocator == crate::alloc::Name::Null
                         && r.workload == w.name
                         && r.threads == threads
                         && r.size == size
@@ -252,7 +252,7 @@ fn rows(
                 Op::Request => d.outcome.first_call.request_ns,
             };
             let key = Key {
-                allocator: d.allocator.as_str(),
+                allocator: d.allocator,
                 workload: d.workload,
                 op: op.name(),
                 size: d.case.size.label(),

@@ -77,7 +77,7 @@ fn rederive(written: &Row, intervals: &[Histogram<u64>]) -> Result<Row, String> 
         jitter: written.null_jitter_ns,
     };
     let key = Key {
-        allocator: &written.allocator,
+        allocator: written.allocator,
         workload: &written.workload,
         op: &written.op,
         size: written.size,

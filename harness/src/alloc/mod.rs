@@ -25,7 +25,9 @@ use workloads::{Allocator, Case, Clock, NullAlloc, Observer, Outcome};
 pub use reports::{PmadReport, TlsfReport};
 
 /// Every allocator the suite knows, in report order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Name {
     Pmad,
@@ -36,6 +38,12 @@ pub enum Name {
     Tlsf,
     Snmalloc,
     Null,
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Name {
@@ -63,6 +71,7 @@ impl Name {
         }
     }
 
+    /// Its name in summary.csv, file paths and every table.
     pub fn parse(s: &str) -> Option<Name> {
         Name::KNOWN.into_iter().find(|n| n.as_str() == s)
     }

@@ -173,7 +173,7 @@ fn two_allocators<'a>(
     y: &str,
 ) -> Result<(Vec<Pair<'a>>, Sides), String> {
     for name in [x, y] {
-        if !base.rows.iter().any(|r| r.allocator == name) {
+        if !base.rows.iter().any(|r| r.allocator.as_str() == name) {
             return Err(format!(
                 "--allocators: {name} has no rows in {} (it has: {})",
                 base.dir.display(),
@@ -182,11 +182,11 @@ fn two_allocators<'a>(
         }
     }
     let mut pairs = Vec::new();
-    for a in base.rows.iter().filter(|r| r.allocator == x) {
+    for a in base.rows.iter().filter(|r| r.allocator.as_str() == x) {
         if let Some(b) = base
             .rows
             .iter()
-            .find(|b| b.allocator == y && same_case(a, b))
+            .find(|b| b.allocator.as_str() == y && same_case(a, b))
         {
             pairs.push(Pair {
                 a,
@@ -220,7 +220,8 @@ fn two_runs<'a>(
             unit(cand)
         ));
     }
-    let wanted = |r: &Row| allocators.is_empty() || allocators.contains(&r.allocator);
+    let wanted =
+        |r: &Row| allocators.is_empty() || allocators.iter().any(|a| a == r.allocator.as_str());
     let mut pairs = Vec::new();
     for a in base.rows.iter().filter(|r| wanted(r)) {
         if let Some(b) = cand

@@ -85,7 +85,7 @@ impl SeriesId {
     /// The series a summary.csv row describes.
     pub fn of(row: &super::summary::Row) -> SeriesId {
         SeriesId::new(
-            &row.allocator,
+            row.allocator.as_str(),
             &row.workload,
             row.threads,
             row.size,

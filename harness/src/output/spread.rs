@@ -112,7 +112,7 @@ pub fn compute(summaries: &[Vec<Row>]) -> Vec<SpreadRow> {
                 )
             });
             SpreadRow {
-                allocator: r.allocator.clone(),
+                allocator: r.allocator.to_string(),
                 workload: r.workload.clone(),
                 op: r.op.clone(),
                 size: r.size,

@@ -29,7 +29,7 @@ pub const FIXED_COLUMNS: [&str; 14] = [
 /// One row. Field order is column order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Row {
-    pub allocator: String,
+    pub allocator: crate::alloc::Name,
     pub workload: String,
     pub op: String,
     /// Bytes; 0 for mixed sizes.
@@ -174,7 +174,7 @@ impl Floor {
 
 /// Where a row comes from.
 pub struct Key<'a> {
-    pub allocator: &'a str,
+    pub allocator: crate::alloc::Name,
     pub workload: &'a str,
     pub op: &'a str,
     pub size: usize,
@@ -187,7 +187,7 @@ impl Key<'static> {
     /// PMAD's hot-path alloc at 64 B on one thread: the tests' usual row.
     pub fn example() -> Key<'static> {
         Key {
-            allocator: "pmad",
+            allocator: crate::alloc::Name::Pmad,
             workload: "hot-path",
             op: "alloc",
             size: 64,
@@ -203,7 +203,7 @@ impl Row {
         let (p50_net, p999_net) = (net(f.p50), net(f.p999));
         let meaningful = p50_net > floor.jitter;
         Row {
-            allocator: key.allocator.to_string(),
+            allocator: key.allocator,
             workload: key.workload.to_string(),
             op: key.op.to_string(),
             size: key.size,
@@ -352,7 +352,7 @@ impl Row {
     /// The identity of a row: a later run replaces an earlier row with the same key.
     pub fn key(&self) -> (String, String, String, usize, u32) {
         (
-            self.allocator.clone(),
+            self.allocator.to_string(),
             self.workload.clone(),
             self.op.clone(),
             self.size,
@@ -433,7 +433,7 @@ mod tests {
             }
         );
         let key = || Key {
-            allocator: "a",
+            allocator: crate::alloc::Name::Pmad,
             workload: "w",
             op: "free",
             size: 0,

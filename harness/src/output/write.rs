@@ -67,7 +67,7 @@ pub fn summary_and_meta(
     this_run: Run,
 ) -> Result<(), Failure> {
     let is_kept = |r: &Row| {
-        r.allocator == Name::Null.as_str()
+        r.allocator.as_str() == Name::Null.as_str()
             && done.iter().any(|d| {
                 d.keep_earlier
                     && d.workload == r.workload

@@ -26,7 +26,7 @@ pub fn spread_of<'a>(spread: Option<&'a [SpreadRow]>, r: &Row) -> Option<&'a Spr
     spread?
         .iter()
         .find(|s| {
-            s.allocator == r.allocator
+            s.allocator == r.allocator.as_str()
                 && s.workload == r.workload
                 && s.op == r.op
                 && s.size == r.size
@@ -108,7 +108,7 @@ mod tests {
 
     fn row(allocator: &str, p50: u64, ci: Option<(u64, u64)>) -> Row {
         let key = crate::output::summary::Key {
-            allocator,
+            allocator: crate::alloc::Name::parse(allocator).expect("a known allocator"),
             workload: "w",
             op: "alloc",
             size: 64,
@@ -134,62 +134,69 @@ mod tests {
     #[test]
     fn without_intervals_a_leader_needs_twice_the_lead_and_two_clock_steps() {
         let (a, b, c) = (
-            row("a", 100, None),
-            row("b", 210, None),
-            row("c", 500, None),
+            row("pmad", 100, None),
+            row("jemalloc", 210, None),
+            row("mimalloc", 500, None),
         );
         assert_eq!(
             leader(&[&c, &a, &b], "p50", false, 10.0, None)
                 .unwrap()
-                .allocator,
-            "a"
+                .allocator
+                .as_str(),
+            "pmad"
         );
-        let b2 = row("b", 190, None);
+        let b2 = row("jemalloc", 190, None);
         assert!(leader(&[&a, &b2, &c], "p50", false, 10.0, None).is_none());
-        let (x, y) = (row("x", 10, None), row("y", 25, None));
+        let (x, y) = (row("tlsf", 10, None), row("snmalloc", 25, None));
         assert!(leader(&[&x, &y], "p50", false, 10.0, None).is_none());
         assert_eq!(
             leader(&[&x, &y], "p50", false, 5.0, None)
                 .unwrap()
-                .allocator,
-            "x"
+                .allocator
+                .as_str(),
+            "tlsf"
         );
         // Highest: 500 against 210 is twice.
         assert_eq!(
             leader(&[&a, &b, &c], "p50", true, 10.0, None)
                 .unwrap()
-                .allocator,
-            "c"
+                .allocator
+                .as_str(),
+            "mimalloc"
         );
         assert!(leader(&[&a], "p50", false, 10.0, None).is_none());
     }
 
     #[test]
     fn with_intervals_the_leader_must_be_clear_of_every_other_interval() {
-        let a = row("a", 30, Some((29, 31)));
-        let b = row("b", 33, Some((32, 40)));
+        let a = row("pmad", 30, Some((29, 31)));
+        let b = row("jemalloc", 33, Some((32, 40)));
         // 10 % apart, far from twice, but the intervals do not overlap.
         assert_eq!(
             leader(&[&b, &a], "p50", false, 10.0, None)
                 .unwrap()
-                .allocator,
-            "a"
+                .allocator
+                .as_str(),
+            "pmad"
         );
         // A third allocator whose interval reaches down to a's: tied.
-        let c = row("c", 50, Some((30, 90)));
+        let c = row("mimalloc", 50, Some((30, 90)));
         assert!(leader(&[&a, &b, &c], "p50", false, 10.0, None).is_none());
         // Twice as far, with overlapping intervals: tied all the same.
-        let d = row("d", 100, Some((20, 200)));
+        let d = row("tcmalloc", 100, Some((20, 200)));
         assert!(leader(&[&a, &d], "p50", false, 10.0, None).is_none());
         assert_eq!(with_interval(&a, "p50"), "30 (29-31)");
-        assert_eq!(with_interval(&row("e", 1234, None), "p50"), "1234");
-        assert_eq!(with_interval_prose(&row("e", 1234, None), "p50"), "1,234");
+        assert_eq!(with_interval(&row("system", 1234, None), "p50"), "1234");
+        assert_eq!(
+            with_interval_prose(&row("system", 1234, None), "p50"),
+            "1,234"
+        );
     }
 
     #[test]
     fn across_repeats_the_ranges_must_be_clear_too() {
-        let a = row("a", 30, Some((29, 31)));
-        let b = row("b", 33, Some((32, 40)));
+        let a = row("pmad", 30, Some((29, 31)));
+        let b = row("jemalloc", 33, Some((32, 40)));
         let spread = |name: &str, min: u64, max: u64| SpreadRow {
             allocator: name.into(),
             workload: "w".into(),
@@ -216,15 +223,16 @@ mod tests {
             batch_net_median_ns: None,
             batch_net_max_ns: None,
         };
-        let apart = [spread("a", 29, 31), spread("b", 32, 35)];
+        let apart = [spread("pmad", 29, 31), spread("jemalloc", 32, 35)];
         assert_eq!(
             leader(&[&a, &b], "p50", false, 10.0, Some(&apart))
                 .unwrap()
-                .allocator,
-            "a"
+                .allocator
+                .as_str(),
+            "pmad"
         );
         // Another repeat put a where b is: tied.
-        let moved = [spread("a", 29, 34), spread("b", 32, 35)];
+        let moved = [spread("pmad", 29, 34), spread("jemalloc", 32, 35)];
         assert!(leader(&[&a, &b], "p50", false, 10.0, Some(&moved)).is_none());
     }
 }

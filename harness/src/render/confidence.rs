@@ -80,7 +80,7 @@ fn standing(r: &Results, rows: &[&Row], pct: &str) -> String {
     if tied.len() == rows.len() {
         return "tied: all".into();
     }
-    tied.sort_by_key(|a| rows.iter().position(|x| x.allocator == *a));
+    tied.sort_by_key(|a| rows.iter().position(|x| x.allocator.as_str() == *a));
     format!("tied: {}", tied.join(", "))
 }
 

@@ -145,7 +145,7 @@ fn provenance(md: &mut String, r: &Results, results_rel: &Path) {
     let null_p50: Vec<u64> = r
         .rows
         .iter()
-        .filter(|x| x.allocator == "null" && x.op != "request")
+        .filter(|x| x.allocator == crate::alloc::Name::Null && x.op != "request")
         .map(|x| x.p50_ns)
         .collect();
     let _ = writeln!(
@@ -336,7 +336,7 @@ fn cross_thread(md: &mut String, r: &Results) {
     let not_applicable = r.not_applicable("producer-consumer");
     let on = |a: &str, op: &str| {
         r.rows.iter().find(|x| {
-            x.allocator == a
+            x.allocator.as_str() == a
                 && x.workload == "hot-path"
                 && x.threads == threads
                 && x.size == 64
@@ -485,7 +485,11 @@ fn quiet_finding(r: &Results) -> Option<String> {
         .into_iter()
         .filter(|a| a != "null")
         .filter(|a| {
-            let rows: Vec<&Row> = r.rows.iter().filter(|x| x.allocator == *a).collect();
+            let rows: Vec<&Row> = r
+                .rows
+                .iter()
+                .filter(|x| x.allocator.as_str() == a)
+                .collect();
             rows.iter().any(|x| x.syscalls.is_some())
                 && rows.iter().all(|x| {
                     x.minor_faults == Some(0)
@@ -500,7 +504,7 @@ fn quiet_finding(r: &Results) -> Option<String> {
     let some_uncounted = r
         .rows
         .iter()
-        .any(|x| quiet.contains(&x.allocator) && x.syscalls.is_none());
+        .any(|x| quiet.iter().any(|q| q == x.allocator.as_str()) && x.syscalls.is_none());
     Some(format!(
         "**{}** took 0 page faults in every recorded phase and made 0 syscalls in every phase where \
          they were counted{}.",
@@ -546,7 +550,7 @@ fn cross_thread_finding(r: &Results) -> Option<String> {
         .rows
         .iter()
         .filter(|x| {
-            x.allocator != "null"
+            x.allocator != crate::alloc::Name::Null
                 && x.workload == "hot-path"
                 && x.threads == threads
                 && x.size == 64
@@ -571,7 +575,7 @@ fn null_max_finding(r: &Results) -> Option<String> {
     let max = r
         .rows
         .iter()
-        .filter(|x| x.allocator == "null")
+        .filter(|x| x.allocator == crate::alloc::Name::Null)
         .map(|x| x.max_ns)
         .max()?;
     Some(format!(
@@ -633,7 +637,7 @@ mod tests {
     /// A hot-path row with a batched net cost and its interval.
     fn batched(allocator: &str, ns: f64, ci: (f64, f64)) -> Row {
         let key = Key {
-            allocator,
+            allocator: crate::alloc::Name::parse(allocator).expect("a known allocator"),
             ..Key::example()
         };
         let f = Figures {
@@ -696,24 +700,32 @@ mod tests {
     #[test]
     fn batched_costs_apart_within_the_run_but_not_across_repeats_are_tied() {
         let (a, b) = (
-            batched("a", 2.3, (2.29, 2.31)),
-            batched("b", 2.6, (2.35, 2.65)),
+            batched("snmalloc", 2.3, (2.29, 2.31)),
+            batched("jemalloc", 2.6, (2.35, 2.65)),
         );
         let alone = batched_finding(&[&a, &b], None).unwrap();
         assert!(alone.contains("No two intervals overlap"), "{alone}");
-        // Across the repeats a read 2.14 to 4.74: it overlaps b's 2.27 to 2.60.
-        let spread = [across("a", 2.14, 4.74), across("b", 2.27, 2.60)];
+        // Across the repeats snmalloc read 2.14 to 4.74: it overlaps jemalloc's 2.27 to 2.60.
+        let spread = [
+            across("snmalloc", 2.14, 4.74),
+            across("jemalloc", 2.27, 2.60),
+        ];
         let repeated = batched_finding(&[&a, &b], Some(&spread)).unwrap();
         assert!(
-            repeated.contains("Tied (intervals or ranges across the repeats overlap): a and b"),
+            repeated.contains(
+                "Tied (intervals or ranges across the repeats overlap): snmalloc and jemalloc"
+            ),
             "{repeated}"
         );
         assert!(
-            repeated.contains("a 2.30 (2.29-2.31; 2.14-4.74 across the repeats)"),
+            repeated.contains("snmalloc 2.30 (2.29-2.31; 2.14-4.74 across the repeats)"),
             "{repeated}"
         );
         // Apart in both: set apart.
-        let spread = [across("a", 2.14, 2.26), across("b", 2.27, 2.60)];
+        let spread = [
+            across("snmalloc", 2.14, 2.26),
+            across("jemalloc", 2.27, 2.60),
+        ];
         let apart = batched_finding(&[&a, &b], Some(&spread)).unwrap();
         assert!(
             apart.contains("No two intervals or ranges across the repeats overlap"),

@@ -135,7 +135,11 @@ fn floors(md: &mut String, r: &Results) {
         md,
         "| workload | size | op | null P50 | jitter | null P99.9 | null P99.99 | null max |\n|---|---|---|---:|---:|---:|---:|---:|"
     );
-    for row in r.rows.iter().filter(|x| x.allocator == "null") {
+    for row in r
+        .rows
+        .iter()
+        .filter(|x| x.allocator == crate::alloc::Name::Null)
+    {
         let workload = if row.threads > 1 {
             format!("{} ({} threads)", row.workload, row.threads)
         } else {
@@ -400,7 +404,7 @@ fn threaded_table(md: &mut String, r: &Results, workload: &str) {
             .unwrap_or_else(|| "-".into())
     };
     for t in rows {
-        let alone = r.row(&t.allocator, workload, t.size, &t.op);
+        let alone = r.row(t.allocator.as_str(), workload, t.size, &t.op);
         let one = alone.map_or("not measured".to_string(), figs);
         let _ = writeln!(
             md,
@@ -593,7 +597,7 @@ fn cross_thread_table(md: &mut String, r: &Results) {
                     continue;
                 };
                 let on_n = r.rows.iter().find(|x| {
-                    x.allocator == a
+                    x.allocator.as_str() == a
                         && x.workload == "hot-path"
                         && x.threads == threads
                         && x.size == size

@@ -137,8 +137,8 @@ impl Results {
     pub fn allocators(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
         for r in &self.rows {
-            if !names.contains(&r.allocator) {
-                names.push(r.allocator.clone());
+            if !names.iter().any(|n| n == r.allocator.as_str()) {
+                names.push(r.allocator.to_string());
             }
         }
         names.sort_by_key(|n| {
@@ -178,7 +178,7 @@ impl Results {
     pub fn row(&self, allocator: &str, workload: &str, size: usize, op: &str) -> Option<&Row> {
         self.rows.iter().find(|r| {
             r.threads == 1
-                && r.allocator == allocator
+                && r.allocator.as_str() == allocator
                 && r.workload == workload
                 && r.size == size
                 && r.op == op
@@ -214,7 +214,7 @@ impl Results {
         let threads = self.own_threads(workload);
         self.rows.iter().find(|r| {
             r.threads == threads
-                && r.allocator == allocator
+                && r.allocator.as_str() == allocator
                 && r.workload == workload
                 && r.size == size
                 && r.op == op

@@ -29,7 +29,9 @@ impl HotPathChart {
             .first()
             .map(|(_, rows)| {
                 rows.iter()
-                    .filter(|r| r.allocator != "null" && r.batch_net_ns_per_op.is_some())
+                    .filter(|r| {
+                        r.allocator != crate::alloc::Name::Null && r.batch_net_ns_per_op.is_some()
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -94,7 +96,7 @@ fn batched_panel<DB: DrawingBackend>(
     rows: &[&Row],
 ) -> Result<(), String> {
     let n = rows.len().max(1);
-    let names: Vec<String> = rows.iter().map(|r| r.allocator.clone()).collect();
+    let names: Vec<String> = rows.iter().map(|r| r.allocator.to_string()).collect();
     let top = rows
         .iter()
         .filter_map(|r| r.batch_net_ns_per_op_hi)
@@ -123,7 +125,7 @@ fn batched_panel<DB: DrawingBackend>(
         .map_err(fail)?;
     for (i, r) in rows.iter().enumerate() {
         let x = i as f64;
-        let c = colour(&r.allocator);
+        let c = colour(r.allocator.as_str());
         let v = r.batch_net_ns_per_op.unwrap_or(0.0);
         chart
             .draw_series([Rectangle::new([(x - 0.3, 0.0), (x + 0.3, v)], c.filled())])
@@ -159,10 +161,15 @@ fn panel<DB: DrawingBackend>(
     range: std::ops::Range<f64>,
     step_ns: f64,
 ) -> Result<(), String> {
-    let bars: Vec<&Row> = rows.iter().filter(|r| r.allocator != "null").collect();
-    let null = rows.iter().find(|r| r.allocator == "null");
+    let bars: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.allocator != crate::alloc::Name::Null)
+        .collect();
+    let null = rows
+        .iter()
+        .find(|r| r.allocator == crate::alloc::Name::Null);
     let n = bars.len().max(1);
-    let names: Vec<String> = bars.iter().map(|r| r.allocator.clone()).collect();
+    let names: Vec<String> = bars.iter().map(|r| r.allocator.to_string()).collect();
     let bottom = range.start;
     let mut chart = ChartBuilder::on(area)
         .caption(op, ("sans-serif", 24))
@@ -184,7 +191,7 @@ fn panel<DB: DrawingBackend>(
         .map_err(fail)?;
     for (i, r) in bars.iter().enumerate() {
         let x = i as f64;
-        let c = colour(&r.allocator);
+        let c = colour(r.allocator.as_str());
         let p50 = r.p50_ns.max(1) as f64;
         let p999 = r.p999_ns.max(1) as f64;
         chart
@@ -196,7 +203,7 @@ fn panel<DB: DrawingBackend>(
                 Rectangle::new([(x + 0.02, bottom), (x + 0.36, p999)], c.filled()),
             ])
             .map_err(fail)?
-            .label(label(&r.allocator))
+            .label(label(r.allocator.as_str()))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
         for (at, ci) in [
             (x - 0.19, r.percentile("p50")),

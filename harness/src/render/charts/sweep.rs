@@ -49,7 +49,7 @@ impl SweepChart {
     fn has_batched(&self) -> bool {
         self.rows
             .iter()
-            .any(|r| r.allocator != "null" && r.batch_net_ns_per_op.is_some())
+            .any(|r| r.allocator != crate::alloc::Name::Null && r.batch_net_ns_per_op.is_some())
     }
 }
 
@@ -105,7 +105,7 @@ fn batched_panel<DB: DrawingBackend>(
     let rows: Vec<&Row> = data
         .rows
         .iter()
-        .filter(|r| r.op == "alloc" && r.size > 0 && r.allocator != "null")
+        .filter(|r| r.op == "alloc" && r.size > 0 && r.allocator != crate::alloc::Name::Null)
         .filter(|r| r.batch_net_ns_per_op.is_some())
         .collect();
     let log2 = |s: usize| (s as f64).log2();
@@ -137,7 +137,7 @@ fn batched_panel<DB: DrawingBackend>(
         .draw()
         .map_err(fail)?;
     for a in &data.allocators {
-        let mut mine: Vec<&&Row> = rows.iter().filter(|r| &r.allocator == a).collect();
+        let mut mine: Vec<&&Row> = rows.iter().filter(|r| r.allocator.as_str() == a).collect();
         if mine.is_empty() {
             continue;
         }
@@ -253,7 +253,7 @@ fn lines_of(
     for a in allocators {
         let mut pts: Vec<(f64, f64)> = rows
             .iter()
-            .filter(|r| &r.allocator == a)
+            .filter(|r| r.allocator.as_str() == a)
             .map(|r| ((r.size as f64).log2(), metric.of(r)))
             .collect();
         pts.sort_by(|p, q| p.0.total_cmp(&q.0));
