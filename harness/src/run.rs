@@ -187,7 +187,7 @@ fn kept_null_cases(
                         && r.workload == w.name
                         && r.threads == threads
                         && r.size == size
-                        && r.op == *op
+                        && r.op.name() == *op
                 })
             });
             if files && rows {
@@ -254,7 +254,7 @@ fn rows(
             let key = Key {
                 allocator: d.allocator,
                 workload: d.workload,
-                op: op.name(),
+                op,
                 size: d.case.size.label(),
                 threads: d.threads,
                 run_id,

@@ -79,7 +79,7 @@ fn rederive(written: &Row, intervals: &[Histogram<u64>]) -> Result<Row, String> 
     let key = Key {
         allocator: written.allocator,
         workload: &written.workload,
-        op: &written.op,
+        op: written.op,
         size: written.size,
         threads: written.threads,
         run_id: &written.run_id,

@@ -3,14 +3,23 @@
 use crate::recorder::Recorder;
 use std::fmt;
 
-/// The operation a histogram times.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The operation a histogram times; summary.csv's `op` column, by [`Op::name`].
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Op {
     Alloc,
     Free,
     /// One whole request of the `request` workloads, from its start (closed
     /// loop) or its intended start (open loop) to its last free.
     Request,
+}
+
+impl std::fmt::Display for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl Op {

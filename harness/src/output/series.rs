@@ -89,7 +89,7 @@ impl SeriesId {
             &row.workload,
             row.threads,
             row.size,
-            &row.op,
+            row.op.name(),
         )
     }
 

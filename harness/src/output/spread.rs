@@ -114,7 +114,7 @@ pub fn compute(summaries: &[Vec<Row>]) -> Vec<SpreadRow> {
             SpreadRow {
                 allocator: r.allocator.to_string(),
                 workload: r.workload.clone(),
-                op: r.op.clone(),
+                op: r.op.to_string(),
                 size: r.size,
                 threads: r.threads,
                 repeats: same.len() as u32,

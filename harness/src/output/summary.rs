@@ -31,7 +31,7 @@ pub const FIXED_COLUMNS: [&str; 14] = [
 pub struct Row {
     pub allocator: crate::alloc::Name,
     pub workload: String,
-    pub op: String,
+    pub op: workloads::Op,
     /// Bytes; 0 for mixed sizes.
     pub size: usize,
     pub threads: u32,
@@ -176,7 +176,7 @@ impl Floor {
 pub struct Key<'a> {
     pub allocator: crate::alloc::Name,
     pub workload: &'a str,
-    pub op: &'a str,
+    pub op: workloads::Op,
     pub size: usize,
     pub threads: u32,
     pub run_id: &'a str,
@@ -189,7 +189,7 @@ impl Key<'static> {
         Key {
             allocator: crate::alloc::Name::Pmad,
             workload: "hot-path",
-            op: "alloc",
+            op: workloads::Op::Alloc,
             size: 64,
             threads: 1,
             run_id: "r",
@@ -205,7 +205,7 @@ impl Row {
         Row {
             allocator: key.allocator,
             workload: key.workload.to_string(),
-            op: key.op.to_string(),
+            op: key.op,
             size: key.size,
             threads: key.threads,
             samples: f.samples,
@@ -354,7 +354,7 @@ impl Row {
         (
             self.allocator.to_string(),
             self.workload.clone(),
-            self.op.clone(),
+            self.op.to_string(),
             self.size,
             self.threads,
         )
@@ -435,7 +435,7 @@ mod tests {
         let key = || Key {
             allocator: crate::alloc::Name::Pmad,
             workload: "w",
-            op: "free",
+            op: workloads::Op::Free,
             size: 0,
             threads: 1,
             run_id: "r",

@@ -28,7 +28,7 @@ pub fn spread_of<'a>(spread: Option<&'a [SpreadRow]>, r: &Row) -> Option<&'a Spr
         .find(|s| {
             s.allocator == r.allocator.as_str()
                 && s.workload == r.workload
-                && s.op == r.op
+                && s.op == r.op.name()
                 && s.size == r.size
                 && s.threads == r.threads
         })
@@ -110,7 +110,7 @@ mod tests {
         let key = crate::output::summary::Key {
             allocator: crate::alloc::Name::parse(allocator).expect("a known allocator"),
             workload: "w",
-            op: "alloc",
+            op: workloads::Op::Alloc,
             size: 64,
             threads: 1,
             run_id: "r",

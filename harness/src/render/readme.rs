@@ -145,7 +145,7 @@ fn provenance(md: &mut String, r: &Results, results_rel: &Path) {
     let null_p50: Vec<u64> = r
         .rows
         .iter()
-        .filter(|x| x.allocator == crate::alloc::Name::Null && x.op != "request")
+        .filter(|x| x.allocator == crate::alloc::Name::Null && x.op != workloads::Op::Request)
         .map(|x| x.p50_ns)
         .collect();
     let _ = writeln!(
@@ -340,7 +340,7 @@ fn cross_thread(md: &mut String, r: &Results) {
                 && x.workload == "hot-path"
                 && x.threads == threads
                 && x.size == 64
-                && x.op == op
+                && x.op.name() == op
         })
     };
     for a in r.allocators() {
@@ -554,7 +554,7 @@ fn cross_thread_finding(r: &Results) -> Option<String> {
                 && x.workload == "hot-path"
                 && x.threads == threads
                 && x.size == 64
-                && x.op == "free"
+                && x.op == workloads::Op::Free
         })
         .map(|x| x.p999_ns)
         .collect();

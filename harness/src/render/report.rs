@@ -302,7 +302,7 @@ fn percentile_row(
     repeated: bool,
     notes: &mut TableNotes,
 ) -> String {
-    let (a, op, size) = (row.allocator.as_str(), row.op.as_str(), row.size);
+    let (a, op, size) = (row.allocator.as_str(), row.op.name(), row.size);
     let net_ratio = match row.ratio_p999_p50_net {
         Some(x) => format!("{x:.1}"),
         None if a == "null" => "-".into(),
@@ -404,7 +404,7 @@ fn threaded_table(md: &mut String, r: &Results, workload: &str) {
             .unwrap_or_else(|| "-".into())
     };
     for t in rows {
-        let alone = r.row(t.allocator.as_str(), workload, t.size, &t.op);
+        let alone = r.row(t.allocator.as_str(), workload, t.size, t.op.name());
         let one = alone.map_or("not measured".to_string(), figs);
         let _ = writeln!(
             md,
@@ -601,7 +601,7 @@ fn cross_thread_table(md: &mut String, r: &Results) {
                         && x.workload == "hot-path"
                         && x.threads == threads
                         && x.size == size
-                        && x.op == op
+                        && x.op.name() == op
                 });
                 let _ = writeln!(
                     md,

@@ -121,9 +121,9 @@ impl Results {
     /// one op); without intervals, the most a churn window holds.
     pub fn window_ops(&self, size: usize) -> u64 {
         let of = |op: &str| {
-            self.rows
-                .iter()
-                .find(|r| r.workload == "churn" && r.size == size && r.op == op && r.threads == 1)
+            self.rows.iter().find(|r| {
+                r.workload == "churn" && r.size == size && r.op.name() == op && r.threads == 1
+            })
         };
         if let (Some(a), Some(f)) = (of("alloc"), of("free")) {
             if let Some(n) = a.intervals.filter(|&n| n > 0) {
@@ -181,7 +181,7 @@ impl Results {
                 && r.allocator.as_str() == allocator
                 && r.workload == workload
                 && r.size == size
-                && r.op == op
+                && r.op.name() == op
         })
     }
 
@@ -192,7 +192,7 @@ impl Results {
             .filter(|op| {
                 self.rows
                     .iter()
-                    .any(|r| r.workload == workload && r.op == **op)
+                    .any(|r| r.workload == workload && r.op.name() == **op)
             })
             .map(|op| op.to_string())
             .collect()
@@ -217,7 +217,7 @@ impl Results {
                 && r.allocator.as_str() == allocator
                 && r.workload == workload
                 && r.size == size
-                && r.op == op
+                && r.op.name() == op
         })
     }
 

@@ -105,7 +105,9 @@ fn batched_panel<DB: DrawingBackend>(
     let rows: Vec<&Row> = data
         .rows
         .iter()
-        .filter(|r| r.op == "alloc" && r.size > 0 && r.allocator != crate::alloc::Name::Null)
+        .filter(|r| {
+            r.op == workloads::Op::Alloc && r.size > 0 && r.allocator != crate::alloc::Name::Null
+        })
         .filter(|r| r.batch_net_ns_per_op.is_some())
         .collect();
     let log2 = |s: usize| (s as f64).log2();
@@ -171,7 +173,7 @@ fn panel<DB: DrawingBackend>(
     let rows: Vec<&Row> = chart_data
         .rows
         .iter()
-        .filter(|r| r.op == op && r.size > 0)
+        .filter(|r| r.op.name() == op && r.size > 0)
         .collect();
     let (x_lo, x_hi) = log2_extent(&rows);
     let values = rows.iter().map(|r| metric.of(r));

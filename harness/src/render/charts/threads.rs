@@ -75,7 +75,7 @@ impl Chart for ThreadsChart {
                 let mut pts: Vec<(f64, f64)> = self
                     .rows
                     .iter()
-                    .filter(|r| r.allocator.as_str() == a && r.op == *op)
+                    .filter(|r| r.allocator.as_str() == a && r.op.name() == *op)
                     .map(|r| (r.threads as f64, r.p999_ns as f64))
                     .collect();
                 if pts.is_empty() {
