@@ -48,6 +48,7 @@ mod tasks;
 mod threads;
 mod usage;
 mod verify;
+mod workload_name;
 
 use clap::Parser;
 use std::process::ExitCode;

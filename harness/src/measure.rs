@@ -17,6 +17,7 @@ use crate::platform::Environment;
 use crate::stats::Intervals;
 use crate::tasks::{Progress, WindowWriter};
 use crate::usage::{PhaseMeter, PhaseUsage};
+use crate::workload_name::WorkloadName;
 use crate::{format, syscalls, threads, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::{Duration, Instant, SystemTime};
@@ -24,7 +25,7 @@ use workloads::{Case, Kind, Observer, Op, Outcome, Phase, Window, Windows};
 
 /// One measured (case, allocator) with its files.
 pub struct Done {
-    pub workload: &'static str,
+    pub workload: WorkloadName,
     /// Threads that ran the case at once.
     pub threads: u32,
     /// Each thread's histograms when threads > 1 (merged into `outcome`).
@@ -54,7 +55,7 @@ pub struct Done {
 /// never silently absent).
 pub struct NotApplicable {
     pub allocator: Name,
-    pub workload: &'static str,
+    pub workload: WorkloadName,
     pub reason: &'static str,
 }
 
@@ -150,7 +151,7 @@ pub struct Run<'a> {
 /// One case as the run sees it: which series, its label for messages, and
 /// whether an earlier run's null files are kept.
 pub struct Job<'a> {
-    pub workload: &'static str,
+    pub workload: WorkloadName,
     pub allocator: Name,
     pub case: &'a Case,
     pub threads: u32,
@@ -219,11 +220,11 @@ fn open_window_logs(job: &Job<'_>, run: &Run<'_>) -> Result<WindowLogs, Failure>
     let mut partials = Vec::new();
     for &op in job.case.kind.ops() {
         let path = SeriesId::new(
-            job.allocator.as_str(),
+            job.allocator,
             job.workload,
             job.threads,
             job.case.size.label(),
-            op.name(),
+            op,
         )
         .path(run.sink.dir(), Raw::Hlog);
         Sink::make_parent(&path).map_err(Failure::io)?;
@@ -345,7 +346,7 @@ pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, F
         meter: PhaseMeter::default(),
         memory: (churn && !job.keep_earlier)
             .then(|| MemoryLog::new(Windows::for_case(c).count() as usize + 2)),
-        start_marker: syscalls::start_line(a.as_str(), job.workload, c.size.label()),
+        start_marker: syscalls::start_line(a.as_str(), job.workload.as_str(), c.size.label()),
         batch_ns: c.kind.has_batched_phase().then_some(run.batch_ns),
     };
     let t0 = Instant::now();

@@ -3,12 +3,13 @@
 
 use crate::alloc::Name;
 use crate::cli::{RunArgs, WorkloadArg};
+use crate::workload_name::WorkloadName;
 use workloads::{Case, Kind, SizeSpec, SWEEP_SIZES};
 
 /// One workload's measured cases, in run order.
 #[derive(Clone, Debug)]
 pub struct Workload {
-    pub name: &'static str,
+    pub name: WorkloadName,
     pub cases: Vec<Case>,
 }
 
@@ -42,26 +43,23 @@ const DEFAULT_SIZE: usize = 64;
 /// churn's fixed size: the PMAD author's headline case.
 const CHURN_SIZE: usize = 1024;
 
-pub const WORKLOADS: [(&str, &str); 8] = [
-    ("hot-path", "alloc then free the same size, back to back (64 B, 10M pairs)"),
-    ("size-sweep", "hot-path at 16, 24, 32, 48, ... 3072, 4096 B (1M pairs each)"),
-    ("bulk", "allocate 10,000 blocks, free them in allocation order; repeated (10M blocks)"),
-    ("reverse-free", "allocate 10,000 blocks, free them newest first; repeated (10M blocks)"),
-    ("churn", "random alloc/free over up to 100,000 live blocks, 1024 B and mixed 16-4096 B (64M ops each)"),
-    ("request-closed", "service-shaped requests back to back, each what parsing a 2-4 KB JSON document asks: a 2-4 KB buffer, 24-64 objects of 16-512 B and 0-3 more buffers up to 4 KB, all written, all freed at its end (500k requests)"),
-    ("request-open", "the same requests at a fixed rate (--rate, default 50,000/s), each timed from when it was due, so a stall counts against every request it delays (300k requests)"),
-    ("producer-consumer", "2 threads (or --threads) in a ring, each allocating 64 B blocks and handing them to the next, which frees them: every free is cross-thread (20M blocks per thread)"),
+pub const WORKLOADS: [(WorkloadName, &str); 8] = [
+    (WorkloadName::HotPath, "alloc then free the same size, back to back (64 B, 10M pairs)"),
+    (WorkloadName::SizeSweep, "hot-path at 16, 24, 32, 48, ... 3072, 4096 B (1M pairs each)"),
+    (WorkloadName::Bulk, "allocate 10,000 blocks, free them in allocation order; repeated (10M blocks)"),
+    (WorkloadName::ReverseFree, "allocate 10,000 blocks, free them newest first; repeated (10M blocks)"),
+    (WorkloadName::Churn, "random alloc/free over up to 100,000 live blocks, 1024 B and mixed 16-4096 B (64M ops each)"),
+    (WorkloadName::RequestClosed, "service-shaped requests back to back, each what parsing a 2-4 KB JSON document asks: a 2-4 KB buffer, 24-64 objects of 16-512 B and 0-3 more buffers up to 4 KB, all written, all freed at its end (500k requests)"),
+    (WorkloadName::RequestOpen, "the same requests at a fixed rate (--rate, default 50,000/s), each timed from when it was due, so a stall counts against every request it delays (300k requests)"),
+    (WorkloadName::ProducerConsumer, "2 threads (or --threads) in a ring, each allocating 64 B blocks and handing them to the next, which frees them: every free is cross-thread (20M blocks per thread)"),
 ];
-
-/// The workloads `--threads` runs on several threads.
-pub const THREADED: [&str; 2] = ["hot-path", "churn"];
 
 impl Plan {
     /// The threads a workload runs on.
-    pub fn threads_for(&self, workload: &str) -> u32 {
-        if workload == "producer-consumer" {
+    pub fn threads_for(&self, workload: WorkloadName) -> u32 {
+        if workload == WorkloadName::ProducerConsumer {
             self.threads.max(2)
-        } else if THREADED.contains(&workload) {
+        } else if workload.threaded() {
             self.threads
         } else {
             1
@@ -79,7 +77,7 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
     if wanted(WorkloadArg::HotPath) {
         let c = d.case(Kind::HotPath, d.fixed(DEFAULT_SIZE), d.ops(HOT_PATH_PAIRS));
         workloads.push(Workload {
-            name: "hot-path",
+            name: WorkloadName::HotPath,
             cases: vec![c],
         });
     }
@@ -87,8 +85,8 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
         workloads.push(size_sweep(&d));
     }
     for (arg, name, reverse) in [
-        (WorkloadArg::Bulk, "bulk", false),
-        (WorkloadArg::ReverseFree, "reverse-free", true),
+        (WorkloadArg::Bulk, WorkloadName::Bulk, false),
+        (WorkloadArg::ReverseFree, WorkloadName::ReverseFree, true),
     ] {
         if wanted(arg) {
             let kind = Kind::Bulk { reverse };
@@ -107,14 +105,14 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
         let mut c = d.case(Kind::Handoff, d.fixed(DEFAULT_SIZE), d.ops(HANDOFF_BLOCKS));
         c.blocks = HANDOFF_DEPTH;
         workloads.push(Workload {
-            name: "producer-consumer",
+            name: WorkloadName::ProducerConsumer,
             cases: vec![c],
         });
     }
     if args.threads > 1
         && !workloads
             .iter()
-            .any(|w| THREADED.contains(&w.name) || w.name == "producer-consumer")
+            .any(|w| w.name.threaded() || w.name == WorkloadName::ProducerConsumer)
     {
         return Err(format!(
             "--threads {}: applies to hot-path, churn and producer-consumer only; add --workload hot-path, churn, producer-consumer or all",
@@ -167,7 +165,7 @@ fn size_sweep(d: &Defaults<'_>) -> Workload {
         .map(|&s| d.case(Kind::HotPath, SizeSpec::Fixed(s), d.ops(SWEEP_PAIRS)))
         .collect();
     Workload {
-        name: "size-sweep",
+        name: WorkloadName::SizeSweep,
         cases,
     }
 }
@@ -183,7 +181,7 @@ fn churn(d: &Defaults<'_>) -> Workload {
         .map(|s| d.case(Kind::Churn, s, d.ops(CHURN_OPS)))
         .collect();
     Workload {
-        name: "churn",
+        name: WorkloadName::Churn,
         cases,
     }
 }
@@ -211,8 +209,8 @@ fn requests(d: &Defaults<'_>, wanted: bool) -> Result<Vec<Workload>, String> {
     // Rounded to whole ns: the schedule is exact in ns.
     let interval_ns = (1e9 / rate as f64).round() as u64;
     Ok([
-        ("request-closed", None, REQUESTS_CLOSED),
-        ("request-open", Some(interval_ns), REQUESTS_OPEN),
+        (WorkloadName::RequestClosed, None, REQUESTS_CLOSED),
+        (WorkloadName::RequestOpen, Some(interval_ns), REQUESTS_OPEN),
     ]
     .into_iter()
     .map(|(name, interval_ns, ops)| Workload {

@@ -126,8 +126,8 @@ fn planned_files(
         {
             continue;
         }
-        for op in c.kind.ops().iter().map(|op| op.name()) {
-            let id = SeriesId::new(a.as_str(), w.name, threads, c.size.label(), op);
+        for &op in c.kind.ops() {
+            let id = SeriesId::new(a, w.name, threads, c.size.label(), op);
             for raw in Raw::BOTH {
                 planned.push(id.path(sink.dir(), raw));
             }
@@ -138,7 +138,7 @@ fn planned_files(
             }
         }
         if c.kind == workloads::Kind::Churn && threads == 1 {
-            planned.push(memory_csv(sink.dir(), a.as_str(), c.size.label()));
+            planned.push(memory_csv(sink.dir(), a, c.size.label()));
         }
     }
     planned
@@ -174,20 +174,20 @@ fn kept_null_cases(
         let fw = files_workload(w.name, threads);
         for c in &w.cases {
             let size = c.size.label();
-            let ops: Vec<&str> = c.kind.ops().iter().map(|op| op.name()).collect();
-            let files = ops.iter().all(|op| {
-                let id = SeriesId::new("null", w.name, threads, size, op);
+            let ops = c.kind.ops();
+            let files = ops.iter().all(|&op| {
+                let id = SeriesId::new(Name::Null, w.name, threads, size, op);
                 Raw::BOTH
                     .iter()
                     .all(|&raw| id.path(sink.dir(), raw).exists())
             });
-            let rows = ops.iter().all(|op| {
+            let rows = ops.iter().all(|&op| {
                 previous.iter().any(|r| {
                     r.allocator == crate::alloc::Name::Null
                         && r.workload == w.name
                         && r.threads == threads
                         && r.size == size
-                        && r.op.name() == *op
+                        && r.op == op
                 })
             });
             if files && rows {
@@ -275,7 +275,7 @@ fn rows(
             let traced = calls.iter().find(|p| {
                 d.threads == 1
                     && p.allocator == d.allocator.as_str()
-                    && p.workload == d.workload
+                    && p.workload == d.workload.as_str()
                     && p.size == d.case.size.label()
             });
             let intervals = d.intervals.iter().find(|(o, _)| *o == op).map(|(_, i)| i);

@@ -1,6 +1,7 @@
 //! The percentile table printed per workload.
 
 use crate::output::summary::Row;
+use crate::workload_name::WorkloadName;
 
 fn ratio(r: &Row) -> String {
     match r.ratio_p999_p50_net {
@@ -10,7 +11,7 @@ fn ratio(r: &Row) -> String {
 }
 
 /// One table for one workload: raw figures, the raw ratio, then net figures.
-pub fn render(workload: &str, rows: &[&Row]) -> String {
+pub fn render(workload: WorkloadName, rows: &[&Row]) -> String {
     let mut out = format!(
         "\n{workload}\n{:<9} {:>5} {:>7} {:>9} {:>8} {:>8} {:>8} {:>9} {:>10} {:>8} {:>8} {:>9} {:>9}\n",
         "allocator", "size", "op", "samples", "P50", "P99", "P99.9", "P99.99", "max", "P999/P50", "net P50", "net P99.9", "net ratio"

@@ -78,7 +78,7 @@ fn rederive(written: &Row, intervals: &[Histogram<u64>]) -> Result<Row, String> 
     };
     let key = Key {
         allocator: written.allocator,
-        workload: &written.workload,
+        workload: written.workload,
         op: written.op,
         size: written.size,
         threads: written.threads,

@@ -9,6 +9,7 @@
 
 mod table;
 
+use crate::alloc::Name;
 use crate::cli::CompareArgs;
 use crate::output::series::SeriesId;
 use crate::output::summary::Row;
@@ -172,21 +173,25 @@ fn two_allocators<'a>(
     x: &str,
     y: &str,
 ) -> Result<(Vec<Pair<'a>>, Sides), String> {
-    for name in [x, y] {
-        if !base.rows.iter().any(|r| r.allocator.as_str() == name) {
-            return Err(format!(
-                "--allocators: {name} has no rows in {} (it has: {})",
-                base.dir.display(),
-                base.allocators().join(", ")
-            ));
-        }
-    }
+    let with_rows = |name: &str| {
+        Name::parse(name)
+            .filter(|&a| base.rows.iter().any(|r| r.allocator == a))
+            .ok_or_else(|| {
+                let has: Vec<&str> = base.allocators().iter().map(|a| a.as_str()).collect();
+                format!(
+                    "--allocators: {name} has no rows in {} (it has: {})",
+                    base.dir.display(),
+                    has.join(", ")
+                )
+            })
+    };
+    let (x, y) = (with_rows(x)?, with_rows(y)?);
     let mut pairs = Vec::new();
-    for a in base.rows.iter().filter(|r| r.allocator.as_str() == x) {
+    for a in base.rows.iter().filter(|r| r.allocator == x) {
         if let Some(b) = base
             .rows
             .iter()
-            .find(|b| b.allocator.as_str() == y && same_case(a, b))
+            .find(|b| b.allocator == y && same_case(a, b))
         {
             pairs.push(Pair {
                 a,

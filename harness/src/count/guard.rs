@@ -7,17 +7,20 @@
 //! to the harness's bracket does not move them; `--update-guard` rewrites
 //! them from a count after an intended change.
 
+use crate::alloc::Name;
 use crate::output::counts::CountRow;
+use crate::workload_name::WorkloadName;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use workloads::Op;
 
 /// One limit. Field order is column order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Limit {
-    pub allocator: String,
-    pub workload: String,
+    pub allocator: Name,
+    pub workload: WorkloadName,
     pub size: usize,
-    pub op: String,
+    pub op: Op,
     /// Most instructions of any one call, net of the null row.
     pub max_net: u64,
     /// Mean instructions per call, net of the null row.
@@ -27,18 +30,18 @@ pub struct Limit {
 impl Limit {
     fn of(r: &CountRow) -> Limit {
         Limit {
-            allocator: r.allocator.clone(),
-            workload: r.workload.clone(),
+            allocator: r.allocator,
+            workload: r.workload,
             size: r.size,
-            op: r.op.clone(),
+            op: r.op,
             max_net: r.ir_max_net,
             mean_net: r.ir_mean_net,
         }
     }
 
     fn matches(&self, r: &CountRow) -> bool {
-        (&self.allocator, &self.workload, self.size, &self.op)
-            == (&r.allocator, &r.workload, r.size, &r.op)
+        (self.allocator, self.workload, self.size, self.op)
+            == (r.allocator, r.workload, r.size, r.op)
             && r.threads == 1
     }
 
@@ -121,7 +124,7 @@ pub fn check(limits: &[Limit], rows: &[CountRow]) -> Result<Verdict, String> {
 /// null's, at its counted figures.
 pub fn limits_of(rows: &[CountRow]) -> Vec<Limit> {
     rows.iter()
-        .filter(|r| r.allocator != "null" && r.threads == 1)
+        .filter(|r| r.allocator != Name::Null && r.threads == 1)
         .map(Limit::of)
         .collect()
 }
@@ -141,7 +144,7 @@ mod tests {
     use crate::output::counts::tests::row;
 
     fn counted(max_net: u64, mean_net: f64) -> CountRow {
-        let mut r = row("pmad", "alloc", 30);
+        let mut r = row(Name::Pmad, Op::Alloc, 30);
         r.ir_max_net = max_net;
         r.ir_mean_net = mean_net;
         r
@@ -149,7 +152,7 @@ mod tests {
 
     #[test]
     fn one_more_instruction_than_the_limit_fails_and_the_limit_itself_holds() {
-        let limits = limits_of(&[counted(21, 21.0), row("null", "alloc", 9)]);
+        let limits = limits_of(&[counted(21, 21.0), row(Name::Null, Op::Alloc, 9)]);
         assert_eq!(limits.len(), 1, "no limit for the null row");
         let held = check(&limits, &[counted(21, 21.0)]).unwrap();
         assert!(matches!(held, Verdict::Held(_)), "{held:?}");
@@ -166,7 +169,7 @@ mod tests {
     #[test]
     fn a_limit_whose_series_was_not_counted_is_an_error_not_a_pass() {
         let limits = limits_of(&[counted(21, 21.0)]);
-        let err = check(&limits, &[row("system", "alloc", 50)]).unwrap_err();
+        let err = check(&limits, &[row(Name::System, Op::Alloc, 50)]).unwrap_err();
         assert!(
             err.contains("pmad hot-path 64 B alloc was not counted"),
             "{err}"

@@ -24,6 +24,7 @@ use crate::alloc::{self, Name, Setup};
 use crate::cli::CountArgs;
 use crate::output::counts::{self, CountRow};
 use crate::output::sink::Sink;
+use crate::workload_name::WorkloadName;
 use crate::{format, paths, Failure};
 use callgrind::DumpReader;
 use clock::{CountClock, CountObserver, Tally};
@@ -32,6 +33,7 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::{Instant, SystemTime};
 use workloads::Case;
+use workloads::Op;
 
 pub fn main(args: &CountArgs) -> Result<(), Failure> {
     if !valgrind::SUPPORTED {
@@ -114,7 +116,7 @@ fn inside(args: &CountArgs, dumps: &Path) -> Result<(), Failure> {
 
 /// Counts one case on every allocator (null first), as rows.
 fn count_allocators(
-    workload: &str,
+    workload: WorkloadName,
     case: &Case,
     allocators: &[Name],
     reader: &mut DumpReader,
@@ -142,9 +144,12 @@ fn count_allocators(
         );
         let floor = null.get_or_insert_with(|| (alloc_t.clone(), free_t.clone()));
         let note = note(a);
-        for (op, tally, floor) in [("alloc", &alloc_t, &floor.0), ("free", &free_t, &floor.1)] {
+        for (op, tally, floor) in [
+            (Op::Alloc, &alloc_t, &floor.0),
+            (Op::Free, &free_t, &floor.1),
+        ] {
             let series = rows::Series {
-                allocator: a.as_str(),
+                allocator: a,
                 workload,
                 op,
                 size,

@@ -3,6 +3,7 @@
 
 use crate::cli::{CountArgs, WorkloadArg};
 use crate::plan::Workload;
+use crate::workload_name::WorkloadName;
 use workloads::{Case, Kind, SizeSpec, SWEEP_SIZES};
 
 /// Recorded ops per case by default.
@@ -50,7 +51,7 @@ pub fn plan(args: &CountArgs) -> Result<Vec<Workload>, String> {
             1,
         );
         out.push(Workload {
-            name: "hot-path",
+            name: WorkloadName::HotPath,
             cases: vec![c],
         });
     }
@@ -60,13 +61,13 @@ pub fn plan(args: &CountArgs) -> Result<Vec<Workload>, String> {
             .map(|&s| case(Kind::HotPath, SizeSpec::Fixed(s), SWEEP_PAIRS, 1, 1))
             .collect();
         out.push(Workload {
-            name: "size-sweep",
+            name: WorkloadName::SizeSweep,
             cases,
         });
     }
     for (arg, name, reverse) in [
-        (WorkloadArg::Bulk, "bulk", false),
-        (WorkloadArg::ReverseFree, "reverse-free", true),
+        (WorkloadArg::Bulk, WorkloadName::Bulk, false),
+        (WorkloadArg::ReverseFree, WorkloadName::ReverseFree, true),
     ] {
         if wanted(arg) {
             let kind = Kind::Bulk { reverse };
@@ -89,7 +90,7 @@ pub fn plan(args: &CountArgs) -> Result<Vec<Workload>, String> {
             .map(|s| case(Kind::Churn, s, CHURN_OPS, 1, CHURN_LIVE))
             .collect();
         out.push(Workload {
-            name: "churn",
+            name: WorkloadName::Churn,
             cases,
         });
     }
@@ -125,10 +126,16 @@ mod tests {
     #[test]
     fn the_default_plan_is_every_counted_workload_and_size() {
         let plan = plan(&args(&[])).unwrap();
-        let names: Vec<&str> = plan.iter().map(|w| w.name).collect();
+        let names: Vec<WorkloadName> = plan.iter().map(|w| w.name).collect();
         assert_eq!(
             names,
-            ["hot-path", "size-sweep", "bulk", "reverse-free", "churn"]
+            [
+                WorkloadName::HotPath,
+                WorkloadName::SizeSweep,
+                WorkloadName::Bulk,
+                WorkloadName::ReverseFree,
+                WorkloadName::Churn
+            ]
         );
         assert_eq!(plan[1].cases.len(), SWEEP_SIZES.len());
         assert_eq!(plan[4].cases[1].size, SizeSpec::Mixed);

@@ -2,7 +2,10 @@
 //! the instructions, means of the other counters, net of the null row.
 
 use super::clock::Tally;
+use crate::alloc::Name;
 use crate::output::counts::CountRow;
+use crate::workload_name::WorkloadName;
+use workloads::Op;
 
 /// What every row of one count shares.
 pub struct Context {
@@ -13,9 +16,9 @@ pub struct Context {
 
 /// The series a tally belongs to.
 pub struct Series<'a> {
-    pub allocator: &'a str,
-    pub workload: &'a str,
-    pub op: &'a str,
+    pub allocator: Name,
+    pub workload: WorkloadName,
+    pub op: Op,
     pub size: usize,
     /// counts.csv's `note`.
     pub note: &'a str,
@@ -54,9 +57,9 @@ pub fn row(s: &Series<'_>, tally: &Tally, null: &Tally, ctx: &Context) -> Option
     let ir_mean = per_call(tally.sum.instructions());
     let est_cycles_mean = per_call(tally.sum.estimated_cycles());
     Some(CountRow {
-        allocator: s.allocator.into(),
-        workload: s.workload.into(),
-        op: s.op.into(),
+        allocator: s.allocator,
+        workload: s.workload,
+        op: s.op,
         size: s.size,
         threads: 1,
         calls,
@@ -107,9 +110,9 @@ mod tests {
             git_commit: "g".into(),
         };
         let s = Series {
-            allocator: "pmad",
-            workload: "hot-path",
-            op: "alloc",
+            allocator: Name::Pmad,
+            workload: WorkloadName::HotPath,
+            op: Op::Alloc,
             size: 64,
             note: "",
         };

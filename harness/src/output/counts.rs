@@ -3,16 +3,19 @@
 //! threads), keyed like summary.csv. The same struct writes and reads it.
 
 use super::sink::Sink;
+use crate::alloc::Name;
+use crate::workload_name::WorkloadName;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use workloads::Op;
 
 /// One row. Field order is column order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CountRow {
-    pub allocator: String,
-    pub workload: String,
-    pub op: String,
+    pub allocator: Name,
+    pub workload: WorkloadName,
+    pub op: Op,
     /// Bytes; 0 for mixed sizes.
     pub size: usize,
     pub threads: u32,
@@ -53,15 +56,15 @@ pub struct CountRow {
 }
 
 /// A row's identity.
-pub type CountKey = (String, String, usize, String, u32);
+pub type CountKey = (Name, WorkloadName, usize, Op, u32);
 
 impl CountRow {
     pub fn key(&self) -> CountKey {
         (
-            self.allocator.clone(),
-            self.workload.clone(),
+            self.allocator,
+            self.workload,
             self.size,
-            self.op.clone(),
+            self.op,
             self.threads,
         )
     }
@@ -109,7 +112,7 @@ pub fn to_csv(rows: &[CountRow]) -> Result<String, String> {
 pub fn merge(earlier: Vec<CountRow>, fresh: Vec<CountRow>) -> Vec<CountRow> {
     let earlier_null: HashSet<CountKey> = earlier
         .iter()
-        .filter(|r| r.allocator == "null")
+        .filter(|r| r.allocator == Name::Null)
         .map(CountRow::key)
         .collect();
     let fresh: Vec<CountRow> = fresh
@@ -122,12 +125,14 @@ pub fn merge(earlier: Vec<CountRow>, fresh: Vec<CountRow>) -> Vec<CountRow> {
         .filter(|r| !replaced.contains(&r.key()))
         .chain(fresh)
         .collect();
+    // By the names as written (workload and op alphabetically), as
+    // counts.csv has always been ordered.
     all.sort_by_key(|r| {
         (
-            crate::alloc::Name::parse(&r.allocator),
-            r.workload.clone(),
+            r.allocator,
+            r.workload.as_str(),
             r.size,
-            r.op.clone(),
+            r.op.name(),
             r.threads,
         )
     });
@@ -147,11 +152,11 @@ pub fn write(sink: &Sink, fresh: Vec<CountRow>) -> Result<PathBuf, String> {
 pub(crate) mod tests {
     use super::*;
 
-    pub fn row(allocator: &str, op: &str, ir: u64) -> CountRow {
+    pub fn row(allocator: Name, op: Op, ir: u64) -> CountRow {
         CountRow {
-            allocator: allocator.into(),
-            workload: "hot-path".into(),
-            op: op.into(),
+            allocator,
+            workload: WorkloadName::HotPath,
+            op,
             size: 64,
             threads: 1,
             calls: 10,
@@ -181,23 +186,30 @@ pub(crate) mod tests {
     fn rows_round_trip_through_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let sink = Sink::open(dir.path(), false).unwrap();
-        let rows = vec![row("pmad", "alloc", 20), row("null", "alloc", 9)];
+        let rows = vec![
+            row(Name::Pmad, Op::Alloc, 20),
+            row(Name::Null, Op::Alloc, 9),
+        ];
         write(&sink, rows.clone()).unwrap();
         let back = read(dir.path()).unwrap();
         assert_eq!(back, merge(Vec::new(), rows));
         assert_eq!(
-            back[0].allocator, "pmad",
+            back[0].allocator,
+            Name::Pmad,
             "report order: pmad first, null last"
         );
     }
 
     #[test]
     fn a_fresh_row_replaces_its_key_but_the_first_null_stays() {
-        let earlier = vec![row("pmad", "alloc", 20), row("null", "alloc", 9)];
+        let earlier = vec![
+            row(Name::Pmad, Op::Alloc, 20),
+            row(Name::Null, Op::Alloc, 9),
+        ];
         let fresh = vec![
-            row("pmad", "alloc", 21),
-            row("system", "alloc", 50),
-            row("null", "alloc", 10),
+            row(Name::Pmad, Op::Alloc, 21),
+            row(Name::System, Op::Alloc, 50),
+            row(Name::Null, Op::Alloc, 10),
         ];
         let all = merge(earlier, fresh);
         let got: Vec<(&str, u64)> = all
@@ -210,7 +222,7 @@ pub(crate) mod tests {
     #[test]
     fn a_damaged_file_names_its_line() {
         let dir = tempfile::tempdir().unwrap();
-        let text = to_csv(&[row("pmad", "alloc", 20)]).unwrap();
+        let text = to_csv(&[row(Name::Pmad, Op::Alloc, 20)]).unwrap();
         std::fs::write(path(dir.path()), text.replace(",20,", ",x,")).unwrap();
         let err = read(dir.path()).unwrap_err();
         assert!(

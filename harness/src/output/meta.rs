@@ -12,6 +12,7 @@ use crate::measure::{Done, NotApplicable};
 use crate::output::summary::Figures;
 use crate::platform::{self, Environment};
 use crate::usage::PhaseUsage;
+use crate::workload_name::WorkloadName;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -81,7 +82,7 @@ pub struct Process {
 /// The null's P50s in its first case.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FloorEntry {
-    pub workload: String,
+    pub workload: WorkloadName,
     pub alloc_p50_ns: u64,
     pub free_p50_ns: u64,
 }
@@ -128,8 +129,8 @@ pub struct AllocFree {
 /// One case's parameters, figures and pools.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseEntry {
-    pub allocator: String,
-    pub workload: String,
+    pub allocator: Name,
+    pub workload: WorkloadName,
     /// Bytes; 0 for mixed sizes (summary.csv's `size`).
     pub size: usize,
     /// `workloads::Kind`, debug-printed.
@@ -155,8 +156,8 @@ pub struct CaseEntry {
 /// An allocator a workload cannot run on, and why.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NotApplicableEntry {
-    pub allocator: String,
-    pub workload: String,
+    pub allocator: Name,
+    pub workload: WorkloadName,
     pub reason: String,
 }
 
@@ -291,7 +292,7 @@ pub fn run(
         .iter()
         .find(|d| d.allocator == Name::Null)
         .map(|d| FloorEntry {
-            workload: d.workload.into(),
+            workload: d.workload,
             alloc_p50_ns: Figures::of(&d.outcome.alloc).p50,
             free_p50_ns: Figures::of(&d.outcome.free).p50,
         });
@@ -319,8 +320,8 @@ pub fn run(
         not_applicable: skipped
             .iter()
             .map(|n| NotApplicableEntry {
-                allocator: n.allocator.as_str().into(),
-                workload: n.workload.into(),
+                allocator: n.allocator,
+                workload: n.workload,
                 reason: n.reason.into(),
             })
             .collect(),
@@ -331,8 +332,8 @@ pub fn run(
 fn case(d: &Done) -> CaseEntry {
     let p50 = |rec| Figures::of(rec).p50;
     CaseEntry {
-        allocator: d.allocator.as_str().into(),
-        workload: d.workload.into(),
+        allocator: d.allocator,
+        workload: d.workload,
         size: d.case.size.label(),
         kind: format!("{:?}", d.case.kind),
         ops: d.case.ops,

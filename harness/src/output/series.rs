@@ -14,7 +14,10 @@
 //! `<files>` is the workload, with `-t<N>` when it ran on N > 1 threads;
 //! `<size>` is bytes, 0 for mixed sizes.
 
+use crate::alloc::Name;
+use crate::workload_name::WorkloadName;
 use std::path::{Path, PathBuf};
+use workloads::Op;
 
 /// A series' raw files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,41 +65,41 @@ pub fn counts_csv(results: &Path) -> PathBuf {
 }
 
 /// One recorded series: a row of summary.csv and its raw files.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SeriesId {
-    pub allocator: String,
-    pub workload: String,
+    pub allocator: Name,
+    pub workload: WorkloadName,
     pub threads: u32,
     pub size: usize,
-    pub op: String,
+    pub op: Op,
 }
 
 impl SeriesId {
-    pub fn new(allocator: &str, workload: &str, threads: u32, size: usize, op: &str) -> SeriesId {
+    pub fn new(
+        allocator: Name,
+        workload: WorkloadName,
+        threads: u32,
+        size: usize,
+        op: Op,
+    ) -> SeriesId {
         SeriesId {
-            allocator: allocator.into(),
-            workload: workload.into(),
+            allocator,
+            workload,
             threads,
             size,
-            op: op.into(),
+            op,
         }
     }
 
     /// The series a summary.csv row describes.
     pub fn of(row: &super::summary::Row) -> SeriesId {
-        SeriesId::new(
-            row.allocator.as_str(),
-            &row.workload,
-            row.threads,
-            row.size,
-            row.op.name(),
-        )
+        SeriesId::new(row.allocator, row.workload, row.threads, row.size, row.op)
     }
 
     /// The workload as it appears in file names: `hot-path`, or
     /// `hot-path-t2` on 2 threads (summary.csv keeps `hot-path`, threads 2).
     pub fn files_workload(&self) -> String {
-        files_workload(&self.workload, self.threads)
+        files_workload(self.workload, self.threads)
     }
 
     /// `<files>-<size>-<op>`: the stem of the series' raw files.
@@ -106,13 +109,13 @@ impl SeriesId {
 
     /// `<dir>/<allocator>/<stem>.hgrm` or `.hlog`.
     pub fn path(&self, dir: &Path, raw: Raw) -> PathBuf {
-        dir.join(&self.allocator)
+        dir.join(self.allocator.as_str())
             .join(format!("{}.{}", self.stem(), raw.ext()))
     }
 
     /// Thread `i`'s own distribution of a threaded series.
     pub fn thread_hgrm(&self, dir: &Path, i: usize) -> PathBuf {
-        dir.join(&self.allocator).join(format!(
+        dir.join(self.allocator.as_str()).join(format!(
             "{}-thread{i}-{}-{}.hgrm",
             self.files_workload(),
             self.size,
@@ -122,7 +125,7 @@ impl SeriesId {
 }
 
 /// `hot-path`, or `hot-path-t2` for a workload run on 2 threads.
-pub fn files_workload(workload: &str, threads: u32) -> String {
+pub fn files_workload(workload: WorkloadName, threads: u32) -> String {
     if threads > 1 {
         format!("{workload}-t{threads}")
     } else {
@@ -131,8 +134,9 @@ pub fn files_workload(workload: &str, threads: u32) -> String {
 }
 
 /// `<dir>/<allocator>/churn-<size>-memory.csv`.
-pub fn memory_csv(dir: &Path, allocator: &str, size: usize) -> PathBuf {
-    dir.join(allocator).join(format!("churn-{size}-memory.csv"))
+pub fn memory_csv(dir: &Path, allocator: Name, size: usize) -> PathBuf {
+    dir.join(allocator.as_str())
+        .join(format!("churn-{size}-memory.csv"))
 }
 
 /// The chart names that are not one series' percentile chart.
@@ -143,18 +147,21 @@ pub mod chart {
     /// Instructions per call against size (`harness count`).
     pub const SIZE_SWEEP_INSTRUCTIONS: &str = "size-sweep-instructions";
 
-    pub fn churn_windows(size: usize, op: &str) -> String {
+    use crate::workload_name::WorkloadName;
+    use workloads::Op;
+
+    pub fn churn_windows(size: usize, op: Op) -> String {
         format!("churn-windows-{size}-{op}")
     }
     pub fn churn_memory(size: usize) -> String {
         format!("churn-memory-{size}")
     }
-    pub fn threads(workload: &str, size: usize) -> String {
+    pub fn threads(workload: WorkloadName, size: usize) -> String {
         format!("threads-{workload}-{size}")
     }
     /// Every allocator's distribution of one series (`files`: the workload
     /// as in file names, see [`super::files_workload`]).
-    pub fn percentiles(files: &str, size: usize, op: &str) -> String {
+    pub fn percentiles(files: &str, size: usize, op: Op) -> String {
         format!("percentiles-{files}-{size}-{op}")
     }
 }
@@ -166,16 +173,16 @@ mod tests {
     #[test]
     fn every_name_is_the_committed_layout() {
         let dir = Path::new("results/vm");
-        let one = SeriesId::new("pmad", "churn", 1, 1024, "free");
+        let one = SeriesId::new(Name::Pmad, WorkloadName::Churn, 1, 1024, Op::Free);
         assert_eq!(
             one.path(dir, Raw::Hgrm),
             Path::new("results/vm/pmad/churn-1024-free.hgrm")
         );
         assert_eq!(
-            chart::percentiles(&one.files_workload(), one.size, &one.op),
+            chart::percentiles(&one.files_workload(), one.size, one.op),
             "percentiles-churn-1024-free"
         );
-        let two = SeriesId::new("jemalloc", "hot-path", 2, 64, "alloc");
+        let two = SeriesId::new(Name::Jemalloc, WorkloadName::HotPath, 2, 64, Op::Alloc);
         assert_eq!(
             two.path(dir, Raw::Hlog),
             Path::new("results/vm/jemalloc/hot-path-t2-64-alloc.hlog")
@@ -185,9 +192,12 @@ mod tests {
             Path::new("results/vm/jemalloc/hot-path-t2-thread1-64-alloc.hgrm")
         );
         assert_eq!(
-            memory_csv(dir, "tlsf", 0),
+            memory_csv(dir, Name::Tlsf, 0),
             Path::new("results/vm/tlsf/churn-0-memory.csv")
         );
-        assert_eq!(chart::threads("churn", 1024), "threads-churn-1024");
+        assert_eq!(
+            chart::threads(WorkloadName::Churn, 1024),
+            "threads-churn-1024"
+        );
     }
 }

@@ -10,16 +10,19 @@
 
 use super::sink::Sink;
 use super::summary::{self, Row};
+use crate::alloc::Name;
+use crate::workload_name::WorkloadName;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use workloads::Op;
 
 /// One series across the repeats. Medians are the middle value (the lower
 /// of the two middle ones for an even count).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SpreadRow {
-    pub allocator: String,
-    pub workload: String,
-    pub op: String,
+    pub allocator: Name,
+    pub workload: WorkloadName,
+    pub op: Op,
     pub size: usize,
     pub threads: u32,
     pub repeats: u32,
@@ -112,9 +115,9 @@ pub fn compute(summaries: &[Vec<Row>]) -> Vec<SpreadRow> {
                 )
             });
             SpreadRow {
-                allocator: r.allocator.to_string(),
-                workload: r.workload.clone(),
-                op: r.op.to_string(),
+                allocator: r.allocator,
+                workload: r.workload,
+                op: r.op,
                 size: r.size,
                 threads: r.threads,
                 repeats: same.len() as u32,

@@ -4,7 +4,9 @@
 use crate::stats::batch::BatchCost;
 use crate::stats::{Bootstrap, Intervals};
 use crate::usage::PhaseUsage;
+use crate::workload_name::WorkloadName;
 use serde::{Deserialize, Serialize};
+use workloads::Op;
 use workloads::Recorder;
 
 /// The fixed columns, in order; scripts rely on them.
@@ -30,8 +32,8 @@ pub const FIXED_COLUMNS: [&str; 14] = [
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub allocator: crate::alloc::Name,
-    pub workload: String,
-    pub op: workloads::Op,
+    pub workload: WorkloadName,
+    pub op: Op,
     /// Bytes; 0 for mixed sizes.
     pub size: usize,
     pub threads: u32,
@@ -175,8 +177,8 @@ impl Floor {
 /// Where a row comes from.
 pub struct Key<'a> {
     pub allocator: crate::alloc::Name,
-    pub workload: &'a str,
-    pub op: workloads::Op,
+    pub workload: WorkloadName,
+    pub op: Op,
     pub size: usize,
     pub threads: u32,
     pub run_id: &'a str,
@@ -188,8 +190,8 @@ impl Key<'static> {
     pub fn example() -> Key<'static> {
         Key {
             allocator: crate::alloc::Name::Pmad,
-            workload: "hot-path",
-            op: workloads::Op::Alloc,
+            workload: WorkloadName::HotPath,
+            op: Op::Alloc,
             size: 64,
             threads: 1,
             run_id: "r",
@@ -204,7 +206,7 @@ impl Row {
         let meaningful = p50_net > floor.jitter;
         Row {
             allocator: key.allocator,
-            workload: key.workload.to_string(),
+            workload: key.workload,
             op: key.op,
             size: key.size,
             threads: key.threads,
@@ -350,11 +352,11 @@ impl Row {
     }
 
     /// The identity of a row: a later run replaces an earlier row with the same key.
-    pub fn key(&self) -> (String, String, String, usize, u32) {
+    pub fn key(&self) -> (crate::alloc::Name, WorkloadName, Op, usize, u32) {
         (
-            self.allocator.to_string(),
-            self.workload.clone(),
-            self.op.to_string(),
+            self.allocator,
+            self.workload,
+            self.op,
             self.size,
             self.threads,
         )
@@ -434,8 +436,8 @@ mod tests {
         );
         let key = || Key {
             allocator: crate::alloc::Name::Pmad,
-            workload: "w",
-            op: workloads::Op::Free,
+            workload: WorkloadName::Churn,
+            op: Op::Free,
             size: 0,
             threads: 1,
             run_id: "r",

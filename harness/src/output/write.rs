@@ -21,17 +21,9 @@ pub fn case_files(sink: &Sink, d: &mut Done) -> Result<(), Failure> {
     if d.keep_earlier {
         return Ok(());
     }
-    let id = |op: Op| {
-        SeriesId::new(
-            d.allocator.as_str(),
-            d.workload,
-            d.threads,
-            d.case.size.label(),
-            op.name(),
-        )
-    };
+    let id = |op: Op| SeriesId::new(d.allocator, d.workload, d.threads, d.case.size.label(), op);
     if !d.memory.is_empty() {
-        let path = memory_csv(sink.dir(), d.allocator.as_str(), d.case.size.label());
+        let path = memory_csv(sink.dir(), d.allocator, d.case.size.label());
         let text = memory::to_csv(&d.memory).map_err(Failure::io)?;
         sink.write(&path, &text).map_err(Failure::io)?;
     }
@@ -67,7 +59,7 @@ pub fn summary_and_meta(
     this_run: Run,
 ) -> Result<(), Failure> {
     let is_kept = |r: &Row| {
-        r.allocator.as_str() == Name::Null.as_str()
+        r.allocator == Name::Null
             && done.iter().any(|d| {
                 d.keep_earlier
                     && d.workload == r.workload

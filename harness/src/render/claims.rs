@@ -26,9 +26,9 @@ pub fn spread_of<'a>(spread: Option<&'a [SpreadRow]>, r: &Row) -> Option<&'a Spr
     spread?
         .iter()
         .find(|s| {
-            s.allocator == r.allocator.as_str()
+            s.allocator == r.allocator
                 && s.workload == r.workload
-                && s.op == r.op.name()
+                && s.op == r.op
                 && s.size == r.size
                 && s.threads == r.threads
         })
@@ -109,7 +109,7 @@ mod tests {
     fn row(allocator: &str, p50: u64, ci: Option<(u64, u64)>) -> Row {
         let key = crate::output::summary::Key {
             allocator: crate::alloc::Name::parse(allocator).expect("a known allocator"),
-            workload: "w",
+            workload: crate::workload_name::WorkloadName::HotPath,
             op: workloads::Op::Alloc,
             size: 64,
             threads: 1,
@@ -198,9 +198,9 @@ mod tests {
         let a = row("pmad", 30, Some((29, 31)));
         let b = row("jemalloc", 33, Some((32, 40)));
         let spread = |name: &str, min: u64, max: u64| SpreadRow {
-            allocator: name.into(),
-            workload: "w".into(),
-            op: "alloc".into(),
+            allocator: crate::alloc::Name::parse(name).expect("a known allocator"),
+            workload: crate::workload_name::WorkloadName::HotPath,
+            op: workloads::Op::Alloc,
             size: 64,
             threads: 1,
             repeats: 3,

@@ -6,9 +6,12 @@
 
 use super::claims::{across_repeats, leader, with_interval};
 use super::results::Results;
+use crate::alloc::Name;
 use crate::format::size_label;
 use crate::output::summary::Row;
+use crate::workload_name::WorkloadName;
 use std::fmt::Write;
+use workloads::Op;
 
 /// Whether the run has intervals at all.
 pub fn has_intervals(r: &Results) -> bool {
@@ -86,7 +89,7 @@ fn standing(r: &Results, rows: &[&Row], pct: &str) -> String {
 
 /// Per size and op of `workload`: who has the lowest P50, P99.9 and
 /// P99.99, or who is tied for it.
-pub fn standings(md: &mut String, r: &Results, workload: &str) {
+pub fn standings(md: &mut String, r: &Results, workload: WorkloadName) {
     if !has_intervals(r) {
         return;
     }
@@ -95,9 +98,9 @@ pub fn standings(md: &mut String, r: &Results, workload: &str) {
         for op in r.ops(workload) {
             let rows: Vec<&Row> = r
                 .allocators()
-                .iter()
-                .filter(|a| *a != "null")
-                .filter_map(|a| r.own_row(a, workload, size, &op))
+                .into_iter()
+                .filter(|&a| a != Name::Null)
+                .filter_map(|a| r.own_row(a, workload, size, op))
                 .collect();
             if rows.len() < 2 {
                 continue;
@@ -129,18 +132,18 @@ pub fn standings(md: &mut String, r: &Results, workload: &str) {
 /// The batched costs of a workload's cases (`stats::batch`), net of the
 /// null's batched loop, beside the per-op histograms' means and P50s, at
 /// the workload's own thread count (the threaded table has the others).
-pub fn batched(md: &mut String, r: &Results, workload: &str) {
+pub fn batched(md: &mut String, r: &Results, workload: WorkloadName) {
     let mut lines = Vec::new();
     for size in r.sizes(workload) {
-        let null = |op: &str| r.own_row("null", workload, size, op);
-        for a in r.allocators().iter().filter(|a| *a != "null") {
+        let null = |op: Op| r.own_row(Name::Null, workload, size, op);
+        for a in r.allocators().into_iter().filter(|&a| a != Name::Null) {
             let (Some(alloc), Some(free)) = (
-                r.own_row(a, workload, size, "alloc"),
-                r.own_row(a, workload, size, "free"),
+                r.own_row(a, workload, size, Op::Alloc),
+                r.own_row(a, workload, size, Op::Free),
             ) else {
                 continue;
             };
-            let nulls = null("alloc").zip(null("free"));
+            let nulls = null(Op::Alloc).zip(null(Op::Free));
             for (row, op, mean_net, p50) in batched_rows(alloc, free, nulls) {
                 let Some(net) = batched_net(row) else {
                     continue;

@@ -3,17 +3,17 @@
 //! timed batched cost of the same hot path.
 
 use super::results::Results;
+use crate::alloc::Name;
 use crate::format::size_label;
 use crate::output::counts::CountRow;
+use crate::workload_name::WorkloadName;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::Path;
-
-/// The report section (and chart section) name.
-pub const SECTION: &str = "instructions";
+use workloads::Op;
 
 /// The counted rows of one series, in allocator order.
-fn series<'a>(r: &'a Results, workload: &str, size: usize, op: &str) -> Vec<&'a CountRow> {
+fn series(r: &Results, workload: WorkloadName, size: usize, op: Op) -> Vec<&CountRow> {
     let mut rows: Vec<&CountRow> = r
         .counts
         .iter()
@@ -40,11 +40,10 @@ pub fn section(md: &mut String, r: &Results, charts: &[(String, String)], plots:
          (valgrind runs one thread at a time); see METHODOLOGY.md.\n",
         first.valgrind, first.caches
     );
-    let counted: BTreeSet<&str> = r.counts.iter().map(|c| c.allocator.as_str()).collect();
+    let counted: BTreeSet<Name> = r.counts.iter().map(|c| c.allocator).collect();
     for a in r.allocators() {
-        let name = crate::alloc::Name::parse(&a);
-        if let Some(why) = name.and_then(crate::alloc::not_countable) {
-            if !counted.contains(a.as_str()) {
+        if let Some(why) = crate::alloc::not_countable(a) {
+            if !counted.contains(&a) {
                 let _ = writeln!(md, "_{a} is not counted: {why}._\n");
             }
         }
@@ -69,7 +68,7 @@ fn beside_timed(md: &mut String, r: &Results) {
     let Some(size) = r
         .counts
         .iter()
-        .find(|c| c.workload == "hot-path")
+        .find(|c| c.workload == WorkloadName::HotPath)
         .map(|c| c.size)
     else {
         return;
@@ -86,16 +85,16 @@ fn beside_timed(md: &mut String, r: &Results) {
         size_label(size)
     );
     let (alloc, free) = (
-        series(r, "hot-path", size, "alloc"),
-        series(r, "hot-path", size, "free"),
+        series(r, WorkloadName::HotPath, size, Op::Alloc),
+        series(r, WorkloadName::HotPath, size, Op::Free),
     );
     for (a, f) in alloc
         .iter()
         .zip(&free)
-        .filter(|(a, _)| a.allocator != "null")
+        .filter(|(a, _)| a.allocator != Name::Null)
     {
         let timed = r
-            .row(&a.allocator, "hot-path", size, "alloc")
+            .row(a.allocator, WorkloadName::HotPath, size, Op::Alloc)
             .and_then(|row| {
                 let (v, lo, hi) = (
                     row.batch_net_ns_per_op?,
@@ -120,11 +119,11 @@ fn beside_timed(md: &mut String, r: &Results) {
 /// Every counted series but the size sweep's: instructions per call and
 /// the caches.
 fn table(md: &mut String, r: &Results) {
-    let keys: BTreeSet<(&str, usize, &str)> = r
+    let keys: BTreeSet<(WorkloadName, usize, Op)> = r
         .counts
         .iter()
-        .filter(|c| c.workload != "size-sweep")
-        .map(|c| (c.workload.as_str(), c.size, c.op.as_str()))
+        .filter(|c| c.workload != WorkloadName::SizeSweep)
+        .map(|c| (c.workload, c.size, c.op))
         .collect();
     if keys.is_empty() {
         return;
@@ -138,9 +137,14 @@ fn table(md: &mut String, r: &Results) {
          | workload | size | op | allocator | calls | min | P50 | P99 | max | mean | net mean | L1 misses | LL misses | est cycles |\n\
          |---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
-    let order = ["hot-path", "bulk", "reverse-free", "churn"];
+    let order = [
+        WorkloadName::HotPath,
+        WorkloadName::Bulk,
+        WorkloadName::ReverseFree,
+        WorkloadName::Churn,
+    ];
     let mut keys: Vec<_> = keys.into_iter().collect();
-    keys.sort_by_key(|(w, s, op)| (order.iter().position(|o| o == w), *s, *op));
+    keys.sort_by_key(|(w, s, op)| (order.iter().position(|o| o == w), *s, op.name()));
     for (workload, size, op) in keys {
         for c in series(r, workload, size, op) {
             let _ = writeln!(
@@ -170,29 +174,30 @@ fn sweep_table(md: &mut String, r: &Results) {
     let sizes: BTreeSet<usize> = r
         .counts
         .iter()
-        .filter(|c| c.workload == "size-sweep")
+        .filter(|c| c.workload == WorkloadName::SizeSweep)
         .map(|c| c.size)
         .collect();
     let Some(&first) = sizes.first() else {
         return;
     };
-    let allocators: Vec<String> = series(r, "size-sweep", first, "alloc")
+    let allocators: Vec<Name> = series(r, WorkloadName::SizeSweep, first, Op::Alloc)
         .iter()
-        .filter(|c| c.allocator != "null")
-        .map(|c| c.allocator.clone())
+        .filter(|c| c.allocator != Name::Null)
+        .map(|c| c.allocator)
         .collect();
+    let names: Vec<&str> = allocators.iter().map(|a| a.as_str()).collect();
     let _ = writeln!(
         md,
         "### Size sweep\n\nMean instructions per alloc / per free, net of null.\n\n| size | {} |\n|---|{}",
-        allocators.join(" | "),
+        names.join(" | "),
         "---:|".repeat(allocators.len())
     );
     for size in sizes {
         let (alloc, free) = (
-            series(r, "size-sweep", size, "alloc"),
-            series(r, "size-sweep", size, "free"),
+            series(r, WorkloadName::SizeSweep, size, Op::Alloc),
+            series(r, WorkloadName::SizeSweep, size, Op::Free),
         );
-        let cell = |a: &str| {
+        let cell = |a: Name| {
             let find = |rows: &[&CountRow]| {
                 rows.iter()
                     .find(|c| c.allocator == a)
@@ -200,7 +205,7 @@ fn sweep_table(md: &mut String, r: &Results) {
             };
             format!("{} / {}", find(&alloc), find(&free))
         };
-        let cells: Vec<String> = allocators.iter().map(|a| cell(a)).collect();
+        let cells: Vec<String> = allocators.iter().map(|&a| cell(a)).collect();
         let _ = writeln!(md, "| {} | {} |", size_label(size), cells.join(" | "));
     }
     md.push('\n');

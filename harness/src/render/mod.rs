@@ -11,9 +11,11 @@ pub mod report;
 pub mod results;
 pub mod style;
 
+use crate::alloc::Name;
 use crate::output::series::files_workload;
 use crate::output::sink::Sink;
 use crate::output::summary::Row;
+use crate::workload_name::WorkloadName;
 use charts::churn::ChurnChart;
 use charts::distribution::PercentileChart;
 use charts::hot_path::HotPathChart;
@@ -25,6 +27,7 @@ use charts::sweep::SweepChart;
 use charts::threads::ThreadsChart;
 use results::Results;
 use std::path::{Path, PathBuf};
+use workloads::Op;
 
 /// One chart a results directory supports: its file name, where the
 /// report shows it, its alt text, and how to draw it. `plot` draws every
@@ -33,8 +36,8 @@ use std::path::{Path, PathBuf};
 pub struct Planned<'a> {
     /// The file name without extension (`<name>.png`, `<name>.svg`).
     pub name: String,
-    /// The workload whose report section shows it.
-    pub section: String,
+    /// The report section that shows it: a workload's, or the instruction counts'.
+    pub section: Section,
     /// The size it is about, for a chart of one size.
     pub size: Option<usize>,
     /// The report's alt text.
@@ -48,13 +51,13 @@ type Draw<'a> = Box<dyn Fn(&Sink) -> Result<PathBuf, String> + 'a>;
 impl<'a> Planned<'a> {
     fn new<C: charts::Chart + 'a>(
         chart: C,
-        section: &str,
+        section: Section,
         size: Option<usize>,
         alt: String,
     ) -> Self {
         Planned {
             name: chart.name(),
-            section: section.into(),
+            section,
             size,
             alt,
             render: Box::new(move |sink| save(&chart, sink)),
@@ -65,6 +68,15 @@ impl<'a> Planned<'a> {
     pub fn render(&self, sink: &Sink) -> Result<PathBuf, String> {
         (self.render)(sink)
     }
+}
+
+/// Where in the report a chart is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    /// A workload's section.
+    Workload(WorkloadName),
+    /// The instruction counts' section (`harness count`).
+    Instructions,
 }
 
 /// Every chart a results directory supports, in the order the report shows
@@ -84,16 +96,16 @@ fn headline_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) {
     let machine = r.machine_label();
     let allocators = r.allocators();
     let workloads = r.workloads();
-    if workloads.iter().any(|w| w == "hot-path") {
-        let size = r.sizes("hot-path")[0];
-        let panels: Vec<(String, Vec<Row>)> = ["alloc", "free"]
-            .iter()
+    if workloads.contains(&WorkloadName::HotPath) {
+        let size = r.sizes(WorkloadName::HotPath)[0];
+        let panels: Vec<(Op, Vec<Row>)> = [Op::Alloc, Op::Free]
+            .into_iter()
             .map(|op| {
                 let rows = allocators
                     .iter()
-                    .filter_map(|a| r.row(a, "hot-path", size, op).cloned())
+                    .filter_map(|&a| r.row(a, WorkloadName::HotPath, size, op).cloned())
                     .collect();
-                (op.to_string(), rows)
+                (op, rows)
             })
             .collect();
         let chart = HotPathChart {
@@ -104,29 +116,30 @@ fn headline_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) {
         };
         out.push(Planned::new(
             chart,
-            "hot-path",
+            Section::Workload(WorkloadName::HotPath),
             None,
             "hot-path head-to-head".into(),
         ));
     }
-    if workloads.iter().any(|w| w == "size-sweep") {
+    if workloads.contains(&WorkloadName::SizeSweep) {
         let chart = SweepChart {
             machine: machine.clone(),
             rows: r
                 .rows
                 .iter()
-                .filter(|row| row.workload == "size-sweep")
+                .filter(|row| row.workload == WorkloadName::SizeSweep)
                 .cloned()
                 .collect(),
             allocators: allocators.clone(),
             timer_step_ns: r.timer_step_ns(),
         };
-        out.push(Planned::new(chart, "size-sweep", None, "size-sweep".into()));
+        let section = Section::Workload(WorkloadName::SizeSweep);
+        out.push(Planned::new(chart, section, None, "size-sweep".into()));
     }
     let sweep_counts: Vec<_> = r
         .counts
         .iter()
-        .filter(|c| c.workload == "size-sweep")
+        .filter(|c| c.workload == WorkloadName::SizeSweep)
         .cloned()
         .collect();
     if !sweep_counts.is_empty() {
@@ -134,13 +147,13 @@ fn headline_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) {
             machine: machine.clone(),
             allocators: allocators
                 .iter()
-                .filter(|a| sweep_counts.iter().any(|c| &c.allocator == *a))
-                .cloned()
+                .copied()
+                .filter(|&a| sweep_counts.iter().any(|c| c.allocator == a))
                 .collect(),
             rows: sweep_counts,
         };
         let alt = "size-sweep instructions per call".into();
-        out.push(Planned::new(chart, instructions::SECTION, None, alt));
+        out.push(Planned::new(chart, Section::Instructions, None, alt));
     }
 }
 
@@ -149,14 +162,15 @@ fn churn_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) -> Result<(), St
     let machine = r.machine_label();
     let allocators = r.allocators();
     let workloads = r.workloads();
-    if workloads.iter().any(|w| w == "churn") {
-        for size in r.sizes("churn") {
+    if workloads.contains(&WorkloadName::Churn) {
+        let section = Section::Workload(WorkloadName::Churn);
+        for size in r.sizes(WorkloadName::Churn) {
             let label = crate::format::size_label(size);
             let mut series = Vec::new();
-            for a in &allocators {
+            for &a in &allocators {
                 if let Some(w) = r.memory(a, size)? {
                     if !w.is_empty() {
-                        series.push((a.clone(), w));
+                        series.push((a, w));
                     }
                 }
             }
@@ -167,19 +181,19 @@ fn churn_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) -> Result<(), St
                     series,
                 };
                 let alt = format!("churn {label} memory per window");
-                out.push(Planned::new(chart, "churn", Some(size), alt));
+                out.push(Planned::new(chart, section, Some(size), alt));
             }
-            for op in ["alloc", "free"] {
+            for op in [Op::Alloc, Op::Free] {
                 if let Some(series) = churn_windows(r, size, op)? {
                     let chart = ChurnChart {
                         machine: machine.clone(),
                         size,
-                        op: op.into(),
+                        op,
                         window_ops: r.window_ops(size),
                         series,
                     };
                     let alt = format!("churn {label} {op} per window");
-                    out.push(Planned::new(chart, "churn", Some(size), alt));
+                    out.push(Planned::new(chart, section, Some(size), alt));
                 }
             }
         }
@@ -190,10 +204,10 @@ fn churn_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) -> Result<(), St
 /// Both request loops' latency by percentile, in one chart.
 fn request_chart<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) -> Result<(), String> {
     let workloads = r.workloads();
-    let request: Vec<PercentileChart> = ["request-closed", "request-open"]
-        .iter()
-        .filter(|w| workloads.iter().any(|x| x == *w))
-        .map(|w| percentiles(r, w, 0, "request"))
+    let request: Vec<PercentileChart> = [WorkloadName::RequestClosed, WorkloadName::RequestOpen]
+        .into_iter()
+        .filter(|w| workloads.contains(w))
+        .map(|w| percentiles(r, w, 0, Op::Request))
         .collect::<Result<Vec<_>, String>>()?
         .into_iter()
         .flatten()
@@ -201,7 +215,8 @@ fn request_chart<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) -> Result<(), S
     if !request.is_empty() {
         let chart = RequestChart { panels: request };
         let alt = "request latency by percentile, closed loop and open loop".into();
-        out.push(Planned::new(chart, "request-closed", None, alt));
+        let section = Section::Workload(WorkloadName::RequestClosed);
+        out.push(Planned::new(chart, section, None, alt));
     }
     Ok(())
 }
@@ -211,7 +226,7 @@ fn threads_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) {
     let machine = r.machine_label();
     let allocators = r.allocators();
     let workloads = r.workloads();
-    for workload in &workloads {
+    for &workload in &workloads {
         // A workload that needs several threads has no 1-thread point.
         if r.threaded(workload).is_empty() || r.own_threads(workload) > 1 {
             continue;
@@ -219,12 +234,12 @@ fn threads_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) {
         for size in r.sizes(workload) {
             let chart = ThreadsChart {
                 machine: machine.clone(),
-                workload: workload.clone(),
+                workload,
                 size,
                 rows: r
                     .rows
                     .iter()
-                    .filter(|x| &x.workload == workload && x.size == size)
+                    .filter(|x| x.workload == workload && x.size == size)
                     .cloned()
                     .collect(),
                 allocators: allocators.clone(),
@@ -233,7 +248,12 @@ fn threads_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) {
                 "{workload} {} P99.9 against threads",
                 crate::format::size_label(size)
             );
-            out.push(Planned::new(chart, workload, Some(size), alt));
+            out.push(Planned::new(
+                chart,
+                Section::Workload(workload),
+                Some(size),
+                alt,
+            ));
         }
     }
 }
@@ -241,16 +261,17 @@ fn threads_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) {
 /// Every series' distribution by percentile, every allocator on one chart.
 fn percentile_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) -> Result<(), String> {
     let workloads = r.workloads();
-    for workload in &workloads {
+    for &workload in &workloads {
         for size in r.sizes(workload) {
             for op in r.ops(workload) {
-                if let Some(chart) = percentiles(r, workload, size, &op)? {
+                if let Some(chart) = percentiles(r, workload, size, op)? {
                     let alt = format!(
                         "{} {} {op} by percentile",
                         chart.workload,
                         crate::format::size_label(size)
                     );
-                    out.push(Planned::new(chart, workload, Some(size), alt));
+                    let section = Section::Workload(workload);
+                    out.push(Planned::new(chart, section, Some(size), alt));
                 }
             }
         }
@@ -262,13 +283,13 @@ fn percentile_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) -> Result<(
 /// thread count; None when no allocator has it.
 fn percentiles(
     r: &Results,
-    workload: &str,
+    workload: WorkloadName,
     size: usize,
-    op: &str,
+    op: Op,
 ) -> Result<Option<PercentileChart>, String> {
     let mut series = Vec::new();
     for a in r.allocators() {
-        if let Some(d) = r.distribution(&r.series_id(&a, workload, size, op))? {
+        if let Some(d) = r.distribution(&r.series_id(a, workload, size, op))? {
             series.push((a, d));
         }
     }
@@ -276,7 +297,7 @@ fn percentiles(
         machine: r.machine_label(),
         workload: files_workload(workload, r.own_threads(workload)),
         size,
-        op: op.into(),
+        op,
         series,
     }))
 }
@@ -287,11 +308,11 @@ fn percentiles(
 pub fn churn_windows(
     r: &Results,
     size: usize,
-    op: &str,
-) -> Result<Option<Vec<(String, Vec<results::WindowFigures>)>>, String> {
+    op: Op,
+) -> Result<Option<Vec<(Name, Vec<results::WindowFigures>)>>, String> {
     let mut series = Vec::new();
     for a in r.allocators() {
-        if let Some(w) = r.windows(&r.series_id(&a, "churn", size, op))? {
+        if let Some(w) = r.windows(&r.series_id(a, WorkloadName::Churn, size, op))? {
             if !w.is_empty() {
                 series.push((a, w));
             }

@@ -14,12 +14,15 @@
 use super::claims::{leader, with_interval_prose as with_interval, FACTOR, MIN_STEPS};
 use super::results::Results;
 use super::style::label;
+use crate::alloc::Name;
 use crate::format::thousands;
 use crate::output::series::chart;
 use crate::output::spread::SpreadRow;
 use crate::output::summary::Row;
+use crate::workload_name::WorkloadName;
 use std::fmt::Write;
 use std::path::Path;
+use workloads::Op;
 
 pub const BEGIN: &str = "<!-- results: begin. Generated from summary.csv by `harness report --readme`; edit the generator (harness/src/render/readme.rs), not this text. -->";
 pub const END: &str = "<!-- results: end -->";
@@ -41,10 +44,10 @@ fn figs(row: Option<&Row>, max: bool) -> String {
 }
 
 /// The general allocators' rows of one series (the null row left out).
-fn contenders<'a>(r: &'a Results, workload: &str, size: usize, op: &str) -> Vec<&'a Row> {
+fn contenders(r: &Results, workload: WorkloadName, size: usize, op: Op) -> Vec<&Row> {
     r.allocators()
-        .iter()
-        .filter(|a| *a != "null")
+        .into_iter()
+        .filter(|&a| a != Name::Null)
         .filter_map(|a| r.own_row(a, workload, size, op))
         .collect()
 }
@@ -190,11 +193,11 @@ fn picked_charts(md: &mut String, plots_rel: &Path, plots_abs: &Path) {
             "request latency by percentile, closed and open loop",
         ),
         (
-            chart::percentiles("churn", 1024, "free"),
+            chart::percentiles(WorkloadName::Churn.as_str(), 1024, Op::Free),
             "churn 1024 B free latency by percentile",
         ),
         (
-            chart::threads("churn", 1024),
+            chart::threads(WorkloadName::Churn, 1024),
             "churn 1024 B P99.9 against threads",
         ),
     ] {
@@ -218,11 +221,11 @@ fn head_to_head(md: &mut String, r: &Results) {
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} |",
-            label(&a),
-            figs(r.row(&a, "hot-path", 64, "alloc"), false),
-            figs(r.row(&a, "hot-path", 64, "free"), false),
-            figs(r.row(&a, "churn", 1024, "alloc"), true),
-            figs(r.row(&a, "churn", 1024, "free"), true),
+            label(a),
+            figs(r.row(a, WorkloadName::HotPath, 64, Op::Alloc), false),
+            figs(r.row(a, WorkloadName::HotPath, 64, Op::Free), false),
+            figs(r.row(a, WorkloadName::Churn, 1024, Op::Alloc), true),
+            figs(r.row(a, WorkloadName::Churn, 1024, Op::Free), true),
         );
     }
     md.push('\n');
@@ -261,20 +264,22 @@ fn memory(md: &mut String, r: &Results) {
             )
         })
     };
-    for a in r.allocators().iter().filter(|a| *a != "null") {
+    for a in r.allocators().into_iter().filter(|&a| a != Name::Null) {
         let _ = writeln!(
             md,
             "| {} | {} | {} |",
             label(a),
-            cells(r.row(a, "churn", 1024, "alloc")),
-            cells(r.row(a, "churn", 0, "alloc"))
+            cells(r.row(a, WorkloadName::Churn, 1024, Op::Alloc)),
+            cells(r.row(a, WorkloadName::Churn, 0, Op::Alloc))
         );
     }
     md.push('\n');
 }
 
 fn requests(md: &mut String, r: &Results) {
-    if r.own_row("null", "request-closed", 0, "request").is_none() {
+    if r.own_row(Name::Null, WorkloadName::RequestClosed, 0, Op::Request)
+        .is_none()
+    {
         return;
     }
     let _ = writeln!(
@@ -308,19 +313,21 @@ fn requests(md: &mut String, r: &Results) {
         let _ = writeln!(
             md,
             "| {} | {} | {} | {}, {} |",
-            label(&a),
-            five(r.own_row(&a, "request-closed", 0, "request")),
-            five(r.own_row(&a, "request-open", 0, "request")),
-            two(r.own_row(&a, "request-closed", 0, "alloc")),
-            two(r.own_row(&a, "request-closed", 0, "free")),
+            label(a),
+            five(r.own_row(a, WorkloadName::RequestClosed, 0, Op::Request)),
+            five(r.own_row(a, WorkloadName::RequestOpen, 0, Op::Request)),
+            two(r.own_row(a, WorkloadName::RequestClosed, 0, Op::Alloc)),
+            two(r.own_row(a, WorkloadName::RequestClosed, 0, Op::Free)),
         );
     }
     md.push('\n');
 }
 
 fn cross_thread(md: &mut String, r: &Results) {
-    let threads = r.own_threads("producer-consumer");
-    if r.own_row("null", "producer-consumer", 64, "free").is_none() {
+    let threads = r.own_threads(WorkloadName::ProducerConsumer);
+    if r.own_row(Name::Null, WorkloadName::ProducerConsumer, 64, Op::Free)
+        .is_none()
+    {
         return;
     }
     let _ = writeln!(
@@ -333,14 +340,14 @@ fn cross_thread(md: &mut String, r: &Results) {
         md,
         "| allocator | producer-consumer alloc | cross-thread free | hot-path on {threads} threads: alloc | free |\n|---|---|---|---|---|"
     );
-    let not_applicable = r.not_applicable("producer-consumer");
-    let on = |a: &str, op: &str| {
+    let not_applicable = r.not_applicable(WorkloadName::ProducerConsumer);
+    let on = |a: Name, op: Op| {
         r.rows.iter().find(|x| {
-            x.allocator.as_str() == a
-                && x.workload == "hot-path"
+            x.allocator == a
+                && x.workload == WorkloadName::HotPath
                 && x.threads == threads
                 && x.size == 64
-                && x.op.name() == op
+                && x.op == op
         })
     };
     for a in r.allocators() {
@@ -350,16 +357,22 @@ fn cross_thread(md: &mut String, r: &Results) {
                 "not applicable".to_string(),
             ),
             None => (
-                figs(r.own_row(&a, "producer-consumer", 64, "alloc"), false),
-                figs(r.own_row(&a, "producer-consumer", 64, "free"), false),
+                figs(
+                    r.own_row(a, WorkloadName::ProducerConsumer, 64, Op::Alloc),
+                    false,
+                ),
+                figs(
+                    r.own_row(a, WorkloadName::ProducerConsumer, 64, Op::Free),
+                    false,
+                ),
             ),
         };
         let _ = writeln!(
             md,
             "| {} | {alloc} | {free} | {} | {} |",
-            label(&a),
-            figs(on(&a, "alloc"), false),
-            figs(on(&a, "free"), false)
+            label(a),
+            figs(on(a, Op::Alloc), false),
+            figs(on(a, Op::Free), false)
         );
     }
     md.push('\n');
@@ -454,9 +467,9 @@ fn findings(md: &mut String, r: &Results) {
 fn hot_path_findings(r: &Results) -> Vec<String> {
     let step = r.timer_step_ns();
     let mut lines: Vec<String> = Vec::new();
-    let hot: Vec<&Row> = ["alloc", "free"]
-        .iter()
-        .flat_map(|op| contenders(r, "hot-path", 64, op))
+    let hot: Vec<&Row> = [Op::Alloc, Op::Free]
+        .into_iter()
+        .flat_map(|op| contenders(r, WorkloadName::HotPath, 64, op))
         .collect();
     if let Some(worst) = hot
         .iter()
@@ -471,7 +484,7 @@ fn hot_path_findings(r: &Results) -> Vec<String> {
         ));
     }
     lines.extend(batched_finding(
-        &contenders(r, "hot-path", 64, "alloc"),
+        &contenders(r, WorkloadName::HotPath, 64, Op::Alloc),
         r.spread.as_deref(),
     ));
 
@@ -480,16 +493,12 @@ fn hot_path_findings(r: &Results) -> Vec<String> {
 
 /// Allocators that never faulted or called the kernel in a recorded phase.
 fn quiet_finding(r: &Results) -> Option<String> {
-    let quiet: Vec<String> = r
+    let quiet: Vec<Name> = r
         .allocators()
         .into_iter()
-        .filter(|a| a != "null")
-        .filter(|a| {
-            let rows: Vec<&Row> = r
-                .rows
-                .iter()
-                .filter(|x| x.allocator.as_str() == a)
-                .collect();
+        .filter(|&a| a != Name::Null)
+        .filter(|&a| {
+            let rows: Vec<&Row> = r.rows.iter().filter(|x| x.allocator == a).collect();
             rows.iter().any(|x| x.syscalls.is_some())
                 && rows.iter().all(|x| {
                     x.minor_faults == Some(0)
@@ -504,11 +513,11 @@ fn quiet_finding(r: &Results) -> Option<String> {
     let some_uncounted = r
         .rows
         .iter()
-        .any(|x| quiet.iter().any(|q| q == x.allocator.as_str()) && x.syscalls.is_none());
+        .any(|x| quiet.contains(&x.allocator) && x.syscalls.is_none());
     Some(format!(
         "**{}** took 0 page faults in every recorded phase and made 0 syscalls in every phase where \
          they were counted{}.",
-        quiet.join("** and **"),
+        quiet.iter().map(|a| a.as_str()).collect::<Vec<_>>().join("** and **"),
         if some_uncounted { " (the traced re-run counts single-threaded phases only)" } else { "" }
     ))
 }
@@ -516,23 +525,23 @@ fn quiet_finding(r: &Results) -> Option<String> {
 /// Who is lowest, or tied, on churn's tails and the requests' figures.
 fn ranking_findings(r: &Results) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
-    let churn = |op: &str| contenders(r, "churn", 1024, op);
+    let churn = |op: Op| contenders(r, WorkloadName::Churn, 1024, op);
     for (op, what) in [
-        ("alloc", "churn alloc P99.9 at 1024 B"),
-        ("free", "churn free P99.9 at 1024 B"),
+        (Op::Alloc, "churn alloc P99.9 at 1024 B"),
+        (Op::Free, "churn free P99.9 at 1024 B"),
     ] {
         lines.extend(ranking(r, &churn(op), what, "p999", false));
     }
     lines.extend(ranking(
         r,
-        &churn("free"),
+        &churn(Op::Free),
         "churn free P99.99 at 1024 B",
         "p9999",
         false,
     ));
-    let closed = contenders(r, "request-closed", 0, "request");
+    let closed = contenders(r, WorkloadName::RequestClosed, 0, Op::Request);
     lines.extend(ranking(r, &closed, "closed-loop request P50", "p50", false));
-    let open = contenders(r, "request-open", 0, "request");
+    let open = contenders(r, WorkloadName::RequestOpen, 0, Op::Request);
     lines.extend(ranking(r, &open, "open-loop request P99.9", "p999", true));
 
     lines
@@ -541,8 +550,8 @@ fn ranking_findings(r: &Results) -> Vec<String> {
 /// What a cross-thread free costs, as ranges: producer-consumer's free
 /// P99.9 against hot-path's on as many threads.
 fn cross_thread_finding(r: &Results) -> Option<String> {
-    let threads = r.own_threads("producer-consumer");
-    let pc: Vec<u64> = contenders(r, "producer-consumer", 64, "free")
+    let threads = r.own_threads(WorkloadName::ProducerConsumer);
+    let pc: Vec<u64> = contenders(r, WorkloadName::ProducerConsumer, 64, Op::Free)
         .iter()
         .map(|x| x.p999_ns)
         .collect();
@@ -551,7 +560,7 @@ fn cross_thread_finding(r: &Results) -> Option<String> {
         .iter()
         .filter(|x| {
             x.allocator != crate::alloc::Name::Null
-                && x.workload == "hot-path"
+                && x.workload == WorkloadName::HotPath
                 && x.threads == threads
                 && x.size == 64
                 && x.op == workloads::Op::Free
@@ -670,9 +679,9 @@ mod tests {
 
     fn across(allocator: &str, min: f64, max: f64) -> SpreadRow {
         SpreadRow {
-            allocator: allocator.into(),
-            workload: "hot-path".into(),
-            op: "alloc".into(),
+            allocator: Name::parse(allocator).expect("a known allocator"),
+            workload: WorkloadName::HotPath,
+            op: Op::Alloc,
             size: 64,
             threads: 1,
             repeats: 3,

@@ -5,13 +5,16 @@
 
 use super::claims::{across_repeats, with_interval};
 use super::results::Results;
+use crate::alloc::Name;
 use crate::format::{self, ns, size_label};
 use crate::output::series;
 use crate::output::summary::Row;
 use crate::plan::WORKLOADS;
+use crate::workload_name::WorkloadName;
 use serde_json::Value;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use workloads::Op;
 
 /// The report's text. `plots` is the plots directory as seen from the
 /// results directory (for the image links); charts missing there are named.
@@ -32,10 +35,10 @@ pub fn render(r: &Results, plots_rel: &Path, plots_abs: &Path) -> Result<String,
     floors(&mut md, r);
     allocators(&mut md, r);
     for workload in r.workloads() {
-        let names = chart_names(r, &charts, &workload);
-        workload_section(&mut md, r, &workload, &names, (plots_rel, plots_abs));
+        let names = chart_names(r, &charts, super::Section::Workload(workload));
+        workload_section(&mut md, r, workload, &names, (plots_rel, plots_abs));
     }
-    let names = chart_names(r, &charts, super::instructions::SECTION);
+    let names = chart_names(r, &charts, super::Section::Instructions);
     super::instructions::section(&mut md, r, &names, (plots_rel, plots_abs));
     Ok(md)
 }
@@ -143,7 +146,7 @@ fn floors(md: &mut String, r: &Results) {
         let workload = if row.threads > 1 {
             format!("{} ({} threads)", row.workload, row.threads)
         } else {
-            row.workload.clone()
+            row.workload.to_string()
         };
         let _ = writeln!(
             md,
@@ -166,15 +169,15 @@ fn allocators(md: &mut String, r: &Results) {
         md,
         "## Allocators and their settings (read back at run time)\n"
     );
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<Name> = Vec::new();
     for run in r.runs() {
         let map = &run.allocators;
         for name in r.allocators() {
             if seen.contains(&name) {
                 continue;
             }
-            if let Some(settings) = map.get(&name) {
-                seen.push(name.clone());
+            if let Some(settings) = map.get(name.as_str()) {
+                seen.push(name);
                 let _ = writeln!(md, "- **{name}**: {}", flat(settings));
             }
         }
@@ -200,7 +203,7 @@ fn flat(v: &Value) -> String {
 fn workload_section(
     md: &mut String,
     r: &Results,
-    workload: &str,
+    workload: WorkloadName,
     charts: &[(String, String)],
     (rel, abs): (&Path, &Path),
 ) {
@@ -223,11 +226,11 @@ fn workload_section(
     super::confidence::standings(md, r, workload);
     super::confidence::batched(md, r, workload);
     threaded_table(md, r, workload);
-    if workload == "producer-consumer" {
+    if workload == WorkloadName::ProducerConsumer {
         cross_thread_table(md, r);
     }
     usage_table(md, r, workload);
-    if workload == "churn" {
+    if workload == WorkloadName::Churn {
         memory_table(md, r);
     }
     images(md, charts, (rel, abs));
@@ -243,7 +246,7 @@ struct TableNotes {
 
 /// A workload's percentile table at its own thread count: every series of
 /// every allocator, the ones that could not run, and the notes on its rows.
-fn percentile_table(md: &mut String, r: &Results, workload: &str) {
+fn percentile_table(md: &mut String, r: &Results, workload: WorkloadName) {
     let repeated = super::confidence::repeats(r) > 1;
     let _ = writeln!(
         md,
@@ -254,10 +257,9 @@ fn percentile_table(md: &mut String, r: &Results, workload: &str) {
     let mut notes = TableNotes::default();
     for size in r.sizes(workload) {
         for op in r.ops(workload) {
-            let op = op.as_str();
-            let null_max = r.own_row("null", workload, size, op).map(|n| n.max_ns);
+            let null_max = r.own_row(Name::Null, workload, size, op).map(|n| n.max_ns);
             for a in r.allocators() {
-                let Some(row) = r.own_row(&a, workload, size, op) else {
+                let Some(row) = r.own_row(a, workload, size, op) else {
                     continue;
                 };
                 let line = percentile_row(r, row, null_max, repeated, &mut notes);
@@ -269,7 +271,11 @@ fn percentile_table(md: &mut String, r: &Results, workload: &str) {
                 md,
                 "| {} | {} | {a} | not applicable: {why} | | | | | | | | |",
                 size_label(size),
-                r.ops(workload).join(", ")
+                r.ops(workload)
+                    .iter()
+                    .map(|op| op.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     }
@@ -373,7 +379,7 @@ pub(super) fn images(md: &mut String, charts: &[(String, String)], (rel, abs): (
 
 /// The same workload on several threads at once (`--threads`), beside its
 /// single-threaded figures.
-fn threaded_table(md: &mut String, r: &Results, workload: &str) {
+fn threaded_table(md: &mut String, r: &Results, workload: WorkloadName) {
     let rows = r.threaded(workload);
     if rows.is_empty() || r.own_threads(workload) > 1 {
         return;
@@ -404,7 +410,7 @@ fn threaded_table(md: &mut String, r: &Results, workload: &str) {
             .unwrap_or_else(|| "-".into())
     };
     for t in rows {
-        let alone = r.row(t.allocator.as_str(), workload, t.size, t.op.name());
+        let alone = r.row(t.allocator, workload, t.size, t.op);
         let one = alone.map_or("not measured".to_string(), figs);
         let _ = writeln!(
             md,
@@ -424,7 +430,7 @@ fn threaded_table(md: &mut String, r: &Results, workload: &str) {
 
 /// What the recorded phase of each case cost outside the clock: the
 /// measuring thread's faults and context switches, the process's RSS.
-fn usage_table(md: &mut String, r: &Results, workload: &str) {
+fn usage_table(md: &mut String, r: &Results, workload: WorkloadName) {
     let _ = writeln!(
         md,
         "What each case's recorded phase cost besides time (alloc and free together; \
@@ -447,7 +453,7 @@ fn usage_table(md: &mut String, r: &Results, workload: &str) {
             let Some(row): Option<&Row> = r
                 .ops(workload)
                 .first()
-                .and_then(|op| r.own_row(&a, workload, size, op))
+                .and_then(|&op| r.own_row(a, workload, size, op))
             else {
                 continue;
             };
@@ -495,9 +501,9 @@ fn memory_table(md: &mut String, r: &Results) {
             format!("{:.1} MiB", kb as f64 / 1024.0)
         })
     };
-    for size in r.sizes("churn") {
+    for size in r.sizes(WorkloadName::Churn) {
         for a in r.allocators() {
-            let Some(row) = r.row(&a, "churn", size, "alloc") else {
+            let Some(row) = r.row(a, WorkloadName::Churn, size, Op::Alloc) else {
                 continue;
             };
             let _ = writeln!(
@@ -517,33 +523,34 @@ fn memory_table(md: &mut String, r: &Results) {
     md.push('\n');
 }
 
-/// The charts `harness plot` draws for a workload: (file stem, caption).
-/// The charts of a workload's section, as (name, alt text): taken from the
+/// The charts of a section, as (name, alt text): taken from the
 /// chart list `plot` draws. The sweep has many sizes: its percentile charts
 /// are all in the plots directory, and the report shows the smallest and
 /// largest.
 fn chart_names(
     r: &Results,
     charts: &[super::Planned<'_>],
-    workload: &str,
+    section: super::Section,
 ) -> Vec<(String, String)> {
-    let sizes = r.sizes(workload);
+    let sweep = section == super::Section::Workload(WorkloadName::SizeSweep);
+    let sizes = r.sizes(WorkloadName::SizeSweep);
     let shown = |size: Option<usize>| match size {
-        Some(s) if workload == "size-sweep" && sizes.len() > 2 => {
-            s == sizes[0] || s == sizes[sizes.len() - 1]
-        }
+        Some(s) if sweep && sizes.len() > 2 => s == sizes[0] || s == sizes[sizes.len() - 1],
         _ => true,
     };
     charts
         .iter()
-        .filter(|c| c.section == workload && shown(c.size))
+        .filter(|c| c.section == section && shown(c.size))
         .map(|c| (c.name.clone(), c.alt.clone()))
         .collect()
 }
 
 /// The request workloads: what a request is and, for the open loop, its rate.
-fn request_note(r: &Results, workload: &str) -> Option<String> {
-    if !workload.starts_with("request-") {
+fn request_note(r: &Results, workload: WorkloadName) -> Option<String> {
+    if !matches!(
+        workload,
+        WorkloadName::RequestClosed | WorkloadName::RequestOpen
+    ) {
         return None;
     }
     let mut note = "A request's latency runs from its start to its last free, with no clock read \
@@ -551,12 +558,12 @@ fn request_note(r: &Results, workload: &str) -> Option<String> {
                     every call timed (closed loop only). The null row is the floor: the same \
                     requests' writes and loop with an allocator that does nothing."
         .to_string();
-    if workload == "request-open" {
+    if workload == WorkloadName::RequestOpen {
         let interval = r
             .runs()
             .iter()
             .flat_map(|run| &run.cases)
-            .find(|c| c.workload == "request-open")
+            .find(|c| c.workload == WorkloadName::RequestOpen)
             .and_then(|c| c.request_interval_ns);
         if let Some(ns) = interval {
             let _ = write!(
@@ -574,7 +581,7 @@ fn request_note(r: &Results, workload: &str) -> Option<String> {
 /// What a cross-thread free costs: producer-consumer beside hot-path on the
 /// same number of threads (each thread frees its own blocks) and on one.
 fn cross_thread_table(md: &mut String, r: &Results) {
-    let threads = r.own_threads("producer-consumer");
+    let threads = r.own_threads(WorkloadName::ProducerConsumer);
     let _ = writeln!(
         md,
         "What handing a block to another thread costs: producer-consumer (every free is of a \
@@ -590,18 +597,18 @@ fn cross_thread_table(md: &mut String, r: &Results) {
             format!("{} / {} / {}", x.p50_ns, x.p999_ns, x.p9999_ns)
         })
     };
-    for size in r.sizes("producer-consumer") {
-        for op in ["alloc", "free"] {
+    for size in r.sizes(WorkloadName::ProducerConsumer) {
+        for op in [Op::Alloc, Op::Free] {
             for a in r.allocators() {
-                let Some(pc) = r.own_row(&a, "producer-consumer", size, op) else {
+                let Some(pc) = r.own_row(a, WorkloadName::ProducerConsumer, size, op) else {
                     continue;
                 };
                 let on_n = r.rows.iter().find(|x| {
-                    x.allocator.as_str() == a
-                        && x.workload == "hot-path"
+                    x.allocator == a
+                        && x.workload == WorkloadName::HotPath
                         && x.threads == threads
                         && x.size == size
-                        && x.op.name() == op
+                        && x.op == op
                 });
                 let _ = writeln!(
                     md,
@@ -609,7 +616,7 @@ fn cross_thread_table(md: &mut String, r: &Results) {
                     size_label(size),
                     figs(Some(pc)),
                     figs(on_n),
-                    figs(r.row(&a, "hot-path", size, op))
+                    figs(r.row(a, WorkloadName::HotPath, size, op))
                 );
             }
         }

@@ -2,6 +2,7 @@
 //! the per-series .hgrm and .hlog. Plots and the report see nothing else, so
 //! they work on results from any machine: measuring and rendering never mix.
 
+use crate::alloc::Name;
 use crate::output::counts::{self, CountRow};
 use crate::output::meta::{Machine, Meta, Run};
 use crate::output::read_error::ReadError;
@@ -9,12 +10,21 @@ use crate::output::series::{self, Raw, SeriesId};
 use crate::output::spread::{self, SpreadRow};
 use crate::output::summary::{self, Row};
 use crate::output::{hgrm, hlog};
+use crate::workload_name::WorkloadName;
 use hdrhistogram::Histogram;
 use std::path::{Path, PathBuf};
+use workloads::Op;
 
 /// The allocators in the order every chart, legend and table uses.
-pub const ORDER: [&str; 8] = [
-    "null", "pmad", "jemalloc", "mimalloc", "tcmalloc", "system", "tlsf", "snmalloc",
+pub const ORDER: [Name; 8] = [
+    Name::Null,
+    Name::Pmad,
+    Name::Jemalloc,
+    Name::Mimalloc,
+    Name::Tcmalloc,
+    Name::System,
+    Name::Tlsf,
+    Name::Snmalloc,
 ];
 
 pub struct Results {
@@ -120,12 +130,12 @@ impl Results {
     /// samples over its intervals (the windows split the ops evenly, to
     /// one op); without intervals, the most a churn window holds.
     pub fn window_ops(&self, size: usize) -> u64 {
-        let of = |op: &str| {
+        let of = |op: Op| {
             self.rows.iter().find(|r| {
-                r.workload == "churn" && r.size == size && r.op.name() == op && r.threads == 1
+                r.workload == WorkloadName::Churn && r.size == size && r.op == op && r.threads == 1
             })
         };
-        if let (Some(a), Some(f)) = (of("alloc"), of("free")) {
+        if let (Some(a), Some(f)) = (of(Op::Alloc), of(Op::Free)) {
             if let Some(n) = a.intervals.filter(|&n| n > 0) {
                 return (a.samples + f.samples) / n;
             }
@@ -133,36 +143,27 @@ impl Results {
         self.runs()[0].histograms.churn_max_window_ops
     }
 
-    /// The allocators with rows, in ORDER (unknown names last, sorted).
-    pub fn allocators(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        for r in &self.rows {
-            if !names.iter().any(|n| n == r.allocator.as_str()) {
-                names.push(r.allocator.to_string());
-            }
-        }
-        names.sort_by_key(|n| {
-            (
-                ORDER.iter().position(|o| o == n).unwrap_or(ORDER.len()),
-                n.clone(),
-            )
-        });
-        names
+    /// The allocators with rows, in ORDER.
+    pub fn allocators(&self) -> Vec<Name> {
+        ORDER
+            .into_iter()
+            .filter(|&a| self.rows.iter().any(|r| r.allocator == a))
+            .collect()
     }
 
     /// The workloads with rows, in the order they first appear.
-    pub fn workloads(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
+    pub fn workloads(&self) -> Vec<WorkloadName> {
+        let mut names: Vec<WorkloadName> = Vec::new();
         for r in &self.rows {
             if !names.contains(&r.workload) {
-                names.push(r.workload.clone());
+                names.push(r.workload);
             }
         }
         names
     }
 
     /// The sizes a workload was measured at, ascending (0, mixed, last).
-    pub fn sizes(&self, workload: &str) -> Vec<usize> {
+    pub fn sizes(&self, workload: WorkloadName) -> Vec<usize> {
         let mut sizes: Vec<usize> = self
             .rows
             .iter()
@@ -175,32 +176,37 @@ impl Results {
     }
 
     /// The single-threaded row of a series.
-    pub fn row(&self, allocator: &str, workload: &str, size: usize, op: &str) -> Option<&Row> {
+    pub fn row(
+        &self,
+        allocator: Name,
+        workload: WorkloadName,
+        size: usize,
+        op: Op,
+    ) -> Option<&Row> {
         self.rows.iter().find(|r| {
             r.threads == 1
-                && r.allocator.as_str() == allocator
+                && r.allocator == allocator
                 && r.workload == workload
                 && r.size == size
-                && r.op.name() == op
+                && r.op == op
         })
     }
 
     /// The ops recorded for a workload, in report order (request first).
-    pub fn ops(&self, workload: &str) -> Vec<String> {
-        ["request", "alloc", "free"]
-            .iter()
-            .filter(|op| {
+    pub fn ops(&self, workload: WorkloadName) -> Vec<Op> {
+        [Op::Request, Op::Alloc, Op::Free]
+            .into_iter()
+            .filter(|&op| {
                 self.rows
                     .iter()
-                    .any(|r| r.workload == workload && r.op.name() == **op)
+                    .any(|r| r.workload == workload && r.op == op)
             })
-            .map(|op| op.to_string())
             .collect()
     }
 
     /// The threads a workload runs on by itself: 1, or for a workload that
     /// needs several (producer-consumer) the fewest it was measured on.
-    pub fn own_threads(&self, workload: &str) -> u32 {
+    pub fn own_threads(&self, workload: WorkloadName) -> u32 {
         self.rows
             .iter()
             .filter(|r| r.workload == workload)
@@ -210,25 +216,31 @@ impl Results {
     }
 
     /// A series' row at the workload's own thread count.
-    pub fn own_row(&self, allocator: &str, workload: &str, size: usize, op: &str) -> Option<&Row> {
+    pub fn own_row(
+        &self,
+        allocator: Name,
+        workload: WorkloadName,
+        size: usize,
+        op: Op,
+    ) -> Option<&Row> {
         let threads = self.own_threads(workload);
         self.rows.iter().find(|r| {
             r.threads == threads
-                && r.allocator.as_str() == allocator
+                && r.allocator == allocator
                 && r.workload == workload
                 && r.size == size
-                && r.op.name() == op
+                && r.op == op
         })
     }
 
     /// (allocator, why) for each allocator a workload could not run on,
     /// from every run's meta.json.
-    pub fn not_applicable(&self, workload: &str) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = Vec::new();
+    pub fn not_applicable(&self, workload: WorkloadName) -> Vec<(Name, String)> {
+        let mut out: Vec<(Name, String)> = Vec::new();
         for run in self.runs() {
             for n in run.not_applicable.iter().filter(|n| n.workload == workload) {
                 if !out.iter().any(|(x, _)| *x == n.allocator) {
-                    out.push((n.allocator.clone(), n.reason.clone()));
+                    out.push((n.allocator, n.reason.clone()));
                 }
             }
         }
@@ -236,7 +248,7 @@ impl Results {
     }
 
     /// The rows of a workload run on more than one thread (`--threads`).
-    pub fn threaded(&self, workload: &str) -> Vec<&Row> {
+    pub fn threaded(&self, workload: WorkloadName) -> Vec<&Row> {
         self.rows
             .iter()
             .filter(|r| r.threads > 1 && r.workload == workload)
@@ -244,7 +256,13 @@ impl Results {
     }
 
     /// The identity of a series at the workload's own thread count.
-    pub fn series_id(&self, allocator: &str, workload: &str, size: usize, op: &str) -> SeriesId {
+    pub fn series_id(
+        &self,
+        allocator: Name,
+        workload: WorkloadName,
+        size: usize,
+        op: Op,
+    ) -> SeriesId {
         SeriesId::new(allocator, workload, self.own_threads(workload), size, op)
     }
 
@@ -296,7 +314,7 @@ impl Results {
     /// A churn case's `<allocator>/churn-<size>-memory.csv`; None when absent.
     pub fn memory(
         &self,
-        allocator: &str,
+        allocator: Name,
         size: usize,
     ) -> Result<Option<Vec<crate::memory::WindowMemory>>, String> {
         let path = series::memory_csv(&self.dir, allocator, size);

@@ -1,29 +1,29 @@
 //! What every chart shares: one colour per allocator (the same in every
 //! chart), the bundled font, titles and axis helpers.
 
+use crate::alloc::Name;
 use plotters::style::{register_font, FontStyle, RGBColor};
 use std::sync::Once;
 
 /// Okabe-Ito colours (distinguishable with the common colour-vision
 /// deficiencies), one per allocator; the null floor is grey.
-pub fn colour(allocator: &str) -> RGBColor {
+pub fn colour(allocator: Name) -> RGBColor {
     match allocator {
-        "null" => RGBColor(0x88, 0x88, 0x88),
-        "pmad" => RGBColor(0xD5, 0x5E, 0x00),
-        "jemalloc" => RGBColor(0x00, 0x72, 0xB2),
-        "mimalloc" => RGBColor(0x00, 0x9E, 0x73),
-        "tcmalloc" => RGBColor(0xE6, 0x9F, 0x00),
-        "system" => RGBColor(0xCC, 0x79, 0xA7),
-        "tlsf" => RGBColor(0x56, 0xB4, 0xE9),
-        "snmalloc" => RGBColor(0x5D, 0x3A, 0x9B),
-        _ => RGBColor(0x66, 0x44, 0x22),
+        Name::Null => RGBColor(0x88, 0x88, 0x88),
+        Name::Pmad => RGBColor(0xD5, 0x5E, 0x00),
+        Name::Jemalloc => RGBColor(0x00, 0x72, 0xB2),
+        Name::Mimalloc => RGBColor(0x00, 0x9E, 0x73),
+        Name::Tcmalloc => RGBColor(0xE6, 0x9F, 0x00),
+        Name::System => RGBColor(0xCC, 0x79, 0xA7),
+        Name::Tlsf => RGBColor(0x56, 0xB4, 0xE9),
+        Name::Snmalloc => RGBColor(0x5D, 0x3A, 0x9B),
     }
 }
 
 /// An allocator's line: its colour, PMAD's drawn thicker (the suite's own).
-pub fn line(allocator: &str) -> plotters::style::ShapeStyle {
+pub fn line(allocator: Name) -> plotters::style::ShapeStyle {
     use plotters::style::Color;
-    colour(allocator).stroke_width(if allocator == "pmad" { 3 } else { 2 })
+    colour(allocator).stroke_width(if allocator == Name::Pmad { 3 } else { 2 })
 }
 
 /// The colour mixed with white: `amount` 0 is the colour, 1 is white.
@@ -33,11 +33,11 @@ pub fn lighter(c: RGBColor, amount: f64) -> RGBColor {
 }
 
 /// The allocator as the legend names it.
-pub fn label(allocator: &str) -> String {
+pub fn label(allocator: Name) -> String {
     match allocator {
-        "null" => "null (timer floor)".into(),
-        "system" => "system (glibc)".into(),
-        other => other.into(),
+        Name::Null => "null (timer floor)".into(),
+        Name::System => "system (glibc)".into(),
+        other => other.to_string(),
     }
 }
 
@@ -70,8 +70,8 @@ mod tests {
     #[test]
     fn every_known_allocator_has_its_own_colour() {
         let names = crate::render::results::ORDER;
-        for (i, a) in names.iter().enumerate() {
-            for b in &names[i + 1..] {
+        for (i, &a) in names.iter().enumerate() {
+            for &b in &names[i + 1..] {
                 assert_ne!(colour(a), colour(b), "{a} and {b} share a colour");
             }
         }

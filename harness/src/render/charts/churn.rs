@@ -3,11 +3,13 @@
 //! the heap ages?
 
 use super::{allocator_line, fail, legend, Chart};
+use crate::alloc::Name;
 use crate::format::size_label;
 use crate::render::results::WindowFigures;
 use crate::render::style::{self, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use workloads::Op;
 
 /// "1M", "250k", "999".
 fn count_label(n: u64) -> String {
@@ -23,16 +25,16 @@ fn count_label(n: u64) -> String {
 pub struct ChurnChart {
     pub machine: String,
     pub size: usize,
-    pub op: String,
+    pub op: Op,
     /// Operations (alloc + free) per window.
     pub window_ops: u64,
     /// (allocator, its windows in order), in legend order.
-    pub series: Vec<(String, Vec<WindowFigures>)>,
+    pub series: Vec<(Name, Vec<WindowFigures>)>,
 }
 
 impl Chart for ChurnChart {
     fn name(&self) -> String {
-        crate::output::series::chart::churn_windows(self.size, &self.op)
+        crate::output::series::chart::churn_windows(self.size, self.op)
     }
 
     fn size(&self) -> (u32, u32) {
@@ -90,7 +92,7 @@ fn panel<DB: DrawingBackend>(
         .axis_desc_style(("sans-serif", 18))
         .draw()
         .map_err(fail)?;
-    for (allocator, w) in &data.series {
+    for &(allocator, ref w) in &data.series {
         let line = style::line(allocator);
         // A window's point sits at the ops done when it closed.
         let pts: Vec<(f64, f64)> = w

@@ -3,19 +3,21 @@
 //! every allocator and the null floor share one chart per workload and op.
 
 use super::{allocator_line, fail, legend, Chart};
+use crate::alloc::Name;
 use crate::format::size_label;
 use crate::render::results::Distribution;
 use crate::render::style::{colour, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use workloads::Op;
 
 pub struct PercentileChart {
     pub machine: String,
     pub workload: String,
     pub size: usize,
-    pub op: String,
+    pub op: Op,
     /// (allocator, its distribution), in legend order.
-    pub series: Vec<(String, Distribution)>,
+    pub series: Vec<(Name, Distribution)>,
 }
 
 /// Where percentile `p` (0..1) sits on the x axis: log10(1 / (1 - p)).
@@ -73,7 +75,7 @@ impl PercentileChart {
 
 impl Chart for PercentileChart {
     fn name(&self) -> String {
-        crate::output::series::chart::percentiles(&self.workload, self.size, &self.op)
+        crate::output::series::chart::percentiles(&self.workload, self.size, self.op)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
@@ -108,7 +110,7 @@ impl Chart for PercentileChart {
         chart
             .configure_mesh()
             .x_desc("percentile (log scale of 1/(1-p)); a ring marks each series' max")
-            .y_desc(if self.op == "request" {
+            .y_desc(if self.op == Op::Request {
                 "latency per request (ns, log scale)"
             } else {
                 "latency per call (ns, log scale)"
@@ -118,9 +120,9 @@ impl Chart for PercentileChart {
             .axis_desc_style(("sans-serif", 20))
             .draw()
             .map_err(fail)?;
-        for (allocator, d) in &self.series {
+        for &(allocator, ref d) in &self.series {
             let c = colour(allocator);
-            let width = if allocator == "pmad" { 3 } else { 2 };
+            let width = if allocator == Name::Pmad { 3 } else { 2 };
             let points: Vec<(f64, f64)> = d
                 .points
                 .iter()

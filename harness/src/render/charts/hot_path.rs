@@ -6,17 +6,19 @@
 //! interval: what the per-op figures cannot resolve below the clock's step.
 
 use super::{fail, legend, step_line, whisker, Chart};
+use crate::alloc::Name;
 use crate::format::size_label;
 use crate::output::summary::Row;
 use crate::render::style::{colour, label, lighter, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use workloads::Op;
 
 pub struct HotPathChart {
     pub machine: String,
     pub size: usize,
     /// (op, the rows of that op in legend order, null included).
-    pub panels: Vec<(String, Vec<Row>)>,
+    pub panels: Vec<(Op, Vec<Row>)>,
     /// The clock's step, in ns.
     pub timer_step_ns: f64,
 }
@@ -80,6 +82,7 @@ impl Chart for HotPathChart {
             .fold(self.timer_step_ns.max(1.0), f64::min);
         let range = log_range(lo, hi * 2.0);
         for ((op, rows), area) in self.panels.iter().zip(&areas) {
+            let op = *op;
             panel(area, op, rows, range.clone(), self.timer_step_ns)?;
         }
         if let Some(area) = areas.get(self.panels.len()).filter(|_| !batched.is_empty()) {
@@ -125,7 +128,7 @@ fn batched_panel<DB: DrawingBackend>(
         .map_err(fail)?;
     for (i, r) in rows.iter().enumerate() {
         let x = i as f64;
-        let c = colour(r.allocator.as_str());
+        let c = colour(r.allocator);
         let v = r.batch_net_ns_per_op.unwrap_or(0.0);
         chart
             .draw_series([Rectangle::new([(x - 0.3, 0.0), (x + 0.3, v)], c.filled())])
@@ -156,7 +159,7 @@ fn bar_name(names: &[String], x: f64) -> String {
 
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    op: &str,
+    op: Op,
     rows: &[Row],
     range: std::ops::Range<f64>,
     step_ns: f64,
@@ -172,7 +175,7 @@ fn panel<DB: DrawingBackend>(
     let names: Vec<String> = bars.iter().map(|r| r.allocator.to_string()).collect();
     let bottom = range.start;
     let mut chart = ChartBuilder::on(area)
-        .caption(op, ("sans-serif", 24))
+        .caption(op.name(), ("sans-serif", 24))
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(90)
@@ -191,7 +194,7 @@ fn panel<DB: DrawingBackend>(
         .map_err(fail)?;
     for (i, r) in bars.iter().enumerate() {
         let x = i as f64;
-        let c = colour(r.allocator.as_str());
+        let c = colour(r.allocator);
         let p50 = r.p50_ns.max(1) as f64;
         let p999 = r.p999_ns.max(1) as f64;
         chart
@@ -203,7 +206,7 @@ fn panel<DB: DrawingBackend>(
                 Rectangle::new([(x + 0.02, bottom), (x + 0.36, p999)], c.filled()),
             ])
             .map_err(fail)?
-            .label(label(r.allocator.as_str()))
+            .label(label(r.allocator))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
         for (at, ci) in [
             (x - 0.19, r.percentile("p50")),
@@ -239,7 +242,7 @@ where
     DB: DrawingBackend + 'a,
     Y: Ranged<ValueType = f64>,
 {
-    let grey = colour("null");
+    let grey = colour(Name::Null);
     for (value, what) in [(null.p50_ns, "P50"), (null.p999_ns, "P99.9")] {
         let y = value.max(1) as f64;
         let line = grey.stroke_width(2);

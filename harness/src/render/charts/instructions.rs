@@ -5,18 +5,20 @@
 //! and no noise, so lines that touch are equal.
 
 use super::{allocator_line, fail, legend, Chart};
+use crate::alloc::Name;
 use crate::format::size_label;
 use crate::output::counts::CountRow;
 use crate::render::style::{self, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use workloads::Op;
 
 pub struct InstructionsChart {
     pub machine: String,
     /// The size-sweep rows of counts.csv.
     pub rows: Vec<CountRow>,
     /// Allocators in legend order.
-    pub allocators: Vec<String>,
+    pub allocators: Vec<Name>,
 }
 
 impl Chart for InstructionsChart {
@@ -54,7 +56,7 @@ impl Chart for InstructionsChart {
             .iter()
             .map(|r| r.ir_max as f64)
             .fold(1.0, f64::max);
-        for (op, area) in ["alloc", "free"].iter().zip(&areas) {
+        for (&op, area) in [Op::Alloc, Op::Free].iter().zip(&areas) {
             self.panel(area, op, (x_lo, x_hi), (lo, hi))?;
         }
         Ok(())
@@ -67,12 +69,12 @@ impl InstructionsChart {
     fn panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
-        op: &str,
+        op: Op,
         (x_lo, x_hi): (f64, f64),
         (lo, hi): (f64, f64),
     ) -> Result<(), String> {
         let mut chart = ChartBuilder::on(area)
-            .caption(op, ("sans-serif", 24))
+            .caption(op.name(), ("sans-serif", 24))
             .margin(15)
             .x_label_area_size(50)
             .y_label_area_size(90)
@@ -91,11 +93,11 @@ impl InstructionsChart {
             .axis_desc_style(("sans-serif", 18))
             .draw()
             .map_err(fail)?;
-        for a in &self.allocators {
+        for &a in &self.allocators {
             let mut rows: Vec<&CountRow> = self
                 .rows
                 .iter()
-                .filter(|r| &r.allocator == a && r.op == op)
+                .filter(|r| r.allocator == a && r.op == op)
                 .collect();
             if rows.is_empty() {
                 continue;

@@ -3,6 +3,7 @@
 //! and each allocator's internal waste per window.
 
 use super::{fail, legend, Chart};
+use crate::alloc::Name;
 use crate::format::size_label;
 use crate::memory::WindowMemory;
 use crate::render::style::{self, label};
@@ -13,7 +14,7 @@ pub struct MemoryChart {
     pub machine: String,
     pub size: usize,
     /// (allocator, its windows), in legend order.
-    pub series: Vec<(String, Vec<WindowMemory>)>,
+    pub series: Vec<(Name, Vec<WindowMemory>)>,
 }
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -92,7 +93,7 @@ impl MemoryChart {
             .axis_desc_style(("sans-serif", 18))
             .draw()
             .map_err(fail)?;
-        for (allocator, w) in &self.series {
+        for &(allocator, ref w) in &self.series {
             let line = style::line(allocator);
             let pts: Vec<(f64, f64)> = w
                 .iter()
@@ -153,7 +154,7 @@ impl MemoryChart {
             .axis_desc_style(("sans-serif", 18))
             .draw()
             .map_err(fail)?;
-        for (allocator, w) in &self.series {
+        for &(allocator, ref w) in &self.series {
             let pts: Vec<(f64, f64)> = w
                 .iter()
                 .filter_map(|x| Some((x.ops_done as f64 / 1e6, waste(x)?)))

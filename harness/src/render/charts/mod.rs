@@ -10,6 +10,7 @@ pub mod request;
 pub mod sweep;
 pub mod threads;
 
+use crate::alloc::Name;
 use crate::output::sink::Sink;
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::Shift;
@@ -50,7 +51,7 @@ where
 /// the null row dashed, every other allocator solid, in `line`'s colour.
 pub fn allocator_line<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    allocator: &str,
+    allocator: Name,
     points: Vec<(f64, f64)>,
     line: ShapeStyle,
 ) -> Result<(), String>
@@ -59,7 +60,7 @@ where
     X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
 {
-    let drawn = if allocator == "null" {
+    let drawn = if allocator == Name::Null {
         chart
             .draw_series(DashedLineSeries::new(points, 8, 6, line))
             .map_err(fail)?

@@ -6,17 +6,19 @@
 //! clock steps apart, cannot show.
 
 use super::{allocator_line, fail, legend, step_line, whisker, Chart};
+use crate::alloc::Name;
 use crate::output::summary::Row;
 use crate::render::style::{self, colour, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use workloads::Op;
 
 pub struct SweepChart {
     pub machine: String,
     /// Every size-sweep row (all allocators, sizes and ops).
     pub rows: Vec<Row>,
     /// Allocators in legend order.
-    pub allocators: Vec<String>,
+    pub allocators: Vec<Name>,
     /// The clock's resolution: every figure is a multiple of it.
     pub timer_step_ns: f64,
 }
@@ -85,7 +87,7 @@ impl Chart for SweepChart {
         let areas = per_op.split_evenly((3, 2));
         let metrics = [Metric::P50, Metric::P999, Metric::Ratio];
         for (row_i, metric) in metrics.iter().enumerate() {
-            for (col_i, op) in ["alloc", "free"].iter().enumerate() {
+            for (col_i, &op) in [Op::Alloc, Op::Free].iter().enumerate() {
                 panel(self, &areas[row_i * 2 + col_i], op, *metric, row_i == 0)?;
             }
         }
@@ -138,8 +140,8 @@ fn batched_panel<DB: DrawingBackend>(
         .axis_desc_style(("sans-serif", 18))
         .draw()
         .map_err(fail)?;
-    for a in &data.allocators {
-        let mut mine: Vec<&&Row> = rows.iter().filter(|r| r.allocator.as_str() == a).collect();
+    for &a in &data.allocators {
+        let mut mine: Vec<&&Row> = rows.iter().filter(|r| r.allocator == a).collect();
         if mine.is_empty() {
             continue;
         }
@@ -166,14 +168,14 @@ fn batched_panel<DB: DrawingBackend>(
 fn panel<DB: DrawingBackend>(
     chart_data: &SweepChart,
     area: &DrawingArea<DB, Shift>,
-    op: &str,
+    op: Op,
     metric: Metric,
     with_legend: bool,
 ) -> Result<(), String> {
     let rows: Vec<&Row> = chart_data
         .rows
         .iter()
-        .filter(|r| r.op.name() == op && r.size > 0)
+        .filter(|r| r.op == op && r.size > 0)
         .collect();
     let (x_lo, x_hi) = log2_extent(&rows);
     let values = rows.iter().map(|r| metric.of(r));
@@ -246,21 +248,17 @@ fn log2_extent(rows: &[&Row]) -> (f64, f64) {
 }
 
 /// One line per allocator that has rows: (log2 size, the metric), by size.
-fn lines_of(
-    allocators: &[String],
-    rows: &[&Row],
-    metric: Metric,
-) -> Vec<(String, Vec<(f64, f64)>)> {
+fn lines_of(allocators: &[Name], rows: &[&Row], metric: Metric) -> Vec<(Name, Vec<(f64, f64)>)> {
     let mut series = Vec::new();
-    for a in allocators {
+    for &a in allocators {
         let mut pts: Vec<(f64, f64)> = rows
             .iter()
-            .filter(|r| r.allocator.as_str() == a)
+            .filter(|r| r.allocator == a)
             .map(|r| ((r.size as f64).log2(), metric.of(r)))
             .collect();
         pts.sort_by(|p, q| p.0.total_cmp(&q.0));
         if !pts.is_empty() {
-            series.push((a.clone(), pts));
+            series.push((a, pts));
         }
     }
     series
@@ -268,7 +266,7 @@ fn lines_of(
 
 fn draw_lines<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    series: &[(String, Vec<(f64, f64)>)],
+    series: &[(Name, Vec<(f64, f64)>)],
     with_legend: bool,
 ) -> Result<(), String>
 where
@@ -276,7 +274,7 @@ where
     X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
 {
-    for (allocator, pts) in series {
+    for &(allocator, ref pts) in series {
         let c = colour(allocator);
         let line = style::line(allocator);
         allocator_line(chart, allocator, pts.clone(), line)?;

@@ -3,25 +3,28 @@
 //! contention?
 
 use super::{fail, legend, Chart};
+use crate::alloc::Name;
 use crate::format::size_label;
 use crate::output::summary::Row;
 use crate::render::style::{self, label, log_range};
+use crate::workload_name::WorkloadName;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use workloads::Op;
 
 pub struct ThreadsChart {
     pub machine: String,
-    pub workload: String,
+    pub workload: WorkloadName,
     pub size: usize,
     /// Every row of this workload and size, all thread counts.
     pub rows: Vec<Row>,
     /// Allocators in legend order.
-    pub allocators: Vec<String>,
+    pub allocators: Vec<Name>,
 }
 
 impl Chart for ThreadsChart {
     fn name(&self) -> String {
-        crate::output::series::chart::threads(&self.workload, self.size)
+        crate::output::series::chart::threads(self.workload, self.size)
     }
 
     fn size(&self) -> (u32, u32) {
@@ -52,9 +55,9 @@ impl Chart for ThreadsChart {
             .iter()
             .map(|r| r.p999_ns as f64)
             .fold(1.0, f64::max);
-        for (op, area) in ["alloc", "free"].iter().zip(&areas) {
+        for (&op, area) in [Op::Alloc, Op::Free].iter().zip(&areas) {
             let mut chart = ChartBuilder::on(area)
-                .caption(*op, ("sans-serif", 24))
+                .caption(op.name(), ("sans-serif", 24))
                 .margin(15)
                 .x_label_area_size(50)
                 .y_label_area_size(90)
@@ -71,11 +74,11 @@ impl Chart for ThreadsChart {
                 .axis_desc_style(("sans-serif", 18))
                 .draw()
                 .map_err(fail)?;
-            for a in &self.allocators {
+            for &a in &self.allocators {
                 let mut pts: Vec<(f64, f64)> = self
                     .rows
                     .iter()
-                    .filter(|r| r.allocator.as_str() == a && r.op.name() == *op)
+                    .filter(|r| r.allocator == a && r.op == op)
                     .map(|r| (r.threads as f64, r.p999_ns as f64))
                     .collect();
                 if pts.is_empty() {
