@@ -122,3 +122,32 @@ fn the_fixture_summary_re_derives_from_its_hlog_files() {
         "{out:?}"
     );
 }
+
+#[test]
+fn a_misspelt_allocator_or_workload_name_fails_to_load_naming_the_line() {
+    let results = fixture().join("results");
+    for (from, to) in [(",hot-path,", ",hot-pth,"), ("null,", "nul,")] {
+        let copy = tempfile::tempdir().unwrap();
+        copy_dir(&results, copy.path());
+        let csv_path = copy.path().join("summary.csv");
+        let text = std::fs::read_to_string(&csv_path).unwrap();
+        let (head, rest) = text.split_once('\n').unwrap();
+        let (first, others) = rest.split_once('\n').unwrap();
+        assert!(first.contains(from), "{first}");
+        let edited = format!("{head}\n{}\n{others}", first.replacen(from, to, 1));
+        std::fs::write(&csv_path, edited).unwrap();
+        let out = harness(&[
+            "report",
+            "--results",
+            copy.path().to_str().unwrap(),
+            "--check",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        let bad = to.trim_matches(',');
+        assert!(
+            said.contains("line: 2") && said.contains(&format!("`{bad}`")),
+            "{said}"
+        );
+    }
+}
