@@ -57,6 +57,39 @@ pub enum Command {
     /// each alloc and free of the recorded phase, nothing around it. Writes
     /// <out>/counts.csv; needs valgrind (it says how to install it).
     Count(CountArgs),
+    /// Run a dynamically linked command with the allocation recorder
+    /// preloaded and write its trace: every malloc-family call, in order.
+    /// Prints what the trace holds; exits with the command's status.
+    Record(RecordArgs),
+    /// Print what a trace holds (calls by kind, threads, peak live set,
+    /// sizes), as `record` printed it; a damaged trace exits 2.
+    Trace(TraceArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct TraceArgs {
+    /// The trace file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct RecordArgs {
+    /// The trace file to write (zstd-compressed, format version 1).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Keep only the first N calls.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_events: Option<u64>,
+
+    /// The recorder library (default: libtracer.so beside this binary).
+    #[arg(long, value_name = "PATH")]
+    pub tracer: Option<PathBuf>,
+
+    /// The command to record, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 #[derive(clap::Args, Debug, Clone)]

@@ -46,6 +46,7 @@ mod syscalls;
 mod table;
 mod tasks;
 mod threads;
+mod trace;
 mod usage;
 mod verify;
 mod workload_name;
@@ -107,6 +108,12 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
             Ok(())
         }
         Some(cli::Command::Count(a)) => count::main(a),
+        Some(cli::Command::Record(a)) => trace::record::main(a),
+        Some(cli::Command::Trace(a)) => {
+            let stats = trace::stats::of_file(&a.file).map_err(Failure::usage)?;
+            print!("{}", stats.render());
+            Ok(())
+        }
         Some(cli::Command::Compare(a)) => compare::main(a),
         Some(cli::Command::Spread(a)) => {
             let (path, n) = output::spread::write(&a.results).map_err(Failure::usage)?;

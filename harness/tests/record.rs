@@ -1,0 +1,142 @@
+//! `harness record` on a small C program built here: the trace holds
+//! exactly the calls the program makes, and the command's exit status is
+//! passed on; a truncated trace is refused with exit 2.
+
+mod common;
+
+use common::harness;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The recorder library, built by cargo for this test (`cargo test` does
+/// not build a cdylib on its own).
+fn tracer() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "-q", "-p", "tracer"])
+        .current_dir(&root)
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "cargo build -p tracer failed");
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_harness"));
+    let lib = exe.with_file_name("libtracer.so");
+    assert!(lib.is_file(), "{} missing", lib.display());
+    lib
+}
+
+/// Compiles `source` with the system C compiler, with no builtins (gcc
+/// drops `free(NULL)` as a builtin even at -O0).
+fn c_program(dir: &Path, source: &str) -> PathBuf {
+    let (src, exe) = (dir.join("p.c"), dir.join("p"));
+    std::fs::write(&src, source).unwrap();
+    let status = Command::new("cc")
+        .args(["-O0", "-fno-builtin"])
+        .arg("-o")
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .expect("a C compiler (cc)");
+    assert!(status.success());
+    exe
+}
+
+const PROGRAM: &str = r#"
+#include <stdlib.h>
+#include <malloc.h>
+int main(int argc, char **argv) {
+    void *keep[10];
+    for (int i = 0; i < 10; i++) keep[i] = malloc(16 << i);   /* 16 B .. 8 KiB */
+    void *c = calloc(7, 9);                                    /* 63 B */
+    void *r = realloc(keep[0], 1000);
+    void *a = NULL;
+    if (posix_memalign(&a, 256, 100) != 0) return 9;
+    void *m = memalign(64, 40);
+    void *al = aligned_alloc(128, 256);
+    size_t u = malloc_usable_size(r);
+    free(NULL);
+    for (int i = 1; i < 10; i++) free(keep[i]);
+    free(c); free(r); free(a); free(m);
+    (void)u; (void)al;                                         /* al leaks */
+    return argc > 1 ? atoi(argv[1]) : 0;
+}
+"#;
+
+#[test]
+fn the_trace_holds_exactly_the_programs_calls() {
+    let lib = tracer();
+    let dir = tempfile::tempdir().unwrap();
+    let exe = c_program(dir.path(), PROGRAM);
+    let out = dir.path().join("p.trace");
+    let run = harness(&[
+        "record",
+        "--tracer",
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--",
+        exe.to_str().unwrap(),
+        "3",
+    ]);
+    // The program's own exit status, passed on.
+    assert_eq!(run.status.code(), Some(3), "{run:?}");
+    let said = String::from_utf8_lossy(&run.stdout);
+    // glibc's start-up makes no malloc calls before main on this program,
+    // so the counts are the program's alone.
+    for line in [
+        "malloc               10",
+        "free                 14",
+        "calloc               1",
+        "realloc              1",
+        "posix_memalign       1",
+        "aligned_alloc        1",
+        "memalign             1",
+        "malloc_usable_size   1",
+    ] {
+        assert!(said.contains(line), "missing `{line}` in:\n{said}");
+    }
+    // Peak: 16+32+...+8192 (16,368) + 63 before the realloc; after it,
+    // 1000 replaces 16 and 100 + 40 + 256 join: 16,368 - 16 + 1000 + 63
+    // + 100 + 40 + 256 = 17,811 bytes in 14 blocks.
+    assert!(
+        said.contains("peak live: 17811 bytes in 14 blocks"),
+        "{said}"
+    );
+    assert!(
+        said.contains("live at the end (never freed): 256 bytes in 1 blocks"),
+        "{said}"
+    );
+
+    // The same trace, read back by `harness trace`.
+    let info = harness(&["trace", out.to_str().unwrap()]);
+    assert!(info.status.success(), "{info:?}");
+    assert_eq!(String::from_utf8_lossy(&info.stdout), said);
+
+    // Cut short: refused, exit 2, naming the file.
+    let whole = std::fs::read(&out).unwrap();
+    let cut = dir.path().join("cut.trace");
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let info = harness(&["trace", cut.to_str().unwrap()]);
+    assert_eq!(info.status.code(), Some(2), "{info:?}");
+    assert!(
+        String::from_utf8_lossy(&info.stderr).contains("cut.trace"),
+        "{info:?}"
+    );
+}
+
+#[test]
+fn a_command_that_cannot_run_or_a_missing_library_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.trace");
+    let run = harness(&[
+        "record",
+        "--tracer",
+        "/nonexistent/libtracer.so",
+        "--out",
+        out.to_str().unwrap(),
+        "--",
+        "true",
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{run:?}");
+    assert!(String::from_utf8_lossy(&run.stderr).contains("cargo build --release -p tracer"));
+    assert!(!out.exists());
+}
