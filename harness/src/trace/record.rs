@@ -38,6 +38,9 @@ pub struct Converter {
     last_ns: Option<u64>,
     /// Frees (and realloc sources) of blocks the trace never allocated.
     pub foreign: u64,
+    /// Allocations at an address already live in the trace: the order
+    /// broken. The recorder's lock keeps this at 0 (tests check it).
+    pub reused_live: u64,
 }
 
 impl Converter {
@@ -50,7 +53,9 @@ impl Converter {
             return 0;
         }
         self.next_id += 1;
-        self.live.insert(ptr, self.next_id);
+        if self.live.insert(ptr, self.next_id).is_some() {
+            self.reused_live += 1;
+        }
         self.next_id
     }
 
@@ -100,8 +105,8 @@ impl Converter {
 }
 
 /// Converts a raw file into a trace at `out` (at most `max` events);
-/// returns the trace's figures and the events left out.
-pub fn convert(raw: &Path, out: &Path, max: Option<u64>) -> Result<(Stats, u64), Failure> {
+/// returns the trace's figures and the converter (what it left out).
+pub fn convert(raw: &Path, out: &Path, max: Option<u64>) -> Result<(Stats, Converter), Failure> {
     let mut reader = RawReader::open(raw).map_err(Failure::run)?;
     let dir = out
         .parent()
@@ -132,7 +137,7 @@ pub fn convert(raw: &Path, out: &Path, max: Option<u64>) -> Result<(Stats, u64),
         .map_err(io)?;
     file.sync_all().map_err(io)?;
     tmp.persist(out).map_err(|e| io(e.error))?;
-    Ok((stats, conv.foreign))
+    Ok((stats, conv))
 }
 
 /// `harness record`.
@@ -179,10 +184,19 @@ pub fn main(a: &crate::cli::RecordArgs) -> Result<(), Failure> {
             "record: `{program}` wrote no trace: it is statically linked, or cleared LD_PRELOAD, or never allocated"
         )));
     }
-    let (stats, foreign) = convert(&raw_path, &a.out, a.max_events)?;
+    let (stats, conv) = convert(&raw_path, &a.out, a.max_events)?;
     print!("{}", stats.render());
-    if foreign > 0 {
-        println!("left out: {foreign} frees of blocks allocated before recording began");
+    if conv.foreign > 0 {
+        println!(
+            "left out: {} frees of blocks allocated before recording began",
+            conv.foreign
+        );
+    }
+    if conv.reused_live > 0 {
+        println!(
+            "out of order: {} allocations at an address still live in the trace",
+            conv.reused_live
+        );
     }
     eprintln!("harness: record: written {}", a.out.display());
     match status.code() {
