@@ -22,7 +22,7 @@ use crate::stats::batch::BatchCost;
 use crate::{memory, syscalls, table, Failure};
 use std::path::PathBuf;
 use std::time::SystemTime;
-use workloads::{Case, Op};
+use workloads::Case;
 
 /// A batch of the batched phase lasts at least this many clock steps, so
 /// the rounding of its two readings moves it by 0.1 % at most (divan's rule
@@ -246,11 +246,7 @@ fn rows(
         for &op in d.case.kind.ops() {
             let floor = Floor::of(&Figures::of(null.outcome.recorder(op)), timer.resolution_ns);
             let rec = d.outcome.recorder(op);
-            let first = match op {
-                Op::Alloc => d.outcome.first_call.alloc_ns,
-                Op::Free => d.outcome.first_call.free_ns,
-                Op::Request => d.outcome.first_call.request_ns,
-            };
+            let first = d.outcome.first_call.of(op);
             let key = Key {
                 allocator: d.allocator,
                 workload: d.workload,

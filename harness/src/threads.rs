@@ -115,11 +115,7 @@ impl Observer for ThreadObserver<'_> {
         mine.start_ns = w.start_ns;
         mine.end_ns = w.end_ns;
         for (r, &op) in mine.recorders.iter_mut().zip(self.ops) {
-            r.add(match op {
-                Op::Alloc => w.alloc,
-                Op::Free => w.free,
-                Op::Request => w.request,
-            });
+            r.add(w.recorder(op));
         }
         self.filled += 1;
     }

@@ -20,6 +20,7 @@ pub mod handoff;
 mod hot_path;
 pub mod outcome;
 pub mod recorder;
+pub mod replay;
 pub mod request;
 mod request_shape;
 pub mod rng;

@@ -14,6 +14,12 @@ pub enum Op {
     /// One whole request of the `request` workloads, from its start (closed
     /// loop) or its intended start (open loop) to its last free.
     Request,
+    /// A replayed trace's calloc (a zeroed block).
+    Calloc,
+    /// A replayed trace's realloc.
+    Realloc,
+    /// A replayed trace's posix_memalign, aligned_alloc or memalign.
+    Aligned,
 }
 
 impl std::fmt::Display for Op {
@@ -23,12 +29,30 @@ impl std::fmt::Display for Op {
 }
 
 impl Op {
+    /// Every op, in [`Op::index`] order.
+    pub const ALL: [Op; 6] = [
+        Op::Alloc,
+        Op::Free,
+        Op::Request,
+        Op::Calloc,
+        Op::Realloc,
+        Op::Aligned,
+    ];
+
+    /// The op's place in [`Op::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The name used in file names and `summary.csv`.
     pub fn name(self) -> &'static str {
         match self {
             Op::Alloc => "alloc",
             Op::Free => "free",
             Op::Request => "request",
+            Op::Calloc => "calloc",
+            Op::Realloc => "realloc",
+            Op::Aligned => "aligned",
         }
     }
 }
@@ -41,6 +65,24 @@ pub struct FirstCall {
     pub free_ns: u64,
     /// The first request (request workloads only; 0 elsewhere).
     pub request_ns: u64,
+    /// A replayed trace's first calloc, realloc and aligned call (0 elsewhere).
+    pub calloc_ns: u64,
+    pub realloc_ns: u64,
+    pub aligned_ns: u64,
+}
+
+impl FirstCall {
+    /// The first call of `op`.
+    pub fn of(&self, op: Op) -> u64 {
+        match op {
+            Op::Alloc => self.alloc_ns,
+            Op::Free => self.free_ns,
+            Op::Request => self.request_ns,
+            Op::Calloc => self.calloc_ns,
+            Op::Realloc => self.realloc_ns,
+            Op::Aligned => self.aligned_ns,
+        }
+    }
 }
 
 /// The recorded latencies of one case.
@@ -50,6 +92,10 @@ pub struct Outcome {
     pub free: Recorder,
     /// Whole requests (request workloads only; empty elsewhere).
     pub request: Recorder,
+    /// A replayed trace's calloc, realloc and aligned calls (empty elsewhere).
+    pub calloc: Recorder,
+    pub realloc: Recorder,
+    pub aligned: Recorder,
     pub first_call: FirstCall,
     /// Recorded operations (alloc + free; requests for the request workloads).
     pub ops: u64,
@@ -66,6 +112,9 @@ impl Outcome {
             alloc: Recorder::new(),
             free: Recorder::new(),
             request: Recorder::new(),
+            calloc: Recorder::new(),
+            realloc: Recorder::new(),
+            aligned: Recorder::new(),
             first_call: FirstCall::default(),
             ops: 0,
             windows: 0,
@@ -78,6 +127,9 @@ impl Outcome {
             Op::Alloc => &self.alloc,
             Op::Free => &self.free,
             Op::Request => &self.request,
+            Op::Calloc => &self.calloc,
+            Op::Realloc => &self.realloc,
+            Op::Aligned => &self.aligned,
         }
     }
 
@@ -88,6 +140,9 @@ impl Outcome {
         self.alloc.add(&other.alloc);
         self.free.add(&other.free);
         self.request.add(&other.request);
+        self.calloc.add(&other.calloc);
+        self.realloc.add(&other.realloc);
+        self.aligned.add(&other.aligned);
         self.ops += other.ops;
         for b in &mut self.batched {
             let same = other
@@ -129,8 +184,25 @@ pub struct Window<'a> {
     pub alloc: &'a Recorder,
     pub free: &'a Recorder,
     pub request: &'a Recorder,
+    pub calloc: &'a Recorder,
+    pub realloc: &'a Recorder,
+    pub aligned: &'a Recorder,
     /// The live set when the window closed (churn; empty elsewhere).
     pub live: LiveSet,
+}
+
+impl Window<'_> {
+    /// The window's histogram of `op`.
+    pub fn recorder(&self, op: Op) -> &Recorder {
+        match op {
+            Op::Alloc => self.alloc,
+            Op::Free => self.free,
+            Op::Request => self.request,
+            Op::Calloc => self.calloc,
+            Op::Realloc => self.realloc,
+            Op::Aligned => self.aligned,
+        }
+    }
 }
 
 /// What the live set holds: blocks, the bytes the workload asked for, and

@@ -24,6 +24,9 @@ pub struct Windows {
     pub alloc: Recorder,
     pub free: Recorder,
     pub request: Recorder,
+    pub calloc: Recorder,
+    pub realloc: Recorder,
+    pub aligned: Recorder,
     /// Units in the recorded phase, and windows it is cut into.
     total: u64,
     count: u64,
@@ -45,6 +48,9 @@ impl Windows {
             alloc: Recorder::new(),
             free: Recorder::new(),
             request: Recorder::new(),
+            calloc: Recorder::new(),
+            realloc: Recorder::new(),
+            aligned: Recorder::new(),
             total,
             count,
             next_cut: u64::MAX,
@@ -131,14 +137,22 @@ impl Windows {
             alloc: &self.alloc,
             free: &self.free,
             request: &self.request,
+            calloc: &self.calloc,
+            realloc: &self.realloc,
+            aligned: &self.aligned,
             live,
         });
-        out.alloc.add(&self.alloc);
-        out.free.add(&self.free);
-        out.request.add(&self.request);
-        self.alloc.reset();
-        self.free.reset();
-        self.request.reset();
+        for (total, open) in [
+            (&mut out.alloc, &mut self.alloc),
+            (&mut out.free, &mut self.free),
+            (&mut out.request, &mut self.request),
+            (&mut out.calloc, &mut self.calloc),
+            (&mut out.realloc, &mut self.realloc),
+            (&mut out.aligned, &mut self.aligned),
+        ] {
+            total.add(open);
+            open.reset();
+        }
         out.windows += 1;
         self.index += 1;
         self.first_unit = done;

@@ -7,6 +7,17 @@ use super::layout;
 use std::alloc::GlobalAlloc;
 use workloads::Allocator;
 
+/// The layout of a block of `size` bytes aligned to `align`: the usual
+/// [`layout`] when that aligns as far, else `align` itself; None for an
+/// alignment no layout can have.
+fn aligned_layout(size: usize, align: usize) -> Option<std::alloc::Layout> {
+    let usual = layout(size);
+    if align <= usual.align() {
+        return Some(usual);
+    }
+    std::alloc::Layout::from_size_align(size, align).ok()
+}
+
 /// A `GlobalAlloc` as a workload allocator.
 pub struct Global<G>(pub G);
 
@@ -77,5 +88,59 @@ impl<G: GlobalAlloc + UsableSize> Allocator for Global<G> {
 
     fn usable_size(&self, ptr: *mut u8, size: usize) -> Option<usize> {
         self.0.usable(ptr, size)
+    }
+
+    #[inline(always)]
+    fn alloc_zeroed(&mut self, size: usize) -> *mut u8 {
+        // SAFETY: size >= 1 (the trait's contract), so the layout is non-zero.
+        unsafe { self.0.alloc_zeroed(layout(size)) }
+    }
+
+    #[inline(always)]
+    fn alloc_aligned(&mut self, size: usize, align: usize) -> *mut u8 {
+        match aligned_layout(size, align) {
+            // SAFETY: a non-zero layout.
+            Some(l) => unsafe { self.0.alloc(l) },
+            None => std::ptr::null_mut(),
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn free_aligned(&mut self, ptr: *mut u8, size: usize, align: usize) {
+        let l = aligned_layout(size, align).expect("the layout the block was allocated with");
+        // SAFETY: the caller passes a block allocated with this layout.
+        unsafe { self.0.dealloc(ptr, l) }
+    }
+
+    #[inline(always)]
+    unsafe fn realloc(
+        &mut self,
+        ptr: *mut u8,
+        old_size: usize,
+        align: usize,
+        new_size: usize,
+    ) -> *mut u8 {
+        let (Some(old), Some(new)) = (
+            aligned_layout(old_size, align),
+            aligned_layout(new_size, align),
+        ) else {
+            return std::ptr::null_mut();
+        };
+        if old.align() == new.align() {
+            // SAFETY: `ptr` was allocated with `old`; the block keeps its
+            // alignment, which is the one `new` (its later free) names.
+            return unsafe { self.0.realloc(ptr, old, new_size) };
+        }
+        // The size class's alignment changes (layout() aligns small blocks
+        // less): allocate, copy and free, as C's realloc may.
+        // SAFETY: a non-zero layout; both blocks live and distinct.
+        unsafe {
+            let fresh = self.0.alloc(new);
+            if !fresh.is_null() {
+                std::ptr::copy_nonoverlapping(ptr, fresh, old_size.min(new_size));
+                self.0.dealloc(ptr, old);
+            }
+            fresh
+        }
     }
 }

@@ -121,8 +121,10 @@ pub(crate) fn layout(size: usize) -> std::alloc::Layout {
     } else {
         size.next_power_of_two()
     };
-    // SAFETY: align is a power of two no larger than 16, and size <= 64 KiB
-    // (the CLI's limit), so the rounded size cannot overflow isize.
+    // SAFETY: align is a power of two no larger than 16, and size is at most
+    // 64 KiB (the CLI's limit) or a block a recorded program was given
+    // (replay), which a 48-bit address space keeps far below isize::MAX - 16:
+    // the rounded size cannot overflow isize.
     unsafe { std::alloc::Layout::from_size_align_unchecked(size, align) }
 }
 

@@ -16,8 +16,8 @@ use workloads::{Op, Recorder, Window};
 /// Recorder sets in flight: one being written, one being filled.
 const SETS: usize = 2;
 
-/// One window's histograms: alloc, free, request.
-type Set = [Recorder; 3];
+/// One window's histograms, one per op in `Op::ALL` order.
+type Set = [Recorder; Op::ALL.len()];
 
 /// One window handed to the writer.
 struct Filled {
@@ -32,15 +32,6 @@ pub struct WindowWriter {
     writer: JoinHandle<std::io::Result<()>>,
 }
 
-/// Where an op's histogram sits in a [`Set`].
-fn slot(op: Op) -> usize {
-    match op {
-        Op::Alloc => 0,
-        Op::Free => 1,
-        Op::Request => 2,
-    }
-}
-
 impl WindowWriter {
     /// Starts the writer of `logs`, one per op the case records.
     pub fn start(
@@ -52,7 +43,7 @@ impl WindowWriter {
         let (give_back, spare) = sync_channel::<Set>(SETS);
         for _ in 0..SETS {
             give_back
-                .send([Recorder::new(), Recorder::new(), Recorder::new()])
+                .send(std::array::from_fn(|_| Recorder::new()))
                 .expect("the receiver is alive and the channel has room");
         }
         warm_up_blocking_receive();
@@ -73,9 +64,9 @@ impl WindowWriter {
         let Ok(mut set) = self.spare.recv() else {
             return;
         };
-        for (mine, theirs) in set.iter_mut().zip([w.alloc, w.free, w.request]) {
+        for (mine, op) in set.iter_mut().zip(Op::ALL) {
             mine.reset();
-            mine.add(theirs);
+            mine.add(w.recorder(op));
         }
         let _ = self.filled.send(Filled {
             set,
@@ -114,7 +105,7 @@ fn write_windows(
             failed = logs
                 .iter_mut()
                 .try_for_each(|(op, log)| {
-                    log.interval(next.set[slot(*op)].histogram(), start, length)
+                    log.interval(next.set[op.index()].histogram(), start, length)
                 })
                 .err();
         }
