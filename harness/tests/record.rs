@@ -24,6 +24,20 @@ fn tracer() -> PathBuf {
     lib
 }
 
+/// `harness record --tracer LIB --out OUT -- COMMAND...`.
+fn record(lib: &Path, out: &Path, command: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "record",
+        "--tracer",
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--",
+    ];
+    args.extend_from_slice(command);
+    harness(&args)
+}
+
 /// Compiles `source` with the system C compiler, with no builtins (gcc
 /// drops `free(NULL)` as a builtin even at -O0).
 fn c_program(dir: &Path, source: &str) -> PathBuf {
@@ -67,16 +81,7 @@ fn the_trace_holds_exactly_the_programs_calls() {
     let dir = tempfile::tempdir().unwrap();
     let exe = c_program(dir.path(), PROGRAM);
     let out = dir.path().join("p.trace");
-    let run = harness(&[
-        "record",
-        "--tracer",
-        lib.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--",
-        exe.to_str().unwrap(),
-        "3",
-    ]);
+    let run = record(&lib, &out, &[exe.to_str().unwrap(), "3"]);
     // The program's own exit status, passed on.
     assert_eq!(run.status.code(), Some(3), "{run:?}");
     let said = String::from_utf8_lossy(&run.stdout);
@@ -127,15 +132,7 @@ fn the_trace_holds_exactly_the_programs_calls() {
 fn a_command_that_cannot_run_or_a_missing_library_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.trace");
-    let run = harness(&[
-        "record",
-        "--tracer",
-        "/nonexistent/libtracer.so",
-        "--out",
-        out.to_str().unwrap(),
-        "--",
-        "true",
-    ]);
+    let run = record(Path::new("/nonexistent/libtracer.so"), &out, &["true"]);
     assert_eq!(run.status.code(), Some(2), "{run:?}");
     assert!(String::from_utf8_lossy(&run.stderr).contains("cargo build --release -p tracer"));
     assert!(!out.exists());
@@ -198,15 +195,7 @@ fn cross_thread_frees_keep_their_order_and_a_forked_child_is_left_out() {
         .expect("a C compiler (cc)");
     assert!(built.success());
     let out = dir.path().join("t.trace");
-    let run = harness(&[
-        "record",
-        "--tracer",
-        lib.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--",
-        exe.to_str().unwrap(),
-    ]);
+    let run = record(&lib, &out, &[exe.to_str().unwrap()]);
     assert!(run.status.success(), "{run:?}");
     let said = String::from_utf8_lossy(&run.stdout);
     // The program's calls are 2N mallocs and 2N frees of 48 B; glibc's

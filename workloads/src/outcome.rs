@@ -72,6 +72,18 @@ pub struct FirstCall {
 }
 
 impl FirstCall {
+    /// Where the first call of `op` is kept.
+    pub fn slot_mut(&mut self, op: Op) -> &mut u64 {
+        match op {
+            Op::Alloc => &mut self.alloc_ns,
+            Op::Free => &mut self.free_ns,
+            Op::Request => &mut self.request_ns,
+            Op::Calloc => &mut self.calloc_ns,
+            Op::Realloc => &mut self.realloc_ns,
+            Op::Aligned => &mut self.aligned_ns,
+        }
+    }
+
     /// The first call of `op`.
     pub fn of(&self, op: Op) -> u64 {
         match op {

@@ -375,26 +375,9 @@ fn realloc<A: Allocator, C: Clock>(
 fn record<C: Clock>(op: Op, ticks: u64, clock: &mut C, windows: &mut Windows, tally: &mut Tally) {
     clock.attribute(op);
     let ns = clock.ticks_to_ns(ticks);
-    let r = match op {
-        Op::Alloc => &mut windows.alloc,
-        Op::Free => &mut windows.free,
-        Op::Calloc => &mut windows.calloc,
-        Op::Realloc => &mut windows.realloc,
-        Op::Aligned => &mut windows.aligned,
-        Op::Request => &mut windows.request,
-    };
-    r.record(ns);
-    let first = &mut tally.r.outcome.first_call;
-    let slot = match op {
-        Op::Alloc => &mut first.alloc_ns,
-        Op::Free => &mut first.free_ns,
-        Op::Calloc => &mut first.calloc_ns,
-        Op::Realloc => &mut first.realloc_ns,
-        Op::Aligned => &mut first.aligned_ns,
-        Op::Request => &mut first.request_ns,
-    };
+    windows.recorder_mut(op).record(ns);
     if tally.r.timed[op.index()] == 0 {
-        *slot = ns;
+        *tally.r.outcome.first_call.slot_mut(op) = ns;
     }
     tally.r.timed[op.index()] += 1;
 }

@@ -13,7 +13,7 @@
 //! The unit is the loop's own: pairs (hot-path), rounds (bulk), ops
 //! (churn), requests (request), blocks allocated (producer-consumer).
 
-use crate::{Case, Clock, Kind, LiveSet, Observer, Outcome, Recorder, Window, WINDOW_OPS};
+use crate::{Case, Clock, Kind, LiveSet, Observer, Op, Outcome, Recorder, Window, WINDOW_OPS};
 
 /// Windows per recorded phase, at least (fewer only when the phase has
 /// fewer units).
@@ -87,6 +87,18 @@ impl Windows {
             return u64::MAX;
         }
         ((u128::from(k + 1) * u128::from(self.total)) / u128::from(self.count)) as u64
+    }
+
+    /// The open window's histogram of `op`.
+    pub fn recorder_mut(&mut self, op: Op) -> &mut Recorder {
+        match op {
+            Op::Alloc => &mut self.alloc,
+            Op::Free => &mut self.free,
+            Op::Request => &mut self.request,
+            Op::Calloc => &mut self.calloc,
+            Op::Realloc => &mut self.realloc,
+            Op::Aligned => &mut self.aligned,
+        }
     }
 
     /// Windows the phase is cut into.

@@ -183,8 +183,20 @@ impl Results {
         size: usize,
         op: Op,
     ) -> Option<&Row> {
+        self.row_on(1, allocator, workload, size, op)
+    }
+
+    /// A series' row on `threads` threads.
+    fn row_on(
+        &self,
+        threads: u32,
+        allocator: Name,
+        workload: WorkloadName,
+        size: usize,
+        op: Op,
+    ) -> Option<&Row> {
         self.rows.iter().find(|r| {
-            r.threads == 1
+            r.threads == threads
                 && r.allocator == allocator
                 && r.workload == workload
                 && r.size == size
@@ -223,14 +235,7 @@ impl Results {
         size: usize,
         op: Op,
     ) -> Option<&Row> {
-        let threads = self.own_threads(workload);
-        self.rows.iter().find(|r| {
-            r.threads == threads
-                && r.allocator == allocator
-                && r.workload == workload
-                && r.size == size
-                && r.op == op
-        })
+        self.row_on(self.own_threads(workload), allocator, workload, size, op)
     }
 
     /// (allocator, why) for each allocator a workload could not run on,
