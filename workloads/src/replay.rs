@@ -196,6 +196,17 @@ fn take(table: &mut [Block], call: u64, id: u32) -> Result<Block, ReplayError> {
     Ok(std::mem::replace(slot, NONE))
 }
 
+/// The allocator refused call `n`.
+#[cold]
+fn refused(n: u64, c: &Call) -> ReplayError {
+    ReplayError::Refused {
+        call: n,
+        kind: c.kind,
+        size: c.size,
+        align: c.align,
+    }
+}
+
 /// Puts a new block in the table as object `id`.
 fn put(table: &mut [Block], call: u64, id: u32, b: Block) -> Result<(), ReplayError> {
     let slot = table
@@ -248,12 +259,6 @@ fn step<A: Allocator, C: Clock>(
     tally: &mut Tally,
 ) -> Result<(), ReplayError> {
     let size = (c.size as usize).max(1);
-    let refused = || ReplayError::Refused {
-        call: n,
-        kind: c.kind,
-        size: c.size,
-        align: c.align,
-    };
     let (op, ticks) = match c.kind {
         CallKind::UsableSize => {
             if let Some(b) = table.get(c.id as usize).filter(|b| !b.ptr.is_null()) {
@@ -290,7 +295,7 @@ fn step<A: Allocator, C: Clock>(
             };
             let t1 = clock.stop();
             if ptr.is_null() {
-                return Err(refused());
+                return Err(refused(n, c));
             }
             touch(ptr, size);
             put(table, n, c.id, Block { ptr, size, align })?;
@@ -344,23 +349,13 @@ fn realloc<A: Allocator, C: Clock>(
     if let Some(b) = old {
         if c.id != 0 && ptr.is_null() {
             table[c.old as usize] = b;
-            return Err(ReplayError::Refused {
-                call: n,
-                kind: c.kind,
-                size: c.size,
-                align: 0,
-            });
+            return Err(refused(n, c));
         }
         tally.gone(b.size);
     }
     if c.id != 0 {
         if ptr.is_null() {
-            return Err(ReplayError::Refused {
-                call: n,
-                kind: c.kind,
-                size: c.size,
-                align: 0,
-            });
+            return Err(refused(n, c));
         }
         touch(ptr, size);
         let align = old.map_or(1, |b| b.align);
