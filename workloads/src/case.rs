@@ -28,6 +28,10 @@ pub enum Kind {
     /// Blocks allocated by one thread and freed by the next
     /// (`producer-consumer`, see [`crate::handoff`]).
     Handoff,
+    /// A recorded program's calls, in recorded order (see [`crate::replay`]).
+    /// The trace is decoded once and lives as long as the process: every
+    /// allocator and every repeat replays the same one.
+    Replay(&'static crate::replay::Trace),
 }
 
 impl Kind {
@@ -37,19 +41,21 @@ impl Kind {
             // The closed loop times each call of a twin request too.
             Kind::Request { interval_ns: None } => &[Op::Request, Op::Alloc, Op::Free],
             Kind::Request { .. } => &[Op::Request],
+            Kind::Replay(trace) => trace.ops(),
             _ => &[Op::Alloc, Op::Free],
         }
     }
 
     /// Whether its loop has a batched phase ([`crate::batched`]) to run when
     /// the observer asks for one: every kind but the open loop, whose
-    /// requests are timed against a schedule, not back to back.
+    /// requests are timed against a schedule, not back to back, and replay,
+    /// whose calls happen once each, in their recorded order.
     pub fn has_batched_phase(self) -> bool {
         !matches!(
             self,
             Kind::Request {
                 interval_ns: Some(_)
-            }
+            } | Kind::Replay(_)
         )
     }
 }
@@ -88,8 +94,10 @@ impl Case {
 
     /// What the case can hold at once (see [`Demand`]).
     pub fn demand(&self) -> Demand {
-        if let Kind::Request { .. } = self.kind {
-            return crate::request_shape::demand();
+        match self.kind {
+            Kind::Request { .. } => return crate::request_shape::demand(),
+            Kind::Replay(trace) => return trace.demand().clone(),
+            _ => {}
         }
         let ranges = match self.size {
             SizeSpec::Fixed(size) => vec![SizeRange {
@@ -104,12 +112,13 @@ impl Case {
             Kind::Bulk { .. } => self.blocks,
             Kind::Churn => self.max_live,
             Kind::Handoff => self.blocks,
-            Kind::Request { .. } => unreachable!("returned above"),
+            Kind::Request { .. } | Kind::Replay(_) => unreachable!("returned above"),
         };
         Demand {
             random_split: ranges.len() > 1,
             ranges,
             max_live,
+            exact: None,
         }
     }
 }

@@ -68,6 +68,7 @@ pub fn run<A: Allocator, C: Clock, O: Observer>(
             let link = handoff::Loopback::new(case.blocks.max(1));
             handoff::run(case, alloc, clock, observer, &link, &link)
         }
+        Kind::Replay(trace) => replay::run(trace, alloc, clock, observer).map_err(RunError::Replay),
     }
 }
 

@@ -116,6 +116,8 @@ pub struct Outcome {
     /// The batched phase, when the observer asked for one
     /// ([`Observer::batch_ns`]) and the loop has one ([`crate::batched`]).
     pub batched: Vec<crate::Batched>,
+    /// A replay's counts besides its histograms (None for other loops).
+    pub replay: Option<crate::replay::Counts>,
 }
 
 impl Outcome {
@@ -131,6 +133,7 @@ impl Outcome {
             ops: 0,
             windows: 0,
             batched: Vec::new(),
+            replay: None,
         }
     }
 
@@ -274,6 +277,8 @@ pub enum RunError {
     /// A thread this one hands blocks to or from stopped early
     /// (producer-consumer), so this one stopped too.
     Abandoned,
+    /// A replayed call failed, or the trace is damaged.
+    Replay(crate::replay::ReplayError),
 }
 
 impl fmt::Display for RunError {
@@ -284,6 +289,7 @@ impl fmt::Display for RunError {
                 "the allocator returned null for {size} bytes at op {op}: it ran out of memory \
                  (a fixed pool too small for this workload?); the run stops instead of recording a fake fast failure"
             ),
+            RunError::Replay(e) => write!(f, "replay: {e}"),
             RunError::Abandoned => write!(
                 f,
                 "a neighbouring thread stopped early, so this one stopped too (see that thread's error)"

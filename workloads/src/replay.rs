@@ -17,8 +17,18 @@
 //! the recorded phase, untimed, and counted as the trace's leaks. There is
 //! no warm-up: the trace's first calls are part of it, so each op's first
 //! call is both kept apart (as every loop keeps it) and in the histogram.
+//!
+//! A [`Trace`] is checked whole before anything is timed: every free and
+//! realloc names a live object, every alignment is a power of two. The same
+//! walk measures what the trace holds at once, per size class: a
+//! fixed-capacity pool (PMAD, TLSF) is sized from exactly that
+//! ([`Trace::demand`]). Classes are powers of two from 16 bytes up; a
+//! realloc's new block counts as live before its old one is freed, since a
+//! pool without an in-place path allocates, copies, then frees.
 
-use crate::{touch, Allocator, Clock, LiveSet, Observer, Op, Outcome, Phase, Windows};
+use crate::{
+    touch, Allocator, Clock, Demand, LiveSet, Observer, Op, Outcome, Phase, SizeRange, Windows,
+};
 use std::fmt;
 
 /// What a call does.
@@ -58,6 +68,9 @@ pub enum ReplayError {
     },
     /// The trace names an object it never made, or one beyond `objects`.
     Inconsistent { call: u64, id: u32 },
+    /// A call no allocator can be asked for: an alignment that is not a
+    /// power of two, or a size beyond [`MAX_SIZE`].
+    Invalid { call: u64, why: &'static str },
 }
 
 impl fmt::Display for ReplayError {
@@ -79,16 +92,16 @@ impl fmt::Display for ReplayError {
                 f,
                 "call {call} names object {id}, which is not live at that point (a damaged trace)"
             ),
+            ReplayError::Invalid { call, why } => write!(f, "call {call}: {why}"),
         }
     }
 }
 
 impl std::error::Error for ReplayError {}
 
-/// A replay's histograms and what it did not time.
-#[derive(Debug)]
-pub struct Replayed {
-    pub outcome: Outcome,
+/// What a replay did besides its histograms ([`Outcome::replay`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
     /// Calls made and timed, by op.
     pub timed: [u64; Op::ALL.len()],
     /// malloc_usable_size calls asked, untimed.
@@ -103,6 +116,210 @@ pub struct Replayed {
     /// The live set's peak during the replay, in bytes asked for and blocks.
     pub peak_bytes: u64,
     pub peak_blocks: u64,
+}
+
+/// The largest size a replay asks for: 1 TiB, far beyond any block a
+/// program was given, and far below where a `Layout` overflows.
+pub const MAX_SIZE: u64 = 1 << 40;
+
+/// The largest alignment a replay asks for: 1 GiB.
+pub const MAX_ALIGN: u32 = 1 << 30;
+
+/// A trace ready to replay: its calls, checked whole, and what it needs.
+pub struct Trace {
+    /// Its name, for messages.
+    pub name: String,
+    pub calls: Vec<Call>,
+    /// Objects are numbered 1..=`objects`.
+    pub objects: usize,
+    /// The largest size it asks for (at least 1).
+    pub largest: usize,
+    /// The largest alignment an aligned call asks for (0: none).
+    pub max_align: u32,
+    /// The timed ops it makes, in [`Op::ALL`] order.
+    ops: Vec<Op>,
+    demand: Demand,
+}
+
+impl std::fmt::Debug for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Trace({}: {} calls, {} objects)",
+            self.name,
+            self.calls.len(),
+            self.objects
+        )
+    }
+}
+
+/// Two traces are the same trace, not two with equal calls: a case holds
+/// its trace by reference, and compares as its own.
+impl PartialEq for Trace {
+    fn eq(&self, other: &Trace) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Trace {}
+
+/// The size class a block counts in when a pool is sized: the power of
+/// two at or above it, 16 bytes at least (PMAD's alignment).
+pub fn class_of(size: u64) -> u64 {
+    size.max(16).next_power_of_two()
+}
+
+/// Live blocks per class while walking a trace, and their peaks.
+#[derive(Default)]
+struct Classes {
+    /// Per class: live now, its peak, and allocations made.
+    live: std::collections::BTreeMap<u64, (u64, u64, u64)>,
+    /// Blocks live now over all classes, and their peak.
+    total: u64,
+    peak: u64,
+}
+
+impl Classes {
+    /// One more block of `size` live (and one more allocation in its class).
+    fn born(&mut self, size: u64) {
+        let (live, peak, made) = self.live.entry(class_of(size)).or_default();
+        *live += 1;
+        *peak = (*peak).max(*live);
+        *made += 1;
+        self.total += 1;
+        self.peak = self.peak.max(self.total);
+    }
+
+    fn gone(&mut self, size: u64) {
+        if let Some((live, _, _)) = self.live.get_mut(&class_of(size)) {
+            *live -= 1;
+            self.total -= 1;
+        }
+    }
+}
+
+impl Trace {
+    /// Checks `calls` whole (every object named is live where it is named,
+    /// every alignment a power of two, every size within [`MAX_SIZE`]) and
+    /// measures what they hold at once, per class.
+    pub fn new(name: &str, calls: Vec<Call>) -> Result<Trace, ReplayError> {
+        let objects = calls
+            .iter()
+            .map(|c| c.id.max(c.old) as usize)
+            .max()
+            .unwrap_or(0);
+        // Each object's size while it is live; None while it is not.
+        let mut live: Vec<Option<u64>> = vec![None; objects + 1];
+        let mut classes = Classes::default();
+        let (mut largest, mut max_align) = (1u64, 0u32);
+        let mut timed = [false; Op::ALL.len()];
+        for (n, c) in calls.iter().enumerate() {
+            let n = n as u64;
+            let makes = c.id != 0 && !matches!(c.kind, CallKind::Free | CallKind::UsableSize);
+            if makes && c.size > MAX_SIZE {
+                return Err(ReplayError::Invalid {
+                    call: n,
+                    why: "a block beyond 1 TiB, more than any program was given (a damaged trace)",
+                });
+            }
+            if makes
+                && c.kind == CallKind::Aligned
+                && (!c.align.is_power_of_two() || c.align > MAX_ALIGN)
+            {
+                return Err(ReplayError::Invalid {
+                    call: n,
+                    why: "an alignment that is not a power of two up to 1 GiB (a damaged trace)",
+                });
+            }
+            let size = c.size.max(1);
+            let mut take = |id: u32| {
+                live.get_mut(id as usize)
+                    .and_then(Option::take)
+                    .ok_or(ReplayError::Inconsistent { call: n, id })
+            };
+            let op = match c.kind {
+                CallKind::UsableSize => None,
+                CallKind::Free if c.id == 0 => None,
+                CallKind::Free => {
+                    classes.gone(take(c.id)?);
+                    Some(Op::Free)
+                }
+                CallKind::Realloc if c.id == 0 && c.size > 0 => None,
+                CallKind::Realloc => {
+                    let old = if c.old == 0 { None } else { Some(take(c.old)?) };
+                    if c.id != 0 {
+                        classes.born(size);
+                    }
+                    if let Some(old) = old {
+                        classes.gone(old);
+                    }
+                    Some(Op::Realloc)
+                }
+                _ if c.id == 0 => None,
+                kind => {
+                    classes.born(size);
+                    Some(match kind {
+                        CallKind::Calloc => Op::Calloc,
+                        CallKind::Aligned => Op::Aligned,
+                        _ => Op::Alloc,
+                    })
+                }
+            };
+            if makes {
+                let slot = live
+                    .get_mut(c.id as usize)
+                    .filter(|s| s.is_none())
+                    .ok_or(ReplayError::Inconsistent { call: n, id: c.id })?;
+                *slot = Some(size);
+                largest = largest.max(size);
+                if c.kind == CallKind::Aligned {
+                    max_align = max_align.max(c.align);
+                }
+            }
+            if let Some(op) = op {
+                timed[op.index()] = true;
+            }
+        }
+        let made: u64 = classes.live.values().map(|&(_, _, m)| m).sum();
+        let mut ranges = Vec::new();
+        let mut exact = Vec::new();
+        let mut min = 1;
+        for (&class, &(_, peak, m)) in &classes.live {
+            ranges.push(SizeRange {
+                min,
+                max: class as usize,
+                share: m as f64 / made.max(1) as f64,
+            });
+            exact.push(peak as usize);
+            min = class as usize + 1;
+        }
+        let demand = Demand {
+            max_live: classes.peak as usize,
+            random_split: false,
+            ranges,
+            exact: Some(exact),
+        };
+        Ok(Trace {
+            name: name.to_string(),
+            objects,
+            largest: largest as usize,
+            max_align,
+            ops: Op::ALL.into_iter().filter(|op| timed[op.index()]).collect(),
+            demand,
+            calls,
+        })
+    }
+
+    /// The ops it times, in [`Op::ALL`] order.
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// What it holds at once: one range per power-of-two class it uses,
+    /// each with its own peak of live blocks ([`Demand::exact`]).
+    pub fn demand(&self) -> &Demand {
+        &self.demand
+    }
 }
 
 /// A live block: where, its size (as allocated, >= 1) and alignment.
@@ -123,7 +340,8 @@ const NONE: Block = Block {
 struct Tally {
     live_bytes: u64,
     live_blocks: u64,
-    r: Replayed,
+    outcome: Outcome,
+    r: Counts,
 }
 
 impl Tally {
@@ -140,30 +358,22 @@ impl Tally {
     }
 }
 
-/// Replays `calls` (objects numbered 1..=`objects`) on `alloc`.
+/// Replays `trace` on `alloc`: an [`Outcome`] whose [`Outcome::replay`]
+/// holds what was counted besides the histograms.
 pub fn run<A: Allocator, C: Clock, O: Observer>(
-    calls: &[Call],
-    objects: usize,
+    trace: &Trace,
     alloc: &mut A,
     clock: &mut C,
     observer: &mut O,
-) -> Result<Replayed, ReplayError> {
+) -> Result<Outcome, ReplayError> {
+    let calls = &trace.calls[..];
     // Sized and written before any timed call: the loop never allocates.
-    let mut table = vec![NONE; objects + 1];
+    let mut table = vec![NONE; trace.objects + 1];
     let mut tally = Tally {
         live_bytes: 0,
         live_blocks: 0,
-        r: Replayed {
-            outcome: Outcome::new(),
-            timed: [0; Op::ALL.len()],
-            usable_size: 0,
-            null_frees: 0,
-            failed_when_recorded: 0,
-            leaked_blocks: 0,
-            leaked_bytes: 0,
-            peak_bytes: 0,
-            peak_blocks: 0,
-        },
+        outcome: Outcome::new(),
+        r: Counts::default(),
     };
     let mut windows = Windows::for_phase(calls.len() as u64, None);
     observer.phase(Phase::RecordingStarts);
@@ -184,7 +394,10 @@ pub fn run<A: Allocator, C: Clock, O: Observer>(
         // SAFETY: every non-null entry is a live block from this allocator.
         unsafe { alloc.free_aligned(b.ptr, b.size, b.align) };
     }
-    result.map(|()| tally.r)
+    result.map(|()| {
+        tally.outcome.replay = Some(tally.r);
+        tally.outcome
+    })
 }
 
 /// The block of object `id`, taken out of the table.
@@ -238,13 +451,13 @@ fn replay<A: Allocator, C: Clock, O: Observer>(
                 requested_bytes: tally.live_bytes,
                 usable_bytes: None,
             };
-            windows.cut(done, clock, observer, &mut tally.r.outcome, live);
+            windows.cut(done, clock, observer, &mut tally.outcome, live);
         }
         if done.is_multiple_of(crate::PROGRESS_EVERY) || done == total {
             observer.progress(done, total);
         }
     }
-    tally.r.outcome.ops = total;
+    tally.outcome.ops = total;
     Ok(())
 }
 
@@ -372,7 +585,7 @@ fn record<C: Clock>(op: Op, ticks: u64, clock: &mut C, windows: &mut Windows, ta
     let ns = clock.ticks_to_ns(ticks);
     windows.recorder_mut(op).record(ns);
     if tally.r.timed[op.index()] == 0 {
-        *tally.r.outcome.first_call.slot_mut(op) = ns;
+        *tally.outcome.first_call.slot_mut(op) = ns;
     }
     tally.r.timed[op.index()] += 1;
 }

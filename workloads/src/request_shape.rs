@@ -42,6 +42,7 @@ pub fn demand() -> Demand {
         ranges,
         max_live: MAX_BLOCKS,
         random_split: false,
+        exact: None,
     }
 }
 

@@ -81,14 +81,21 @@ pub struct Demand {
     /// True when the split of live blocks between ranges is random (mixed
     /// sizes), so each range needs headroom above `share * max_live`.
     pub random_split: bool,
+    /// Each range's own peak of live blocks, when it is known exactly (a
+    /// replayed trace, walked before it is timed).
+    pub exact: Option<Vec<usize>>,
 }
 
 impl Demand {
     /// The blocks each range must hold for a fixed pool to serve the case:
-    /// every live block, or, when the split between ranges is random, the
-    /// range's share of them with 25 % headroom plus 64 (PMAD's pools and
-    /// TLSF's regions are both sized from this).
+    /// each range's exact peak when known; else every live block, or, when
+    /// the split between ranges is random, the range's share of them with
+    /// 25 % headroom plus 64 (PMAD's pools and TLSF's regions are both sized
+    /// from this).
     pub fn blocks_per_range(&self) -> Vec<usize> {
+        if let Some(exact) = &self.exact {
+            return exact.clone();
+        }
         self.ranges
             .iter()
             .map(|r| {

@@ -3,7 +3,7 @@
 //! live set follows the trace at every step; a refused or inconsistent
 //! call stops it, named.
 
-use workloads::replay::{self, Call, CallKind, ReplayError};
+use workloads::replay::{self, Call, CallKind, ReplayError, Trace};
 use workloads::testing::{CountingAlloc, Event, FakeClock};
 use workloads::Op;
 
@@ -35,7 +35,14 @@ fn every_call_is_made_in_order_and_timed_under_its_op() {
     ];
     let mut alloc = CountingAlloc::new();
     let mut clock = FakeClock::new(5);
-    let r = replay::run(&calls, 6, &mut alloc, &mut clock, &mut ()).unwrap();
+    let trace = Trace::new("t", calls.to_vec()).unwrap();
+    assert_eq!(trace.objects, 6);
+    assert_eq!(
+        trace.ops(),
+        [Op::Alloc, Op::Free, Op::Calloc, Op::Realloc, Op::Aligned]
+    );
+    let o = replay::run(&trace, &mut alloc, &mut clock, &mut ()).unwrap();
+    let r = o.replay.expect("a replay's counts");
     assert_eq!(
         alloc.events,
         [
@@ -60,7 +67,7 @@ fn every_call_is_made_in_order_and_timed_under_its_op() {
         [2, 1, 1, 3, 1]
     );
     for op in [Op::Alloc, Op::Free, Op::Calloc, Op::Realloc, Op::Aligned] {
-        let h = r.outcome.recorder(op);
+        let h = o.recorder(op);
         assert_eq!(h.len(), timed(op), "{op}");
         assert_eq!((h.histogram().min(), h.histogram().max()), (5, 5), "{op}");
     }
@@ -71,7 +78,7 @@ fn every_call_is_made_in_order_and_timed_under_its_op() {
     assert_eq!((r.leaked_blocks, r.leaked_bytes), (3, 401));
     assert_eq!((r.peak_bytes, r.peak_blocks), (440, 3));
     assert_eq!(alloc.live(), 0);
-    assert_eq!(r.outcome.ops, calls.len() as u64);
+    assert_eq!(o.ops, calls.len() as u64);
 }
 
 #[test]
@@ -84,7 +91,8 @@ fn a_refused_call_stops_the_replay_naming_it_and_frees_what_is_live() {
         call(Aligned, 2, 0, 200_000, 4096),
     ];
     let mut alloc = CountingAlloc::new();
-    let err = replay::run(&calls, 2, &mut alloc, &mut FakeClock::new(1), &mut ()).unwrap_err();
+    let trace = Trace::new("t", calls.to_vec()).unwrap();
+    let err = replay::run(&trace, &mut alloc, &mut FakeClock::new(1), &mut ()).unwrap_err();
     assert_eq!(
         err,
         ReplayError::Refused {
@@ -99,7 +107,69 @@ fn a_refused_call_stops_the_replay_naming_it_and_frees_what_is_live() {
         .contains("call 1 (Aligned of 200000 bytes aligned to 4096)"));
     assert_eq!(alloc.live(), 0, "the block made before is freed");
 
-    let damaged = [call(Free, 1, 0, 0, 0)];
-    let err = replay::run(&damaged, 1, &mut alloc, &mut FakeClock::new(1), &mut ()).unwrap_err();
-    assert_eq!(err, ReplayError::Inconsistent { call: 0, id: 1 });
+}
+
+#[test]
+fn a_damaged_trace_is_refused_before_anything_is_timed() {
+    use CallKind::*;
+    let refused = |calls: &[Call]| Trace::new("t", calls.to_vec()).unwrap_err();
+    // A free of an object never made, a double free, an object made twice.
+    assert_eq!(
+        refused(&[call(Free, 1, 0, 0, 0)]),
+        ReplayError::Inconsistent { call: 0, id: 1 }
+    );
+    assert_eq!(
+        refused(&[
+            call(Malloc, 1, 0, 8, 0),
+            call(Free, 1, 0, 0, 0),
+            call(Free, 1, 0, 0, 0)
+        ]),
+        ReplayError::Inconsistent { call: 2, id: 1 }
+    );
+    assert_eq!(
+        refused(&[call(Malloc, 1, 0, 8, 0), call(Calloc, 1, 0, 8, 0)]),
+        ReplayError::Inconsistent { call: 1, id: 1 }
+    );
+    // A realloc of an object that is not live.
+    assert_eq!(
+        refused(&[call(Realloc, 2, 1, 8, 0)]),
+        ReplayError::Inconsistent { call: 0, id: 1 }
+    );
+    let e = refused(&[call(Aligned, 1, 0, 64, 48)]);
+    assert!(e.to_string().contains("call 0: an alignment"), "{e}");
+    let e = refused(&[call(Malloc, 1, 0, replay::MAX_SIZE + 1, 0)]);
+    assert!(e.to_string().contains("beyond 1 TiB"), "{e}");
+    // A huge request that failed when recorded is fine: it is not made.
+    assert!(Trace::new("t", vec![call(Malloc, 0, 0, u64::MAX, 0)]).is_ok());
+}
+
+#[test]
+fn the_demand_is_each_classs_own_peak_with_realloc_holding_both_blocks() {
+    use CallKind::*;
+    let calls = [
+        call(Malloc, 1, 0, 10, 0),     // class 16
+        call(Malloc, 2, 0, 17, 0),     // class 32
+        call(Realloc, 3, 1, 12, 0),    // class 16: 1 and 3 live at once
+        call(Free, 2, 0, 0, 0),        //
+        call(Aligned, 4, 0, 100, 64),  // class 128
+        call(Calloc, 5, 0, 5000, 0),   // class 8192
+        call(Free, 5, 0, 0, 0),        //
+        call(Malloc, 6, 0, 7000, 0),   // class 8192 again: peak stays 1
+        call(Realloc, 0, 3, 0, 0),     // a free
+    ];
+    let trace = Trace::new("t", calls.to_vec()).unwrap();
+    let d = trace.demand();
+    let classes: Vec<usize> = d.ranges.iter().map(|r| r.max).collect();
+    assert_eq!(classes, [16, 32, 128, 8192]);
+    let mins: Vec<usize> = d.ranges.iter().map(|r| r.min).collect();
+    assert_eq!(mins, [1, 17, 33, 129]);
+    assert_eq!(d.blocks_per_range(), [2, 1, 1, 1]);
+    // Allocations per class: 2 of 6 at 16 B, 1 at 32 and 128 B, 2 at 8 kB.
+    let shares: Vec<f64> = d.ranges.iter().map(|r| r.share * 6.0).collect();
+    assert_eq!(shares, [2.0, 1.0, 1.0, 2.0]);
+    // At most 3 at once: 1, 2 and 3 at the realloc; 3, 4 and 5 after it.
+    assert_eq!(d.max_live, 3);
+    assert_eq!((trace.largest, trace.max_align), (7000, 64));
+    assert_eq!(replay::class_of(0), 16);
+    assert_eq!(replay::class_of(4097), 8192);
 }
