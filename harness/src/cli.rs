@@ -64,6 +64,23 @@ pub enum Command {
     /// Print what a trace holds (calls by kind, threads, peak live set,
     /// sizes), as `record` printed it; a damaged trace exits 2.
     Trace(TraceArgs),
+    /// Replay traces (from `record`) on every allocator compiled in, the
+    /// null row first: each call made in recorded order on one thread and
+    /// timed under its op (alloc, free, calloc, realloc, aligned), written
+    /// as a run writes (workload replay-<file name>). Takes a run's flags
+    /// that apply: --allocator, --ops (the first N calls), --out, --cpu,
+    /// --mlock, --fifo, --force, --no-progress, --repeat.
+    Replay(ReplayArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// The trace files; each is the workload replay-<its name without .trace>.
+    #[arg(value_name = "FILE", required = true)]
+    pub traces: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -231,7 +248,8 @@ pub struct RunArgs {
 
     /// Recorded operations per case: pairs for hot-path and size-sweep (per size),
     /// blocks for bulk and reverse-free, alloc+free ops for churn, requests
-    /// for request, blocks per thread for producer-consumer. 1 to 10^10.
+    /// for request, blocks per thread for producer-consumer; a replay's
+    /// first N calls. 1 to 10^10.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_OPS))]
     pub ops: Option<u64>,
 

@@ -114,6 +114,10 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
             print!("{}", stats.render());
             Ok(())
         }
+        Some(cli::Command::Replay(a)) => {
+            let plan = trace::replay::plan(a).map_err(Failure::usage)?;
+            measure(a.run.clone(), plan)
+        }
         Some(cli::Command::Compare(a)) => compare::main(a),
         Some(cli::Command::Spread(a)) => {
             let (path, n) = output::spread::write(&a.results).map_err(Failure::usage)?;
@@ -123,7 +127,10 @@ fn real_main(cli: cli::Cli) -> Result<(), Failure> {
         Some(cli::Command::Verify(a)) => verify::main(&a.results),
         Some(cli::Command::Plot(a)) => plot(a),
         Some(cli::Command::Report(a)) => report(a),
-        None => measure(cli.run),
+        None => {
+            let plan = plan::plan(&cli.run).map_err(Failure::usage)?;
+            measure(cli.run, plan)
+        }
     }
 }
 
@@ -190,10 +197,10 @@ fn report(a: &cli::ReportArgs) -> Result<(), Failure> {
     }
 }
 
-/// A measuring run: every input checked first, then the process set up
-/// (pinning, mlock, SCHED_FIFO), then each repeat of the plan.
-fn measure(args: cli::RunArgs) -> Result<(), Failure> {
-    let plan = plan::plan(&args).map_err(Failure::usage)?;
+/// A measuring run of `plan` (from the flags, or `replay`'s traces): every
+/// input checked first, then the process set up (pinning, mlock,
+/// SCHED_FIFO), then each repeat of the plan.
+fn measure(args: cli::RunArgs, plan: plan::Plan) -> Result<(), Failure> {
     if args.syscalls {
         syscalls::check_strace().map_err(Failure::usage)?;
     }

@@ -56,15 +56,18 @@ pub struct Done {
 pub struct NotApplicable {
     pub allocator: Name,
     pub workload: WorkloadName,
-    pub reason: &'static str,
+    pub reason: String,
 }
 
 /// Why `allocator` cannot run `case`, if it cannot: producer-consumer
-/// frees every block on another thread.
-pub fn not_applicable(allocator: Name, case: &Case) -> Option<&'static str> {
-    (case.kind == workloads::Kind::Handoff)
-        .then(|| alloc::cross_thread_frees(allocator))
-        .flatten()
+/// frees every block on another thread; a fixed pool may not serve a
+/// replayed trace's sizes or alignments.
+pub fn not_applicable(allocator: Name, case: &Case) -> Option<String> {
+    match case.kind {
+        Kind::Handoff => alloc::cross_thread_frees(allocator).map(str::to_string),
+        Kind::Replay(trace) => alloc::cannot_replay(allocator, trace),
+        _ => None,
+    }
 }
 
 /// Feeds the progress bar and the case's interval logs. Both are
@@ -364,6 +367,12 @@ pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, F
     // On either error `hlogs` is dropped here, and its files with it.
     let measured =
         measured.map_err(|e| Failure::run(format!("{}: {e}; nothing was written", job.label)))?;
+    crate::trace::replay::check(c, &measured.outcome).map_err(|e| {
+        Failure::run(format!(
+            "{}: the replay does not match its trace: {e}; nothing was written",
+            job.label
+        ))
+    })?;
     written.map_err(|e| Failure::io(format!("{}: writing the interval log: {e}", job.label)))?;
     let intervals = read_intervals(c, &hlogs)?;
     eprintln!(

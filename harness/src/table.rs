@@ -47,3 +47,40 @@ pub const LEGEND: &str =
     "All figures in ns. net = minus the null row's P50 for the same case (the timer's own cost).\n\
 net ratio = net P99.9 / net P50; n/m = not meaningful: the net P50 is within the null's jitter
 (P99 - P50, or the clock's resolution when that is larger).";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::summary::{Figures, Floor, Key, Row};
+    use workloads::Op;
+
+    #[test]
+    fn every_row_lines_up_with_the_header() {
+        let f = Figures {
+            samples: 10,
+            min: 1,
+            mean: 2.0,
+            p50: 50,
+            p99: 60,
+            p999: 90,
+            p9999: 90,
+            max: 90,
+        };
+        let floor = Floor {
+            p50: 20,
+            jitter: 10,
+        };
+        let rows: Vec<Row> = [Op::Alloc, Op::Realloc]
+            .into_iter()
+            .map(|op| Row::new(Key { op, ..Key::example() }, &f, floor, 0, 7))
+            .collect();
+        let table = render(WorkloadName::HotPath, &rows.iter().collect::<Vec<_>>());
+        let lines: Vec<&str> = table.lines().skip(2).collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        // The names are padded to their columns (a Display that ignores
+        // the width would shift every column after them).
+        assert!(lines[1].starts_with("pmad         64   alloc"), "{table}");
+        assert!(lines[2].starts_with("pmad         64 realloc"), "{table}");
+        assert!(lines.iter().all(|l| l.len() == lines[0].len()), "{table}");
+    }
+}

@@ -2,13 +2,21 @@
 //! counts.csv, meta.json's workload fields, and the first part of every
 //! series' file names. A results file naming an unknown workload fails to
 //! load, naming the line.
+//!
+//! A replayed trace is a workload too, named `replay-<the trace file's
+//! stem>`. Its name is interned (leaked once per distinct name, a few per
+//! process), so the type stays `Copy`.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Mutex;
+
+/// The prefix of a replayed trace's workload name.
+pub const REPLAY_PREFIX: &str = "replay-";
 
 /// Every workload a run can measure, by its name in the results.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WorkloadName {
     HotPath,
     SizeSweep,
@@ -18,6 +26,9 @@ pub enum WorkloadName {
     RequestClosed,
     RequestOpen,
     ProducerConsumer,
+    /// A replayed trace: the whole name, `replay-` and a stem of lowercase
+    /// letters, digits and dashes.
+    Replay(&'static str),
 }
 
 impl WorkloadName {
@@ -44,7 +55,39 @@ impl WorkloadName {
             WorkloadName::RequestClosed => "request-closed",
             WorkloadName::RequestOpen => "request-open",
             WorkloadName::ProducerConsumer => "producer-consumer",
+            WorkloadName::Replay(name) => name,
         }
+    }
+
+    /// The workload that replays the trace whose file stem is `stem`:
+    /// `replay-<stem>`, lowercased, any character but a letter, digit or
+    /// dash made a dash (the name is part of every file name).
+    pub fn replay_of(stem: &str) -> Result<WorkloadName, String> {
+        let clean: String = stem
+            .chars()
+            .map(|c| {
+                let c = c.to_ascii_lowercase();
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let clean = clean.trim_matches('-');
+        if clean.is_empty() {
+            return Err(format!(
+                "`{stem}`: a trace file's name needs a letter or digit (its workload is replay-<name>)"
+            ));
+        }
+        Ok(WorkloadName::Replay(intern(&format!(
+            "{REPLAY_PREFIX}{clean}"
+        ))))
+    }
+
+    /// Whether this is a replayed trace.
+    pub fn is_replay(self) -> bool {
+        matches!(self, WorkloadName::Replay(_))
     }
 
     /// The workloads `--threads` runs on several threads.
@@ -55,7 +98,7 @@ impl WorkloadName {
 
 impl fmt::Display for WorkloadName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -63,10 +106,55 @@ impl std::str::FromStr for WorkloadName {
     type Err = String;
 
     fn from_str(s: &str) -> Result<WorkloadName, String> {
-        WorkloadName::ALL
-            .into_iter()
-            .find(|w| w.as_str() == s)
-            .ok_or_else(|| format!("`{s}` is not a workload"))
+        if let Some(w) = WorkloadName::ALL.into_iter().find(|w| w.as_str() == s) {
+            return Ok(w);
+        }
+        match s.strip_prefix(REPLAY_PREFIX) {
+            Some(stem) if WorkloadName::replay_of(stem).is_ok_and(|w| w.as_str() == s) => {
+                WorkloadName::replay_of(stem)
+            }
+            _ => Err(format!("`{s}` is not a workload")),
+        }
+    }
+}
+
+/// The one `&'static` copy of `name`.
+fn intern(name: &str) -> &'static str {
+    static NAMES: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(&known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+impl Serialize for WorkloadName {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for WorkloadName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<WorkloadName, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        s.parse().map_err(|_| {
+            serde::de::Error::unknown_variant(
+                &s,
+                &[
+                    "hot-path",
+                    "size-sweep",
+                    "bulk",
+                    "reverse-free",
+                    "churn",
+                    "request-closed",
+                    "request-open",
+                    "producer-consumer",
+                    "replay-<trace>",
+                ],
+            )
+        })
     }
 }
 
@@ -86,8 +174,26 @@ mod tests {
 
     #[test]
     fn an_unknown_name_is_refused() {
-        assert!(serde_json::from_str::<WorkloadName>("\"hot_path\"").is_err());
+        let e = serde_json::from_str::<WorkloadName>("\"hot_path\"").unwrap_err();
+        assert!(e.to_string().contains("unknown variant `hot_path`"), "{e}");
         let e = "churnn".parse::<WorkloadName>().unwrap_err();
         assert!(e.contains("`churnn`"), "{e}");
+        for bad in ["replay-", "replay-Python", "replay-a_b", "replay--x"] {
+            assert!(bad.parse::<WorkloadName>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_trace_is_named_after_its_file_and_interned() {
+        let w = WorkloadName::replay_of("Python_JSON.v2").unwrap();
+        assert_eq!(w.as_str(), "replay-python-json-v2");
+        assert!(w.is_replay() && !WorkloadName::Churn.is_replay());
+        let again: WorkloadName = "replay-python-json-v2".parse().unwrap();
+        assert_eq!(again, w);
+        assert!(std::ptr::eq(again.as_str(), w.as_str()), "one copy");
+        let json = serde_json::to_string(&w).unwrap();
+        assert_eq!(json, "\"replay-python-json-v2\"");
+        assert_eq!(serde_json::from_str::<WorkloadName>(&json).unwrap(), w);
+        assert!(WorkloadName::replay_of("__").is_err());
     }
 }

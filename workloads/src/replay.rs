@@ -136,6 +136,13 @@ pub struct Trace {
     pub largest: usize,
     /// The largest alignment an aligned call asks for (0: none).
     pub max_align: u32,
+    /// Calls a replay times, by op ([`Op::index`]).
+    pub timed: [u64; Op::ALL.len()],
+    /// The live set's peak, in bytes (as the replay allocates them: a size
+    /// of 0 as 1) and blocks, a realloc's old block gone before its new one
+    /// is counted, as the replay loop counts it.
+    pub peak_bytes: u64,
+    pub peak_blocks: u64,
     /// The timed ops it makes, in [`Op::ALL`] order.
     ops: Vec<Op>,
     demand: Demand,
@@ -212,7 +219,9 @@ impl Trace {
         let mut live: Vec<Option<u64>> = vec![None; objects + 1];
         let mut classes = Classes::default();
         let (mut largest, mut max_align) = (1u64, 0u32);
-        let mut timed = [false; Op::ALL.len()];
+        let mut timed = [0u64; Op::ALL.len()];
+        // The live set as the replay loop counts it (not as pools need it).
+        let (mut bytes, mut blocks, mut peak_bytes, mut peak_blocks) = (0u64, 0u64, 0u64, 0u64);
         for (n, c) in calls.iter().enumerate() {
             let n = n as u64;
             let makes = c.id != 0 && !matches!(c.kind, CallKind::Free | CallKind::UsableSize);
@@ -241,7 +250,9 @@ impl Trace {
                 CallKind::UsableSize => None,
                 CallKind::Free if c.id == 0 => None,
                 CallKind::Free => {
-                    classes.gone(take(c.id)?);
+                    let gone = take(c.id)?;
+                    classes.gone(gone);
+                    (bytes, blocks) = (bytes - gone, blocks - 1);
                     Some(Op::Free)
                 }
                 CallKind::Realloc if c.id == 0 && c.size > 0 => None,
@@ -252,6 +263,7 @@ impl Trace {
                     }
                     if let Some(old) = old {
                         classes.gone(old);
+                        (bytes, blocks) = (bytes - old, blocks - 1);
                     }
                     Some(Op::Realloc)
                 }
@@ -271,13 +283,16 @@ impl Trace {
                     .filter(|s| s.is_none())
                     .ok_or(ReplayError::Inconsistent { call: n, id: c.id })?;
                 *slot = Some(size);
+                (bytes, blocks) = (bytes + size, blocks + 1);
+                peak_bytes = peak_bytes.max(bytes);
+                peak_blocks = peak_blocks.max(blocks);
                 largest = largest.max(size);
                 if c.kind == CallKind::Aligned {
                     max_align = max_align.max(c.align);
                 }
             }
             if let Some(op) = op {
-                timed[op.index()] = true;
+                timed[op.index()] += 1;
             }
         }
         let made: u64 = classes.live.values().map(|&(_, _, m)| m).sum();
@@ -304,7 +319,13 @@ impl Trace {
             objects,
             largest: largest as usize,
             max_align,
-            ops: Op::ALL.into_iter().filter(|op| timed[op.index()]).collect(),
+            ops: Op::ALL
+                .into_iter()
+                .filter(|op| timed[op.index()] > 0)
+                .collect(),
+            timed,
+            peak_bytes,
+            peak_blocks,
             demand,
             calls,
         })

@@ -43,6 +43,12 @@ fn every_call_is_made_in_order_and_timed_under_its_op() {
     );
     let o = replay::run(&trace, &mut alloc, &mut clock, &mut ()).unwrap();
     let r = o.replay.expect("a replay's counts");
+    // What the trace's walk expected is what the replay did.
+    assert_eq!(r.timed, trace.timed);
+    assert_eq!(
+        (r.peak_bytes, r.peak_blocks),
+        (trace.peak_bytes, trace.peak_blocks)
+    );
     assert_eq!(
         alloc.events,
         [
@@ -106,7 +112,6 @@ fn a_refused_call_stops_the_replay_naming_it_and_frees_what_is_live() {
         .to_string()
         .contains("call 1 (Aligned of 200000 bytes aligned to 4096)"));
     assert_eq!(alloc.live(), 0, "the block made before is freed");
-
 }
 
 #[test]
@@ -147,15 +152,15 @@ fn a_damaged_trace_is_refused_before_anything_is_timed() {
 fn the_demand_is_each_classs_own_peak_with_realloc_holding_both_blocks() {
     use CallKind::*;
     let calls = [
-        call(Malloc, 1, 0, 10, 0),     // class 16
-        call(Malloc, 2, 0, 17, 0),     // class 32
-        call(Realloc, 3, 1, 12, 0),    // class 16: 1 and 3 live at once
-        call(Free, 2, 0, 0, 0),        //
-        call(Aligned, 4, 0, 100, 64),  // class 128
-        call(Calloc, 5, 0, 5000, 0),   // class 8192
-        call(Free, 5, 0, 0, 0),        //
-        call(Malloc, 6, 0, 7000, 0),   // class 8192 again: peak stays 1
-        call(Realloc, 0, 3, 0, 0),     // a free
+        call(Malloc, 1, 0, 10, 0),    // class 16
+        call(Malloc, 2, 0, 17, 0),    // class 32
+        call(Realloc, 3, 1, 12, 0),   // class 16: 1 and 3 live at once
+        call(Free, 2, 0, 0, 0),       //
+        call(Aligned, 4, 0, 100, 64), // class 128
+        call(Calloc, 5, 0, 5000, 0),  // class 8192
+        call(Free, 5, 0, 0, 0),       //
+        call(Malloc, 6, 0, 7000, 0),  // class 8192 again: peak stays 1
+        call(Realloc, 0, 3, 0, 0),    // a free
     ];
     let trace = Trace::new("t", calls.to_vec()).unwrap();
     let d = trace.demand();

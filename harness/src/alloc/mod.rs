@@ -42,7 +42,7 @@ pub enum Name {
 
 impl std::fmt::Display for Name {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -150,11 +150,21 @@ pub trait OnHeap {
     fn run<A: Allocator>(self, alloc: &mut A) -> Self::Out;
 }
 
-/// Runs `body` on allocator `name`; None for PMAD and TLSF (their own pools,
-/// see [`run_case`]) and for an allocator not compiled in.
-fn on_heap<B: OnHeap>(name: Name, body: B) -> Option<B::Out> {
+/// The null allocator's one block for `case`: a replay's largest block,
+/// else [`workloads::allocator::NULL_BLOCK_BYTES`].
+fn null_block_bytes(case: &Case) -> usize {
+    match case.kind {
+        workloads::Kind::Replay(trace) => trace.largest,
+        _ => workloads::allocator::NULL_BLOCK_BYTES,
+    }
+}
+
+/// Runs `body` on allocator `name` (the null allocator with a block of
+/// `null_bytes`); None for PMAD and TLSF (their own pools, see
+/// [`run_case`]) and for an allocator not compiled in.
+fn on_heap<B: OnHeap>(name: Name, null_bytes: usize, body: B) -> Option<B::Out> {
     match name {
-        Name::Null => Some(body.run(&mut NullAlloc::new())),
+        Name::Null => Some(body.run(&mut NullAlloc::with_block_bytes(null_bytes))),
         #[cfg(feature = "jemalloc")]
         Name::Jemalloc => Some(body.run(&mut global::Global(tikv_jemallocator::Jemalloc))),
         #[cfg(feature = "mimalloc")]
@@ -212,7 +222,7 @@ pub fn run_case<C: Clock, O: Observer>(
                 clock,
                 observer,
             };
-            on_heap(other, body)
+            on_heap(other, null_block_bytes(case), body)
                 .ok_or_else(|| not_compiled(other))?
                 .map(|outcome| Measured {
                     outcome,
@@ -235,6 +245,19 @@ pub fn cross_thread_frees(name: Name) -> Option<&'static str> {
             "one single-threaded pool (rlsf's Tlsf takes &mut self, no lock): a block must be freed by the thread that owns the pool",
         ),
         _ => None,
+    }
+}
+
+/// Why allocator `name` cannot replay `trace` (a fixed pool that cannot
+/// serve its sizes or alignments), or None when it can.
+pub fn cannot_replay(name: Name, trace: &workloads::replay::Trace) -> Option<String> {
+    match name {
+        #[cfg(feature = "pmad")]
+        Name::Pmad => pmad_pool::cannot_serve(trace),
+        _ => {
+            let _ = trace;
+            None
+        }
     }
 }
 
@@ -291,7 +314,7 @@ pub fn run_handoff<O: Observer, M: Mailbox>(
         inbox,
         outbox,
     };
-    on_heap(name, body)
+    on_heap(name, null_block_bytes(case), body)
         .ok_or_else(|| not_compiled(name))?
         .map_err(|e| e.to_string())
 }

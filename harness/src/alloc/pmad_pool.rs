@@ -97,6 +97,26 @@ impl Allocator for PmadAlloc<'_> {
     }
 }
 
+/// Why PMAD cannot serve `trace`: a block beyond its largest class, or an
+/// alignment beyond the 16 bytes every block has.
+pub fn cannot_serve(trace: &workloads::replay::Trace) -> Option<String> {
+    if trace.largest > pmad::MAX_CLASS_BYTES {
+        return Some(format!(
+            "the trace asks for blocks up to {} bytes; PMAD's largest class is {} bytes (pmad::MAX_CLASS_BYTES), and a fixed pool has nowhere else to put them",
+            trace.largest,
+            pmad::MAX_CLASS_BYTES
+        ));
+    }
+    if trace.max_align as usize > pmad::ALIGN {
+        return Some(format!(
+            "the trace asks for {}-byte alignment; PMAD's blocks are {}-byte aligned (pmad::ALIGN) and it has no aligned path",
+            trace.max_align,
+            pmad::ALIGN
+        ));
+    }
+    None
+}
+
 pub fn run<C: Clock, O: Observer>(
     case: &Case,
     clock: &mut C,

@@ -7,7 +7,9 @@
 //! Sizing: the blocks the case can have live at once (as PMAD's pool is
 //! sized, with the same headroom for a random split between sizes), each at
 //! its range's largest size plus TLSF's 16-byte header rounded up to its
-//! 32-byte granularity, doubled for fragmentation, plus 1 MiB.
+//! 32-byte granularity, doubled for fragmentation, plus 1 MiB. A replayed
+//! trace that asks for alignments above 16 bytes also gets that alignment
+//! once per block it can have live, for the padding an aligned block costs.
 
 use super::{layout, Setup, TlsfReport};
 use rlsf::Tlsf;
@@ -19,8 +21,9 @@ use workloads::{Allocator, Case, Clock, Demand, Observer};
 /// per power of two, the classic TLSF split.
 type Heap = Tlsf<'static, u32, u32, 28, 32>;
 
-/// The bytes a case's region gets (module docs).
-fn region_bytes(demand: &Demand) -> usize {
+/// The bytes a case's region gets (module docs): `align` is the largest
+/// alignment the case asks for beyond 16 bytes (0: none).
+fn region_bytes(demand: &Demand, align: usize) -> usize {
     let per_block = |max: usize| (max + 16).div_ceil(rlsf::GRANULARITY) * rlsf::GRANULARITY;
     let blocks: usize = demand
         .ranges
@@ -28,7 +31,20 @@ fn region_bytes(demand: &Demand) -> usize {
         .zip(demand.blocks_per_range())
         .map(|(r, n)| n * per_block(r.max))
         .sum();
-    2 * blocks + (1 << 20)
+    2 * blocks + demand.max_live * align + (1 << 20)
+}
+
+/// A layout with `align` or the one `layout(size)` gives, whichever is larger.
+#[inline(always)]
+fn aligned_layout(size: usize, align: usize) -> std::alloc::Layout {
+    let plain = layout(size);
+    if align <= plain.align() {
+        return plain;
+    }
+    // SAFETY: align is a power of two (a replayed trace is checked for it)
+    // of at most 1 GiB, and size a block a program was given: the rounded
+    // size stays far below isize::MAX.
+    unsafe { std::alloc::Layout::from_size_align_unchecked(size, align) }
 }
 
 /// One anonymous mapping, unmapped on drop.
@@ -105,6 +121,26 @@ impl Allocator for TlsfAlloc<'_> {
         }
     }
 
+    #[inline(always)]
+    fn alloc_aligned(&mut self, size: usize, align: usize) -> *mut u8 {
+        self.0
+            .allocate(aligned_layout(size, align))
+            .map_or(std::ptr::null_mut(), NonNull::as_ptr)
+    }
+
+    #[inline(always)]
+    unsafe fn free_aligned(&mut self, ptr: *mut u8, size: usize, align: usize) {
+        // SAFETY: the caller passes a live block of this heap from
+        // `alloc_aligned(size, align)` (or `alloc(size)`, align 1), which
+        // asked with aligned_layout(size, align)'s alignment.
+        unsafe {
+            self.0.deallocate(
+                NonNull::new_unchecked(ptr),
+                aligned_layout(size, align).align(),
+            )
+        }
+    }
+
     fn usable_size(&self, ptr: *mut u8, _size: usize) -> Option<usize> {
         // SAFETY: ptr is a live block of this heap (a fresh allocation).
         Some(unsafe { Heap::allocation_usable_size(NonNull::new_unchecked(ptr)) })
@@ -117,7 +153,11 @@ pub fn run<C: Clock, O: Observer>(
     observer: &mut O,
     setup: Setup,
 ) -> Result<super::Measured, String> {
-    let bytes = region_bytes(&case.demand());
+    let align = match case.kind {
+        workloads::Kind::Replay(trace) if trace.max_align > 16 => trace.max_align as usize,
+        _ => 0,
+    };
+    let bytes = region_bytes(&case.demand(), align);
     let region = Region::map(bytes, setup.mlock)?;
     let mut heap = Heap::new();
     let block = NonNull::slice_from_raw_parts(region.ptr, region.len);
@@ -178,13 +218,23 @@ mod tests {
             }],
             max_live: 10,
             random_split: false,
+            exact: None,
         };
         // 1024 + 16 header = 1040, rounded up to 32 B: 1056 per block.
-        assert_eq!(region_bytes(&fixed), 2 * 10 * 1056 + (1 << 20));
+        assert_eq!(region_bytes(&fixed, 0), 2 * 10 * 1056 + (1 << 20));
+        assert_eq!(
+            region_bytes(&fixed, 4096),
+            2 * 10 * 1056 + 10 * 4096 + (1 << 20)
+        );
         let split = Demand {
             random_split: true,
+            ..fixed.clone()
+        };
+        assert_eq!(region_bytes(&split, 0), 2 * (13 + 64) * 1056 + (1 << 20));
+        let exact = Demand {
+            exact: Some(vec![3]),
             ..fixed
         };
-        assert_eq!(region_bytes(&split), 2 * (13 + 64) * 1056 + (1 << 20));
+        assert_eq!(region_bytes(&exact, 0), 2 * 3 * 1056 + (1 << 20));
     }
 }

@@ -151,6 +151,34 @@ pub struct CaseEntry {
     pub p50_ns: AllocFree,
     pub pmad: Option<PmadReport>,
     pub tlsf: Option<TlsfReport>,
+    /// A replayed trace's case: what was made, counted and left over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayEntry>,
+}
+
+/// What a replay did, beside its histograms: checked against its trace
+/// before anything was written (`trace::replay::check`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplayEntry {
+    /// The trace file, as named on the command line.
+    pub trace: String,
+    /// Calls replayed: the trace's first `--ops`, or all.
+    pub calls: u64,
+    /// Calls made and timed, by op.
+    pub timed: BTreeMap<String, u64>,
+    /// malloc_usable_size calls: asked, not timed.
+    pub usable_size: u64,
+    /// free(NULL): not made.
+    pub null_frees: u64,
+    /// Calls that returned null when recorded: not made.
+    pub failed_when_recorded: u64,
+    /// Blocks the trace never freed (its leaks, or what it left to exit),
+    /// freed after the replay, untimed.
+    pub leaked_blocks: u64,
+    pub leaked_bytes: u64,
+    /// The live set's peak during the replay (bytes as allocated).
+    pub peak_live_bytes: u64,
+    pub peak_live_blocks: u64,
 }
 
 /// An allocator a workload cannot run on, and why.
@@ -322,7 +350,7 @@ pub fn run(
             .map(|n| NotApplicableEntry {
                 allocator: n.allocator,
                 workload: n.workload,
-                reason: n.reason.into(),
+                reason: n.reason.clone(),
             })
             .collect(),
     }
@@ -361,7 +389,31 @@ fn case(d: &Done) -> CaseEntry {
         },
         pmad: d.pmad.clone(),
         tlsf: d.tlsf.clone(),
+        replay: replay(d),
     }
+}
+
+/// A replayed case's entry (None for the other workloads).
+fn replay(d: &Done) -> Option<ReplayEntry> {
+    let (workloads::Kind::Replay(trace), Some(r)) = (d.case.kind, d.outcome.replay) else {
+        return None;
+    };
+    Some(ReplayEntry {
+        trace: trace.name.clone(),
+        calls: trace.calls.len() as u64,
+        timed: workloads::Op::ALL
+            .into_iter()
+            .filter(|op| r.timed[op.index()] > 0)
+            .map(|op| (op.name().to_string(), r.timed[op.index()]))
+            .collect(),
+        usable_size: r.usable_size,
+        null_frees: r.null_frees,
+        failed_when_recorded: r.failed_when_recorded,
+        leaked_blocks: r.leaked_blocks,
+        leaked_bytes: r.leaked_bytes,
+        peak_live_bytes: r.peak_bytes,
+        peak_live_blocks: r.peak_blocks,
+    })
 }
 
 impl Meta {

@@ -206,14 +206,21 @@ impl Results {
 
     /// The ops recorded for a workload, in report order (request first).
     pub fn ops(&self, workload: WorkloadName) -> Vec<Op> {
-        [Op::Request, Op::Alloc, Op::Free]
-            .into_iter()
-            .filter(|&op| {
-                self.rows
-                    .iter()
-                    .any(|r| r.workload == workload && r.op == op)
-            })
-            .collect()
+        [
+            Op::Request,
+            Op::Alloc,
+            Op::Free,
+            Op::Calloc,
+            Op::Realloc,
+            Op::Aligned,
+        ]
+        .into_iter()
+        .filter(|&op| {
+            self.rows
+                .iter()
+                .any(|r| r.workload == workload && r.op == op)
+        })
+        .collect()
     }
 
     /// The threads a workload runs on by itself: 1, or for a workload that

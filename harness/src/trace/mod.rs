@@ -8,8 +8,10 @@
 //! id, never an address) and its size and alignment.
 
 pub mod file;
+pub mod load;
 pub mod raw;
 pub mod record;
+pub mod replay;
 pub mod stats;
 
 use std::fmt;
@@ -80,7 +82,7 @@ impl Kind {
 
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 
