@@ -1,6 +1,8 @@
 //! How figures are written for people: latencies, sizes and counts, the
 //! same in every chart, REPORT.md and the README section.
 
+use crate::workload_name::WorkloadName;
+
 /// A latency for an axis or a label: "20 ns", "1.5 µs", "12 ms".
 pub fn ns(v: f64) -> String {
     let (value, unit) = if v >= 1e9 {
@@ -36,9 +38,12 @@ pub fn ns_exact(ns: u64) -> String {
     }
 }
 
-/// "1024 B", or "mixed 16-4096 B" for size 0: in charts and reports.
-pub fn size_label(size: usize) -> String {
-    if size == 0 {
+/// "1024 B", or "mixed 16-4096 B" for size 0, or for a replayed trace
+/// (size 0 too) "the trace's sizes": in charts and reports.
+pub fn size_label(workload: WorkloadName, size: usize) -> String {
+    if workload.is_replay() {
+        "the trace's sizes".into()
+    } else if size == 0 {
         "mixed 16-4096 B".into()
     } else {
         format!("{size} B")
@@ -82,6 +87,12 @@ mod tests {
     }
 
     #[test]
+    fn a_replay_is_labelled_with_its_trace_not_the_mixed_range() {
+        let w = WorkloadName::replay_of("x").unwrap();
+        assert_eq!(size_label(w, 0), "the trace's sizes");
+    }
+
+    #[test]
     fn counts_and_sizes_read_naturally() {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(999), "999");
@@ -90,11 +101,17 @@ mod tests {
         assert_eq!(ns_exact(5_000), "5 us");
         assert_eq!(ns_exact(5_120), "5120 ns");
         assert_eq!(
-            (size_label(0).as_str(), size_tag(0).as_str()),
+            (
+                size_label(WorkloadName::Churn, 0).as_str(),
+                size_tag(0).as_str()
+            ),
             ("mixed 16-4096 B", "mixed")
         );
         assert_eq!(
-            (size_label(64).as_str(), size_tag(64).as_str()),
+            (
+                size_label(WorkloadName::Churn, 64).as_str(),
+                size_tag(64).as_str()
+            ),
             ("64 B", "64B")
         );
     }

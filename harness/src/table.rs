@@ -72,7 +72,18 @@ mod tests {
         };
         let rows: Vec<Row> = [Op::Alloc, Op::Realloc]
             .into_iter()
-            .map(|op| Row::new(Key { op, ..Key::example() }, &f, floor, 0, 7))
+            .map(|op| {
+                Row::new(
+                    Key {
+                        op,
+                        ..Key::example()
+                    },
+                    &f,
+                    floor,
+                    0,
+                    7,
+                )
+            })
             .collect();
         let table = render(WorkloadName::HotPath, &rows.iter().collect::<Vec<_>>());
         let lines: Vec<&str> = table.lines().skip(2).collect();

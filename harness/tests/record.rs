@@ -1,6 +1,7 @@
 //! `harness record` on a small C program built here: the trace holds
 //! exactly the calls the program makes, and the command's exit status is
-//! passed on; a truncated trace is refused with exit 2.
+//! passed on; a truncated trace is refused with exit 2; the trace replayed
+//! makes exactly those calls again.
 
 mod common;
 
@@ -115,6 +116,72 @@ fn the_trace_holds_exactly_the_programs_calls() {
     let info = harness(&["trace", out.to_str().unwrap()]);
     assert!(info.status.success(), "{info:?}");
     assert_eq!(String::from_utf8_lossy(&info.stdout), said);
+
+    // Replayed on every allocator: exactly the program's calls, each timed
+    // under its op, the same peak live set, the leak freed and counted.
+    let res = dir.path().join("res");
+    let replay = harness(&[
+        "replay",
+        out.to_str().unwrap(),
+        "--out",
+        res.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert!(replay.status.success(), "{replay:?}");
+    let summary = std::fs::read_to_string(res.join("summary.csv")).unwrap();
+    for (op, samples) in [
+        ("alloc", 10),
+        ("free", 13),
+        ("calloc", 1),
+        ("realloc", 1),
+        ("aligned", 3),
+    ] {
+        let rows: Vec<&str> = summary
+            .lines()
+            .filter(|l| l.starts_with("system,replay-p,") && l.contains(&format!(",{op},")))
+            .collect();
+        assert_eq!(rows.len(), 1, "{op}: {summary}");
+        assert!(
+            rows[0].contains(&format!(",{samples},")),
+            "{op}: {}",
+            rows[0]
+        );
+    }
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(res.join("meta.json")).unwrap()).unwrap();
+    let run = &meta["runs"][0];
+    let case = run["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["allocator"] == "system")
+        .unwrap();
+    let r = &case["replay"];
+    assert_eq!(r["calls"], 30, "{r}");
+    assert_eq!(
+        r["timed"],
+        serde_json::json!({"alloc": 10, "free": 13, "calloc": 1, "realloc": 1, "aligned": 3})
+    );
+    assert_eq!(
+        (&r["usable_size"], &r["null_frees"]),
+        (&1.into(), &1.into())
+    );
+    assert_eq!(
+        (&r["leaked_blocks"], &r["leaked_bytes"]),
+        (&1.into(), &256.into())
+    );
+    // The peak `record` and `trace` printed above.
+    assert_eq!(
+        (&r["peak_live_bytes"], &r["peak_live_blocks"]),
+        (&17811.into(), &14.into())
+    );
+    // PMAD's blocks are 16-byte aligned: it cannot serve posix_memalign(256).
+    let na = run["not_applicable"].as_array().unwrap();
+    assert!(
+        na.iter().any(|n| n["allocator"] == "pmad"
+            && n["reason"].as_str().unwrap().contains("256-byte alignment")),
+        "{na:?}"
+    );
 
     // Cut short: refused, exit 2, naming the file.
     let whole = std::fs::read(&out).unwrap();

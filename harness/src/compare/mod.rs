@@ -162,7 +162,7 @@ fn case_label(r: &Row) -> String {
     format!(
         "{}{threads} {} {}",
         r.workload,
-        crate::format::size_label(r.size),
+        crate::format::size_label(r.workload, r.size),
         r.op
     )
 }

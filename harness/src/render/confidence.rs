@@ -107,7 +107,7 @@ pub fn standings(md: &mut String, r: &Results, workload: WorkloadName) {
             }
             lines.push(format!(
                 "| {} | {op} | {} | {} | {} |",
-                size_label(size),
+                size_label(workload, size),
                 standing(r, &rows, "p50"),
                 standing(r, &rows, "p999"),
                 standing(r, &rows, "p9999")
@@ -150,7 +150,7 @@ pub fn batched(md: &mut String, r: &Results, workload: WorkloadName) {
                 };
                 lines.push(format!(
                     "| {} | {a} | {op} | {net} | {} | {} | {p50} |",
-                    size_label(size),
+                    size_label(workload, size),
                     row.batch_ops.unwrap_or(0),
                     mean_net.map_or("-".into(), |m| format!("{m:.1}")),
                 ));

@@ -82,7 +82,7 @@ fn beside_timed(md: &mut String, r: &Results) {
          of the timed run.\n\n\
          | allocator | instructions per pair, median | mean | est cycles per pair, mean | batched ns per pair |\n\
          |---|---:|---:|---:|---:|",
-        size_label(size)
+        size_label(WorkloadName::HotPath, size)
     );
     let (alloc, free) = (
         series(r, WorkloadName::HotPath, size, Op::Alloc),
@@ -150,7 +150,7 @@ fn table(md: &mut String, r: &Results) {
             let _ = writeln!(
                 md,
                 "| {workload} | {} | {op} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.2} | {:.3} | {:.1} |",
-                size_label(size),
+                size_label(workload, size),
                 c.allocator,
                 c.calls,
                 c.ir_min,
@@ -206,7 +206,12 @@ fn sweep_table(md: &mut String, r: &Results) {
             format!("{} / {}", find(&alloc), find(&free))
         };
         let cells: Vec<String> = allocators.iter().map(|&a| cell(a)).collect();
-        let _ = writeln!(md, "| {} | {} |", size_label(size), cells.join(" | "));
+        let _ = writeln!(
+            md,
+            "| {} | {} |",
+            size_label(WorkloadName::SizeSweep, size),
+            cells.join(" | ")
+        );
     }
     md.push('\n');
 }

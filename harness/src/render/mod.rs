@@ -165,7 +165,7 @@ fn churn_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) -> Result<(), St
     if workloads.contains(&WorkloadName::Churn) {
         let section = Section::Workload(WorkloadName::Churn);
         for size in r.sizes(WorkloadName::Churn) {
-            let label = crate::format::size_label(size);
+            let label = crate::format::size_label(WorkloadName::Churn, size);
             let mut series = Vec::new();
             for &a in &allocators {
                 if let Some(w) = r.memory(a, size)? {
@@ -246,7 +246,7 @@ fn threads_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) {
             };
             let alt = format!(
                 "{workload} {} P99.9 against threads",
-                crate::format::size_label(size)
+                crate::format::size_label(workload, size)
             );
             out.push(Planned::new(
                 chart,
@@ -268,7 +268,7 @@ fn percentile_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) -> Result<(
                     let alt = format!(
                         "{} {} {op} by percentile",
                         chart.workload,
-                        crate::format::size_label(size)
+                        crate::format::size_label(workload, size)
                     );
                     let section = Section::Workload(workload);
                     out.push(Planned::new(chart, section, Some(size), alt));
@@ -296,6 +296,7 @@ fn percentiles(
     Ok((!series.is_empty()).then(|| PercentileChart {
         machine: r.machine_label(),
         workload: files_workload(workload, r.own_threads(workload)),
+        name: workload,
         size,
         op,
         series,

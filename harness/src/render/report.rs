@@ -152,7 +152,7 @@ fn floors(md: &mut String, r: &Results) {
             md,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
             workload,
-            size_label(row.size),
+            size_label(row.workload, row.size),
             row.op,
             row.p50_ns,
             row.null_jitter_ns,
@@ -270,7 +270,7 @@ fn percentile_table(md: &mut String, r: &Results, workload: WorkloadName) {
             let _ = writeln!(
                 md,
                 "| {} | {} | {a} | not applicable: {why} | | | | | | | | |",
-                size_label(size),
+                size_label(workload, size),
                 r.ops(workload)
                     .iter()
                     .map(|op| op.name())
@@ -315,7 +315,7 @@ fn percentile_row(
         None => {
             notes
                 .not_meaningful
-                .push(format!("{a} {op} {}", size_label(size)));
+                .push(format!("{a} {op} {}", size_label(row.workload, size)));
             "n/m".into()
         }
     };
@@ -325,7 +325,7 @@ fn percentile_row(
             max.push('*');
             notes.max_at_noise.push(format!(
                 "{a} {op} {}: max {} is no higher than the null row's max ({}) in the same case",
-                size_label(size),
+                size_label(row.workload, size),
                 ns(row.max_ns as f64),
                 ns(null_max as f64)
             ));
@@ -339,7 +339,7 @@ fn percentile_row(
     };
     format!(
         "| {} | {op} | {a} | {} | {} | {} | {} |{range} {max} | {:.1} | {} | {} | {net_ratio} |",
-        size_label(size),
+        size_label(row.workload, size),
         row.samples,
         with_interval(row, "p50"),
         with_interval(row, "p999"),
@@ -415,7 +415,7 @@ fn threaded_table(md: &mut String, r: &Results, workload: WorkloadName) {
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} | {one} | {} | {} | {} |",
-            size_label(t.size),
+            size_label(workload, t.size),
             t.op,
             t.allocator,
             t.threads,
@@ -460,7 +460,7 @@ fn usage_table(md: &mut String, r: &Results, workload: WorkloadName) {
             let _ = writeln!(
                 md,
                 "| {} | {a} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                size_label(size),
+                size_label(workload, size),
                 opt(row.minor_faults),
                 opt(row.major_faults),
                 opt(row.voluntary_ctx_switches),
@@ -509,7 +509,7 @@ fn memory_table(md: &mut String, r: &Results) {
             let _ = writeln!(
                 md,
                 "| {} | {a} | {} | {} | {} | {} | {} |",
-                size_label(size),
+                size_label(WorkloadName::Churn, size),
                 mib(row.live_requested_kb),
                 mib(row.live_usable_kb),
                 row.internal_waste_pct
@@ -613,7 +613,7 @@ fn cross_thread_table(md: &mut String, r: &Results) {
                 let _ = writeln!(
                     md,
                     "| {a} | {op} | {} | {} | {} | {} |",
-                    size_label(size),
+                    size_label(WorkloadName::HotPath, size),
                     figs(Some(pc)),
                     figs(on_n),
                     figs(r.row(a, WorkloadName::HotPath, size, op))

@@ -7,6 +7,7 @@ use crate::alloc::Name;
 use crate::format::size_label;
 use crate::render::results::WindowFigures;
 use crate::render::style::{self, log_range};
+use crate::workload_name::WorkloadName;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use workloads::Op;
@@ -47,7 +48,7 @@ impl Chart for ChurnChart {
                 &format!(
                     "{}: churn {}, {} latency per window of {} ops",
                     self.machine,
-                    size_label(self.size),
+                    size_label(WorkloadName::Churn, self.size),
                     self.op,
                     count_label(self.window_ops)
                 ),

@@ -13,7 +13,9 @@ use workloads::Op;
 
 pub struct PercentileChart {
     pub machine: String,
+    /// The workload as its files name it (with its threads).
     pub workload: String,
+    pub name: crate::workload_name::WorkloadName,
     pub size: usize,
     pub op: Op,
     /// (allocator, its distribution), in legend order.
@@ -96,7 +98,7 @@ impl Chart for PercentileChart {
                     "{}: {} {}, {} latency by percentile",
                     self.machine,
                     self.workload,
-                    size_label(self.size),
+                    size_label(self.name, self.size),
                     self.op
                 ),
                 ("sans-serif", 26),

@@ -10,6 +10,7 @@ use crate::alloc::Name;
 use crate::format::size_label;
 use crate::output::summary::Row;
 use crate::render::style::{colour, label, lighter, log_range};
+use crate::workload_name::WorkloadName;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use workloads::Op;
@@ -59,7 +60,7 @@ impl Chart for HotPathChart {
                 &format!(
                     "{}: hot-path {}, P50 (light) and P99.9 (dark) per call, whiskers = 95% intervals; label = P99.9/P50",
                     self.machine,
-                    size_label(self.size)
+                    size_label(WorkloadName::HotPath, self.size)
                 ),
                 ("sans-serif", 26),
             )

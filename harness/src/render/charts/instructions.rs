@@ -9,6 +9,7 @@ use crate::alloc::Name;
 use crate::format::size_label;
 use crate::output::counts::CountRow;
 use crate::render::style::{self, log_range};
+use crate::workload_name::WorkloadName;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use workloads::Op;
@@ -85,7 +86,7 @@ impl InstructionsChart {
             .map_err(fail)?;
         chart
             .configure_mesh()
-            .x_label_formatter(&|x| size_label(x.round() as usize))
+            .x_label_formatter(&|x| size_label(WorkloadName::SizeSweep, x.round() as usize))
             .x_desc("block size (log scale)")
             .y_desc("instructions per call (log scale)")
             .y_label_formatter(&|y| format!("{y:.0}"))

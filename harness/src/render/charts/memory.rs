@@ -7,6 +7,7 @@ use crate::alloc::Name;
 use crate::format::size_label;
 use crate::memory::WindowMemory;
 use crate::render::style::{self, label};
+use crate::workload_name::WorkloadName;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -34,7 +35,7 @@ impl Chart for MemoryChart {
                 &format!(
                     "{}: churn {}, memory at the end of each window",
                     self.machine,
-                    size_label(self.size)
+                    size_label(WorkloadName::Churn, self.size)
                 ),
                 ("sans-serif", 26),
             )

@@ -38,7 +38,7 @@ impl Chart for ThreadsChart {
                     "{}: {} {}, P99.9 per call against threads running at once",
                     self.machine,
                     self.workload,
-                    size_label(self.size)
+                    size_label(self.workload, self.size)
                 ),
                 ("sans-serif", 26),
             )
