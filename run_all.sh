@@ -34,12 +34,15 @@
 #   --no-counts    skip the instruction counts (on by default when valgrind is
 #                  installed: each binary runs `harness count` for its allocator,
 #                  into DIR/counts.csv)
+#   --no-replay    skip replaying the bundled traces (traces/*.trace, real
+#                  programs' allocations: see traces/README.md); with --quick
+#                  each replays its first 300,000 calls
 #   --smoke        CI's check: pmad and system, tiny counts, into a temporary directory
 set -euo pipefail
 cd "$(dirname "$0")"
 
 all="pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc"
-allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2 publish=0 repeat=1 counts=1 count_extra=()
+allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2 publish=0 repeat=1 counts=1 count_extra=() replays=1 replay_extra=()
 die() { echo "run_all.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -53,6 +56,7 @@ while [ $# -gt 0 ]; do
         --force) force=(--force) ;;
         --no-syscalls) syscalls=0 ;;
         --no-counts) counts=0 ;;
+        --no-replay) replays=0 ;;
         --threads) [ $# -ge 2 ] || die "--threads needs a number"; threads=$2; shift ;;
         --smoke) smoke=1 ;;
         --repeat) [ $# -ge 2 ] || die "--repeat needs a number"; repeat=$2; shift ;;
@@ -66,6 +70,7 @@ if [ "$smoke" = 1 ]; then
     quick=(--quick)
     extra=(--ops 20000 --blocks 1000 --live 2000)
     count_extra=(--ops 200)
+    replay_extra=(--ops 20000)
     if [ -z "$out" ]; then
         tmp=$(mktemp -d)
         out=$tmp/results
@@ -73,6 +78,12 @@ if [ "$smoke" = 1 ]; then
     fi
 fi
 case "$threads" in ''|*[!0-9]*) die "--threads: '$threads' is not a number" ;; esac
+shopt -s nullglob
+traces=(traces/*.trace)
+shopt -u nullglob
+if [ ${#quick[@]} -gt 0 ] && [ ${#replay_extra[@]} -eq 0 ]; then
+    replay_extra=(--ops 300000)
+fi
 case "$repeat" in ''|*[!0-9]*|0) die "--repeat: '$repeat' is not a number of repeats (1 or more)" ;; esac
 IFS=, read -r -a list <<< "$allocators"
 for a in "${list[@]}"; do
@@ -138,6 +149,10 @@ for r in $(seq 1 "$repeat"); do
         if [ "$ok" = 1 ] && [ "$threads" -gt 2 ]; then
             "$bin_dir/harness-$a" "${common[@]}" --threads "$threads" --workload producer-consumer "${extra[@]}" || ok=0
         fi
+    fi
+    if [ "$ok" = 1 ] && [ "$replays" = 1 ] && [ ${#traces[@]} -gt 0 ]; then
+        echo "== run: $a, replaying ${#traces[@]} traces (repeat $r of $repeat)"
+        "$bin_dir/harness-$a" replay "${traces[@]}" --allocator "$a" --out "$this_out" "${cpu[@]}" "${force[@]}" "${replay_extra[@]}" || ok=0
     fi
     if [ "$ok" = 0 ]; then
         failed+=("$a (run)")
