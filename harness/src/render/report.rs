@@ -200,6 +200,34 @@ fn flat(v: &Value) -> String {
     }
 }
 
+/// What a replay section replays: the trace, its calls by op, and what
+/// was counted rather than timed.
+fn replay_note(r: &crate::output::meta::ReplayEntry) -> String {
+    let th = format::thousands;
+    let timed: Vec<String> = r
+        .timed
+        .iter()
+        .map(|(op, n)| format!("{} {op}", th(*n)))
+        .collect();
+    format!(
+        "The {} calls of `{}` (a real program's, recorded with `harness record`; see traces/README.md), \
+         made again in recorded order on one thread, each timed under its op: {}. \
+         Counted, not timed: {} malloc_usable_size, {} free(NULL), {} calls that failed when recorded. \
+         Live at most: {} bytes in {} blocks. The {} blocks ({} bytes) the program never freed \
+         were freed after it, untimed",
+        th(r.calls),
+        r.trace,
+        timed.join(", "),
+        th(r.usable_size),
+        th(r.null_frees),
+        th(r.failed_when_recorded),
+        th(r.peak_live_bytes),
+        th(r.peak_live_blocks),
+        th(r.leaked_blocks),
+        th(r.leaked_bytes),
+    )
+}
+
 fn workload_section(
     md: &mut String,
     r: &Results,
@@ -207,10 +235,14 @@ fn workload_section(
     charts: &[(String, String)],
     (rel, abs): (&Path, &Path),
 ) {
-    let what = WORKLOADS
-        .iter()
-        .find(|(n, _)| *n == workload)
-        .map_or("", |(_, w)| *w);
+    let what = match r.replay(workload) {
+        Some(replay) => replay_note(replay),
+        None => WORKLOADS
+            .iter()
+            .find(|(n, _)| *n == workload)
+            .map_or("", |(_, w)| *w)
+            .to_string(),
+    };
     let _ = writeln!(md, "## {workload}\n\n{what}.\n");
     if r.own_threads(workload) > 1 {
         let _ = writeln!(

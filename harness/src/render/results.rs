@@ -259,6 +259,17 @@ impl Results {
         out
     }
 
+    /// A replayed trace's counts, as the null row's case recorded them in
+    /// meta.json (every allocator replays the same calls; the null row's
+    /// case is in every run that replayed it). None for other workloads.
+    pub fn replay(&self, workload: WorkloadName) -> Option<&crate::output::meta::ReplayEntry> {
+        self.runs()
+            .iter()
+            .flat_map(|run| &run.cases)
+            .filter(|c| c.workload == workload)
+            .find_map(|c| c.replay.as_ref())
+    }
+
     /// The rows of a workload run on more than one thread (`--threads`).
     pub fn threaded(&self, workload: WorkloadName) -> Vec<&Row> {
         self.rows
