@@ -140,20 +140,11 @@ impl<'de> Deserialize<'de> for WorkloadName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<WorkloadName, D::Error> {
         let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
         s.parse().map_err(|_| {
-            serde::de::Error::unknown_variant(
-                &s,
-                &[
-                    "hot-path",
-                    "size-sweep",
-                    "bulk",
-                    "reverse-free",
-                    "churn",
-                    "request-closed",
-                    "request-open",
-                    "producer-consumer",
-                    "replay-<trace>",
-                ],
-            )
+            let known: Vec<&str> = WorkloadName::ALL.iter().map(|w| w.as_str()).collect();
+            serde::de::Error::custom(format!(
+                "unknown variant `{s}`, expected one of {}, replay-<trace>",
+                known.join(", ")
+            ))
         })
     }
 }
