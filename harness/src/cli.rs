@@ -69,7 +69,9 @@ pub enum Command {
     /// timed under its op (alloc, free, calloc, realloc, aligned), written
     /// as a run writes (workload replay-<file name>). Takes a run's flags
     /// that apply: --allocator, --ops (the first N calls), --out, --cpu,
-    /// --mlock, --fifo, --force, --no-progress, --repeat.
+    /// --mlock, --fifo, --force, --no-progress, --repeat, and --threads N
+    /// (N: the threads the trace was recorded on) to replay each recorded
+    /// thread on a thread of its own.
     Replay(ReplayArgs),
 }
 

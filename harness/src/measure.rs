@@ -59,12 +59,13 @@ pub struct NotApplicable {
     pub reason: String,
 }
 
-/// Why `allocator` cannot run `case`, if it cannot: producer-consumer
-/// frees every block on another thread; a fixed pool may not serve a
-/// replayed trace's sizes or alignments.
-pub fn not_applicable(allocator: Name, case: &Case) -> Option<String> {
+/// Why `allocator` cannot run `case` on `threads`, if it cannot:
+/// producer-consumer and a threaded replay free blocks on another thread;
+/// a fixed pool may not serve a replayed trace's sizes or alignments.
+pub fn not_applicable(allocator: Name, case: &Case, threads: u32) -> Option<String> {
     match case.kind {
         Kind::Handoff => alloc::cross_thread_frees(allocator).map(str::to_string),
+        Kind::Replay(_) if threads > 1 => alloc::cross_thread_frees(allocator).map(str::to_string),
         Kind::Replay(trace) => alloc::cannot_replay(allocator, trace),
         _ => None,
     }
@@ -174,12 +175,18 @@ pub fn threaded(job: &Job<'_>, run: &Run<'_>, timer: Timer) -> Result<Done, Fail
         allowed: &env.allowed_cpus,
         batch_ns: c.kind.has_batched_phase().then_some(run.batch_ns),
     };
-    let t = if c.kind == Kind::Handoff {
-        threads::run_ring(a, c, &on)
-    } else {
-        threads::run(a, c, run.setup, &on)
+    let t = match c.kind {
+        Kind::Handoff => threads::run_ring(a, c, &on),
+        Kind::Replay(trace) => threads::run_replay(a, c, trace, &on),
+        _ => threads::run(a, c, run.setup, &on),
     }
     .map_err(|e| Failure::run(format!("{}: {e}; nothing was written", job.label)))?;
+    crate::trace::replay::check(c, &t.merged, true).map_err(|e| {
+        Failure::run(format!(
+            "{}: the replay does not match its trace: {e}; nothing was written",
+            job.label
+        ))
+    })?;
     let elapsed = t0.elapsed();
     let (hlogs, intervals) = if job.keep_earlier {
         (Vec::new(), Vec::new())
@@ -367,7 +374,7 @@ pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, F
     // On either error `hlogs` is dropped here, and its files with it.
     let measured =
         measured.map_err(|e| Failure::run(format!("{}: {e}; nothing was written", job.label)))?;
-    crate::trace::replay::check(c, &measured.outcome).map_err(|e| {
+    crate::trace::replay::check(c, &measured.outcome, false).map_err(|e| {
         Failure::run(format!(
             "{}: the replay does not match its trace: {e}; nothing was written",
             job.label

@@ -74,7 +74,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: &Environment) -> Re
             label: format!("{} {} {}", fw, size_tag(c.size.label()), a.as_str()),
             keep_earlier: a == Name::Null && kept.contains(&(fw, c.size.label())),
         };
-        if let Some(reason) = not_applicable(a, c) {
+        if let Some(reason) = not_applicable(a, c, threads) {
             eprintln!("harness: {}: not applicable: {reason}", job.label);
             skipped.push(NotApplicable {
                 allocator: a,
@@ -122,7 +122,8 @@ fn planned_files(
     for (w, a, c) in series(plan) {
         let threads = plan.threads_for(w.name);
         let fw = files_workload(w.name, threads);
-        if a == Name::Null && kept.contains(&(fw, c.size.label())) || not_applicable(a, c).is_some()
+        if a == Name::Null && kept.contains(&(fw, c.size.label()))
+            || not_applicable(a, c, threads).is_some()
         {
             continue;
         }

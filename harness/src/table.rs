@@ -17,7 +17,9 @@ pub fn render(workload: WorkloadName, rows: &[&Row]) -> String {
         "allocator", "size", "op", "samples", "P50", "P99", "P99.9", "P99.99", "max", "P999/P50", "net P50", "net P99.9", "net ratio"
     );
     for r in rows {
-        let size = if r.size == 0 {
+        let size = if r.workload.is_replay() {
+            "trace".to_string()
+        } else if r.size == 0 {
             "mixed".to_string()
         } else {
             r.size.to_string()

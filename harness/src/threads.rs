@@ -7,6 +7,8 @@
 //!
 //! producer-consumer runs here too, as a ring: thread i hands its blocks to
 //! thread i + 1 over a bounded lock-free queue ([`Link`]), which frees them.
+//! So does a threaded replay: recorded thread i on thread i, the blocks in
+//! one table they share ([`workloads::replay::Table`]).
 //!
 //! No progress bar, churn memory log or syscall markers here: the figures
 //! are the merged histograms (plus each thread's, kept in the raw output),
@@ -217,6 +219,20 @@ pub fn run_ring(name: Name, case: &Case, on: &OnThreads<'_>) -> Result<Threaded,
             observer,
             (inbox, outbox),
         )
+    })
+}
+
+/// A trace's recorded threads, each replayed on a thread of its own
+/// (`on.n` is the trace's thread count), sharing one table of live blocks.
+pub fn run_replay(
+    name: Name,
+    case: &Case,
+    trace: &workloads::replay::Trace,
+    on: &OnThreads<'_>,
+) -> Result<Threaded, String> {
+    let table = workloads::replay::Table::new(trace, true);
+    on_threads(case, on, |i, timer, observer| {
+        alloc::run_replay_thread(name, (trace, i as u32), &table, timer, observer)
     })
 }
 

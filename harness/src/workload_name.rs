@@ -90,9 +90,13 @@ impl WorkloadName {
         matches!(self, WorkloadName::Replay(_))
     }
 
-    /// The workloads `--threads` runs on several threads.
+    /// The workloads `--threads` runs on several threads (a replay: each
+    /// recorded thread on its own).
     pub fn threaded(self) -> bool {
-        matches!(self, WorkloadName::HotPath | WorkloadName::Churn)
+        matches!(
+            self,
+            WorkloadName::HotPath | WorkloadName::Churn | WorkloadName::Replay(_)
+        )
     }
 }
 

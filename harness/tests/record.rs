@@ -286,4 +286,44 @@ fn cross_thread_frees_keep_their_order_and_a_forked_child_is_left_out() {
         !said.contains("1000 -"),
         "the child's 1000 B blocks: {said}"
     );
+
+    // Replayed with each recorded thread on its own (--threads 2): every
+    // allocator that takes cross-thread frees makes the 40,000 mallocs and
+    // frees; PMAD and TLSF are not applicable, with the reason.
+    let res = dir.path().join("res");
+    let replay = |extra: &[&str]| {
+        let mut args = vec![
+            "replay",
+            out.to_str().unwrap(),
+            "--out",
+            res.to_str().unwrap(),
+            "--no-progress",
+            "--force",
+        ];
+        args.extend_from_slice(extra);
+        harness(&args)
+    };
+    let on_two = replay(&["--threads", "2"]);
+    assert!(on_two.status.success(), "{on_two:?}");
+    let summary = std::fs::read_to_string(res.join("summary.csv")).unwrap();
+    let row = summary
+        .lines()
+        .find(|l| l.starts_with("system,replay-t,alloc,"))
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(row.contains(",40000,"), "{row}");
+    let meta = std::fs::read_to_string(res.join("meta.json")).unwrap();
+    for pool in ["pmad", "tlsf"] {
+        assert!(
+            meta.contains(&format!("\"allocator\": \"{pool}\""))
+                && meta.contains("single-threaded"),
+            "{pool}: {meta}"
+        );
+    }
+    // The thread count must be the trace's own.
+    let wrong = replay(&["--threads", "3"]);
+    assert_eq!(wrong.status.code(), Some(2), "{wrong:?}");
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("recorded on 2 thread(s)"),
+        "{wrong:?}"
+    );
 }

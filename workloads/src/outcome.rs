@@ -159,6 +159,11 @@ impl Outcome {
         self.realloc.add(&other.realloc);
         self.aligned.add(&other.aligned);
         self.ops += other.ops;
+        match (&mut self.replay, &other.replay) {
+            (Some(mine), Some(theirs)) => mine.add(theirs),
+            (None, Some(theirs)) => self.replay = Some(*theirs),
+            _ => {}
+        }
         for b in &mut self.batched {
             let same = other
                 .batched

@@ -1,11 +1,14 @@
 //! The replay loop on the counting allocator: exactly the trace's calls,
 //! in order, each timed under its own op; what is not made is counted; the
 //! live set follows the trace at every step; a refused or inconsistent
-//! call stops it, named.
+//! call stops it, named. On threads, a block is never freed before the
+//! thread that makes it has made it.
 
-use workloads::replay::{self, Call, CallKind, ReplayError, Trace};
+use std::alloc::Layout;
+use std::sync::{Barrier, Mutex};
+use workloads::replay::{self, Call, CallKind, ReplayError, Table, Trace};
 use workloads::testing::{CountingAlloc, Event, FakeClock};
-use workloads::Op;
+use workloads::{Allocator, Observer, Op, Phase};
 
 fn call(kind: CallKind, id: u32, old: u32, size: u64, align: u32) -> Call {
     Call {
@@ -14,6 +17,7 @@ fn call(kind: CallKind, id: u32, old: u32, size: u64, align: u32) -> Call {
         old,
         size,
         align,
+        thread: 0,
     }
 }
 
@@ -177,4 +181,162 @@ fn the_demand_is_each_classs_own_peak_with_realloc_holding_both_blocks() {
     assert_eq!((trace.largest, trace.max_align), (7000, 64));
     assert_eq!(replay::class_of(0), 16);
     assert_eq!(replay::class_of(4097), 8192);
+}
+
+/// A thread-safe allocator for threaded replays: real blocks, each alloc
+/// and free logged in one order under a lock (a free before its block goes
+/// back, so a reused address is logged after the free that released it).
+#[derive(Clone, Copy)]
+struct Logged<'a>(&'a Mutex<Vec<(bool, usize)>>);
+
+fn layout(size: usize) -> Layout {
+    Layout::from_size_align(size, 16).unwrap()
+}
+
+impl Allocator for Logged<'_> {
+    fn alloc(&mut self, size: usize) -> *mut u8 {
+        // SAFETY: size >= 1 (the replay asks for at least 1 byte).
+        let p = unsafe { std::alloc::alloc(layout(size)) };
+        self.0.lock().unwrap().push((true, p as usize));
+        p
+    }
+
+    unsafe fn free(&mut self, ptr: *mut u8, size: usize) {
+        self.0.lock().unwrap().push((false, ptr as usize));
+        // SAFETY: from `alloc(size)` above, freed once (the caller's promise).
+        unsafe { std::alloc::dealloc(ptr, layout(size)) };
+    }
+}
+
+/// Meets the other replaying threads where recording ends, as the harness's
+/// thread observer does, so one thread can free the leaks after all ended.
+struct Meet<'a>(&'a Barrier);
+
+impl Observer for Meet<'_> {
+    fn phase(&mut self, phase: Phase) {
+        if matches!(phase, Phase::RecordingEnds) {
+            self.0.wait();
+        }
+    }
+}
+
+/// Two recorded threads, each freeing every block the other makes, right
+/// after it is made (in recorded order), and one leak on thread 1.
+fn two_threads_freeing_each_others_blocks(pairs: u32) -> Vec<Call> {
+    let on = |mut c: Call, thread: u32| {
+        c.thread = thread;
+        c
+    };
+    let mut calls = Vec::new();
+    for i in 0..pairs {
+        let (a, b) = (2 * i + 1, 2 * i + 2);
+        calls.push(on(call(CallKind::Malloc, a, 0, 32, 0), 0));
+        calls.push(on(call(CallKind::Malloc, b, 0, 48, 0), 1));
+        calls.push(on(call(CallKind::Free, a, 0, 0, 0), 1));
+        calls.push(on(call(CallKind::Free, b, 0, 0, 0), 0));
+    }
+    calls.push(on(call(CallKind::Malloc, 2 * pairs + 1, 0, 8, 0), 1));
+    calls
+}
+
+#[test]
+fn on_threads_a_block_is_never_freed_before_another_thread_made_it() {
+    let pairs = 20_000;
+    let trace = Trace::new("t", two_threads_freeing_each_others_blocks(pairs)).unwrap();
+    assert_eq!(
+        (trace.threads, trace.cross_thread),
+        (2, 2 * u64::from(pairs))
+    );
+    assert_eq!(trace.calls_of(1).len() as u32, 2 * pairs + 1);
+    let table = Table::new(&trace, true);
+    let log = Mutex::new(Vec::new());
+    let barrier = Barrier::new(2);
+    let outcomes: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|t| {
+                let (trace, table, log, barrier) = (&trace, &table, &log, &barrier);
+                s.spawn(move || {
+                    replay::run_thread(
+                        trace,
+                        t,
+                        table,
+                        t == 0,
+                        &mut Logged(log),
+                        &mut FakeClock::new(3),
+                        &mut Meet(barrier),
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
+    });
+    // The rule: in the one order the allocator saw, every free is of a
+    // block live at that moment, and nothing is live at the end.
+    let mut live = std::collections::HashSet::new();
+    for &(alloc, p) in log.lock().unwrap().iter() {
+        if alloc {
+            assert!(live.insert(p), "{p:#x} handed out twice");
+        } else {
+            assert!(live.remove(&p), "{p:#x} freed before it was made");
+        }
+    }
+    assert!(live.is_empty());
+    let counts: Vec<_> = outcomes.iter().map(|o| o.replay.unwrap()).collect();
+    for (t, c) in counts.iter().enumerate() {
+        assert_eq!(c.timed[Op::Alloc.index()], u64::from(pairs) + t as u64);
+        assert_eq!(c.timed[Op::Free.index()], u64::from(pairs));
+    }
+    // Thread 0 freed the leak, after both ended.
+    assert_eq!((counts[0].leaked_blocks, counts[0].leaked_bytes), (1, 8));
+    assert_eq!(counts[1].leaked_blocks, 0);
+    let mut merged = outcomes[0].clone();
+    merged.add(&outcomes[1]);
+    let all = merged.replay.unwrap();
+    assert_eq!(all.timed, trace.timed);
+    assert_eq!(merged.recorder(Op::Free).len(), 2 * u64::from(pairs));
+}
+
+#[test]
+fn a_thread_that_stops_releases_the_one_waiting_for_it() {
+    // Thread 1 frees object 2, which thread 0 makes after a call the
+    // allocator refuses: thread 0 stops, and thread 1 must not wait forever.
+    let mut calls = vec![
+        call(CallKind::Aligned, 1, 0, 200_000, 4096),
+        call(CallKind::Malloc, 2, 0, 16, 0),
+        call(CallKind::Free, 2, 0, 0, 0),
+    ];
+    calls[2].thread = 1;
+    let trace = Trace::new("t", calls).unwrap();
+    let table = Table::new(&trace, true);
+    let barrier = Barrier::new(2);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|t| {
+                let (trace, table, barrier) = (&trace, &table, &barrier);
+                s.spawn(move || {
+                    // The counting allocator's blocks are 16-aligned: the
+                    // default aligned path refuses 4096.
+                    replay::run_thread(
+                        trace,
+                        t,
+                        table,
+                        t == 0,
+                        &mut CountingAlloc::new(),
+                        &mut FakeClock::new(1),
+                        &mut Meet(barrier),
+                    )
+                    .map(|_| ())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(matches!(
+        results[0],
+        Err(ReplayError::Refused { call: 0, .. })
+    ));
+    assert_eq!(results[1], Err(ReplayError::Abandoned));
 }

@@ -272,6 +272,55 @@ pub fn not_countable(name: Name) -> Option<&'static str> {
     }
 }
 
+/// One recorded thread of a threaded replay.
+struct ReplayThread<'a, O> {
+    trace: &'a workloads::replay::Trace,
+    thread: u32,
+    table: &'a workloads::replay::Table,
+    clock: &'a mut Timer,
+    observer: &'a mut O,
+}
+
+impl<O: Observer> OnHeap for ReplayThread<'_, O> {
+    type Out = Result<Outcome, workloads::replay::ReplayError>;
+    fn run<A: Allocator>(self, alloc: &mut A) -> Self::Out {
+        workloads::replay::run_thread(
+            self.trace,
+            self.thread,
+            self.table,
+            self.thread == 0,
+            alloc,
+            self.clock,
+            self.observer,
+        )
+    }
+}
+
+/// Replays recorded thread `thread` of `trace` on allocator `name`, which
+/// must take cross-thread frees ([`cross_thread_frees`]); its blocks in
+/// `table`, shared by the replay's threads. Thread 0 frees the leaks.
+pub fn run_replay_thread<O: Observer>(
+    name: Name,
+    (trace, thread): (&workloads::replay::Trace, u32),
+    table: &workloads::replay::Table,
+    clock: &mut Timer,
+    observer: &mut O,
+) -> Result<Outcome, String> {
+    if let Some(why) = cross_thread_frees(name) {
+        return Err(format!("{}: not applicable: {why}", name.as_str()));
+    }
+    let body = ReplayThread {
+        trace,
+        thread,
+        table,
+        clock,
+        observer,
+    };
+    on_heap(name, trace.largest, body)
+        .ok_or_else(|| not_compiled(name))?
+        .map_err(|e| format!("replay: {e}"))
+}
+
 /// One thread's part of the producer-consumer ring.
 struct Handoff<'a, O, M> {
     case: &'a Case,

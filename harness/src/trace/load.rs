@@ -50,6 +50,7 @@ fn call_of(n: u64, e: &Event) -> Result<Call, String> {
         size,
         // Beyond u32: refused by Trace::new as not an alignment it serves.
         align: u32::try_from(align).unwrap_or(3),
+        thread: e.thread,
     })
 }
 
