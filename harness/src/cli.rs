@@ -1,6 +1,8 @@
 //! The command line, parsed by clap (its flags are a contract: scripts use them). Values are
 //! range-checked here so a bad one fails before anything runs or is written.
 
+use crate::names::workload::WorkloadChoice;
+use crate::names::Name;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -115,11 +117,11 @@ pub struct RecordArgs {
 pub struct CountArgs {
     /// Workload to count: hot-path, size-sweep, bulk, reverse-free, churn or all.
     #[arg(long, value_enum, default_value = "all", value_name = "NAME|all")]
-    pub workload: WorkloadArg,
+    pub workload: WorkloadChoice,
 
     /// Allocator to count (`all`: every one compiled in). The null row is always counted.
     #[arg(long, default_value = "all", value_name = "NAME|all",
-          value_parser = ["pmad", "jemalloc", "mimalloc", "tcmalloc", "system", "tlsf", "snmalloc", "null", "all"])]
+          value_parser = allocator_choices())]
     pub allocator: String,
 
     /// Recorded operations per case, as for a run (default: 2,000 hot-path
@@ -220,28 +222,37 @@ pub struct ReportArgs {
     pub check: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum WorkloadArg {
-    HotPath,
-    SizeSweep,
-    Bulk,
-    ReverseFree,
-    Churn,
-    /// request-closed and request-open.
-    Request,
-    ProducerConsumer,
-    All,
+/// `--workload`'s values, from the names (one definition: [`WorkloadChoice`]).
+impl ValueEnum for WorkloadChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        static EVERY: std::sync::OnceLock<Vec<WorkloadChoice>> = std::sync::OnceLock::new();
+        EVERY.get_or_init(WorkloadChoice::every)
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let value = clap::builder::PossibleValue::new(self.as_str());
+        Some(match self {
+            WorkloadChoice::Request => value.help("request-closed and request-open"),
+            _ => value,
+        })
+    }
+}
+
+/// `--allocator`'s values: every allocator's name, and `all`.
+fn allocator_choices() -> clap::builder::PossibleValuesParser {
+    let names = Name::KNOWN.iter().map(|n| n.as_str()).chain(["all"]);
+    clap::builder::PossibleValuesParser::new(names)
 }
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct RunArgs {
     /// Workload to run.
     #[arg(long, value_enum, default_value = "all", value_name = "NAME|all")]
-    pub workload: WorkloadArg,
+    pub workload: WorkloadChoice,
 
     /// Allocator to run (`all`: every one compiled in). The null row is always measured.
     #[arg(long, default_value = "all", value_name = "NAME|all",
-          value_parser = ["pmad", "jemalloc", "mimalloc", "tcmalloc", "system", "tlsf", "snmalloc", "null", "all"])]
+          value_parser = allocator_choices())]
     pub allocator: String,
 
     /// Block size in bytes, 1 to 65536 (default: 64; churn: 1024 and mixed 16-4096; size-sweep: 16 to 4096).

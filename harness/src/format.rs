@@ -1,7 +1,7 @@
 //! How figures are written for people: latencies, sizes and counts, the
 //! same in every chart, REPORT.md and the README section.
 
-use crate::workload_name::WorkloadName;
+use crate::names::WorkloadName;
 
 /// A latency for an axis or a label: "20 ns", "1.5 µs", "12 ms".
 pub fn ns(v: f64) -> String {

@@ -4,10 +4,13 @@
 //! started are [`Partial`]s, removed if the `Done` is dropped unwritten (an
 //! error anywhere later), so no early return can leave one behind.
 
-use crate::alloc::{self, Name, Setup};
+use crate::alloc::{self, Setup};
 use crate::cli::RunArgs;
 use crate::clock::Timer;
+use crate::failure::Failure;
 use crate::memory::{MemoryLog, WindowMemory};
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::hlog;
 use crate::output::hlog::HlogFile;
 use crate::output::series::files_workload;
@@ -17,8 +20,7 @@ use crate::platform::Environment;
 use crate::stats::Intervals;
 use crate::tasks::{Progress, WindowWriter};
 use crate::usage::{PhaseMeter, PhaseUsage};
-use crate::workload_name::WorkloadName;
-use crate::{format, syscalls, threads, Failure};
+use crate::{format, syscalls, threads};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::{Duration, Instant, SystemTime};
 use workloads::{Case, Kind, Observer, Op, Outcome, Phase, Window, Windows};

@@ -44,6 +44,14 @@ pub fn default_results(host: &str) -> PathBuf {
     Path::new("results").join(host)
 }
 
+/// `--results` as given, or results/<this host>.
+pub fn results_or_default(given: Option<&Path>) -> PathBuf {
+    given.map_or_else(
+        || default_results(&crate::platform::host_name()),
+        Path::to_path_buf,
+    )
+}
+
 /// Where the charts of `results` go by default: the published layout
 /// `results/<name>` pairs with `plots/<name>` beside it; any other results
 /// directory (an ad-hoc run's) keeps its charts inside it, in `plots/`.

@@ -1,9 +1,10 @@
 //! From the command line to the list of cases to measure, with the default
 //! and `--quick` sizes and counts.
 
-use crate::alloc::Name;
-use crate::cli::{RunArgs, WorkloadArg};
-use crate::workload_name::WorkloadName;
+use crate::cli::RunArgs;
+use crate::names::workload::WorkloadChoice;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use workloads::{Case, Kind, SizeSpec, SWEEP_SIZES};
 
 /// One workload's measured cases, in run order.
@@ -71,24 +72,24 @@ impl Plan {
 pub fn plan(args: &RunArgs) -> Result<Plan, String> {
     let allocators = allocators(&args.allocator, &Name::compiled())?;
     let d = Defaults(args);
-    let wanted = |w: WorkloadArg| args.workload == w || args.workload == WorkloadArg::All;
+    let wanted = |w: WorkloadName| args.workload.includes(w);
 
     let mut workloads = Vec::new();
-    if wanted(WorkloadArg::HotPath) {
+    if wanted(WorkloadName::HotPath) {
         let c = d.case(Kind::HotPath, d.fixed(DEFAULT_SIZE), d.ops(HOT_PATH_PAIRS));
         workloads.push(Workload {
             name: WorkloadName::HotPath,
             cases: vec![c],
         });
     }
-    if wanted(WorkloadArg::SizeSweep) {
+    if wanted(WorkloadName::SizeSweep) {
         workloads.push(size_sweep(&d));
     }
-    for (arg, name, reverse) in [
-        (WorkloadArg::Bulk, WorkloadName::Bulk, false),
-        (WorkloadArg::ReverseFree, WorkloadName::ReverseFree, true),
+    for (name, reverse) in [
+        (WorkloadName::Bulk, false),
+        (WorkloadName::ReverseFree, true),
     ] {
-        if wanted(arg) {
+        if wanted(name) {
             let kind = Kind::Bulk { reverse };
             let c = d.case(kind, d.fixed(DEFAULT_SIZE), d.ops(BULK_BLOCKS_OPS));
             workloads.push(Workload {
@@ -97,11 +98,11 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
             });
         }
     }
-    if wanted(WorkloadArg::Churn) {
+    if wanted(WorkloadName::Churn) {
         workloads.push(churn(&d));
     }
-    workloads.extend(requests(&d, wanted(WorkloadArg::Request))?);
-    if wanted(WorkloadArg::ProducerConsumer) {
+    workloads.extend(requests(&d, wanted(WorkloadName::RequestClosed))?);
+    if wanted(WorkloadName::ProducerConsumer) {
         let mut c = d.case(Kind::Handoff, d.fixed(DEFAULT_SIZE), d.ops(HANDOFF_BLOCKS));
         c.blocks = HANDOFF_DEPTH;
         workloads.push(Workload {
@@ -199,7 +200,7 @@ fn requests(d: &Defaults<'_>, wanted: bool) -> Result<Vec<Workload>, String> {
         }
         return Ok(Vec::new());
     }
-    if args.workload == WorkloadArg::Request && args.size.is_some() {
+    if args.workload == WorkloadChoice::Request && args.size.is_some() {
         return Err(
             "--size: request draws its own sizes (16 B to 4 KB per request); leave --size out"
                 .into(),

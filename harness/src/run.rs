@@ -7,11 +7,13 @@
 //! floor) -> `output::write` (raw files, summary.csv, meta.json) ->
 //! `render` (charts and REPORT.md, from the files alone).
 
-use crate::alloc::{Name, Setup};
+use crate::alloc::Setup;
 use crate::cli::RunArgs;
 use crate::clock::{self, TimerInfo};
+use crate::failure::Failure;
 use crate::format::size_tag;
 use crate::measure::{self, not_applicable, Done, Job, NotApplicable, Run};
+use crate::names::Name;
 use crate::output::series::{self, files_workload, memory_csv, Raw, SeriesId};
 use crate::output::sink::Sink;
 use crate::output::summary::{self, Figures, Floor, Key, Row};
@@ -19,7 +21,7 @@ use crate::output::{meta, write};
 use crate::plan::{Plan, Workload};
 use crate::platform::Environment;
 use crate::stats::batch::BatchCost;
-use crate::{memory, syscalls, table, Failure};
+use crate::{memory, syscalls, table};
 use std::path::PathBuf;
 use std::time::SystemTime;
 use workloads::Case;
@@ -184,7 +186,7 @@ fn kept_null_cases(
             });
             let rows = ops.iter().all(|&op| {
                 previous.iter().any(|r| {
-                    r.allocator == crate::alloc::Name::Null
+                    r.allocator == crate::names::Name::Null
                         && r.workload == w.name
                         && r.threads == threads
                         && r.size == size

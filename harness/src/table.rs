@@ -1,7 +1,7 @@
 //! The percentile table printed per workload.
 
+use crate::names::WorkloadName;
 use crate::output::summary::Row;
-use crate::workload_name::WorkloadName;
 
 fn ratio(r: &Row) -> String {
     match r.ratio_p999_p50_net {

@@ -16,8 +16,9 @@
 //! each thread keeps copies of its own in memory made before the start, and
 //! window k of the case is every thread's window k added up.
 
-use crate::alloc::{self, Name, Setup};
+use crate::alloc::{self, Setup};
 use crate::clock::Timer;
+use crate::names::Name;
 use crate::usage::{PhaseMeter, PhaseUsage};
 use crossbeam_queue::ArrayQueue;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

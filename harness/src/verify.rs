@@ -137,35 +137,6 @@ fn differences(written: &Row, derived: &Row) -> Result<Vec<(String, String, Stri
         .collect())
 }
 
-/// `harness verify --results DIR`: prints what it checked; every mismatch
-/// is a line naming the series, the column and both values.
-pub fn main(dir: &Path) -> Result<(), crate::Failure> {
-    let verdict = verify(dir).map_err(crate::Failure::usage)?;
-    for m in &verdict.mismatches {
-        for (column, written, derived) in &m.columns {
-            println!(
-                "{}: {column}: summary.csv has {written}, the .hlog gives {derived}",
-                m.series
-            );
-        }
-    }
-    if verdict.mismatches.is_empty() {
-        println!(
-            "{}: all {} rows of summary.csv re-derive from their .hlog files",
-            dir.display(),
-            verdict.rows
-        );
-        Ok(())
-    } else {
-        Err(crate::Failure::run(format!(
-            "{}: {} of {} rows differ from their .hlog files (above)",
-            dir.display(),
-            verdict.mismatches.len(),
-            verdict.rows
-        )))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,86 +18,11 @@ pub mod settings;
 mod tlsf_pool;
 
 use crate::clock::Timer;
-use serde::Serialize;
 use workloads::handoff::Mailbox;
 use workloads::{Allocator, Case, Clock, NullAlloc, Observer, Outcome};
 
+pub use crate::names::Name;
 pub use reports::{PmadReport, TlsfReport};
-
-/// Every allocator the suite knows, in report order.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Name {
-    Pmad,
-    Jemalloc,
-    Mimalloc,
-    Tcmalloc,
-    System,
-    Tlsf,
-    Snmalloc,
-    Null,
-}
-
-impl std::fmt::Display for Name {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl Name {
-    pub const KNOWN: [Name; 8] = [
-        Name::Pmad,
-        Name::Jemalloc,
-        Name::Mimalloc,
-        Name::Tcmalloc,
-        Name::System,
-        Name::Tlsf,
-        Name::Snmalloc,
-        Name::Null,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Name::Pmad => "pmad",
-            Name::Jemalloc => "jemalloc",
-            Name::Mimalloc => "mimalloc",
-            Name::Tcmalloc => "tcmalloc",
-            Name::System => "system",
-            Name::Tlsf => "tlsf",
-            Name::Snmalloc => "snmalloc",
-            Name::Null => "null",
-        }
-    }
-
-    /// Its name in summary.csv, file paths and every table.
-    pub fn parse(s: &str) -> Option<Name> {
-        Name::KNOWN.into_iter().find(|n| n.as_str() == s)
-    }
-
-    /// Whether this binary was built with the allocator's feature.
-    pub fn compiled_in(self) -> bool {
-        match self {
-            Name::Pmad => cfg!(feature = "pmad"),
-            Name::Jemalloc => cfg!(feature = "jemalloc"),
-            Name::Mimalloc => cfg!(feature = "mimalloc"),
-            Name::Tcmalloc => cfg!(feature = "tcmalloc"),
-            Name::System => cfg!(feature = "system"),
-            Name::Tlsf => cfg!(feature = "tlsf"),
-            Name::Snmalloc => cfg!(feature = "snmalloc"),
-            Name::Null => true,
-        }
-    }
-
-    /// The allocators compiled into this binary (null last).
-    pub fn compiled() -> Vec<Name> {
-        Name::KNOWN
-            .into_iter()
-            .filter(|n| n.compiled_in())
-            .collect()
-    }
-}
 
 /// The layout of a `size`-byte request: alignment 16 (what malloc promises
 /// on x86_64 and aarch64), or the size rounded up to a power of two when it is

@@ -7,19 +7,18 @@
 //! repeated (`--repeat`, spread.csv), a change is kept only when the two
 //! ranges across repeats are apart as well.
 
-mod table;
+pub mod table;
 
-use crate::alloc::Name;
 use crate::cli::CompareArgs;
+use crate::failure::Failure;
+use crate::names::Name;
 use crate::output::series::SeriesId;
 use crate::output::summary::Row;
 use crate::render::claims::{across_repeats, spread_of};
 use crate::render::results::Results;
 use crate::stats::bootstrap::{Bootstrap, PERCENTILES, REPLICATES, SEED};
-use crate::stats::change::{Change, Verdict};
+use crate::stats::change::Change;
 use crate::stats::Intervals;
-use crate::Failure;
-use std::io::Write;
 
 /// The percentiles compared, as summary.csv names them, then the max.
 pub const FIGURES: [&str; 5] = ["p50", "p99", "p999", "p9999", "max"];
@@ -46,9 +45,9 @@ pub struct Sides {
     pub repeated: bool,
 }
 
-/// Runs the command: prints the table, fails with exit code 1 on a
-/// regression beyond `--fail-above`, 2 on bad input.
-pub fn main(args: &CompareArgs) -> Result<(), Failure> {
+/// Every series the arguments pair, compared figure by figure; bad
+/// arguments or results directories are bad input (exit 2).
+pub fn compared(args: &CompareArgs) -> Result<(Sides, Vec<Compared>), Failure> {
     check_args(args).map_err(Failure::usage)?;
     let base = Results::load(&args.baseline).map_err(|e| Failure::usage(e.to_string()))?;
     let cand = match &args.candidate {
@@ -64,38 +63,7 @@ pub fn main(args: &CompareArgs) -> Result<(), Failure> {
                 .map_err(Failure::usage)?,
         );
     }
-    let text = if args.markdown {
-        table::markdown(&sides, &compared, args.noise)
-    } else {
-        table::terminal(&sides, &compared, args.noise)
-    };
-    // A reader that stops early (`| head`) is not an error.
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            return Err(Failure::io(format!("writing the table: {e}")));
-        }
-        _ => {}
-    }
-    if let Some(limit) = args.fail_above {
-        let beyond: Vec<String> = compared
-            .iter()
-            .flat_map(|c| {
-                c.figures.iter().filter_map(move |f| {
-                    let (lo, _) = f.change.interval?;
-                    (f.change.verdict == Verdict::Slower && lo > limit / 100.0)
-                        .then(|| format!("{} {}", c.label, table::figure_name(f.name)))
-                })
-            })
-            .collect();
-        if !beyond.is_empty() {
-            return Err(Failure::run(format!(
-                "{} figure(s) slower by more than {limit}% (the whole interval above it): {}",
-                beyond.len(),
-                beyond.join("; ")
-            )));
-        }
-    }
-    Ok(())
+    Ok((sides, compared))
 }
 
 fn check_args(args: &CompareArgs) -> Result<(), String> {

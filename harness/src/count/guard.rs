@@ -7,9 +7,9 @@
 //! to the harness's bracket does not move them; `--update-guard` rewrites
 //! them from a count after an intended change.
 
-use crate::alloc::Name;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::counts::CountRow;
-use crate::workload_name::WorkloadName;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use workloads::Op;

@@ -7,7 +7,7 @@
 //! space randomisation is turned off for the child, so two runs of the same
 //! binary place every block at the same address and count the same.
 
-use crate::Failure;
+use crate::failure::Failure;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -15,59 +15,30 @@
 mod callgrind;
 mod clock;
 mod guard;
-mod launch;
-mod plan;
+pub mod launch;
+pub mod plan;
 mod rows;
 pub mod valgrind;
 
-use crate::alloc::{self, Name, Setup};
+use crate::alloc::{self, Setup};
 use crate::cli::CountArgs;
+use crate::failure::Failure;
+use crate::format;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::counts::{self, CountRow};
 use crate::output::sink::Sink;
-use crate::workload_name::WorkloadName;
-use crate::{format, paths, Failure};
 use callgrind::DumpReader;
 use clock::{CountClock, CountObserver, Tally};
 use std::cell::Cell;
 use std::path::Path;
 use std::rc::Rc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 use workloads::Case;
 use workloads::Op;
 
-pub fn main(args: &CountArgs) -> Result<(), Failure> {
-    if !valgrind::SUPPORTED {
-        return Err(Failure::usage(
-            "count: valgrind's client requests are built for x86_64 and aarch64 only".into(),
-        ));
-    }
-    // Bad arguments fail before valgrind is looked for or started.
-    plan::plan(args).map_err(Failure::usage)?;
-    crate::plan::allocators(&args.allocator, &Name::compiled()).map_err(Failure::usage)?;
-    let dumps = std::env::var_os(launch::ENV_DUMPS);
-    match (valgrind::running(), dumps) {
-        (true, Some(dir)) => inside(args, Path::new(&dir)),
-        (true, None) => Err(Failure::usage(
-            "count starts valgrind itself: run `harness count` without valgrind".into(),
-        )),
-        (false, _) => {
-            let out = args
-                .out
-                .clone()
-                .unwrap_or_else(|| paths::fresh_run_dir(SystemTime::now(), std::process::id()));
-            launch::relaunch(&out, args.out.is_some())?;
-            // Nothing is written when nothing could be counted (snmalloc alone).
-            let path = counts::path(&out);
-            if path.exists() {
-                println!("counts: {}", path.display());
-            }
-            Ok(())
-        }
-    }
-}
-
 /// The count itself, under callgrind.
-fn inside(args: &CountArgs, dumps: &Path) -> Result<(), Failure> {
+pub fn inside(args: &CountArgs, dumps: &Path) -> Result<(), Failure> {
     let workloads = plan::plan(args).map_err(Failure::usage)?;
     let mut allocators =
         crate::plan::allocators(&args.allocator, &Name::compiled()).map_err(Failure::usage)?;

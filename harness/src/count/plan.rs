@@ -1,9 +1,10 @@
 //! What `count` runs: the cases of the timed run, shorter (every counted
 //! call costs a callgrind dump, about 0.3 ms).
 
-use crate::cli::{CountArgs, WorkloadArg};
+use crate::cli::CountArgs;
+use crate::names::workload::WorkloadChoice;
+use crate::names::WorkloadName;
 use crate::plan::Workload;
-use crate::workload_name::WorkloadName;
 use workloads::{Case, Kind, SizeSpec, SWEEP_SIZES};
 
 /// Recorded ops per case by default.
@@ -22,10 +23,10 @@ const CHURN_SIZE: usize = 1024;
 /// line, exit 2): a request is timed whole, and valgrind runs one thread
 /// at a time.
 pub fn plan(args: &CountArgs) -> Result<Vec<Workload>, String> {
-    let wanted = |w: WorkloadArg| args.workload == w || args.workload == WorkloadArg::All;
+    let wanted = |w: WorkloadName| args.workload.includes(w);
     let refused = match args.workload {
-        WorkloadArg::Request => Some("request"),
-        WorkloadArg::ProducerConsumer => Some("producer-consumer"),
+        WorkloadChoice::Request => Some("request"),
+        WorkloadChoice::One(WorkloadName::ProducerConsumer) => Some("producer-consumer"),
         _ => None,
     };
     if let Some(name) = refused {
@@ -42,7 +43,7 @@ pub fn plan(args: &CountArgs) -> Result<Vec<Workload>, String> {
         seed: args.seed,
     };
     let mut out = Vec::new();
-    if wanted(WorkloadArg::HotPath) {
+    if wanted(WorkloadName::HotPath) {
         let c = case(
             Kind::HotPath,
             SizeSpec::Fixed(DEFAULT_SIZE),
@@ -55,7 +56,7 @@ pub fn plan(args: &CountArgs) -> Result<Vec<Workload>, String> {
             cases: vec![c],
         });
     }
-    if wanted(WorkloadArg::SizeSweep) {
+    if wanted(WorkloadName::SizeSweep) {
         let cases = SWEEP_SIZES
             .iter()
             .map(|&s| case(Kind::HotPath, SizeSpec::Fixed(s), SWEEP_PAIRS, 1, 1))
@@ -65,11 +66,11 @@ pub fn plan(args: &CountArgs) -> Result<Vec<Workload>, String> {
             cases,
         });
     }
-    for (arg, name, reverse) in [
-        (WorkloadArg::Bulk, WorkloadName::Bulk, false),
-        (WorkloadArg::ReverseFree, WorkloadName::ReverseFree, true),
+    for (name, reverse) in [
+        (WorkloadName::Bulk, false),
+        (WorkloadName::ReverseFree, true),
     ] {
-        if wanted(arg) {
+        if wanted(name) {
             let kind = Kind::Bulk { reverse };
             let c = case(
                 kind,
@@ -84,7 +85,7 @@ pub fn plan(args: &CountArgs) -> Result<Vec<Workload>, String> {
             });
         }
     }
-    if wanted(WorkloadArg::Churn) {
+    if wanted(WorkloadName::Churn) {
         let cases = [SizeSpec::Fixed(CHURN_SIZE), SizeSpec::Mixed]
             .into_iter()
             .map(|s| case(Kind::Churn, s, CHURN_OPS, 1, CHURN_LIVE))

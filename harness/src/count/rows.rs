@@ -2,9 +2,9 @@
 //! the instructions, means of the other counters, net of the null row.
 
 use super::clock::Tally;
-use crate::alloc::Name;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::counts::CountRow;
-use crate::workload_name::WorkloadName;
 use workloads::Op;
 
 /// What every row of one count shares.

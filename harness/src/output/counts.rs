@@ -3,8 +3,8 @@
 //! threads), keyed like summary.csv. The same struct writes and reads it.
 
 use super::sink::Sink;
-use crate::alloc::Name;
-use crate::workload_name::WorkloadName;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

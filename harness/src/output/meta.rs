@@ -5,14 +5,15 @@
 //! cannot ask for a field the writer does not produce. Keys are written
 //! sorted (through `serde_json::Value`), as they always were.
 
-use crate::alloc::{self, Name, PmadReport, TlsfReport};
+use crate::alloc::{self, PmadReport, TlsfReport};
 use crate::cli::RunArgs;
 use crate::clock::TimerInfo;
 use crate::measure::{Done, NotApplicable};
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::summary::Figures;
 use crate::platform::{self, Environment};
 use crate::usage::PhaseUsage;
-use crate::workload_name::WorkloadName;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -14,8 +14,8 @@
 //! `<files>` is the workload, with `-t<N>` when it ran on N > 1 threads;
 //! `<size>` is bytes, 0 for mixed sizes.
 
-use crate::alloc::Name;
-use crate::workload_name::WorkloadName;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use std::path::{Path, PathBuf};
 use workloads::Op;
 
@@ -147,7 +147,7 @@ pub mod chart {
     /// Instructions per call against size (`harness count`).
     pub const SIZE_SWEEP_INSTRUCTIONS: &str = "size-sweep-instructions";
 
-    use crate::workload_name::WorkloadName;
+    use crate::names::WorkloadName;
     use workloads::Op;
 
     pub fn churn_windows(size: usize, op: Op) -> String {

@@ -10,8 +10,8 @@
 
 use super::sink::Sink;
 use super::summary::{self, Row};
-use crate::alloc::Name;
-use crate::workload_name::WorkloadName;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use workloads::Op;

@@ -1,10 +1,10 @@
 //! `summary.csv`: one row per (allocator, workload, size, op, threads), with
 //! the fixed columns (README.md and METHODOLOGY.md list them) first and the harness's extras after them.
 
+use crate::names::WorkloadName;
 use crate::stats::batch::BatchCost;
 use crate::stats::{Bootstrap, Intervals};
 use crate::usage::PhaseUsage;
-use crate::workload_name::WorkloadName;
 use serde::{Deserialize, Serialize};
 use workloads::Op;
 use workloads::Recorder;
@@ -31,7 +31,7 @@ pub const FIXED_COLUMNS: [&str; 14] = [
 /// One row. Field order is column order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Row {
-    pub allocator: crate::alloc::Name,
+    pub allocator: crate::names::Name,
     pub workload: WorkloadName,
     pub op: Op,
     /// Bytes; 0 for mixed sizes.
@@ -176,7 +176,7 @@ impl Floor {
 
 /// Where a row comes from.
 pub struct Key<'a> {
-    pub allocator: crate::alloc::Name,
+    pub allocator: crate::names::Name,
     pub workload: WorkloadName,
     pub op: Op,
     pub size: usize,
@@ -189,7 +189,7 @@ impl Key<'static> {
     /// PMAD's hot-path alloc at 64 B on one thread: the tests' usual row.
     pub fn example() -> Key<'static> {
         Key {
-            allocator: crate::alloc::Name::Pmad,
+            allocator: crate::names::Name::Pmad,
             workload: WorkloadName::HotPath,
             op: Op::Alloc,
             size: 64,
@@ -352,7 +352,7 @@ impl Row {
     }
 
     /// The identity of a row: a later run replaces an earlier row with the same key.
-    pub fn key(&self) -> (crate::alloc::Name, WorkloadName, Op, usize, u32) {
+    pub fn key(&self) -> (crate::names::Name, WorkloadName, Op, usize, u32) {
         (
             self.allocator,
             self.workload,
@@ -435,7 +435,7 @@ mod tests {
             }
         );
         let key = || Key {
-            allocator: crate::alloc::Name::Pmad,
+            allocator: crate::names::Name::Pmad,
             workload: WorkloadName::Churn,
             op: Op::Free,
             size: 0,

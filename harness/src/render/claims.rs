@@ -108,8 +108,8 @@ mod tests {
 
     fn row(allocator: &str, p50: u64, ci: Option<(u64, u64)>) -> Row {
         let key = crate::output::summary::Key {
-            allocator: crate::alloc::Name::parse(allocator).expect("a known allocator"),
-            workload: crate::workload_name::WorkloadName::HotPath,
+            allocator: crate::names::Name::parse(allocator).expect("a known allocator"),
+            workload: crate::names::workload::WorkloadName::HotPath,
             op: workloads::Op::Alloc,
             size: 64,
             threads: 1,
@@ -198,8 +198,8 @@ mod tests {
         let a = row("pmad", 30, Some((29, 31)));
         let b = row("jemalloc", 33, Some((32, 40)));
         let spread = |name: &str, min: u64, max: u64| SpreadRow {
-            allocator: crate::alloc::Name::parse(name).expect("a known allocator"),
-            workload: crate::workload_name::WorkloadName::HotPath,
+            allocator: crate::names::Name::parse(name).expect("a known allocator"),
+            workload: crate::names::workload::WorkloadName::HotPath,
             op: workloads::Op::Alloc,
             size: 64,
             threads: 1,

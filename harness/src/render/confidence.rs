@@ -6,10 +6,10 @@
 
 use super::claims::{across_repeats, leader, with_interval};
 use super::results::Results;
-use crate::alloc::Name;
 use crate::format::size_label;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::summary::Row;
-use crate::workload_name::WorkloadName;
 use std::fmt::Write;
 use workloads::Op;
 

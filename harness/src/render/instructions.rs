@@ -3,10 +3,10 @@
 //! timed batched cost of the same hot path.
 
 use super::results::Results;
-use crate::alloc::Name;
 use crate::format::size_label;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::counts::CountRow;
-use crate::workload_name::WorkloadName;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::Path;
@@ -19,7 +19,7 @@ fn series(r: &Results, workload: WorkloadName, size: usize, op: Op) -> Vec<&Coun
         .iter()
         .filter(|c| c.workload == workload && c.size == size && c.op == op)
         .collect();
-    rows.sort_by_key(|c| super::results::ORDER.iter().position(|a| *a == c.allocator));
+    rows.sort_by_key(|c| Name::REPORT_ORDER.iter().position(|a| *a == c.allocator));
     rows
 }
 

@@ -11,11 +11,11 @@ pub mod report;
 pub mod results;
 pub mod style;
 
-use crate::alloc::Name;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::series::files_workload;
 use crate::output::sink::Sink;
 use crate::output::summary::Row;
-use crate::workload_name::WorkloadName;
 use charts::churn::ChurnChart;
 use charts::distribution::PercentileChart;
 use charts::hot_path::HotPathChart;

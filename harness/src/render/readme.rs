@@ -13,13 +13,12 @@
 
 use super::claims::{leader, with_interval_prose as with_interval, FACTOR, MIN_STEPS};
 use super::results::Results;
-use super::style::label;
-use crate::alloc::Name;
 use crate::format::thousands;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::series::chart;
 use crate::output::spread::SpreadRow;
 use crate::output::summary::Row;
-use crate::workload_name::WorkloadName;
 use std::fmt::Write;
 use std::path::Path;
 use workloads::Op;
@@ -148,7 +147,7 @@ fn provenance(md: &mut String, r: &Results, results_rel: &Path) {
     let null_p50: Vec<u64> = r
         .rows
         .iter()
-        .filter(|x| x.allocator == crate::alloc::Name::Null && x.op != workloads::Op::Request)
+        .filter(|x| x.allocator == crate::names::Name::Null && x.op != workloads::Op::Request)
         .map(|x| x.p50_ns)
         .collect();
     let _ = writeln!(
@@ -221,7 +220,7 @@ fn head_to_head(md: &mut String, r: &Results) {
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} |",
-            label(a),
+            a.label(),
             figs(r.row(a, WorkloadName::HotPath, 64, Op::Alloc), false),
             figs(r.row(a, WorkloadName::HotPath, 64, Op::Free), false),
             figs(r.row(a, WorkloadName::Churn, 1024, Op::Alloc), true),
@@ -268,7 +267,7 @@ fn memory(md: &mut String, r: &Results) {
         let _ = writeln!(
             md,
             "| {} | {} | {} |",
-            label(a),
+            a.label(),
             cells(r.row(a, WorkloadName::Churn, 1024, Op::Alloc)),
             cells(r.row(a, WorkloadName::Churn, 0, Op::Alloc))
         );
@@ -313,7 +312,7 @@ fn requests(md: &mut String, r: &Results) {
         let _ = writeln!(
             md,
             "| {} | {} | {} | {}, {} |",
-            label(a),
+            a.label(),
             five(r.own_row(a, WorkloadName::RequestClosed, 0, Op::Request)),
             five(r.own_row(a, WorkloadName::RequestOpen, 0, Op::Request)),
             two(r.own_row(a, WorkloadName::RequestClosed, 0, Op::Alloc)),
@@ -370,7 +369,7 @@ fn cross_thread(md: &mut String, r: &Results) {
         let _ = writeln!(
             md,
             "| {} | {alloc} | {free} | {} | {} |",
-            label(a),
+            a.label(),
             figs(on(a, Op::Alloc), false),
             figs(on(a, Op::Free), false)
         );
@@ -559,7 +558,7 @@ fn cross_thread_finding(r: &Results) -> Option<String> {
         .rows
         .iter()
         .filter(|x| {
-            x.allocator != crate::alloc::Name::Null
+            x.allocator != crate::names::Name::Null
                 && x.workload == WorkloadName::HotPath
                 && x.threads == threads
                 && x.size == 64
@@ -584,7 +583,7 @@ fn null_max_finding(r: &Results) -> Option<String> {
     let max = r
         .rows
         .iter()
-        .filter(|x| x.allocator == crate::alloc::Name::Null)
+        .filter(|x| x.allocator == crate::names::Name::Null)
         .map(|x| x.max_ns)
         .max()?;
     Some(format!(
@@ -646,7 +645,7 @@ mod tests {
     /// A hot-path row with a batched net cost and its interval.
     fn batched(allocator: &str, ns: f64, ci: (f64, f64)) -> Row {
         let key = Key {
-            allocator: crate::alloc::Name::parse(allocator).expect("a known allocator"),
+            allocator: crate::names::Name::parse(allocator).expect("a known allocator"),
             ..Key::example()
         };
         let f = Figures {

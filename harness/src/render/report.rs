@@ -5,12 +5,12 @@
 
 use super::claims::{across_repeats, with_interval};
 use super::results::Results;
-use crate::alloc::Name;
 use crate::format::{self, ns, size_label};
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::series;
 use crate::output::summary::Row;
 use crate::plan::WORKLOADS;
-use crate::workload_name::WorkloadName;
 use serde_json::Value;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -141,7 +141,7 @@ fn floors(md: &mut String, r: &Results) {
     for row in r
         .rows
         .iter()
-        .filter(|x| x.allocator == crate::alloc::Name::Null)
+        .filter(|x| x.allocator == crate::names::Name::Null)
     {
         let workload = if row.threads > 1 {
             format!("{} ({} threads)", row.workload, row.threads)

@@ -2,7 +2,8 @@
 //! the per-series .hgrm and .hlog. Plots and the report see nothing else, so
 //! they work on results from any machine: measuring and rendering never mix.
 
-use crate::alloc::Name;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::counts::{self, CountRow};
 use crate::output::meta::{Machine, Meta, Run};
 use crate::output::read_error::ReadError;
@@ -10,22 +11,9 @@ use crate::output::series::{self, Raw, SeriesId};
 use crate::output::spread::{self, SpreadRow};
 use crate::output::summary::{self, Row};
 use crate::output::{hgrm, hlog};
-use crate::workload_name::WorkloadName;
 use hdrhistogram::Histogram;
 use std::path::{Path, PathBuf};
 use workloads::Op;
-
-/// The allocators in the order every chart, legend and table uses.
-pub const ORDER: [Name; 8] = [
-    Name::Null,
-    Name::Pmad,
-    Name::Jemalloc,
-    Name::Mimalloc,
-    Name::Tcmalloc,
-    Name::System,
-    Name::Tlsf,
-    Name::Snmalloc,
-];
 
 pub struct Results {
     pub dir: PathBuf,
@@ -143,9 +131,9 @@ impl Results {
         self.runs()[0].histograms.churn_max_window_ops
     }
 
-    /// The allocators with rows, in ORDER.
+    /// The allocators with rows, in report order.
     pub fn allocators(&self) -> Vec<Name> {
-        ORDER
+        Name::REPORT_ORDER
             .into_iter()
             .filter(|&a| self.rows.iter().any(|r| r.allocator == a))
             .collect()

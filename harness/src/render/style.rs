@@ -1,23 +1,15 @@
 //! What every chart shares: one colour per allocator (the same in every
 //! chart), the bundled font, titles and axis helpers.
 
-use crate::alloc::Name;
+use crate::names::Name;
 use plotters::style::{register_font, FontStyle, RGBColor};
 use std::sync::Once;
 
 /// Okabe-Ito colours (distinguishable with the common colour-vision
 /// deficiencies), one per allocator; the null floor is grey.
 pub fn colour(allocator: Name) -> RGBColor {
-    match allocator {
-        Name::Null => RGBColor(0x88, 0x88, 0x88),
-        Name::Pmad => RGBColor(0xD5, 0x5E, 0x00),
-        Name::Jemalloc => RGBColor(0x00, 0x72, 0xB2),
-        Name::Mimalloc => RGBColor(0x00, 0x9E, 0x73),
-        Name::Tcmalloc => RGBColor(0xE6, 0x9F, 0x00),
-        Name::System => RGBColor(0xCC, 0x79, 0xA7),
-        Name::Tlsf => RGBColor(0x56, 0xB4, 0xE9),
-        Name::Snmalloc => RGBColor(0x5D, 0x3A, 0x9B),
-    }
+    let (r, g, b) = allocator.colour();
+    RGBColor(r, g, b)
 }
 
 /// An allocator's line: its colour, PMAD's drawn thicker (the suite's own).
@@ -30,15 +22,6 @@ pub fn line(allocator: Name) -> plotters::style::ShapeStyle {
 pub fn lighter(c: RGBColor, amount: f64) -> RGBColor {
     let mix = |v: u8| (v as f64 + (255.0 - v as f64) * amount).round() as u8;
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
-}
-
-/// The allocator as the legend names it.
-pub fn label(allocator: Name) -> String {
-    match allocator {
-        Name::Null => "null (timer floor)".into(),
-        Name::System => "system (glibc)".into(),
-        other => other.to_string(),
-    }
 }
 
 /// Registers DejaVu Sans (bundled; its licence is in assets/) as the
@@ -69,7 +52,7 @@ mod tests {
 
     #[test]
     fn every_known_allocator_has_its_own_colour() {
-        let names = crate::render::results::ORDER;
+        let names = Name::REPORT_ORDER;
         for (i, &a) in names.iter().enumerate() {
             for &b in &names[i + 1..] {
                 assert_ne!(colour(a), colour(b), "{a} and {b} share a colour");

@@ -7,13 +7,13 @@ use super::file::Writer;
 use super::raw::{RawEvent, RawReader};
 use super::stats::Stats;
 use super::{Event, Kind};
-use crate::Failure;
+use crate::failure::Failure;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The recorder library: `--tracer`, or `libtracer.so` beside this binary
 /// (where `cargo build --release` puts both).
-fn tracer_library(given: Option<&Path>) -> Result<PathBuf, Failure> {
+pub fn tracer_library(given: Option<&Path>) -> Result<PathBuf, Failure> {
     let path = match given {
         Some(p) => p.to_path_buf(),
         None => std::env::current_exe()
@@ -138,74 +138,4 @@ pub fn convert(raw: &Path, out: &Path, max: Option<u64>) -> Result<(Stats, Conve
     file.sync_all().map_err(io)?;
     tmp.persist(out).map_err(|e| io(e.error))?;
     Ok((stats, conv))
-}
-
-/// `harness record`.
-pub fn main(a: &crate::cli::RecordArgs) -> Result<(), Failure> {
-    let lib = tracer_library(a.tracer.as_deref())?;
-    let (program, args) = a
-        .command
-        .split_first()
-        .ok_or_else(|| Failure::usage("record: name the command after `--`".into()))?;
-    let dir = a
-        .out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !dir.is_dir() {
-        return Err(Failure::usage(format!(
-            "--out {}: directory {} does not exist",
-            a.out.display(),
-            dir.display()
-        )));
-    }
-    let raw = tempfile::Builder::new()
-        .prefix(".alloctrace-raw-")
-        .tempdir_in(dir)
-        .map_err(|e| Failure::io(format!("{}: {e}", dir.display())))?;
-    let raw_path = raw.path().join("events.raw");
-    let preload = match std::env::var_os("LD_PRELOAD") {
-        Some(p) if !p.is_empty() => {
-            let mut s = lib.clone().into_os_string();
-            s.push(":");
-            s.push(p);
-            s
-        }
-        _ => lib.clone().into_os_string(),
-    };
-    let status = std::process::Command::new(program)
-        .args(args)
-        .env("LD_PRELOAD", preload)
-        .env("ALLOC_TRACE_RAW", &raw_path)
-        .status()
-        .map_err(|e| Failure::usage(format!("record: cannot run `{program}`: {e}")))?;
-    if !raw_path.exists() {
-        return Err(Failure::run(format!(
-            "record: `{program}` wrote no trace: it is statically linked, or cleared LD_PRELOAD, or never allocated"
-        )));
-    }
-    let (stats, conv) = convert(&raw_path, &a.out, a.max_events)?;
-    print!("{}", stats.render());
-    if conv.foreign > 0 {
-        println!(
-            "left out: {} frees of blocks allocated before recording began",
-            conv.foreign
-        );
-    }
-    if conv.reused_live > 0 {
-        println!(
-            "out of order: {} allocations at an address still live in the trace",
-            conv.reused_live
-        );
-    }
-    eprintln!("harness: record: written {}", a.out.display());
-    match status.code() {
-        Some(0) => Ok(()),
-        Some(code) => Err(Failure::silent(code.clamp(1, 255) as u8)),
-        None => {
-            use std::os::unix::process::ExitStatusExt;
-            let sig = status.signal().unwrap_or(0);
-            Err(Failure::silent((128 + sig).clamp(1, 255) as u8))
-        }
-    }
 }

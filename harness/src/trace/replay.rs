@@ -6,17 +6,18 @@
 //! trace was recorded on, so what is measured is never a guess.
 
 use super::load;
-use crate::cli::{ReplayArgs, RunArgs, WorkloadArg};
+use crate::cli::{ReplayArgs, RunArgs};
 use crate::format::thousands;
+use crate::names::workload::WorkloadChoice;
+use crate::names::WorkloadName;
 use crate::plan::{self, Plan, Workload};
-use crate::workload_name::WorkloadName;
 use workloads::{Case, Kind, Op, Outcome, SizeSpec};
 
 /// The run flags a replay has no use for, when given: the error says which.
 fn refuse_run_flags(run: &RunArgs) -> Result<(), String> {
     let given = [
         (
-            run.workload != WorkloadArg::All,
+            run.workload != WorkloadChoice::All,
             "--workload: a replay's workload is its trace; leave --workload out",
         ),
         (
@@ -65,7 +66,7 @@ fn workload_of(path: &std::path::Path) -> Result<WorkloadName, String> {
 /// every trace loaded and checked before anything is measured.
 pub fn plan(a: &ReplayArgs) -> Result<Plan, String> {
     refuse_run_flags(&a.run)?;
-    let allocators = plan::allocators(&a.run.allocator, &crate::alloc::Name::compiled())?;
+    let allocators = plan::allocators(&a.run.allocator, &crate::names::Name::compiled())?;
     let mut workloads: Vec<Workload> = Vec::new();
     for path in &a.traces {
         let name = workload_of(path)?;

@@ -3,11 +3,11 @@
 //! the heap ages?
 
 use super::{allocator_line, fail, legend, Chart};
-use crate::alloc::Name;
 use crate::format::size_label;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::render::results::WindowFigures;
 use crate::render::style::{self, log_range};
-use crate::workload_name::WorkloadName;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use workloads::Op;

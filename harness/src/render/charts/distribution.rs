@@ -3,8 +3,8 @@
 //! every allocator and the null floor share one chart per workload and op.
 
 use super::{allocator_line, fail, legend, Chart};
-use crate::alloc::Name;
 use crate::format::size_label;
+use crate::names::Name;
 use crate::render::results::Distribution;
 use crate::render::style::{colour, log_range};
 use plotters::coord::Shift;
@@ -15,7 +15,7 @@ pub struct PercentileChart {
     pub machine: String,
     /// The workload as its files name it (with its threads).
     pub workload: String,
-    pub name: crate::workload_name::WorkloadName,
+    pub name: crate::names::workload::WorkloadName,
     pub size: usize,
     pub op: Op,
     /// (allocator, its distribution), in legend order.

@@ -6,11 +6,11 @@
 //! interval: what the per-op figures cannot resolve below the clock's step.
 
 use super::{fail, legend, step_line, whisker, Chart};
-use crate::alloc::Name;
 use crate::format::size_label;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::summary::Row;
-use crate::render::style::{colour, label, lighter, log_range};
-use crate::workload_name::WorkloadName;
+use crate::render::style::{colour, lighter, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use workloads::Op;
@@ -33,7 +33,7 @@ impl HotPathChart {
             .map(|(_, rows)| {
                 rows.iter()
                     .filter(|r| {
-                        r.allocator != crate::alloc::Name::Null && r.batch_net_ns_per_op.is_some()
+                        r.allocator != crate::names::Name::Null && r.batch_net_ns_per_op.is_some()
                     })
                     .collect()
             })
@@ -167,11 +167,11 @@ fn panel<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let bars: Vec<&Row> = rows
         .iter()
-        .filter(|r| r.allocator != crate::alloc::Name::Null)
+        .filter(|r| r.allocator != crate::names::Name::Null)
         .collect();
     let null = rows
         .iter()
-        .find(|r| r.allocator == crate::alloc::Name::Null);
+        .find(|r| r.allocator == crate::names::Name::Null);
     let n = bars.len().max(1);
     let names: Vec<String> = bars.iter().map(|r| r.allocator.to_string()).collect();
     let bottom = range.start;
@@ -207,7 +207,7 @@ fn panel<DB: DrawingBackend>(
                 Rectangle::new([(x + 0.02, bottom), (x + 0.36, p999)], c.filled()),
             ])
             .map_err(fail)?
-            .label(label(r.allocator))
+            .label(r.allocator.label())
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
         for (at, ci) in [
             (x - 0.19, r.percentile("p50")),

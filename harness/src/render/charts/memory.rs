@@ -3,11 +3,11 @@
 //! and each allocator's internal waste per window.
 
 use super::{fail, legend, Chart};
-use crate::alloc::Name;
 use crate::format::size_label;
 use crate::memory::WindowMemory;
-use crate::render::style::{self, label};
-use crate::workload_name::WorkloadName;
+use crate::names::Name;
+use crate::names::WorkloadName;
+use crate::render::style;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -103,7 +103,7 @@ impl MemoryChart {
             chart
                 .draw_series(LineSeries::new(pts, line))
                 .map_err(fail)?
-                .label(label(allocator))
+                .label(allocator.label())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
         }
         if let Some((_, w)) = self.series.first() {
@@ -167,7 +167,7 @@ impl MemoryChart {
             chart
                 .draw_series(LineSeries::new(pts, line))
                 .map_err(fail)?
-                .label(label(allocator))
+                .label(allocator.label())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight, 15)

@@ -10,7 +10,7 @@ pub mod request;
 pub mod sweep;
 pub mod threads;
 
-use crate::alloc::Name;
+use crate::names::Name;
 use crate::output::sink::Sink;
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::Shift;
@@ -70,7 +70,7 @@ where
             .map_err(fail)?
     };
     drawn
-        .label(crate::render::style::label(allocator))
+        .label(allocator.label())
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! clock steps apart, cannot show.
 
 use super::{allocator_line, fail, legend, step_line, whisker, Chart};
-use crate::alloc::Name;
+use crate::names::Name;
 use crate::output::summary::Row;
 use crate::render::style::{self, colour, log_range};
 use plotters::coord::Shift;
@@ -51,7 +51,7 @@ impl SweepChart {
     fn has_batched(&self) -> bool {
         self.rows
             .iter()
-            .any(|r| r.allocator != crate::alloc::Name::Null && r.batch_net_ns_per_op.is_some())
+            .any(|r| r.allocator != crate::names::Name::Null && r.batch_net_ns_per_op.is_some())
     }
 }
 
@@ -108,7 +108,7 @@ fn batched_panel<DB: DrawingBackend>(
         .rows
         .iter()
         .filter(|r| {
-            r.op == workloads::Op::Alloc && r.size > 0 && r.allocator != crate::alloc::Name::Null
+            r.op == workloads::Op::Alloc && r.size > 0 && r.allocator != crate::names::Name::Null
         })
         .filter(|r| r.batch_net_ns_per_op.is_some())
         .collect();

@@ -3,11 +3,11 @@
 //! contention?
 
 use super::{fail, legend, Chart};
-use crate::alloc::Name;
 use crate::format::size_label;
+use crate::names::Name;
+use crate::names::WorkloadName;
 use crate::output::summary::Row;
-use crate::render::style::{self, label, log_range};
-use crate::workload_name::WorkloadName;
+use crate::render::style::{self, log_range};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use workloads::Op;
@@ -90,7 +90,7 @@ impl Chart for ThreadsChart {
                 chart
                     .draw_series(LineSeries::new(pts.clone(), line))
                     .map_err(fail)?
-                    .label(label(a))
+                    .label(a.label())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
                 chart
                     .draw_series(pts.iter().map(|&p| Circle::new(p, 5, c.filled())))

@@ -100,6 +100,55 @@ impl WorkloadName {
     }
 }
 
+/// What `--workload` takes: one workload by its name, the two request
+/// workloads together (`request`), or `all`. The choices are derived from
+/// [`WorkloadName::ALL`]: each workload's choice is [`WorkloadName::choice`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkloadChoice {
+    One(WorkloadName),
+    /// request-closed and request-open.
+    Request,
+    All,
+}
+
+impl WorkloadChoice {
+    /// Every choice, in run order, `all` last.
+    pub fn every() -> Vec<WorkloadChoice> {
+        let mut out: Vec<WorkloadChoice> = Vec::new();
+        for w in WorkloadName::ALL {
+            if !out.contains(&w.choice()) {
+                out.push(w.choice());
+            }
+        }
+        out.push(WorkloadChoice::All);
+        out
+    }
+
+    /// The choice as the command line spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadChoice::One(w) => w.as_str(),
+            WorkloadChoice::Request => "request",
+            WorkloadChoice::All => "all",
+        }
+    }
+
+    /// Whether the choice runs `w`.
+    pub fn includes(self, w: WorkloadName) -> bool {
+        self == WorkloadChoice::All || w.choice() == self
+    }
+}
+
+impl WorkloadName {
+    /// The `--workload` choice that runs this workload.
+    pub fn choice(self) -> WorkloadChoice {
+        match self {
+            WorkloadName::RequestClosed | WorkloadName::RequestOpen => WorkloadChoice::Request,
+            other => WorkloadChoice::One(other),
+        }
+    }
+}
+
 impl fmt::Display for WorkloadName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.as_str())
@@ -155,7 +204,35 @@ impl<'de> Deserialize<'de> for WorkloadName {
 
 #[cfg(test)]
 mod tests {
-    use super::WorkloadName;
+    use super::{WorkloadChoice, WorkloadName};
+
+    #[test]
+    fn each_workload_is_run_by_exactly_one_choice_besides_all() {
+        let every = WorkloadChoice::every();
+        assert_eq!(every.last(), Some(&WorkloadChoice::All));
+        for w in WorkloadName::ALL {
+            let by: Vec<_> = every[..every.len() - 1]
+                .iter()
+                .filter(|c| c.includes(w))
+                .collect();
+            assert_eq!(by, [&w.choice()], "{w}");
+            assert!(WorkloadChoice::All.includes(w));
+        }
+        let names: Vec<&str> = every.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "hot-path",
+                "size-sweep",
+                "bulk",
+                "reverse-free",
+                "churn",
+                "request",
+                "producer-consumer",
+                "all"
+            ]
+        );
+    }
 
     #[test]
     fn serde_names_are_the_display_names() {

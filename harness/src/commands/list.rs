@@ -1,0 +1,15 @@
+//! `harness list`: the workloads and the allocators compiled in.
+
+use crate::plan;
+
+/// Prints the workloads, then the allocators this binary was built with.
+pub fn main() {
+    println!("workloads:");
+    for (name, what) in plan::WORKLOADS {
+        println!("  {name:<13} {what}");
+    }
+    println!("allocators compiled in (the null row is always measured):");
+    for name in crate::names::Name::compiled() {
+        println!("  {}", name.as_str());
+    }
+}

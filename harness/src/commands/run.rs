@@ -1,0 +1,113 @@
+//! A measuring run (no subcommand; `replay` too): every input checked
+//! first, then the process set up (pinning, mlock, SCHED_FIFO), then each
+//! repeat of the plan.
+
+use crate::cli::RunArgs;
+use crate::failure::Failure;
+use crate::plan::{self, Plan};
+use crate::{output, paths, platform, run, syscalls};
+
+/// Plans the run from its flags and measures it.
+pub fn main(args: RunArgs) -> Result<(), Failure> {
+    let plan = plan::plan(&args).map_err(Failure::usage)?;
+    measure(args, plan)
+}
+
+/// Measures `plan` (from the flags, or `replay`'s traces) `--repeat` times,
+/// then says where the results are and how to chart and report them.
+pub fn measure(args: RunArgs, plan: Plan) -> Result<(), Failure> {
+    if args.syscalls {
+        syscalls::check_strace().map_err(Failure::usage)?;
+    }
+    let allowed = platform::allowed_cpus();
+    if let Some(cpu) = args.cpu {
+        if !allowed.contains(&cpu) {
+            return Err(Failure::usage(format!(
+                "--cpu {cpu}: no such CPU for this process (allowed: {allowed:?})"
+            )));
+        }
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| paths::fresh_run_dir(std::time::SystemTime::now(), std::process::id()));
+    // Bad --out is bad input: fail before measuring (every repeat's).
+    let sinks = (1..=args.repeat)
+        .map(|k| output::sink::Sink::open(&output::spread::repeat_dir(&out, k), args.force))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::usage)?;
+    let env = set_up(&args, &plan, allowed)?;
+    for (k, sink) in sinks.into_iter().enumerate() {
+        let mut this = args.clone();
+        if k > 0 {
+            this.syscalls = false;
+        }
+        if args.repeat > 1 {
+            eprintln!(
+                "harness: repeat {} of {} into {}",
+                k + 1,
+                args.repeat,
+                sink.dir().display()
+            );
+        }
+        run::execute(&this, &plan, sink, &env)?;
+    }
+    if args.repeat > 1 {
+        let (path, n) = output::spread::write(&out).map_err(Failure::io)?;
+        println!("\nspread across {n} repeats: {}", path.display());
+    }
+    print_next_steps(&out);
+    Ok(())
+}
+
+/// Where the results are, and the commands that chart and report them.
+fn print_next_steps(out: &std::path::Path) {
+    let me = paths::invocation();
+    let plots = paths::default_plots(out);
+    println!("\nresults: {}", out.display());
+    println!(
+        "charts:  {me} plot --results {} --out {}",
+        out.display(),
+        plots.display()
+    );
+    println!(
+        "report:  {me} report --results {} --plots {}",
+        out.display(),
+        plots.display()
+    );
+}
+
+/// The process as the run asks: TCMalloc's needs, pinning, mlock and
+/// SCHED_FIFO (the last two only warn when refused).
+fn set_up(
+    args: &RunArgs,
+    plan: &Plan,
+    allowed: Vec<usize>,
+) -> Result<platform::Environment, Failure> {
+    if plan.allocators.contains(&crate::names::Name::Tcmalloc) {
+        platform::reexec_without_glibc_rseq();
+        // Before pinning, so the background thread is free to run elsewhere.
+        platform::start_tcmalloc_background();
+    }
+    if let Some(cpu) = args.cpu {
+        platform::pin(cpu).map_err(Failure::usage)?;
+    }
+    let mlock = if args.mlock {
+        platform::mlock_all()
+    } else {
+        Ok(())
+    };
+    if let Err(e) = &mlock {
+        eprintln!("harness: warning: --mlock: {e}; going on without it");
+    }
+    let fifo = args.fifo.then(platform::fifo);
+    if let Some(Err(e)) = &fifo {
+        eprintln!("harness: warning: --fifo: {e}; going on with normal scheduling");
+    }
+    Ok(platform::Environment {
+        pinned: args.cpu,
+        allowed_cpus: allowed,
+        mlock,
+        fifo,
+    })
+}
