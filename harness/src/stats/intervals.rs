@@ -55,6 +55,11 @@ impl Intervals {
         self.counts.len()
     }
 
+    /// Whether it holds no interval.
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
     /// Samples in all intervals.
     #[cfg(test)]
     pub fn samples(&self) -> u64 {
