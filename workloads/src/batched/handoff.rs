@@ -17,7 +17,7 @@
 
 use super::rounds::{alloc_batch, free_batch};
 use super::{timed, BatchOp, Batched, Shape, MAX_OPS_PER_BATCH};
-use crate::handoff::{wait, Mailbox};
+use crate::mailbox::{wait, Mailbox};
 use crate::rng::Stream;
 use crate::{Allocator, Case, Clock, Observer, RunError};
 

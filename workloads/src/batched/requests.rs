@@ -12,7 +12,8 @@
 //! length over their count, and the null's is of the same blocks).
 
 use super::{timed, BatchOp, Batched, Shape, MAX_OPS_PER_BATCH};
-use crate::request::{draw, fill, release, MAX_BLOCKS};
+use crate::request_fill::{fill, release};
+use crate::request_shape::{draw, MAX_BLOCKS};
 use crate::rng::Stream;
 use crate::{Allocator, Clock, Observer, RunError};
 
