@@ -14,14 +14,14 @@ use crate::failure::Failure;
 use crate::format::size_tag;
 use crate::measure::{self, not_applicable, Done, Job, NotApplicable, Run};
 use crate::names::Name;
-use crate::output::series::{self, files_workload, memory_csv, Raw, SeriesId};
-use crate::output::sink::Sink;
-use crate::output::summary::{self, Figures, Floor, Key, Row};
-use crate::output::{meta, write};
+use crate::persist;
 use crate::plan::{Plan, Workload};
 use crate::platform::Environment;
+use crate::results::series::{self, files_workload, memory_csv, Raw, SeriesId};
+use crate::results::sink::Sink;
+use crate::results::summary::{self, Figures, Floor, Key, Row};
 use crate::stats::batch::BatchCost;
-use crate::{memory, syscalls, table};
+use crate::{syscalls, table};
 use std::path::PathBuf;
 use std::time::SystemTime;
 use workloads::Case;
@@ -96,7 +96,7 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: &Environment) -> Re
         Vec::new()
     };
     let rows = rows(&done, &timer_info, &run_id, &calls);
-    let this_run = meta::run(
+    let this_run = crate::run_meta::run(
         &done,
         &skipped,
         &timer_info,
@@ -106,9 +106,9 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: &Environment) -> Re
         env,
     );
     for d in &mut done {
-        write::case_files(&sink, d)?;
+        persist::case_files(&sink, d)?;
     }
-    write::summary_and_meta(&sink, &done, &rows, previous, this_run)?;
+    persist::summary_and_meta(&sink, &done, &rows, previous, this_run)?;
     print_tables(plan, &rows, &skipped);
     Ok(())
 }
@@ -280,8 +280,8 @@ fn rows(
             let intervals = d.intervals.iter().find(|(o, _)| *o == op).map(|(_, i)| i);
             rows.push(
                 row.with_usage(d.usage)
-                    .with_syscalls(traced)
-                    .with_memory(memory::summarise(&d.memory))
+                    .with_syscalls(traced.map(|c| (c.total(), c.breakdown())))
+                    .with_memory(crate::results::memory::summarise(&d.memory))
                     .with_intervals(intervals),
             );
         }

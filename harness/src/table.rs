@@ -1,7 +1,7 @@
 //! The percentile table printed per workload.
 
 use crate::names::WorkloadName;
-use crate::output::summary::Row;
+use crate::results::summary::Row;
 
 fn ratio(r: &Row) -> String {
     match r.ratio_p999_p50_net {
@@ -53,7 +53,7 @@ net ratio = net P99.9 / net P50; n/m = not meaningful: the net P50 is within the
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::summary::{Figures, Floor, Key, Row};
+    use crate::results::summary::{Figures, Floor, Key, Row};
     use workloads::Op;
 
     #[test]

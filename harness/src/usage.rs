@@ -4,7 +4,7 @@
 //! peak (VmRSS, VmHWM with the peak reset through /proc/self/clear_refs).
 //! Read at the phase edges only, never inside the loop.
 
-use serde::{Deserialize, Serialize};
+pub use crate::results::meta::PhaseUsage;
 
 /// One snapshot of the counters.
 #[derive(Clone, Copy, Debug, Default)]
@@ -14,19 +14,6 @@ struct Snapshot {
     voluntary_switches: u64,
     involuntary_switches: u64,
     rss_kb: Option<u64>,
-}
-
-/// The recorded phase's counts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PhaseUsage {
-    pub minor_faults: u64,
-    pub major_faults: u64,
-    pub voluntary_ctx_switches: u64,
-    pub involuntary_ctx_switches: u64,
-    pub rss_before_kb: Option<u64>,
-    pub rss_after_kb: Option<u64>,
-    /// Peak RSS during the phase; None where the peak cannot be reset.
-    pub rss_peak_kb: Option<u64>,
 }
 
 /// Counts the recorded phase: `start` at its first edge, `finish` at its last.

@@ -10,9 +10,9 @@
 //! files do not hold (the batched phase, faults, RSS, system calls, the
 //! first call, saturation) is taken as written.
 
-use crate::output::series::{Raw, SeriesId};
-use crate::output::summary::{Figures, Floor, Key, Row};
-use crate::render::results::Results;
+use crate::results::read::Results;
+use crate::results::series::{Raw, SeriesId};
+use crate::results::summary::{Figures, Floor, Key, Row};
 use crate::stats::Intervals;
 use hdrhistogram::Histogram;
 use std::path::Path;

@@ -12,7 +12,7 @@
 mod global;
 #[cfg(feature = "pmad")]
 mod pmad_pool;
-mod reports;
+
 pub mod settings;
 #[cfg(feature = "tlsf")]
 mod tlsf_pool;
@@ -22,7 +22,7 @@ use workloads::handoff::Mailbox;
 use workloads::{Allocator, Case, Clock, NullAlloc, Observer, Outcome};
 
 pub use crate::names::Name;
-pub use reports::{PmadReport, TlsfReport};
+pub use crate::results::pools::{PmadReport, TlsfReport};
 
 /// The layout of a `size`-byte request: alignment 16 (what malloc promises
 /// on x86_64 and aarch64), or the size rounded up to a power of two when it is

@@ -15,30 +15,7 @@ pub use instant::{calibrate, InstantClock as Timer};
 #[cfg(target_arch = "x86_64")]
 pub use tsc_x86::{calibrate, Tsc as Timer};
 
-use serde::{Deserialize, Serialize};
-
-/// What the clock is and how far to trust it; goes into meta.json and the
-/// terminal header.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TimerInfo {
-    /// "tsc", "cntvct_el0" or "instant".
-    pub source: String,
-    /// The instructions around the timed call.
-    pub sequence: String,
-    /// Ticks per second, measured (x86) or read from the hardware (aarch64).
-    pub ticks_per_second: f64,
-    pub ns_per_tick: f64,
-    /// The step between back-to-back reads, in ns ([`smallest_step`]): an
-    /// upper bound of the clock's resolution. Some counters step by more than one
-    /// tick (AMD Zen's TSC moves at 100 MHz in steps of rate/100 MHz, 10 ns);
-    /// a figure below it cannot be resolved.
-    pub resolution_ns: f64,
-    /// How the rate was found.
-    pub calibration: String,
-    /// Whether the counter keeps a constant rate through P-states and C-states
-    /// (None when the platform cannot say).
-    pub invariant: Option<bool>,
-}
+pub use crate::results::meta::TimerInfo;
 
 /// The clock's step, in its ticks, from 200,000 back-to-back reads: the
 /// greatest common divisor of the dominant non-zero differences between

@@ -5,8 +5,8 @@ use crate::cli::CountArgs;
 use crate::count::{launch, plan, valgrind};
 use crate::failure::Failure;
 use crate::names::Name;
-use crate::output::counts;
 use crate::paths;
+use crate::results::counts;
 use std::path::Path;
 use std::time::SystemTime;
 

@@ -3,8 +3,8 @@
 
 use crate::cli::ReportArgs;
 use crate::failure::Failure;
-use crate::render::report::{self, Freshness};
-use crate::{output, paths};
+use crate::render::markdown::report::{self, Freshness};
+use crate::{paths, results};
 
 /// Writes (or checks) the report; a stale one under `--check` exits 1
 /// naming the command that renews it.
@@ -20,7 +20,7 @@ pub fn main(a: &ReportArgs) -> Result<(), Failure> {
             report::write_readme(&results, &plots, readme, a.check),
         ),
         None => (
-            output::series::report_md(&results),
+            results::series::report_md(&results),
             report::write(&results, &plots, a.check),
         ),
     };

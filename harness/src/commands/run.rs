@@ -5,7 +5,7 @@
 use crate::cli::RunArgs;
 use crate::failure::Failure;
 use crate::plan::{self, Plan};
-use crate::{output, paths, platform, run, syscalls};
+use crate::{paths, platform, results, run, syscalls};
 
 /// Plans the run from its flags and measures it.
 pub fn main(args: RunArgs) -> Result<(), Failure> {
@@ -33,7 +33,7 @@ pub fn measure(args: RunArgs, plan: Plan) -> Result<(), Failure> {
         .unwrap_or_else(|| paths::fresh_run_dir(std::time::SystemTime::now(), std::process::id()));
     // Bad --out is bad input: fail before measuring (every repeat's).
     let sinks = (1..=args.repeat)
-        .map(|k| output::sink::Sink::open(&output::spread::repeat_dir(&out, k), args.force))
+        .map(|k| results::sink::Sink::open(&results::spread::repeat_dir(&out, k), args.force))
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::usage)?;
     let env = set_up(&args, &plan, allowed)?;
@@ -53,7 +53,7 @@ pub fn measure(args: RunArgs, plan: Plan) -> Result<(), Failure> {
         run::execute(&this, &plan, sink, &env)?;
     }
     if args.repeat > 1 {
-        let (path, n) = output::spread::write(&out).map_err(Failure::io)?;
+        let (path, n) = results::spread::write(&out).map_err(Failure::io)?;
         println!("\nspread across {n} repeats: {}", path.display());
     }
     print_next_steps(&out);

@@ -2,11 +2,11 @@
 
 use crate::cli::SpreadArgs;
 use crate::failure::Failure;
-use crate::output;
+use crate::results;
 
 /// Writes spread.csv and says where, and across how many repeats.
 pub fn main(a: &SpreadArgs) -> Result<(), Failure> {
-    let (path, n) = output::spread::write(&a.results).map_err(Failure::usage)?;
+    let (path, n) = results::spread::write(&a.results).map_err(Failure::usage)?;
     println!("written: {} ({n} repeats)", path.display());
     Ok(())
 }

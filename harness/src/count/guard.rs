@@ -9,7 +9,7 @@
 
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::output::counts::CountRow;
+use crate::results::counts::CountRow;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use workloads::Op;
@@ -141,7 +141,7 @@ pub fn to_csv(limits: &[Limit]) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::counts::tests::row;
+    use crate::results::counts::tests::row;
 
     fn counted(max_net: u64, mean_net: f64) -> CountRow {
         let mut r = row(Name::Pmad, Op::Alloc, 30);

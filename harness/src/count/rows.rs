@@ -4,7 +4,7 @@
 use super::clock::Tally;
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::output::counts::CountRow;
+use crate::results::counts::CountRow;
 use workloads::Op;
 
 /// What every row of one count shares.

@@ -3,19 +3,14 @@
 //! results directory.
 
 pub mod charts;
-pub mod claims;
-pub mod confidence;
-pub mod instructions;
-pub mod readme;
-pub mod report;
-pub mod results;
-pub mod style;
+pub mod markdown;
 
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::output::series::files_workload;
-use crate::output::sink::Sink;
-use crate::output::summary::Row;
+use crate::results::read::Results;
+use crate::results::series::files_workload;
+use crate::results::sink::Sink;
+use crate::results::summary::Row;
 use charts::churn::ChurnChart;
 use charts::distribution::PercentileChart;
 use charts::hot_path::HotPathChart;
@@ -25,7 +20,6 @@ use charts::request::RequestChart;
 use charts::save;
 use charts::sweep::SweepChart;
 use charts::threads::ThreadsChart;
-use results::Results;
 use std::path::{Path, PathBuf};
 use workloads::Op;
 
@@ -310,7 +304,7 @@ pub fn churn_windows(
     r: &Results,
     size: usize,
     op: Op,
-) -> Result<Option<Vec<(Name, Vec<results::WindowFigures>)>>, String> {
+) -> Result<Option<Vec<(Name, Vec<crate::results::read::WindowFigures>)>>, String> {
     let mut series = Vec::new();
     for a in r.allocators() {
         if let Some(w) = r.windows(&r.series_id(a, WorkloadName::Churn, size, op))? {
@@ -324,7 +318,7 @@ pub fn churn_windows(
 
 /// Renders every chart of `results` into `out`; returns the PNG paths.
 pub fn plot(results: &Path, out: &Path) -> Result<Vec<PathBuf>, String> {
-    style::register_fonts()?;
+    charts::style::register_fonts()?;
     let r = Results::load(results)?;
     let sink = Sink::open(out, true).map_err(|e| e.replace("--out", "plots directory"))?;
     let mut written = Vec::new();

@@ -7,7 +7,7 @@
 //! windows behind, and allocates nothing: the channels' buffers are made
 //! when they are, and the blocking path is warmed up before the case starts.
 
-use crate::output::hlog::HlogFile;
+use crate::results::hlog::HlogFile;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 use std::time::Duration;

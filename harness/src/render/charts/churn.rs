@@ -6,8 +6,8 @@ use super::{allocator_line, fail, legend, Chart};
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::render::results::WindowFigures;
-use crate::render::style::{self, log_range};
+use crate::render::charts::style::{self, log_range};
+use crate::results::read::WindowFigures;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use workloads::Op;
@@ -35,7 +35,7 @@ pub struct ChurnChart {
 
 impl Chart for ChurnChart {
     fn name(&self) -> String {
-        crate::output::series::chart::churn_windows(self.size, self.op)
+        crate::results::series::chart::churn_windows(self.size, self.op)
     }
 
     fn size(&self) -> (u32, u32) {

@@ -5,8 +5,8 @@
 use super::{allocator_line, fail, legend, Chart};
 use crate::format::size_label;
 use crate::names::Name;
-use crate::render::results::Distribution;
-use crate::render::style::{colour, log_range};
+use crate::render::charts::style::{colour, log_range};
+use crate::results::read::Distribution;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use workloads::Op;
@@ -77,7 +77,7 @@ impl PercentileChart {
 
 impl Chart for PercentileChart {
     fn name(&self) -> String {
-        crate::output::series::chart::percentiles(&self.workload, self.size, self.op)
+        crate::results::series::chart::percentiles(&self.workload, self.size, self.op)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {

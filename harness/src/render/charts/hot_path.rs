@@ -9,8 +9,8 @@ use super::{fail, legend, step_line, whisker, Chart};
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::output::summary::Row;
-use crate::render::style::{colour, lighter, log_range};
+use crate::render::charts::style::{colour, lighter, log_range};
+use crate::results::summary::Row;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use workloads::Op;
@@ -43,7 +43,7 @@ impl HotPathChart {
 
 impl Chart for HotPathChart {
     fn name(&self) -> String {
-        crate::output::series::chart::HOT_PATH.into()
+        crate::results::series::chart::HOT_PATH.into()
     }
 
     fn size(&self) -> (u32, u32) {

@@ -8,8 +8,8 @@ use super::{allocator_line, fail, legend, Chart};
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::output::counts::CountRow;
-use crate::render::style::{self, log_range};
+use crate::render::charts::style::{self, log_range};
+use crate::results::counts::CountRow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use workloads::Op;
@@ -24,7 +24,7 @@ pub struct InstructionsChart {
 
 impl Chart for InstructionsChart {
     fn name(&self) -> String {
-        crate::output::series::chart::SIZE_SWEEP_INSTRUCTIONS.into()
+        crate::results::series::chart::SIZE_SWEEP_INSTRUCTIONS.into()
     }
 
     fn size(&self) -> (u32, u32) {

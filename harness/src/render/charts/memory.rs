@@ -4,10 +4,10 @@
 
 use super::{fail, legend, Chart};
 use crate::format::size_label;
-use crate::memory::WindowMemory;
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::render::style;
+use crate::render::charts::style;
+use crate::results::memory::WindowMemory;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -22,7 +22,7 @@ const MIB: f64 = 1024.0 * 1024.0;
 
 impl Chart for MemoryChart {
     fn name(&self) -> String {
-        crate::output::series::chart::churn_memory(self.size)
+        crate::results::series::chart::churn_memory(self.size)
     }
 
     fn size(&self) -> (u32, u32) {

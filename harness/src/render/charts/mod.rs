@@ -10,8 +10,10 @@ pub mod request;
 pub mod sweep;
 pub mod threads;
 
+pub mod style;
+
 use crate::names::Name;
-use crate::output::sink::Sink;
+use crate::results::sink::Sink;
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -14,7 +14,7 @@ pub struct RequestChart {
 
 impl Chart for RequestChart {
     fn name(&self) -> String {
-        crate::output::series::chart::REQUEST_LATENCY.into()
+        crate::results::series::chart::REQUEST_LATENCY.into()
     }
 
     fn size(&self) -> (u32, u32) {

@@ -7,8 +7,8 @@
 
 use super::{allocator_line, fail, legend, step_line, whisker, Chart};
 use crate::names::Name;
-use crate::output::summary::Row;
-use crate::render::style::{self, colour, log_range};
+use crate::render::charts::style::{self, colour, log_range};
+use crate::results::summary::Row;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use workloads::Op;
@@ -57,7 +57,7 @@ impl SweepChart {
 
 impl Chart for SweepChart {
     fn name(&self) -> String {
-        crate::output::series::chart::SIZE_SWEEP.into()
+        crate::results::series::chart::SIZE_SWEEP.into()
     }
 
     fn size(&self) -> (u32, u32) {

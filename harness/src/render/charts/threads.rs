@@ -6,8 +6,8 @@ use super::{fail, legend, Chart};
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::output::summary::Row;
-use crate::render::style::{self, log_range};
+use crate::render::charts::style::{self, log_range};
+use crate::results::summary::Row;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use workloads::Op;
@@ -24,7 +24,7 @@ pub struct ThreadsChart {
 
 impl Chart for ThreadsChart {
     fn name(&self) -> String {
-        crate::output::series::chart::threads(self.workload, self.size)
+        crate::results::series::chart::threads(self.workload, self.size)
     }
 
     fn size(&self) -> (u32, u32) {

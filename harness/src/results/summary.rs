@@ -2,9 +2,9 @@
 //! the fixed columns (README.md and METHODOLOGY.md list them) first and the harness's extras after them.
 
 use crate::names::WorkloadName;
+use crate::results::meta::PhaseUsage;
 use crate::stats::batch::BatchCost;
 use crate::stats::{Bootstrap, Intervals};
-use crate::usage::PhaseUsage;
 use serde::{Deserialize, Serialize};
 use workloads::Op;
 use workloads::Recorder;
@@ -333,15 +333,17 @@ impl Row {
         self
     }
 
-    pub fn with_syscalls(mut self, calls: Option<&crate::syscalls::PhaseCalls>) -> Row {
-        if let Some(c) = calls {
-            self.syscalls = Some(c.total());
-            self.syscalls_by_name = Some(c.breakdown());
+    /// The recorded phase's system calls: their total and breakdown
+    /// ("madvise=12 mmap=3").
+    pub fn with_syscalls(mut self, calls: Option<(u64, String)>) -> Row {
+        if let Some((total, breakdown)) = calls {
+            self.syscalls = Some(total);
+            self.syscalls_by_name = Some(breakdown);
         }
         self
     }
 
-    pub fn with_memory(mut self, m: Option<crate::memory::MemorySummary>) -> Row {
+    pub fn with_memory(mut self, m: Option<crate::results::memory::MemorySummary>) -> Row {
         if let Some(m) = m {
             self.live_requested_kb = Some(m.requested_kb);
             self.live_usable_kb = m.usable_kb;

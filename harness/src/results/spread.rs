@@ -184,3 +184,30 @@ pub fn read(results: &Path) -> Result<Option<Vec<SpreadRow>>, String> {
         .map(Some)
         .map_err(|e| format!("{}: {e}", path.display()))
 }
+
+/// The row's line of spread.csv, when the run was repeated.
+pub fn spread_of<'a>(spread: Option<&'a [SpreadRow]>, r: &Row) -> Option<&'a SpreadRow> {
+    spread?
+        .iter()
+        .find(|s| {
+            s.allocator == r.allocator
+                && s.workload == r.workload
+                && s.op == r.op
+                && s.size == r.size
+                && s.threads == r.threads
+        })
+        .filter(|s| s.repeats > 1)
+}
+
+/// The row's range of `pct` across the repeats, when spread.csv has it.
+pub fn across_repeats(spread: Option<&[SpreadRow]>, r: &Row, pct: &str) -> Option<(u64, u64)> {
+    let s = spread_of(spread, r)?;
+    let range = match pct {
+        "p50" => (s.p50_min_ns, s.p50_max_ns),
+        "p99" => (s.p99_min_ns, s.p99_max_ns),
+        "p999" => (s.p999_min_ns, s.p999_max_ns),
+        "p9999" => (s.p9999_min_ns, s.p9999_max_ns),
+        _ => return None,
+    };
+    Some(range)
+}

@@ -8,8 +8,8 @@
 //! single-run rule they were published with: the leader [`FACTOR`] times
 //! ahead of the next and by [`MIN_STEPS`] clock steps.
 
-use crate::output::spread::SpreadRow;
-use crate::output::summary::Row;
+use crate::results::spread::{across_repeats, SpreadRow};
+use crate::results::summary::Row;
 
 /// Without intervals: how far ahead a leader must be to be called one.
 pub const FACTOR: f64 = 2.0;
@@ -19,33 +19,6 @@ pub const MIN_STEPS: f64 = 2.0;
 /// A row's figure `pct` ("p50", "p999", "p9999") and its 95 % interval.
 fn figure(r: &Row, pct: &str) -> (u64, Option<(u64, u64)>) {
     r.percentile(pct).unwrap_or((0, None))
-}
-
-/// The row's line of spread.csv, when the run was repeated.
-pub fn spread_of<'a>(spread: Option<&'a [SpreadRow]>, r: &Row) -> Option<&'a SpreadRow> {
-    spread?
-        .iter()
-        .find(|s| {
-            s.allocator == r.allocator
-                && s.workload == r.workload
-                && s.op == r.op
-                && s.size == r.size
-                && s.threads == r.threads
-        })
-        .filter(|s| s.repeats > 1)
-}
-
-/// The row's range of `pct` across the repeats, when spread.csv has it.
-pub fn across_repeats(spread: Option<&[SpreadRow]>, r: &Row, pct: &str) -> Option<(u64, u64)> {
-    let s = spread_of(spread, r)?;
-    let range = match pct {
-        "p50" => (s.p50_min_ns, s.p50_max_ns),
-        "p99" => (s.p99_min_ns, s.p99_max_ns),
-        "p999" => (s.p999_min_ns, s.p999_max_ns),
-        "p9999" => (s.p9999_min_ns, s.p9999_max_ns),
-        _ => return None,
-    };
-    Some(range)
 }
 
 /// The allocator set apart from all others on `pct` (the lowest, or the
@@ -107,7 +80,7 @@ mod tests {
     use super::*;
 
     fn row(allocator: &str, p50: u64, ci: Option<(u64, u64)>) -> Row {
-        let key = crate::output::summary::Key {
+        let key = crate::results::summary::Key {
             allocator: crate::names::Name::parse(allocator).expect("a known allocator"),
             workload: crate::names::workload::WorkloadName::HotPath,
             op: workloads::Op::Alloc,
@@ -115,7 +88,7 @@ mod tests {
             threads: 1,
             run_id: "r",
         };
-        let f = crate::output::summary::Figures {
+        let f = crate::results::summary::Figures {
             samples: 1,
             min: 1,
             mean: 1.0,
@@ -125,7 +98,7 @@ mod tests {
             p9999: p50,
             max: p50,
         };
-        let floor = crate::output::summary::Floor { p50: 0, jitter: 1 };
+        let floor = crate::results::summary::Floor { p50: 0, jitter: 1 };
         let mut r = Row::new(key, &f, floor, 0, 0);
         (r.p50_lo_ns, r.p50_hi_ns) = (ci.map(|c| c.0), ci.map(|c| c.1));
         r

@@ -2,11 +2,11 @@
 //! count`): instructions per call and the simulated caches, beside the
 //! timed batched cost of the same hot path.
 
-use super::results::Results;
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::output::counts::CountRow;
+use crate::results::counts::CountRow;
+use crate::results::read::Results;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::Path;
@@ -60,7 +60,7 @@ pub fn section(md: &mut String, r: &Results, charts: &[(String, String)], plots:
     beside_timed(md, r);
     table(md, r);
     sweep_table(md, r);
-    super::report::images(md, charts, plots);
+    super::images(md, charts, plots);
 }
 
 /// The hot path counted beside the hot path timed (batched, net of null).

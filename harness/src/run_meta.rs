@@ -1,194 +1,18 @@
-//! `meta.json`: what is needed to judge and reproduce a run: the machine,
-//! the OS's tuning, the timer and its floor, the build, every allocator's
-//! settings, PMAD's pool per case, the command line. One set of types
-//! writes it (`run`) and reads it back (`render::results`), so a reader
-//! cannot ask for a field the writer does not produce. Keys are written
-//! sorted (through `serde_json::Value`), as they always were.
+//! The meta.json record of one run, built from what the run measured and
+//! set up (the machine, the process, the build, every case) and handed to
+//! the results format (`results::meta`) to write.
 
-use crate::alloc::{self, PmadReport, TlsfReport};
+use crate::alloc;
 use crate::cli::RunArgs;
 use crate::clock::TimerInfo;
 use crate::measure::{Done, NotApplicable};
 use crate::names::Name;
-use crate::names::WorkloadName;
-use crate::output::summary::Figures;
 use crate::platform::{self, Environment};
-use crate::usage::PhaseUsage;
-use serde::{Deserialize, Serialize};
+use crate::results::meta::*;
+use crate::results::summary::Figures;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::SystemTime;
-
-/// The whole file: one entry per harness run that still owns a row of
-/// summary.csv (run_all.sh runs one binary per allocator).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Meta {
-    pub runs: Vec<Run>,
-}
-
-/// One harness run.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Run {
-    pub run_id: String,
-    /// RFC 3339, UTC, to the second.
-    pub date: String,
-    pub command_line: Vec<String>,
-    pub machine: Machine,
-    pub process: Process,
-    pub timer: TimerInfo,
-    /// The null's hot-path (or first) case: the cost of the clock reads.
-    pub floor: Option<FloorEntry>,
-    pub build: Build,
-    pub histograms: Histograms,
-    /// Each allocator's settings as it reports them at run time: their
-    /// keys are the allocator's own (jemalloc's mallctl names, mimalloc's
-    /// options), so they stay a JSON object.
-    pub allocators: BTreeMap<String, Value>,
-    pub cases: Vec<CaseEntry>,
-    pub not_applicable: Vec<NotApplicableEntry>,
-}
-
-/// The machine and its tuning, as far as the process could read them.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Machine {
-    pub host: String,
-    pub cpu_model: Option<String>,
-    pub logical_cpus_online: i64,
-    pub allowed_cpus_before_pinning: Vec<usize>,
-    pub kernel: Option<String>,
-    pub governor: Option<String>,
-    pub smt: Option<String>,
-    pub thp_enabled: Option<String>,
-    pub thp_defrag: Option<String>,
-    pub clocksource: Option<String>,
-    /// Kernel command-line flags that isolate CPUs from noise.
-    pub isolation_cmdline: Vec<String>,
-    pub libc: Option<String>,
-}
-
-/// What the process set up before measuring.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Process {
-    pub pinned_cpu: Option<usize>,
-    /// "not requested", "locked", or why the OS refused.
-    pub mlockall: String,
-    /// "not requested", "priority N", or why the OS refused.
-    pub sched_fifo: String,
-    pub glibc_rseq_registered: Option<bool>,
-    pub reexecuted_for_tcmalloc: bool,
-    /// How system calls were counted, or that they were not.
-    pub syscalls: String,
-}
-
-/// The null's P50s in its first case.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct FloorEntry {
-    pub workload: WorkloadName,
-    pub alloc_p50_ns: u64,
-    pub free_p50_ns: u64,
-}
-
-/// The build: compiler, commit, features and the allocator crates' versions.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Build {
-    pub rustc: String,
-    pub profile: String,
-    pub target: String,
-    pub git_commit: String,
-    pub crate_versions: BTreeMap<String, String>,
-    pub allocators_compiled_in: Vec<String>,
-}
-
-/// How the histograms were kept and how their intervals are bootstrapped.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Histograms {
-    pub unit: String,
-    pub lowest: u64,
-    pub highest: u64,
-    pub significant_figures: u8,
-    pub intervals: String,
-    pub min_windows: u64,
-    pub churn_max_window_ops: u64,
-    pub bootstrap: BootstrapMethod,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct BootstrapMethod {
-    pub method: String,
-    pub replicates: usize,
-    pub interval: String,
-    pub min_intervals: usize,
-}
-
-/// An op pair of figures (`first_call_ns`, `p50_ns`).
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
-pub struct AllocFree {
-    pub alloc: u64,
-    pub free: u64,
-}
-
-/// One case's parameters, figures and pools.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct CaseEntry {
-    pub allocator: Name,
-    pub workload: WorkloadName,
-    /// Bytes; 0 for mixed sizes (summary.csv's `size`).
-    pub size: usize,
-    /// `workloads::Kind`, debug-printed.
-    pub kind: String,
-    pub ops: u64,
-    pub blocks: usize,
-    pub max_live: usize,
-    pub warmup_ops: u64,
-    pub seed: u64,
-    pub recorded_ops: u64,
-    pub windows: u64,
-    pub seconds: f64,
-    pub first_call_ns: AllocFree,
-    pub recorded_phase: Option<PhaseUsage>,
-    pub null_files_kept_from_earlier_run: bool,
-    pub threads: u32,
-    pub request_interval_ns: Option<u64>,
-    pub p50_ns: AllocFree,
-    pub pmad: Option<PmadReport>,
-    pub tlsf: Option<TlsfReport>,
-    /// A replayed trace's case: what was made, counted and left over.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replay: Option<ReplayEntry>,
-}
-
-/// What a replay did, beside its histograms: checked against its trace
-/// before anything was written (`trace::replay::check`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ReplayEntry {
-    /// The trace file, as named on the command line.
-    pub trace: String,
-    /// Calls replayed: the trace's first `--ops`, or all.
-    pub calls: u64,
-    /// Calls made and timed, by op.
-    pub timed: BTreeMap<String, u64>,
-    /// malloc_usable_size calls: asked, not timed.
-    pub usable_size: u64,
-    /// free(NULL): not made.
-    pub null_frees: u64,
-    /// Calls that returned null when recorded: not made.
-    pub failed_when_recorded: u64,
-    /// Blocks the trace never freed (its leaks, or what it left to exit),
-    /// freed after the replay, untimed.
-    pub leaked_blocks: u64,
-    pub leaked_bytes: u64,
-    /// The live set's peak during the replay (bytes as allocated).
-    pub peak_live_bytes: u64,
-    pub peak_live_blocks: u64,
-}
-
-/// An allocator a workload cannot run on, and why.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct NotApplicableEntry {
-    pub allocator: Name,
-    pub workload: WorkloadName,
-    pub reason: String,
-}
 
 /// The machine and its tuning, as far as this process can read them.
 pub fn machine(pinned: Option<usize>, allowed_cpus: &[usize]) -> Machine {
@@ -415,11 +239,4 @@ fn replay(d: &Done) -> Option<ReplayEntry> {
         peak_live_bytes: r.peak_bytes,
         peak_live_blocks: r.peak_blocks,
     })
-}
-
-impl Meta {
-    /// Reads meta.json's text; the error says where and what is wrong.
-    pub fn parse(text: &str) -> Result<Meta, serde_json::Error> {
-        serde_json::from_str(text)
-    }
 }

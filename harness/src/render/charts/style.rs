@@ -28,7 +28,7 @@ pub fn lighter(c: RGBColor, amount: f64) -> RGBColor {
 /// sans-serif font, so rendering needs no system font library.
 pub fn register_fonts() -> Result<(), String> {
     static ONCE: Once = Once::new();
-    static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+    static FONT: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
     let mut result = Ok(());
     ONCE.call_once(|| {
         result = register_font("sans-serif", FontStyle::Normal, FONT)

@@ -3,14 +3,15 @@
 //! plots, and a plain-language note wherever a figure cannot be read at face
 //! value. Built from the results files alone, so it is reproducible.
 
-use super::claims::{across_repeats, with_interval};
-use super::results::Results;
+use super::claims::with_interval;
 use crate::format::{self, ns, size_label};
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::output::series;
-use crate::output::summary::Row;
 use crate::plan::WORKLOADS;
+use crate::results::read::Results;
+use crate::results::series;
+use crate::results::spread::across_repeats;
+use crate::results::summary::Row;
 use serde_json::Value;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -19,7 +20,7 @@ use workloads::Op;
 /// The report's text. `plots` is the plots directory as seen from the
 /// results directory (for the image links); charts missing there are named.
 pub fn render(r: &Results, plots_rel: &Path, plots_abs: &Path) -> Result<String, String> {
-    let charts = super::charts_of(r)?;
+    let charts = crate::render::charts_of(r)?;
     let mut md = String::new();
     let _ = writeln!(md, "# Allocator latency report: {}\n", r.host());
     let _ = writeln!(
@@ -35,10 +36,10 @@ pub fn render(r: &Results, plots_rel: &Path, plots_abs: &Path) -> Result<String,
     floors(&mut md, r);
     allocators(&mut md, r);
     for workload in r.workloads() {
-        let names = chart_names(r, &charts, super::Section::Workload(workload));
+        let names = chart_names(r, &charts, crate::render::Section::Workload(workload));
         workload_section(&mut md, r, workload, &names, (plots_rel, plots_abs));
     }
-    let names = chart_names(r, &charts, super::Section::Instructions);
+    let names = chart_names(r, &charts, crate::render::Section::Instructions);
     super::instructions::section(&mut md, r, &names, (plots_rel, plots_abs));
     Ok(md)
 }
@@ -202,7 +203,7 @@ fn flat(v: &Value) -> String {
 
 /// What a replay section replays: the trace, its calls by op, and what
 /// was counted rather than timed.
-fn replay_note(r: &crate::output::meta::ReplayEntry) -> String {
+fn replay_note(r: &crate::results::meta::ReplayEntry) -> String {
     let th = format::thousands;
     let timed: Vec<String> = r
         .timed
@@ -265,7 +266,7 @@ fn workload_section(
     if workload == WorkloadName::Churn {
         memory_table(md, r);
     }
-    images(md, charts, (rel, abs));
+    super::images(md, charts, (rel, abs));
 }
 
 /// What the percentile table's rows say below it: the rows whose net
@@ -388,25 +389,6 @@ fn percentile_row(
             row.p999_net_ns.to_string()
         },
     )
-}
-
-/// Links each chart (name, alt text), or names the ones missing from the
-/// plots directory.
-pub(super) fn images(md: &mut String, charts: &[(String, String)], (rel, abs): (&Path, &Path)) {
-    for (name, caption) in charts {
-        if abs.join(format!("{name}.png")).exists() {
-            let _ = writeln!(
-                md,
-                "![{caption}]({}/{name}.png)\n",
-                rel.display().to_string().replace('\\', "/")
-            );
-        } else {
-            let _ = writeln!(
-                md,
-                "_{caption}: {name}.png is not in the plots directory; run `harness plot`._\n"
-            );
-        }
-    }
 }
 
 /// The same workload on several threads at once (`--threads`), beside its
@@ -561,10 +543,10 @@ fn memory_table(md: &mut String, r: &Results) {
 /// largest.
 fn chart_names(
     r: &Results,
-    charts: &[super::Planned<'_>],
-    section: super::Section,
+    charts: &[crate::render::Planned<'_>],
+    section: crate::render::Section,
 ) -> Vec<(String, String)> {
-    let sweep = section == super::Section::Workload(WorkloadName::SizeSweep);
+    let sweep = section == crate::render::Section::Workload(WorkloadName::SizeSweep);
     let sizes = r.sizes(WorkloadName::SizeSweep);
     let shown = |size: Option<usize>| match size {
         Some(s) if sweep && sizes.len() > 2 => s == sizes[0] || s == sizes[sizes.len() - 1],
@@ -693,7 +675,7 @@ fn write_or_check(path: &Path, text: &str, check: bool, fix: String) -> Result<F
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let sink = crate::output::sink::Sink::open(dir, true)?;
+    let sink = crate::results::sink::Sink::open(dir, true)?;
     sink.write(path, text.as_bytes())?;
     Ok(Freshness::UpToDate)
 }

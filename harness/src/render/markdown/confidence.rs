@@ -4,12 +4,13 @@
 //! Results without intervals (written before the block bootstrap) get none
 //! of these sections.
 
-use super::claims::{across_repeats, leader, with_interval};
-use super::results::Results;
+use super::claims::{leader, with_interval};
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::output::summary::Row;
+use crate::results::read::Results;
+use crate::results::spread::across_repeats;
+use crate::results::summary::Row;
 use std::fmt::Write;
 use workloads::Op;
 

@@ -4,13 +4,13 @@
 
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::output::counts::{self, CountRow};
-use crate::output::meta::{Machine, Meta, Run};
-use crate::output::read_error::ReadError;
-use crate::output::series::{self, Raw, SeriesId};
-use crate::output::spread::{self, SpreadRow};
-use crate::output::summary::{self, Row};
-use crate::output::{hgrm, hlog};
+use crate::results::counts::{self, CountRow};
+use crate::results::meta::{Machine, Meta, Run};
+use crate::results::read_error::ReadError;
+use crate::results::series::{self, Raw, SeriesId};
+use crate::results::spread::{self, SpreadRow};
+use crate::results::summary::{self, Row};
+use crate::results::{hgrm, hlog};
 use hdrhistogram::Histogram;
 use std::path::{Path, PathBuf};
 use workloads::Op;
@@ -250,7 +250,7 @@ impl Results {
     /// A replayed trace's counts, as the null row's case recorded them in
     /// meta.json (every allocator replays the same calls; the null row's
     /// case is in every run that replayed it). None for other workloads.
-    pub fn replay(&self, workload: WorkloadName) -> Option<&crate::output::meta::ReplayEntry> {
+    pub fn replay(&self, workload: WorkloadName) -> Option<&crate::results::meta::ReplayEntry> {
         self.runs()
             .iter()
             .flat_map(|run| &run.cases)
@@ -327,10 +327,10 @@ impl Results {
         &self,
         allocator: Name,
         size: usize,
-    ) -> Result<Option<Vec<crate::memory::WindowMemory>>, String> {
+    ) -> Result<Option<Vec<crate::results::memory::WindowMemory>>, String> {
         let path = series::memory_csv(&self.dir, allocator, size);
         match std::fs::read(&path) {
-            Ok(b) => crate::memory::from_csv(&b)
+            Ok(b) => crate::results::memory::from_csv(&b)
                 .map(Some)
                 .map_err(|e| format!("{}: {e}", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

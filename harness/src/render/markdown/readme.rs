@@ -12,13 +12,13 @@
 //! Anything closer is written as "tied", with the figures side by side.
 
 use super::claims::{leader, with_interval_prose as with_interval, FACTOR, MIN_STEPS};
-use super::results::Results;
 use crate::format::thousands;
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::output::series::chart;
-use crate::output::spread::SpreadRow;
-use crate::output::summary::Row;
+use crate::results::read::Results;
+use crate::results::series::chart;
+use crate::results::spread::SpreadRow;
+use crate::results::summary::Row;
 use std::fmt::Write;
 use std::path::Path;
 use workloads::Op;
@@ -390,7 +390,7 @@ fn batched_finding(rows: &[&Row], spread: Option<&[SpreadRow]>) -> Option<String
     let mut costs: Vec<Cost> = rows
         .iter()
         .filter_map(|x| {
-            let s = super::claims::spread_of(spread, x);
+            let s = crate::results::spread::spread_of(spread, x);
             Some(Cost {
                 allocator: x.allocator.as_str(),
                 ns: x.batch_net_ns_per_op?,
@@ -640,7 +640,7 @@ pub fn splice(readme: &str, section: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::summary::{Figures, Floor, Key};
+    use crate::results::summary::{Figures, Floor, Key};
 
     /// A hot-path row with a batched net cost and its interval.
     fn batched(allocator: &str, ns: f64, ci: (f64, f64)) -> Row {

@@ -2,15 +2,15 @@
 //! meta.json merged with what an earlier run left in the same directory.
 //! Every file goes through the sink (temporary name, fsync, rename).
 
-use super::hgrm;
-use super::meta::Run;
-use super::series::{memory_csv, meta_json, summary_csv, Raw, SeriesId};
-use super::sink::Sink;
-use super::summary::{self, Row};
 use crate::failure::Failure;
 use crate::measure::Done;
-use crate::memory;
 use crate::names::Name;
+use crate::results::hgrm;
+use crate::results::memory;
+use crate::results::meta::Run;
+use crate::results::series::{memory_csv, meta_json, summary_csv, Raw, SeriesId};
+use crate::results::sink::Sink;
+use crate::results::summary::{self, Row};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use workloads::Op;
