@@ -276,14 +276,12 @@ fn write_windows(
             let start = Duration::from_nanos(w.start_ns);
             let length = Duration::from_nanos(w.end_ns.saturating_sub(w.start_ns));
             log.interval(w.recorders[i].histogram(), start, length)
-                .map_err(|e| {
-                    Failure::io(format!("{}: writing the interval log: {e}", job.label))
-                })?;
+                .map_err(|e| Failure::io(format!("{}: {e}", job.label)))?;
         }
     }
     for (_, log) in logs {
         log.finish()
-            .map_err(|e| Failure::io(format!("{}: writing the interval log: {e}", job.label)))?;
+            .map_err(|e| Failure::io(format!("{}: {e}", job.label)))?;
     }
     Ok(partials)
 }
@@ -382,7 +380,7 @@ pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, F
             job.label
         ))
     })?;
-    written.map_err(|e| Failure::io(format!("{}: writing the interval log: {e}", job.label)))?;
+    written.map_err(|e| Failure::io(format!("{}: {e}", job.label)))?;
     let intervals = read_intervals(c, &hlogs)?;
     eprintln!(
         "harness: {}: {} ops in {:.2} s",

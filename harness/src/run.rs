@@ -63,6 +63,42 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: &Environment) -> Re
         batch_ns: (BATCH_STEPS * timer_info.resolution_ns).ceil() as u64,
     };
     measure::warm_up(&run, &mut timer)?;
+    let (mut done, skipped) = measure_all(plan, &run, &kept, &mut timer)?;
+    // Any early return from here drops `done`, and its partial files with it.
+    let calls = if args.syscalls {
+        syscalls::count().map_err(|e| Failure::run(format!("{e}; nothing was written")))?
+    } else {
+        Vec::new()
+    };
+    let rows = rows(&done, &timer_info, &run_id, &calls);
+    let this_run = crate::run_meta::run(
+        &done,
+        &skipped,
+        &timer_info,
+        &run_id,
+        run.started,
+        args,
+        env,
+    );
+    let cases = done.len();
+    for d in &mut done {
+        persist::case_files(&sink, d).map_err(|f| discarded(f, cases, &sink))?;
+    }
+    persist::summary_and_meta(&sink, &done, &rows, previous, this_run)
+        .map_err(|f| discarded(f, cases, &sink))?;
+    print_tables(plan, &rows, &skipped);
+    Ok(())
+}
+
+/// Measures every case of the plan in order, or skips it with the reason.
+/// A case that fails stops the run: the cases measured before it are
+/// discarded with their partial files, and the error says so.
+fn measure_all(
+    plan: &Plan,
+    run: &Run<'_>,
+    kept: &std::collections::HashSet<(String, usize)>,
+    timer: &mut crate::clock::Timer,
+) -> Result<(Vec<Done>, Vec<NotApplicable>), Failure> {
     let mut done: Vec<Done> = Vec::new();
     let mut skipped: Vec<NotApplicable> = Vec::new();
     for (w, a, c) in series(plan) {
@@ -84,33 +120,28 @@ pub fn execute(args: &RunArgs, plan: &Plan, sink: Sink, env: &Environment) -> Re
                 reason,
             });
         } else if threads > 1 {
-            done.push(measure::threaded(&job, &run, timer)?);
+            let d = measure::threaded(&job, run, *timer);
+            done.push(d.map_err(|f| discarded(f, done.len(), run.sink))?);
         } else {
-            done.push(measure::single(&job, &run, &mut timer)?);
+            let d = measure::single(&job, run, timer);
+            done.push(d.map_err(|f| discarded(f, done.len(), run.sink))?);
         }
     }
-    // Any early return from here drops `done`, and its partial files with it.
-    let calls = if args.syscalls {
-        syscalls::count().map_err(|e| Failure::run(format!("{e}; nothing was written")))?
-    } else {
-        Vec::new()
-    };
-    let rows = rows(&done, &timer_info, &run_id, &calls);
-    let this_run = crate::run_meta::run(
-        &done,
-        &skipped,
-        &timer_info,
-        &run_id,
-        run.started,
-        args,
-        env,
+    Ok((done, skipped))
+}
+
+/// A stop after `cases` cases were measured, said plainly: nothing of
+/// this run was kept, and the results directory holds what it held before.
+fn discarded(f: Failure, cases: usize, sink: &Sink) -> Failure {
+    let what = format!(
+        "; the {cases} case(s) this run had measured were discarded with it, and {} holds only what it held before",
+        sink.dir().display()
     );
-    for d in &mut done {
-        persist::case_files(&sink, d)?;
+    match f {
+        Failure::Io(m) => Failure::Io(format!("{m}{what}")),
+        Failure::Run(m) if cases > 0 => Failure::Run(format!("{m}{what}")),
+        other => other,
     }
-    persist::summary_and_meta(&sink, &done, &rows, previous, this_run)?;
-    print_tables(plan, &rows, &skipped);
-    Ok(())
 }
 
 /// Every file the plan will write, so a run that would overwrite earlier

@@ -33,7 +33,6 @@ const LONG_FNS: &[(&str, &str, usize)] = &[
     ("harness/src/render/markdown/report.rs", "environment", 67),
     ("harness/src/render/mod.rs", "headline_charts", 64),
     ("harness/src/results/summary.rs", "new", 62),
-    ("harness/src/run.rs", "execute", 79),
     ("harness/src/syscalls.rs", "parse", 75),
     ("harness/src/threads.rs", "on_threads", 61),
     ("harness/src/count/launch.rs", "relaunch", 65),

@@ -128,7 +128,7 @@ pub fn run<C: Clock, O: Observer>(
     let stats = pool.stats();
     report.high_water = stats.iter().map(|s| s.high_water).collect();
     report.failed = stats.iter().map(|s| s.failed).collect();
-    let outcome = outcome.map_err(|e| format!("pmad: {e} (pool: {report:?})"))?;
+    let outcome = outcome.map_err(|e| format!("pmad: {e} ({})", report.describe()))?;
     Ok(super::Measured {
         outcome,
         pmad: Some(report),

@@ -7,7 +7,8 @@
 use super::read_error::ReadError;
 use base64::Engine;
 use hdrhistogram::serialization::interval_log::{
-    IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, LogIteratorError,
+    IntervalLogIterator, IntervalLogWriterBuilder, IntervalLogWriterError, LogEntry,
+    LogIteratorError,
 };
 use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
@@ -42,26 +43,37 @@ impl HlogFile {
         })
     }
 
-    /// Appends one interval: `start` after the log's base time, lasting `length`.
+    /// Appends one interval: `start` after the log's base time, lasting
+    /// `length`. The error is a sentence naming the file and the cause.
     pub fn interval(
         &mut self,
         h: &Histogram<u64>,
         start: Duration,
         length: Duration,
-    ) -> std::io::Result<()> {
-        let mut writer = IntervalLogWriterBuilder::new()
+    ) -> Result<(), String> {
+        let written = IntervalLogWriterBuilder::new()
             .begin_log_with(&mut self.out, &mut self.serializer)
-            .map_err(std::io::Error::other)?;
-        writer
-            .write_histogram(h, start, length, None)
-            .map_err(|e| std::io::Error::other(format!("{e:?}")))
+            .map_err(IntervalLogWriterError::IoError)
+            .and_then(|mut writer| writer.write_histogram(h, start, length, None));
+        written.map_err(|e| match e {
+            IntervalLogWriterError::IoError(io) => self.failed(&io),
+            IntervalLogWriterError::SerializeError(e) => self.failed(&e),
+        })
     }
 
     /// Flushes and syncs; the caller renames the partial file into place.
-    pub fn finish(mut self) -> std::io::Result<PathBuf> {
-        self.out.flush()?;
-        self.out.get_ref().sync_all()?;
+    pub fn finish(mut self) -> Result<PathBuf, String> {
+        self.out.flush().map_err(|e| self.failed(&e))?;
+        self.out.get_ref().sync_all().map_err(|e| self.failed(&e))?;
         Ok(self.partial)
+    }
+
+    /// "writing the interval log <file>: <cause>".
+    fn failed(&self, cause: &dyn std::fmt::Display) -> String {
+        format!(
+            "writing the interval log {}: {cause}",
+            self.partial.display()
+        )
     }
 }
 
@@ -123,4 +135,35 @@ fn unreadable_line(path: &Path, bytes: &[u8], e: LogIteratorError) -> ReadError 
             }
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// /dev/full takes opening and refuses every write with ENOSPC: a
+    /// disk that fills mid-run.
+    #[test]
+    fn a_full_disk_is_a_sentence_naming_the_file_and_the_cause() {
+        let full = Path::new("/dev/full");
+        if !full.exists() {
+            return;
+        }
+        // The header may fit the buffer; the intervals and the flush cannot.
+        let mut log = match HlogFile::create(full, "test", SystemTime::now()) {
+            Ok(log) => log,
+            Err(e) => panic!("opening /dev/full: {e}"),
+        };
+        let mut h = Histogram::<u64>::new_with_bounds(1, 1_000_000, 3).unwrap();
+        h.record(42).unwrap();
+        let wrote = (0..1000)
+            .try_for_each(|_| log.interval(&h, Duration::ZERO, Duration::from_secs(1)))
+            .and_then(|()| log.finish().map(drop));
+        let e = wrote.expect_err("/dev/full refuses the writes");
+        assert!(
+            e.starts_with("writing the interval log /dev/full: No space left on device"),
+            "{e}"
+        );
+        assert!(!e.contains("Os {"), "no Debug formatting: {e}");
+    }
 }

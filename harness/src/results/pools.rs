@@ -22,6 +22,30 @@ pub struct PmadReport {
     pub failed: Vec<u64>,
 }
 
+impl PmadReport {
+    /// The pool in words, for an error: each class with its blocks, its
+    /// high water and its refusals.
+    pub fn describe(&self) -> String {
+        let classes: Vec<String> = (0..self.classes.len())
+            .map(|i| {
+                let at = |v: &[usize]| v.get(i).copied().unwrap_or(0);
+                format!(
+                    "{} B: {} blocks, at most {} in use, {} refused",
+                    self.classes[i],
+                    at(&self.capacity),
+                    at(&self.high_water),
+                    self.failed.get(i).copied().unwrap_or(0)
+                )
+            })
+            .collect();
+        format!(
+            "a pool of {} bytes; {}",
+            self.pool_bytes,
+            classes.join("; ")
+        )
+    }
+}
+
 /// The TLSF configuration of one case.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TlsfReport {

@@ -29,7 +29,7 @@ struct Filled {
 pub struct WindowWriter {
     filled: SyncSender<Filled>,
     spare: Receiver<Set>,
-    writer: JoinHandle<std::io::Result<()>>,
+    writer: JoinHandle<Result<(), String>>,
 }
 
 impl WindowWriter {
@@ -76,11 +76,12 @@ impl WindowWriter {
     }
 
     /// Waits until every window is written and both logs are synced.
-    pub fn finish(self) -> std::io::Result<()> {
+    /// The error is a sentence naming the file and the cause.
+    pub fn finish(self) -> Result<(), String> {
         drop(self.filled);
         self.writer
             .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the interval-log writer panicked")))
+            .unwrap_or_else(|_| Err("the interval-log writer panicked".into()))
     }
 }
 
@@ -96,7 +97,7 @@ fn write_windows(
     mut logs: Vec<(Op, HlogFile)>,
     to_write: &Receiver<Filled>,
     give_back: &SyncSender<Set>,
-) -> std::io::Result<()> {
+) -> Result<(), String> {
     let mut failed = None;
     for next in to_write {
         if failed.is_none() {
