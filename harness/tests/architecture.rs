@@ -46,7 +46,7 @@ const LONG_FNS: &[(&str, &str, usize)] = &[
     ("workloads/src/request.rs", "run", 114),
 ];
 
-const CRATES: [&str; 4] = ["harness", "workloads", "pmad", "tracer"];
+const CRATES: [&str; 5] = ["harness", "workloads", "pmad", "tracer", "tracer/format"];
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -29,35 +29,13 @@
 //!    (`.fini_array`); a process that ends by `_exit` or a signal loses
 //!    what was not flushed, and the missing end is what the reader sees.
 //!
-//! Raw file: a 32-byte header (`ALLOCTRACE-RAW\0\0`, then the format
-//! version, the event size, the pid and 0 as little-endian u32), then events of
-//! [`EVENT_BYTES`] bytes: `ns`, `ptr`, `old`, `size`, `align` (u64 each),
-//! `tid` (u32), `kind` (u8), 3 bytes of padding; all little-endian, as
-//! x86-64 and aarch64 store them.
+//! Raw file: defined once, in the `tracer-format` crate beside this one.
 
 use libc::{c_int, c_void, size_t};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, Ordering};
 
-/// The raw file's magic, version and event size.
-pub const MAGIC: &[u8; 16] = b"ALLOCTRACE-RAW\0\0";
-pub const VERSION: u32 = 1;
-pub const EVENT_BYTES: usize = 48;
-pub const HEADER_BYTES: usize = 32;
-
-/// Event kinds, as written in the raw file.
-mod kind {
-    pub const MALLOC: u8 = 1;
-    pub const FREE: u8 = 2;
-    pub const CALLOC: u8 = 3;
-    pub const REALLOC: u8 = 4;
-    pub const POSIX_MEMALIGN: u8 = 5;
-    pub const ALIGNED_ALLOC: u8 = 6;
-    pub const MEMALIGN: u8 = 7;
-    pub const VALLOC: u8 = 8;
-    pub const PVALLOC: u8 = 9;
-    pub const USABLE_SIZE: u8 = 10;
-}
+use tracer_format::{header, kind, offset, EVENT_BYTES, HEADER_BYTES};
 
 /// One event, laid out as in the raw file.
 #[repr(C)]
@@ -78,6 +56,14 @@ struct Event {
 }
 
 const _: () = assert!(std::mem::size_of::<Event>() == EVENT_BYTES);
+// The event is laid out as the format says.
+const _: () = assert!(std::mem::offset_of!(Event, ns) == offset::NS);
+const _: () = assert!(std::mem::offset_of!(Event, ptr) == offset::PTR);
+const _: () = assert!(std::mem::offset_of!(Event, old) == offset::OLD);
+const _: () = assert!(std::mem::offset_of!(Event, size) == offset::SIZE);
+const _: () = assert!(std::mem::offset_of!(Event, align) == offset::ALIGN);
+const _: () = assert!(std::mem::offset_of!(Event, tid) == offset::TID);
+const _: () = assert!(std::mem::offset_of!(Event, kind) == offset::KIND);
 
 extern "C" {
     fn __libc_malloc(size: size_t) -> *mut c_void;
@@ -198,15 +184,6 @@ fn push_locked(e: Event) {
 
 extern "C" fn forked_child() {
     STATE.store(OFF, Ordering::Release);
-}
-
-fn header(pid: u32) -> [u8; HEADER_BYTES] {
-    let mut h = [0u8; HEADER_BYTES];
-    h[..16].copy_from_slice(MAGIC);
-    h[16..20].copy_from_slice(&VERSION.to_le_bytes());
-    h[20..24].copy_from_slice(&(EVENT_BYTES as u32).to_le_bytes());
-    h[24..28].copy_from_slice(&pid.to_le_bytes());
-    h
 }
 
 /// The trace file's descriptor, emptied, when this process may write it

@@ -16,19 +16,21 @@ pub mod stats;
 
 use std::fmt;
 
+use tracer_format::kind as code;
+
 /// A malloc-family call. The codes are the raw file's and the trace's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
-    Malloc = 1,
-    Free = 2,
-    Calloc = 3,
-    Realloc = 4,
-    PosixMemalign = 5,
-    AlignedAlloc = 6,
-    Memalign = 7,
-    Valloc = 8,
-    Pvalloc = 9,
-    UsableSize = 10,
+    Malloc = code::MALLOC as isize,
+    Free = code::FREE as isize,
+    Calloc = code::CALLOC as isize,
+    Realloc = code::REALLOC as isize,
+    PosixMemalign = code::POSIX_MEMALIGN as isize,
+    AlignedAlloc = code::ALIGNED_ALLOC as isize,
+    Memalign = code::MEMALIGN as isize,
+    Valloc = code::VALLOC as isize,
+    Pvalloc = code::PVALLOC as isize,
+    UsableSize = code::USABLE_SIZE as isize,
 }
 
 impl Kind {

@@ -1,14 +1,11 @@
-//! The recorder's raw file (layout in `tracer/src/lib.rs`): fixed-size
+//! The recorder's raw file (defined in the `tracer-format` crate): fixed-size
 //! events with addresses, read in order.
 
 use super::Kind;
 use std::io::Read;
 use std::path::Path;
 
-const MAGIC: &[u8; 16] = b"ALLOCTRACE-RAW\0\0";
-const VERSION: u32 = 1;
-const HEADER_BYTES: usize = 32;
-const EVENT_BYTES: usize = 48;
+use tracer_format::{header_format, offset, u32_at, u64_at, EVENT_BYTES, HEADER_BYTES, VERSION};
 
 /// One raw event: what the recorder saw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,14 +26,6 @@ pub struct RawReader {
     read: u64,
 }
 
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-
 impl RawReader {
     pub fn open(path: &Path) -> Result<RawReader, String> {
         let shown = path.display().to_string();
@@ -46,10 +35,9 @@ impl RawReader {
         input.read_exact(&mut h).map_err(|_| {
             format!("{shown}: shorter than the recorder's header ({HEADER_BYTES} bytes)")
         })?;
-        if &h[..16] != MAGIC {
+        let Some((version, size)) = header_format(&h) else {
             return Err(format!("{shown}: not a raw allocation trace (bad magic)"));
-        }
-        let (version, size) = (u32_at(&h, 16), u32_at(&h, 20));
+        };
         if version != VERSION || size as usize != EVENT_BYTES {
             return Err(format!(
                 "{shown}: raw trace version {version} with {size}-byte events; this harness reads version {VERSION}, {EVENT_BYTES}-byte events"
@@ -76,19 +64,21 @@ impl RawReader {
             }
         }
         self.read += 1;
-        let kind = Kind::from_code(b[44]).ok_or_else(|| {
+        let kind = Kind::from_code(b[offset::KIND]).ok_or_else(|| {
             format!(
                 "{}: event {}: unknown call kind {}",
-                self.path, self.read, b[44]
+                self.path,
+                self.read,
+                b[offset::KIND]
             )
         })?;
         Ok(Some(RawEvent {
-            ns: u64_at(&b, 0),
-            ptr: u64_at(&b, 8),
-            old: u64_at(&b, 16),
-            size: u64_at(&b, 24),
-            align: u64_at(&b, 32),
-            tid: u32_at(&b, 40),
+            ns: u64_at(&b, offset::NS),
+            ptr: u64_at(&b, offset::PTR),
+            old: u64_at(&b, offset::OLD),
+            size: u64_at(&b, offset::SIZE),
+            align: u64_at(&b, offset::ALIGN),
+            tid: u32_at(&b, offset::TID),
             kind,
         }))
     }
