@@ -7,7 +7,7 @@ use std::process::Command;
 
 fn main() {
     // The compiler, target, profile and every locked package's version, by
-    // the `built` crate (into $OUT_DIR/built.rs, read by output::meta).
+    // the `built` crate (into $OUT_DIR/built.rs, read by run_meta).
     built::write_built_file().expect("harness build script: writing built.rs");
 
     let commit = Command::new("git")

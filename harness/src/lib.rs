@@ -7,27 +7,33 @@
 //! Exit codes: 0 done; 1 a run failed (a pool ran out, an I/O error);
 //! 2 bad input (nothing is measured or written): [`failure`].
 //!
-//! Where each concern lives, in the order the data flows:
+//! Where each concern lives, from the bottom of the house up (each room
+//! uses only rooms below it; `tests/architecture.rs` checks that no two
+//! sibling modules import each other):
 //!
-//! - **commands**: one module per subcommand, each with one entry function.
-//! - **plan**: `cli` (flags, range-checked), `plan` (the cases of each
+//! - **names**: the allocators' and workloads' identities (name, order,
+//!   label, colour); `failure` (exit codes); `stats` (intervals, block
+//!   bootstrap, batched cost, change); `format` (numbers and sizes in text).
+//! - **results**: the results format, a room of its own (`results::summary`,
+//!   `meta`, `spread`, `series`, `hgrm`, `hlog`, `counts`, `memory`,
+//!   `pools`, the atomic `sink`, and `read`, the reader plot, report,
+//!   compare and verify use). It depends only on names, stats and the
+//!   `workloads` crate.
+//! - **measure**: `cli` (flags, range-checked), `plan` (the cases of each
 //!   workload), `platform` (pinning, mlockall, SCHED_FIFO, the machine's
-//!   facts), `clock` (the fenced counter, its rate and step).
-//! - **measure**: `run` (one run start to end), `measure` (one case on one
-//!   allocator), `threads` (cases on several threads), `alloc` (the
-//!   adapters and PMAD's and TLSF's pools), `usage` and `memory` (faults,
-//!   RSS, live bytes), `syscalls` (the traced re-run), `tasks` (progress
-//!   and the window log, off the measuring thread).
-//! - **record**: `output::summary` (rows net of the floor), `stats`
-//!   (intervals, block bootstrap, batched cost, change), `output::meta`
-//!   (meta.json's types).
-//! - **persist**: `output::series` (every results path), `output::sink`
-//!   (atomic writes), `output::write`, `output::hgrm`, `output::hlog`.
-//! - **render**: `render::results` (a results directory read back through
-//!   the same types, errors in `output::read_error`), `render::charts`,
-//!   `render::report` and `render::readme`; `compare`, `verify` (summary.csv
-//!   re-derived from the raw files), `output::spread`; `count` (instruction
-//!   counts under valgrind).
+//!   facts), `clock` (the fenced counter, its rate and step), `alloc` (the
+//!   adapters and PMAD's and TLSF's pools), `run` (one run start to end),
+//!   `measure` (one case on one allocator), `threads` (cases on several
+//!   threads), `usage` and `memory` (faults, RSS, live bytes), `syscalls`
+//!   (the traced re-run), `tasks` (progress and the window log, off the
+//!   measuring thread), `run_meta` (meta.json's record of the run) and
+//!   `persist` (its files, through the sink).
+//! - **read back**: `render::charts` and `render::markdown` (REPORT.md and
+//!   the README's section), `compare`, `verify` (summary.csv re-derived
+//!   from the raw files); `count` (instruction counts under valgrind) and
+//!   `trace` (record and replay).
+//! - **commands**: one module per subcommand, each with one entry
+//!   function; `main.rs` only parses the line and dispatches.
 
 pub mod alloc;
 pub mod cli;

@@ -3,8 +3,8 @@
 //! syscalls in a traced re-run when asked, then persist and print.
 //!
 //! The data flows one way: `plan` (what to run) -> `measure` (one case, one
-//! allocator: histograms and costs) -> `output::summary` (rows net of the
-//! floor) -> `output::write` (raw files, summary.csv, meta.json) ->
+//! allocator: histograms and costs) -> `results::summary` (rows net of the
+//! floor) -> `persist` (raw files, summary.csv, meta.json) ->
 //! `render` (charts and REPORT.md, from the files alone).
 
 use crate::alloc::Setup;

@@ -6,7 +6,7 @@
 //! alone, with its simulated cache misses. The data flows: `launch` (run
 //! again under callgrind) -> `plan` (the cases, shorter than a timed run)
 //! -> `clock` (one reading per call, read back from callgrind's dumps) ->
-//! `rows` (exact order statistics, net of null) -> `output::counts`
+//! `rows` (exact order statistics, net of null) -> `results::counts`
 //! (counts.csv, merged) -> `guard` (committed limits, for CI).
 //!
 //! What counts cannot see: system calls and page faults (the kernel's

@@ -23,7 +23,7 @@ use std::fmt::Write;
 use std::path::Path;
 use workloads::Op;
 
-pub const BEGIN: &str = "<!-- results: begin. Generated from summary.csv by `harness report --readme`; edit the generator (harness/src/render/readme.rs), not this text. -->";
+pub const BEGIN: &str = "<!-- results: begin. Generated from summary.csv by `harness report --readme`; edit the generator (harness/src/render/markdown/readme.rs), not this text. -->";
 pub const END: &str = "<!-- results: end -->";
 
 /// "P50 / P99.9 / P99.99" of a row, or why there is none.
