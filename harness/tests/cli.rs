@@ -3,6 +3,7 @@
 //! (one line on stderr, exit code 2, nothing written).
 
 use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+use ::harness::results::summary::Row;
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 use std::path::Path;
@@ -54,42 +55,10 @@ fn read_hlog(path: &Path) -> (Histogram<u64>, usize) {
     (total.expect("at least one interval"), intervals)
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct Row {
-    allocator: String,
-    workload: String,
-    op: String,
-    size: usize,
-    threads: u32,
-    samples: u64,
-    p50_ns: u64,
-    p999_ns: u64,
-    max_ns: u64,
-    p50_net_ns: u64,
-    null_p50_ns: u64,
-    ratio_p999_p50_net: Option<f64>,
-    ratio_meaningful: bool,
-    minor_faults: Option<u64>,
-    major_faults: Option<u64>,
-    rss_peak_kb: Option<u64>,
-    intervals: Option<u64>,
-    p50_lo_ns: Option<u64>,
-    p50_hi_ns: Option<u64>,
-    p9999_lo_ns: Option<u64>,
-    p9999_hi_ns: Option<u64>,
-    batch_op: Option<String>,
-    batch_ops: Option<u64>,
-    batch_ns_per_op: Option<f64>,
-    batch_ns_per_op_lo: Option<f64>,
-    batch_ns_per_op_hi: Option<f64>,
-}
-
+/// summary.csv, read by the harness's own reader.
 fn rows(dir: &Path) -> Vec<Row> {
-    csv::Reader::from_path(dir.join("summary.csv"))
-        .unwrap()
-        .deserialize()
-        .map(Result::unwrap)
-        .collect()
+    let text = std::fs::read(dir.join("summary.csv")).unwrap();
+    ::harness::results::summary::from_csv(&text).unwrap()
 }
 
 #[test]
@@ -128,19 +97,19 @@ fn a_small_run_writes_every_file_and_they_agree() {
     );
     assert!(text.contains("pmad      not applicable: single-threaded by design"));
     for a in allocators {
-        assert!(rows.iter().any(|r| r.allocator == a), "no rows for {a}");
+        assert!(rows.iter().any(|r| r.allocator.as_str() == a), "no rows for {a}");
     }
     let mut null_faults = Vec::new();
     for r in &rows {
         let files = if r.threads > 1 {
             format!("{}-t{}", r.workload, r.threads)
         } else {
-            r.workload.clone()
+            r.workload.to_string()
         };
         let stem = format!("{files}-{}-{}", r.size, r.op);
         let hgrm =
-            std::fs::read_to_string(out.join(&r.allocator).join(format!("{stem}.hgrm"))).unwrap();
-        let (hlog, intervals) = read_hlog(&out.join(&r.allocator).join(format!("{stem}.hlog")));
+            std::fs::read_to_string(out.join(r.allocator.as_str()).join(format!("{stem}.hgrm"))).unwrap();
+        let (hlog, intervals) = read_hlog(&out.join(r.allocator.as_str()).join(format!("{stem}.hlog")));
         assert_eq!(hlog.len(), r.samples, "{} {stem}", r.allocator);
         assert_eq!(
             hlog.value_at_quantile(0.5),
@@ -158,7 +127,7 @@ fn a_small_run_writes_every_file_and_they_agree() {
         // The batched phase: every loop on every thread count but the open
         // loop and the closed loop's whole requests, with what one batched
         // operation is.
-        let batch_op = match (r.workload.as_str(), r.op.as_str()) {
+        let batch_op = match (r.workload.as_str(), r.op.name()) {
             (_, "request") | ("request-open", _) => None,
             ("hot-path" | "size-sweep", _) => Some("alloc+free"),
             ("churn", _) => Some("alloc or free"),
@@ -218,7 +187,7 @@ fn a_small_run_writes_every_file_and_they_agree() {
         assert_eq!(total_line, Some(r.samples));
         assert_eq!(r.p50_net_ns, r.p50_ns.saturating_sub(r.null_p50_ns));
         assert_eq!(r.ratio_p999_p50_net.is_some(), r.ratio_meaningful);
-        if r.allocator == "null" {
+        if r.allocator.as_str() == "null" {
             assert!(
                 !r.ratio_meaningful,
                 "the null row measured against itself is never meaningful"
@@ -240,7 +209,7 @@ fn a_small_run_writes_every_file_and_they_agree() {
         null_faults.iter().sum::<u64>() <= 1,
         "null rows' faults: {null_faults:?} {:?}",
         rows.iter()
-            .filter(|r| r.allocator == "null")
+            .filter(|r| r.allocator.as_str() == "null")
             .map(|r| (&r.workload, r.size, &r.op, r.minor_faults))
             .collect::<Vec<_>>()
     );
@@ -376,7 +345,7 @@ fn churn_windows_become_hlog_intervals() {
     let faults = |out: &Path| -> Vec<(Option<u64>, Option<u64>)> {
         rows(out)
             .iter()
-            .filter(|r| r.allocator == "pmad")
+            .filter(|r| r.allocator.as_str() == "pmad")
             .map(|r| (r.minor_faults, r.major_faults))
             .collect()
     };
@@ -428,7 +397,7 @@ fn earlier_results_are_never_overwritten_without_force() {
     // Another workload into the same directory adds its rows.
     ok(&small(&out, &["--workload", "bulk", "--allocator", "pmad"]));
     let workloads: std::collections::BTreeSet<String> =
-        rows(&out).into_iter().map(|r| r.workload).collect();
+        rows(&out).into_iter().map(|r| r.workload.to_string()).collect();
     assert_eq!(
         workloads.into_iter().collect::<Vec<_>>(),
         ["bulk", "hot-path"]
@@ -560,7 +529,7 @@ fn one_directory_collects_one_binary_per_allocator_with_one_null_row_per_case() 
     assert_eq!(second_null["null_files_kept_from_earlier_run"], true);
     let system = rows
         .iter()
-        .find(|r| r.allocator == "system" && r.op == "alloc")
+        .find(|r| r.allocator.as_str() == "system" && r.op.name() == "alloc")
         .unwrap();
     assert_eq!(
         Some(system.null_p50_ns),

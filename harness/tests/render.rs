@@ -4,6 +4,7 @@
 //! report has one table row per allocator, workload, size and op, and its
 //! image links resolve; bad input fails with one line and exit code 2.
 
+use ::harness::results::summary::Row;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -43,20 +44,10 @@ fn results(dir: &Path) -> PathBuf {
     out
 }
 
-#[derive(serde::Deserialize)]
-struct Row {
-    allocator: String,
-    workload: String,
-    op: String,
-    size: usize,
-}
-
+/// summary.csv, read by the harness's own reader.
 fn rows(dir: &Path) -> Vec<Row> {
-    csv::Reader::from_path(dir.join("summary.csv"))
-        .unwrap()
-        .deserialize()
-        .map(Result::unwrap)
-        .collect()
+    let text = std::fs::read(dir.join("summary.csv")).unwrap();
+    ::harness::results::summary::from_csv(&text).unwrap()
 }
 
 fn size_label(size: usize) -> String {
@@ -134,7 +125,7 @@ fn plot_and_report_render_every_chart_and_row_from_the_files() {
     ];
     let cases: BTreeSet<(String, usize, String)> = rows
         .iter()
-        .map(|r| (r.workload.clone(), r.size, r.op.clone()))
+        .map(|r| (r.workload.to_string(), r.size, r.op.to_string()))
         .collect();
     for (w, s, op) in &cases {
         // producer-consumer runs on 2 threads: its files say so.
@@ -208,7 +199,7 @@ fn plot_and_report_render_every_chart_and_row_from_the_files() {
     }
     for r in &rows {
         let line = format!("| {} | {} | {} |", size_label(r.size), r.op, r.allocator);
-        let n = section(&r.workload)
+        let n = section(r.workload.as_str())
             .lines()
             .filter(|l| l.starts_with(&line))
             .count();
