@@ -88,6 +88,32 @@ struct CaseObserver {
     batch_ns: Option<u64>,
 }
 
+impl CaseObserver {
+    /// The observer of `job`'s case: its bar, its window logs (none when
+    /// an earlier run's files are kept), churn's memory log, its marker.
+    fn start(job: &Job<'_>, run: &Run<'_>, logs: Option<Vec<(Op, HlogFile)>>) -> CaseObserver {
+        let (c, env) = (job.case, run.env);
+        let churn = c.kind == Kind::Churn;
+        CaseObserver {
+            progress: Progress::start(
+                bar(run.args, job.label.clone()),
+                env.pinned,
+                &env.allowed_cpus,
+            ),
+            windows: logs.map(|logs| WindowWriter::start(logs, env.pinned, &env.allowed_cpus)),
+            meter: PhaseMeter::default(),
+            memory: (churn && !job.keep_earlier)
+                .then(|| MemoryLog::new(Windows::for_case(c).count() as usize + 2)),
+            start_marker: syscalls::start_line(
+                job.allocator.as_str(),
+                job.workload.as_str(),
+                c.size.label(),
+            ),
+            batch_ns: c.kind.has_batched_phase().then_some(run.batch_ns),
+        }
+    }
+}
+
 impl Observer for CaseObserver {
     fn phase(&mut self, phase: Phase) {
         // The markers sit inside the meter's reads, so a trace counts
@@ -338,27 +364,14 @@ pub fn warm_up(run: &Run<'_>, timer: &mut Timer) -> Result<(), Failure> {
 /// Runs `job` on this thread, with the progress bar, churn's window log and
 /// memory log, and the phase meter.
 pub fn single(job: &Job<'_>, run: &Run<'_>, timer: &mut Timer) -> Result<Done, Failure> {
-    let (a, c, env) = (job.allocator, job.case, run.env);
-    let churn = c.kind == Kind::Churn;
+    let (a, c) = (job.allocator, job.case);
     let (logs, hlogs) = if job.keep_earlier {
         (None, Vec::new())
     } else {
         let (logs, partials) = open_window_logs(job, run)?;
         (Some(logs), partials)
     };
-    let mut observer = CaseObserver {
-        progress: Progress::start(
-            bar(run.args, job.label.clone()),
-            env.pinned,
-            &env.allowed_cpus,
-        ),
-        windows: logs.map(|logs| WindowWriter::start(logs, env.pinned, &env.allowed_cpus)),
-        meter: PhaseMeter::default(),
-        memory: (churn && !job.keep_earlier)
-            .then(|| MemoryLog::new(Windows::for_case(c).count() as usize + 2)),
-        start_marker: syscalls::start_line(a.as_str(), job.workload.as_str(), c.size.label()),
-        batch_ns: c.kind.has_batched_phase().then_some(run.batch_ns),
-    };
+    let mut observer = CaseObserver::start(job, run, logs);
     let t0 = Instant::now();
     let measured = alloc::run_case(a, c, timer, &mut observer, run.setup);
     let elapsed = t0.elapsed();

@@ -84,79 +84,89 @@ impl PhaseCalls {
 /// Reads an `strace -f` log (`TID name(args) = ret` lines) into one entry
 /// per marked phase.
 pub fn parse(log: &str) -> Result<Vec<PhaseCalls>, String> {
-    let mut helpers: HashSet<u32> = HashSet::new();
-    let mut current: Option<(u32, PhaseCalls)> = None;
-    let mut own = false;
-    let mut out = Vec::new();
+    let mut state = Parse::default();
     for (n, line) in log.lines().enumerate() {
-        let Some((tid, rest)) = line.split_once(char::is_whitespace) else {
+        let Some((tid, name, rest)) = call_of(line) else {
             continue;
         };
-        let Ok(tid) = tid.parse::<u32>() else {
-            continue;
-        };
-        let rest = rest.trim_start();
-        // Resumed halves, signals and exits are not new calls.
-        if rest.starts_with("<...") || rest.starts_with("+++") || rest.starts_with("---") {
-            continue;
-        }
-        let Some(open) = rest.find('(') else {
-            continue;
-        };
-        let name = &rest[..open];
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            continue;
-        }
         if name == "write" {
             if let Some(at) = rest.find(TAG) {
                 let marker = rest[at + TAG.len()..].split("\\n").next().unwrap_or("");
-                let words: Vec<&str> = marker.split(' ').collect();
-                match words.as_slice() {
-                    ["helper"] => {
-                        helpers.insert(tid);
-                    }
-                    ["own-begin"] => own = true,
-                    ["own-end"] => own = false,
-                    ["start", allocator, workload, size] => {
-                        let size = size
-                            .parse()
-                            .map_err(|e| format!("strace log line {}: size: {e}", n + 1))?;
-                        current = Some((
-                            tid,
-                            PhaseCalls {
-                                allocator: allocator.to_string(),
-                                workload: workload.to_string(),
-                                size,
-                                by_name: BTreeMap::new(),
-                            },
-                        ));
-                        own = false;
-                    }
-                    ["end"] => match current.take() {
-                        Some((_, calls)) => out.push(calls),
-                        None => {
-                            return Err(format!(
-                                "strace log line {}: a phase end without its start",
-                                n + 1
-                            ))
-                        }
-                    },
-                    _ => return Err(format!("strace log line {}: unknown marker", n + 1)),
-                }
+                state
+                    .marker(tid, marker)
+                    .map_err(|why| format!("strace log line {}: {why}", n + 1))?;
                 continue;
             }
         }
-        if let Some((measuring, calls)) = current.as_mut() {
-            if helpers.contains(&tid) || (tid == *measuring && own) {
+        if let Some((measuring, calls)) = state.current.as_mut() {
+            if state.helpers.contains(&tid) || (tid == *measuring && state.own) {
                 continue;
             }
             *calls.by_name.entry(name.to_string()).or_default() += 1;
         }
     }
-    if current.is_some() {
+    if state.current.is_some() {
         return Err("strace log: the last phase never ended (did the traced run fail?)".into());
     }
-    Ok(out)
+    Ok(state.out)
+}
+
+/// A line's thread, call name and the text from the name on; None for
+/// lines that are not a new call (resumed halves, signals, exits).
+fn call_of(line: &str) -> Option<(u32, &str, &str)> {
+    let (tid, rest) = line.split_once(char::is_whitespace)?;
+    let tid = tid.parse::<u32>().ok()?;
+    let rest = rest.trim_start();
+    if rest.starts_with("<...") || rest.starts_with("+++") || rest.starts_with("---") {
+        return None;
+    }
+    let name = &rest[..rest.find('(')?];
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    Some((tid, name, rest))
+}
+
+/// What [`parse`] knows so far: the harness's helper threads, the phase
+/// being counted (its measuring thread), whether that thread is in the
+/// harness's own code, and the phases ended.
+#[derive(Default)]
+struct Parse {
+    helpers: HashSet<u32>,
+    current: Option<(u32, PhaseCalls)>,
+    own: bool,
+    out: Vec<PhaseCalls>,
+}
+
+impl Parse {
+    /// Thread `tid` wrote `marker`; the error says why it is refused.
+    fn marker(&mut self, tid: u32, marker: &str) -> Result<(), String> {
+        let words: Vec<&str> = marker.split(' ').collect();
+        match words.as_slice() {
+            ["helper"] => {
+                self.helpers.insert(tid);
+            }
+            ["own-begin"] => self.own = true,
+            ["own-end"] => self.own = false,
+            ["start", allocator, workload, size] => {
+                let size = size.parse().map_err(|e| format!("size: {e}"))?;
+                let calls = PhaseCalls {
+                    allocator: allocator.to_string(),
+                    workload: workload.to_string(),
+                    size,
+                    by_name: BTreeMap::new(),
+                };
+                self.current = Some((tid, calls));
+                self.own = false;
+            }
+            ["end"] => match self.current.take() {
+                Some((_, calls)) => self.out.push(calls),
+                None => return Err("a phase end without its start".into()),
+            },
+            _ => return Err("unknown marker".into()),
+        }
+        Ok(())
+    }
 }
 
 /// Whether strace can be run; the error names what to install.

@@ -237,6 +237,9 @@ pub fn run_replay(
     })
 }
 
+/// What one measuring thread ends with.
+type Ended = (Outcome, Option<PhaseUsage>, Vec<CaseWindow>);
+
 /// Runs `body` on `on.n` pinned threads that share their meeting points,
 /// and merges what they recorded.
 fn on_threads<F>(case: &Case, on: &OnThreads<'_>, body: F) -> Result<Threaded, String>
@@ -246,7 +249,6 @@ where
     let n = on.n;
     let meeting = Meeting::new(n);
     let (ops, count) = (case.kind.ops(), Windows::for_case(case).count() as usize);
-    type Ended = (Outcome, Option<PhaseUsage>, Vec<CaseWindow>);
     let results: Vec<Result<Ended, String>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..n)
             .map(|i| {
@@ -280,6 +282,13 @@ where
             })
             .collect()
     });
+    merge(results)
+}
+
+/// Every thread's outcome, usage and windows merged into the case's; the
+/// first thread's error, named by its index, if any failed.
+fn merge(results: Vec<Result<Ended, String>>) -> Result<Threaded, String> {
+    let n = results.len();
     let mut per_thread = Vec::with_capacity(n);
     let mut usages = Vec::with_capacity(n);
     let mut windows: Vec<CaseWindow> = Vec::new();

@@ -2,8 +2,8 @@
 //! against each other, the never-overwrite rule, and every bad-input case
 //! (one line on stderr, exit code 2, nothing written).
 
-use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
 use ::harness::results::summary::Row;
+use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 use std::path::Path;
@@ -97,7 +97,10 @@ fn a_small_run_writes_every_file_and_they_agree() {
     );
     assert!(text.contains("pmad      not applicable: single-threaded by design"));
     for a in allocators {
-        assert!(rows.iter().any(|r| r.allocator.as_str() == a), "no rows for {a}");
+        assert!(
+            rows.iter().any(|r| r.allocator.as_str() == a),
+            "no rows for {a}"
+        );
     }
     let mut null_faults = Vec::new();
     for r in &rows {
@@ -108,8 +111,10 @@ fn a_small_run_writes_every_file_and_they_agree() {
         };
         let stem = format!("{files}-{}-{}", r.size, r.op);
         let hgrm =
-            std::fs::read_to_string(out.join(r.allocator.as_str()).join(format!("{stem}.hgrm"))).unwrap();
-        let (hlog, intervals) = read_hlog(&out.join(r.allocator.as_str()).join(format!("{stem}.hlog")));
+            std::fs::read_to_string(out.join(r.allocator.as_str()).join(format!("{stem}.hgrm")))
+                .unwrap();
+        let (hlog, intervals) =
+            read_hlog(&out.join(r.allocator.as_str()).join(format!("{stem}.hlog")));
         assert_eq!(hlog.len(), r.samples, "{} {stem}", r.allocator);
         assert_eq!(
             hlog.value_at_quantile(0.5),
@@ -396,8 +401,10 @@ fn earlier_results_are_never_overwritten_without_force() {
 
     // Another workload into the same directory adds its rows.
     ok(&small(&out, &["--workload", "bulk", "--allocator", "pmad"]));
-    let workloads: std::collections::BTreeSet<String> =
-        rows(&out).into_iter().map(|r| r.workload.to_string()).collect();
+    let workloads: std::collections::BTreeSet<String> = rows(&out)
+        .into_iter()
+        .map(|r| r.workload.to_string())
+        .collect();
     assert_eq!(
         workloads.into_iter().collect::<Vec<_>>(),
         ["bulk", "hot-path"]

@@ -111,6 +111,20 @@ pub(crate) fn plan(
     percentages: &[usize],
     pool_bytes: usize,
 ) -> Result<Plan, Error> {
+    check_classes(classes, percentages)?;
+    check_percentages(percentages)?;
+    let runs = classes
+        .iter()
+        .zip(percentages)
+        .enumerate()
+        .map(|(index, (&size, &percent))| class_run(index, size, percent, pool_bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    place(runs, pool_bytes)
+}
+
+/// The classes' count against the percentages and [`MAX_CLASSES`], each
+/// size within 1..=[`MAX_CLASS_BYTES`], increasing, with its own block size.
+fn check_classes(classes: &[usize], percentages: &[usize]) -> Result<(), Error> {
     if classes.is_empty() {
         return Err(Error::NoClasses);
     }
@@ -138,24 +152,34 @@ pub(crate) fn plan(
             });
         }
         if index > 0 {
-            let previous = classes[index - 1];
-            if size <= previous {
-                return Err(Error::NotIncreasing {
-                    index,
-                    previous,
-                    size,
-                });
-            }
-            if block_bytes(size) == block_bytes(previous) {
-                return Err(Error::SameBlockSize {
-                    index,
-                    previous,
-                    size,
-                    block: block_bytes(size),
-                });
-            }
+            check_after(index, classes[index - 1], size)?;
         }
     }
+    Ok(())
+}
+
+/// Class `index` of `size` against the one before it, of `previous`.
+fn check_after(index: usize, previous: usize, size: usize) -> Result<(), Error> {
+    if size <= previous {
+        return Err(Error::NotIncreasing {
+            index,
+            previous,
+            size,
+        });
+    }
+    if block_bytes(size) == block_bytes(previous) {
+        return Err(Error::SameBlockSize {
+            index,
+            previous,
+            size,
+            block: block_bytes(size),
+        });
+    }
+    Ok(())
+}
+
+/// Every percentage above 0, and all of them summing to 100.
+fn check_percentages(percentages: &[usize]) -> Result<(), Error> {
     if let Some(index) = percentages.iter().position(|&p| p == 0) {
         return Err(Error::ZeroPercentage { index });
     }
@@ -165,40 +189,52 @@ pub(crate) fn plan(
     if sum != 100 {
         return Err(Error::PercentagesSum { sum });
     }
+    Ok(())
+}
 
-    let mut runs = Vec::with_capacity(classes.len());
-    for (index, (&size, &percent)) in classes.iter().zip(percentages).enumerate() {
-        let block = block_bytes(size);
-        let stride = block;
-        // u128: pool_bytes * percent cannot overflow, whatever pool_bytes is.
-        let share = (pool_bytes as u128 * percent as u128 / 100) as usize;
-        let capacity = capacity_for(share, stride);
-        let max = (MAX_RUN_BYTES / stride as u128) as usize;
-        if capacity > max as u128 {
-            return Err(Error::TooManyBlocks {
-                index,
-                class: size,
-                blocks: capacity,
-                max,
-            });
-        }
-        let capacity = capacity as usize;
-        if capacity == 0 {
-            return Err(Error::PoolTooSmall {
-                index,
-                class: size,
-                share,
-                block_with_metadata: stride + metadata_bytes(1),
-            });
-        }
-        runs.push(ClassLayout {
-            size,
-            block,
-            stride,
-            capacity,
-            offset: 0,
+/// Class `index`'s run (not yet placed): `percent` of `pool_bytes` in
+/// blocks of `size`, at least one and at most [`MAX_RUN_BYTES`] of them.
+fn class_run(
+    index: usize,
+    size: usize,
+    percent: usize,
+    pool_bytes: usize,
+) -> Result<ClassLayout, Error> {
+    let block = block_bytes(size);
+    let stride = block;
+    // u128: pool_bytes * percent cannot overflow, whatever pool_bytes is.
+    let share = (pool_bytes as u128 * percent as u128 / 100) as usize;
+    let capacity = capacity_for(share, stride);
+    let max = (MAX_RUN_BYTES / stride as u128) as usize;
+    if capacity > max as u128 {
+        return Err(Error::TooManyBlocks {
+            index,
+            class: size,
+            blocks: capacity,
+            max,
         });
     }
+    let capacity = capacity as usize;
+    if capacity == 0 {
+        return Err(Error::PoolTooSmall {
+            index,
+            class: size,
+            share,
+            block_with_metadata: stride + metadata_bytes(1),
+        });
+    }
+    Ok(ClassLayout {
+        size,
+        block,
+        stride,
+        capacity,
+        offset: 0,
+    })
+}
+
+/// Places the runs one span apart (a span: the largest run, rounded up to
+/// a power of two), so a block's class is its offset shifted by the span.
+fn place(mut runs: Vec<ClassLayout>, pool_bytes: usize) -> Result<Plan, Error> {
     let too_large = Error::MapFailed {
         bytes: pool_bytes,
         errno: libc::ENOMEM,

@@ -121,6 +121,37 @@ impl Class {
     }
 }
 
+/// The size-to-class table: entry `slot` is the smallest class whose block
+/// holds `slot * ALIGN` bytes, [`NO_CLASS`] above the largest.
+fn lookup_table(layouts: &[ClassLayout]) -> [u8; LOOKUP_LEN] {
+    let mut lookup = [NO_CLASS; LOOKUP_LEN];
+    let mut class = 0;
+    for (slot, entry) in lookup.iter_mut().enumerate() {
+        while class < layouts.len() && layouts[class].block < slot * ALIGN {
+            class += 1;
+        }
+        if class == layouts.len() {
+            break;
+        }
+        *entry = class as u8;
+    }
+    lookup
+}
+
+/// A class's hot fields for its run placed at `base + run.offset`.
+fn class_at(base: usize, run: &ClassLayout) -> Class {
+    let stride = Stride::new(run.stride);
+    Class {
+        stride: run.stride as u32, // at most MAX_CLASS_BYTES
+        shift: stride.shift,
+        inverse: stride.inverse,
+        first: base + run.offset,
+        stack: base + run.offset + run.stack_offset(),
+        in_use: base + run.offset + run.map_offset(),
+        ..Class::default()
+    }
+}
+
 impl Pmad {
     /// Builds a pool with one `mmap`, mapping pages lazily (see [`Options`]).
     pub fn new(classes: &[usize], percentages: &[usize], pool_bytes: usize) -> Result<Pmad, Error> {
@@ -153,32 +184,11 @@ impl Pmad {
             }
         }
 
-        let mut lookup = [NO_CLASS; LOOKUP_LEN];
-        let mut class = 0;
-        for (slot, entry) in lookup.iter_mut().enumerate() {
-            while class < layouts.len() && layouts[class].block < slot * ALIGN {
-                class += 1;
-            }
-            if class == layouts.len() {
-                break;
-            }
-            *entry = class as u8;
-        }
-
-        let classes = std::array::from_fn(|i| match layouts.get(i) {
-            Some(run) => {
-                let stride = Stride::new(run.stride);
-                Class {
-                    stride: run.stride as u32, // at most MAX_CLASS_BYTES
-                    shift: stride.shift,
-                    inverse: stride.inverse,
-                    first: base + run.offset,
-                    stack: base + run.offset + run.stack_offset(),
-                    in_use: base + run.offset + run.map_offset(),
-                    ..Class::default()
-                }
-            }
-            None => Class::default(),
+        let lookup = lookup_table(&layouts);
+        let classes = std::array::from_fn(|i| {
+            layouts
+                .get(i)
+                .map_or(Class::default(), |run| class_at(base, run))
         });
         let info = layouts
             .iter()

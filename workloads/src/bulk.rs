@@ -17,21 +17,16 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
 ) -> Result<Outcome, RunError> {
     let mut out = Outcome::new();
     let mut rng = Stream::new(case.seed);
-    // Sized before any timed call: the loop itself never allocates.
-    let mut batch: Vec<(*mut u8, usize)> = Vec::with_capacity(case.blocks);
-    // Written once now, so pushing never page-faults inside the loop.
-    batch.resize(case.blocks, (std::ptr::null_mut(), 0));
-    batch.clear();
+    let mut batch = batch_for(case.blocks);
     let rounds = case.rounds();
     let total = rounds * case.blocks as u64 * 2;
 
     // One unrecorded round warms the allocator up; its first alloc and first
     // free are the first calls of the run.
-    let mut first = Some(&mut out.first_call);
     let mut warm = Rounds {
         alloc: None,
         free: None,
-        first: first.take(),
+        first: Some(&mut out.first_call),
     };
     round(
         case, reverse, alloc, clock, &mut rng, &mut batch, &mut warm, 0,
@@ -69,6 +64,15 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
         out.batched.extend(phases);
     }
     Ok(out)
+}
+
+/// An empty batch with room for `blocks`, sized before any timed call so
+/// the loop never allocates, and written once so pushing never page-faults.
+fn batch_for(blocks: usize) -> Vec<(*mut u8, usize)> {
+    let mut batch = Vec::with_capacity(blocks);
+    batch.resize(blocks, (std::ptr::null_mut(), 0));
+    batch.clear();
+    batch
 }
 
 /// Where one round records (nothing during warm-up).

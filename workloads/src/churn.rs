@@ -29,6 +29,17 @@ struct Sums {
     usable_known: bool,
 }
 
+impl Sums {
+    /// The live set of `blocks` blocks these sums describe, for a window.
+    fn live_set(&self, blocks: usize) -> LiveSet {
+        LiveSet {
+            blocks: blocks as u64,
+            requested_bytes: self.requested,
+            usable_bytes: self.usable_known.then_some(self.usable),
+        }
+    }
+}
+
 pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     case: &Case,
     alloc: &mut A,
@@ -77,11 +88,48 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
     sums: &mut Sums,
     out: &mut Outcome,
 ) -> Result<(), RunError> {
+    warm_up(case, alloc, clock, rng, live, sums, out)?;
     let mut windows = Windows::for_case(case);
+    observer.phase(Phase::RecordingStarts);
+    windows.start(clock);
+    for done in 1..=case.ops {
+        step(
+            case,
+            alloc,
+            clock,
+            rng,
+            live,
+            sums,
+            &mut windows.alloc,
+            &mut windows.free,
+            done - 1,
+        )?;
+        if windows.due(done) {
+            windows.cut(done, clock, observer, out, sums.live_set(live.len()));
+        }
+        if done % PROGRESS_EVERY == 0 {
+            observer.progress(done, case.ops);
+        }
+    }
+    observer.phase(Phase::RecordingEnds);
+    observer.progress(case.ops, case.ops);
+    out.ops = case.ops;
+    Ok(())
+}
+
+/// Warm-up: fill to half the bound, then random ops; nothing recorded but
+/// the very first alloc and free (`out.first_call`).
+fn warm_up<A: Allocator, C: Clock>(
+    case: &Case,
+    alloc: &mut A,
+    clock: &mut C,
+    rng: &mut Stream,
+    live: &mut Live,
+    sums: &mut Sums,
+    out: &mut Outcome,
+) -> Result<(), RunError> {
     let mut ignore = (Recorder::new(), Recorder::new());
 
-    // Warm-up: fill to half the bound, then random ops; nothing recorded but
-    // the very first alloc and free.
     for op in 0..(case.max_live / 2).max(1) as u64 {
         let ns = alloc_one(case, alloc, clock, rng, live, sums, op)?;
         if op == 0 {
@@ -103,36 +151,6 @@ fn measure<A: Allocator, C: Clock, O: Observer>(
             op,
         )?;
     }
-
-    observer.phase(Phase::RecordingStarts);
-    windows.start(clock);
-    for done in 1..=case.ops {
-        step(
-            case,
-            alloc,
-            clock,
-            rng,
-            live,
-            sums,
-            &mut windows.alloc,
-            &mut windows.free,
-            done - 1,
-        )?;
-        if windows.due(done) {
-            let live = LiveSet {
-                blocks: live.len() as u64,
-                requested_bytes: sums.requested,
-                usable_bytes: sums.usable_known.then_some(sums.usable),
-            };
-            windows.cut(done, clock, observer, out, live);
-        }
-        if done % PROGRESS_EVERY == 0 {
-            observer.progress(done, case.ops);
-        }
-    }
-    observer.phase(Phase::RecordingEnds);
-    observer.progress(case.ops, case.ops);
-    out.ops = case.ops;
     Ok(())
 }
 

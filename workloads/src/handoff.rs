@@ -75,19 +75,7 @@ pub fn run<A: Allocator, C: Clock, O: Observer, M: Mailbox>(
         Ok(())
     })();
     if result.is_err() {
-        inbox.close();
-        outbox.close();
-        // What the previous thread sent before it saw the link closed, and
-        // what this thread sent that the next one never freed. This
-        // thread's last send precedes this drain, so its outbox ends empty
-        // whenever the next thread stopped draining; no block is leaked.
-        for link in [inbox, outbox] {
-            while let Some((ptr, size)) = link.receive() {
-                // SAFETY: as in `free_arrived`: sent once, received once
-                // (the link hands each block to one receiver), never freed.
-                unsafe { ring.alloc.free(ptr, size) };
-            }
-        }
+        ring.close_and_drain();
     }
     result.map(|()| {
         out.ops = 2 * case.ops;
@@ -103,6 +91,23 @@ struct Ring<'a, A, C, M> {
 }
 
 impl<A: Allocator, C: Clock, M: Mailbox> Ring<'_, A, C, M> {
+    /// Stops the ring after a failure: closes both links and frees what
+    /// the previous thread sent before it saw the link closed, and what
+    /// this thread sent that the next one never freed. This thread's last
+    /// send precedes this drain, so its outbox ends empty whenever the next
+    /// thread stopped draining; no block is leaked.
+    fn close_and_drain(&mut self) {
+        self.inbox.close();
+        self.outbox.close();
+        for link in [self.inbox, self.outbox] {
+            while let Some((ptr, size)) = link.receive() {
+                // SAFETY: as in `free_arrived`: sent once, received once
+                // (the link hands each block to one receiver), never freed.
+                unsafe { self.alloc.free(ptr, size) };
+            }
+        }
+    }
+
     /// Allocates and frees `n` blocks each, recording into `windows` and
     /// cutting them by blocks allocated (the last window closes when the
     /// phase's last block is freed); returns the first alloc's and first

@@ -50,36 +50,14 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     let mut sizes = [0usize; MAX_BLOCKS];
     let mut live = [std::ptr::null_mut::<u8>(); MAX_BLOCKS];
     let mut ignore = (Recorder::new(), Recorder::new());
-
-    // Warm-up: pairs of a whole request and a timed-per-op one, nothing
-    // recorded but the very first of each.
-    for r in 0..case.warmup_ops() {
-        let n = draw(&mut rng, &mut sizes);
-        let t0 = clock.start();
-        serve::<A, C, false>(
-            alloc,
-            clock,
-            &sizes[..n],
-            &mut live,
-            (&mut ignore.0, &mut ignore.1),
-            2 * r,
-        )?;
-        let t1 = clock.stop();
-        let n = draw(&mut rng, &mut sizes);
-        let first = serve::<A, C, true>(
-            alloc,
-            clock,
-            &sizes[..n],
-            &mut live,
-            (&mut ignore.0, &mut ignore.1),
-            2 * r + 1,
-        )?;
-        if r == 0 {
-            out.first_call.request_ns = clock.ticks_to_ns(t1.wrapping_sub(t0));
-            out.first_call.alloc_ns = first.0;
-            out.first_call.free_ns = first.1;
-        }
-    }
+    warm_up(
+        case,
+        alloc,
+        clock,
+        &mut rng,
+        (&mut sizes, &mut live),
+        &mut out,
+    )?;
 
     let mut windows = Windows::for_case(case);
     observer.phase(Phase::RecordingStarts);
@@ -91,24 +69,8 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     let since = |clock: &C, t: u64| clock.ticks_to_ns(t.wrapping_sub(origin));
     for i in 0..case.ops {
         let n = draw(&mut rng, &mut sizes);
-        let (intended_ns, start_ns) = match interval_ns {
-            None => {
-                let t = clock.start();
-                let now = since(clock, t);
-                (now, now)
-            }
-            Some(interval) => {
-                let due = i * interval + paused_ns;
-                loop {
-                    let t = clock.start();
-                    let now = since(clock, t);
-                    if now >= due {
-                        break (due, now);
-                    }
-                    std::hint::spin_loop();
-                }
-            }
-        };
+        let due = interval_ns.map(|interval| i * interval + paused_ns);
+        let (intended_ns, start_ns) = start(clock, origin, due);
         serve::<A, C, false>(
             alloc,
             clock,
@@ -150,6 +112,64 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
         out.batched.extend(phases);
     }
     Ok(out)
+}
+
+/// Warm-up: pairs of a whole request and a timed-per-op one, nothing
+/// recorded but the very first of each (`out.first_call`).
+fn warm_up<A: Allocator, C: Clock>(
+    case: &Case,
+    alloc: &mut A,
+    clock: &mut C,
+    rng: &mut Stream,
+    (sizes, live): (&mut [usize; MAX_BLOCKS], &mut [*mut u8; MAX_BLOCKS]),
+    out: &mut Outcome,
+) -> Result<(), RunError> {
+    let mut ignore = (Recorder::new(), Recorder::new());
+    for r in 0..case.warmup_ops() {
+        let n = draw(rng, sizes);
+        let t0 = clock.start();
+        serve::<A, C, false>(
+            alloc,
+            clock,
+            &sizes[..n],
+            live,
+            (&mut ignore.0, &mut ignore.1),
+            2 * r,
+        )?;
+        let t1 = clock.stop();
+        let n = draw(rng, sizes);
+        let first = serve::<A, C, true>(
+            alloc,
+            clock,
+            &sizes[..n],
+            live,
+            (&mut ignore.0, &mut ignore.1),
+            2 * r + 1,
+        )?;
+        if r == 0 {
+            out.first_call.request_ns = clock.ticks_to_ns(t1.wrapping_sub(t0));
+            out.first_call.alloc_ns = first.0;
+            out.first_call.free_ns = first.1;
+        }
+    }
+    Ok(())
+}
+
+/// A request's intended and actual start, in ns since `origin`: now and
+/// now in the closed loop (`due` None); in the open loop, `due` and the
+/// first clock read at or after it, spinning until then (a sleep would add
+/// the kernel's wake-up to every request).
+#[inline(always)]
+fn start<C: Clock>(clock: &mut C, origin: u64, due: Option<u64>) -> (u64, u64) {
+    loop {
+        let t = clock.start();
+        let now = clock.ticks_to_ns(t.wrapping_sub(origin));
+        match due {
+            None => return (now, now),
+            Some(due) if now >= due => return (due, now),
+            Some(_) => std::hint::spin_loop(),
+        }
+    }
 }
 
 /// One request: allocates and writes every block of `sizes`, then frees them

@@ -68,47 +68,15 @@ pub fn relaunch(out: &Path, out_given: bool) -> Result<(), Failure> {
     let dumps = DumpDir(std::env::temp_dir().join(format!("harness-count-{}", std::process::id())));
     std::fs::create_dir_all(&dumps.0)
         .map_err(|e| Failure::io(format!("{}: {e}", dumps.0.display())))?;
-    let mut cmd = Command::new("valgrind");
-    cmd.args([
-        "--tool=callgrind",
-        "--collect-atstart=no",
-        "--cache-sim=yes",
-        "--dump-instr=no",
-        "--dump-line=no",
-        "--compress-strings=no",
-        "--compress-pos=no",
-        "-q",
-    ])
-    .args(CACHES)
-    .arg(format!(
-        "--callgrind-out-file={}",
-        dumps.0.join("cg.out").display()
-    ))
-    .arg(exe)
-    .args(std::env::args_os().skip(1))
-    .env(ENV_DUMPS, &dumps.0)
-    .env(ENV_VALGRIND, &version);
+    let mut cmd = callgrind(exe, &dumps.0, &version);
     if !out_given {
         cmd.arg("--out").arg(out);
     }
-    no_randomisation(&mut cmd);
     cmd.stderr(std::process::Stdio::piped());
     let mut child = cmd
         .spawn()
         .map_err(|e| Failure::run(format!("count: starting valgrind: {e}")))?;
-    // valgrind's own notes (its cache auto-detection, `==pid==` lines) are
-    // held back and shown only if valgrind was killed; the harness's lines,
-    // and valgrind's own startup errors (`valgrind: ...`), pass on.
-    let mut held = Vec::new();
-    if let Some(stderr) = child.stderr.take() {
-        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
-            if is_valgrind_note(&line) {
-                held.push(line);
-            } else {
-                eprintln!("{line}");
-            }
-        }
-    }
+    let held = pass_on_stderr(&mut child);
     let status = child
         .wait()
         .map_err(|e| Failure::run(format!("count: waiting for valgrind: {e}")))?;
@@ -125,6 +93,51 @@ pub fn relaunch(out: &Path, out_given: bool) -> Result<(), Failure> {
             "count: valgrind was stopped by a signal ({status})"
         ))),
     }
+}
+
+/// valgrind's callgrind on `exe` with this run's arguments, dumping into
+/// `dumps`, counting from the harness's toggles only.
+fn callgrind(exe: PathBuf, dumps: &Path, version: &str) -> Command {
+    let mut cmd = Command::new("valgrind");
+    cmd.args([
+        "--tool=callgrind",
+        "--collect-atstart=no",
+        "--cache-sim=yes",
+        "--dump-instr=no",
+        "--dump-line=no",
+        "--compress-strings=no",
+        "--compress-pos=no",
+        "-q",
+    ])
+    .args(CACHES)
+    .arg(format!(
+        "--callgrind-out-file={}",
+        dumps.join("cg.out").display()
+    ))
+    .arg(exe)
+    .args(std::env::args_os().skip(1))
+    .env(ENV_DUMPS, dumps)
+    .env(ENV_VALGRIND, version);
+    no_randomisation(&mut cmd);
+    cmd
+}
+
+/// Passes the child's stderr on line by line, but for valgrind's own
+/// notes (its cache auto-detection, `==pid==` lines), held back and
+/// returned, to be shown only if valgrind was killed; the harness's
+/// lines, and valgrind's own startup errors (`valgrind: ...`), pass on.
+fn pass_on_stderr(child: &mut std::process::Child) -> Vec<String> {
+    let mut held = Vec::new();
+    if let Some(stderr) = child.stderr.take() {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            if is_valgrind_note(&line) {
+                held.push(line);
+            } else {
+                eprintln!("{line}");
+            }
+        }
+    }
+    held
 }
 
 /// A line valgrind itself wrote: `==123== ...` or `--123-- ...`.

@@ -23,7 +23,6 @@ const CHURN_SIZE: usize = 1024;
 /// line, exit 2): a request is timed whole, and valgrind runs one thread
 /// at a time.
 pub fn plan(args: &CountArgs) -> Result<Vec<Workload>, String> {
-    let wanted = |w: WorkloadName| args.workload.includes(w);
     let refused = match args.workload {
         WorkloadChoice::Request => Some("request"),
         WorkloadChoice::One(WorkloadName::ProducerConsumer) => Some("producer-consumer"),
@@ -34,6 +33,25 @@ pub fn plan(args: &CountArgs) -> Result<Vec<Workload>, String> {
             "--workload {name}: count runs hot-path, size-sweep, bulk, reverse-free and churn (valgrind serialises threads, and a request is timed whole)"
         ));
     }
+    let countable = [
+        WorkloadName::HotPath,
+        WorkloadName::SizeSweep,
+        WorkloadName::Bulk,
+        WorkloadName::ReverseFree,
+        WorkloadName::Churn,
+    ];
+    Ok(countable
+        .into_iter()
+        .filter(|&name| args.workload.includes(name))
+        .map(|name| Workload {
+            name,
+            cases: cases_of(name, args),
+        })
+        .collect())
+}
+
+/// A countable workload's cases, shortened (`--ops` when given).
+fn cases_of(name: WorkloadName, args: &CountArgs) -> Vec<Case> {
     let case = |kind, size, ops: u64, blocks, max_live| Case {
         kind,
         size,
@@ -42,60 +60,24 @@ pub fn plan(args: &CountArgs) -> Result<Vec<Workload>, String> {
         max_live,
         seed: args.seed,
     };
-    let mut out = Vec::new();
-    if wanted(WorkloadName::HotPath) {
-        let c = case(
-            Kind::HotPath,
-            SizeSpec::Fixed(DEFAULT_SIZE),
-            HOT_PATH_PAIRS,
-            1,
-            1,
-        );
-        out.push(Workload {
-            name: WorkloadName::HotPath,
-            cases: vec![c],
-        });
-    }
-    if wanted(WorkloadName::SizeSweep) {
-        let cases = SWEEP_SIZES
+    let fixed = SizeSpec::Fixed(DEFAULT_SIZE);
+    match name {
+        WorkloadName::HotPath => vec![case(Kind::HotPath, fixed, HOT_PATH_PAIRS, 1, 1)],
+        WorkloadName::SizeSweep => SWEEP_SIZES
             .iter()
             .map(|&s| case(Kind::HotPath, SizeSpec::Fixed(s), SWEEP_PAIRS, 1, 1))
-            .collect();
-        out.push(Workload {
-            name: WorkloadName::SizeSweep,
-            cases,
-        });
-    }
-    for (name, reverse) in [
-        (WorkloadName::Bulk, false),
-        (WorkloadName::ReverseFree, true),
-    ] {
-        if wanted(name) {
+            .collect(),
+        WorkloadName::Bulk | WorkloadName::ReverseFree => {
+            let reverse = name == WorkloadName::ReverseFree;
             let kind = Kind::Bulk { reverse };
-            let c = case(
-                kind,
-                SizeSpec::Fixed(DEFAULT_SIZE),
-                BULK_OPS,
-                BULK_BLOCKS,
-                1,
-            );
-            out.push(Workload {
-                name,
-                cases: vec![c],
-            });
+            vec![case(kind, fixed, BULK_OPS, BULK_BLOCKS, 1)]
         }
-    }
-    if wanted(WorkloadName::Churn) {
-        let cases = [SizeSpec::Fixed(CHURN_SIZE), SizeSpec::Mixed]
+        WorkloadName::Churn => [SizeSpec::Fixed(CHURN_SIZE), SizeSpec::Mixed]
             .into_iter()
             .map(|s| case(Kind::Churn, s, CHURN_OPS, 1, CHURN_LIVE))
-            .collect();
-        out.push(Workload {
-            name: WorkloadName::Churn,
-            cases,
-        });
+            .collect(),
+        _ => unreachable!("{name:?} is not countable; plan refused it"),
     }
-    Ok(out)
 }
 
 /// The most calls of one op a case makes in its recorded phase: the

@@ -313,12 +313,7 @@ fn step<A: Allocator, C: Clock>(
 ) -> Result<(), ReplayError> {
     let (op, ticks) = match c.kind {
         CallKind::UsableSize => {
-            // Asked only of a block live at this moment: never waited for.
-            if let Some(ptr) = table.peek(c.id) {
-                let (size, _) = table.block(c.id);
-                std::hint::black_box(alloc.usable_size(ptr, size));
-            }
-            tally.r.usable_size += 1;
+            usable_size(c, table, alloc, tally);
             return Ok(());
         }
         CallKind::Free if c.id == 0 => {
@@ -341,31 +336,52 @@ fn step<A: Allocator, C: Clock>(
             tally.r.failed_when_recorded += 1;
             return Ok(());
         }
-        kind => {
-            let (size, align) = table.block(c.id);
-            let t0 = clock.start();
-            let ptr = match kind {
-                CallKind::Calloc => alloc.alloc_zeroed(size),
-                CallKind::Aligned => alloc.alloc_aligned(size, align),
-                _ => alloc.alloc(size),
-            };
-            let t1 = clock.stop();
-            if ptr.is_null() {
-                return Err(refused(n, c));
-            }
-            touch(ptr, size);
-            table.put(c.id, ptr);
-            tally.born(size);
-            let op = match kind {
-                CallKind::Calloc => Op::Calloc,
-                CallKind::Aligned => Op::Aligned,
-                _ => Op::Alloc,
-            };
-            (op, t1.wrapping_sub(t0))
-        }
+        _ => make(n, c, table, alloc, clock, tally)?,
     };
     record(op, ticks, clock, windows, tally);
     Ok(())
+}
+
+/// A usable-size query, asked only of a block live at this moment (never
+/// waited for), and counted, not timed.
+fn usable_size<A: Allocator>(c: &Call, table: &Table, alloc: &mut A, tally: &mut Tally) {
+    if let Some(ptr) = table.peek(c.id) {
+        let (size, _) = table.block(c.id);
+        std::hint::black_box(alloc.usable_size(ptr, size));
+    }
+    tally.r.usable_size += 1;
+}
+
+/// An alloc, calloc or aligned alloc, timed: its op and ticks.
+#[inline(always)]
+fn make<A: Allocator, C: Clock>(
+    n: u64,
+    c: &Call,
+    table: &Table,
+    alloc: &mut A,
+    clock: &mut C,
+    tally: &mut Tally,
+) -> Result<(Op, u64), ReplayError> {
+    let (size, align) = table.block(c.id);
+    let t0 = clock.start();
+    let ptr = match c.kind {
+        CallKind::Calloc => alloc.alloc_zeroed(size),
+        CallKind::Aligned => alloc.alloc_aligned(size, align),
+        _ => alloc.alloc(size),
+    };
+    let t1 = clock.stop();
+    if ptr.is_null() {
+        return Err(refused(n, c));
+    }
+    touch(ptr, size);
+    table.put(c.id, ptr);
+    tally.born(size);
+    let op = match c.kind {
+        CallKind::Calloc => Op::Calloc,
+        CallKind::Aligned => Op::Aligned,
+        _ => Op::Alloc,
+    };
+    Ok((op, t1.wrapping_sub(t0)))
 }
 
 /// A realloc: of null (an allocation), to 0 bytes (a free), or a move.

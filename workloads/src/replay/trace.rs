@@ -106,6 +106,171 @@ impl Classes {
     }
 }
 
+impl Classes {
+    /// What a pool needs to hold the walk's peaks: one range per class,
+    /// shared by the allocations made in it, with its own peak of blocks.
+    fn demand(&self) -> Demand {
+        let made: u64 = self.live.values().map(|&(_, _, m)| m).sum();
+        let mut ranges = Vec::new();
+        let mut exact = Vec::new();
+        let mut min = 1;
+        for (&class, &(_, peak, m)) in &self.live {
+            ranges.push(SizeRange {
+                min,
+                max: class as usize,
+                share: m as f64 / made.max(1) as f64,
+            });
+            exact.push(peak as usize);
+            min = class as usize + 1;
+        }
+        Demand {
+            max_live: self.peak as usize,
+            random_split: false,
+            ranges,
+            exact: Some(exact),
+        }
+    }
+}
+
+/// Refuses a call no program could have made: a block beyond [`MAX_SIZE`],
+/// an alignment that is not a power of two up to [`MAX_ALIGN`].
+fn check_call(n: u64, c: &Call) -> Result<(), ReplayError> {
+    if !super::table::makes(c) {
+        return Ok(());
+    }
+    if c.size > MAX_SIZE {
+        return Err(ReplayError::Invalid {
+            call: n,
+            why: "a block beyond 1 TiB, more than any program was given (a damaged trace)",
+        });
+    }
+    if c.kind == CallKind::Aligned && (!c.align.is_power_of_two() || c.align > MAX_ALIGN) {
+        return Err(ReplayError::Invalid {
+            call: n,
+            why: "an alignment that is not a power of two up to 1 GiB (a damaged trace)",
+        });
+    }
+    Ok(())
+}
+
+/// The walk over a trace's calls in order, and what it has counted so far.
+struct Walk {
+    /// Each object's size and thread while it is live; None while not.
+    live: Vec<Option<(u64, u32)>>,
+    by_thread: Vec<Vec<u32>>,
+    cross_thread: u64,
+    classes: Classes,
+    largest: u64,
+    max_align: u32,
+    timed: [u64; Op::ALL.len()],
+    /// The live set as the replay loop counts it (not as pools need it).
+    bytes: u64,
+    blocks: u64,
+    peak_bytes: u64,
+    peak_blocks: u64,
+}
+
+impl Walk {
+    fn new(objects: usize) -> Walk {
+        Walk {
+            live: vec![None; objects + 1],
+            by_thread: Vec::new(),
+            cross_thread: 0,
+            classes: Classes::default(),
+            largest: 1,
+            max_align: 0,
+            timed: [0; Op::ALL.len()],
+            bytes: 0,
+            blocks: 0,
+            peak_bytes: 0,
+            peak_blocks: 0,
+        }
+    }
+
+    /// Object `id` ends its life at call `n` (made by thread `made_on`'s
+    /// call, ended by `thread`'s): its size, or the call is inconsistent.
+    fn take(&mut self, n: u64, id: u32, thread: u32) -> Result<u64, ReplayError> {
+        let (size, made_on) = self
+            .live
+            .get_mut(id as usize)
+            .and_then(Option::take)
+            .ok_or(ReplayError::Inconsistent { call: n, id })?;
+        self.cross_thread += u64::from(made_on != thread);
+        self.classes.gone(size);
+        (self.bytes, self.blocks) = (self.bytes - size, self.blocks - 1);
+        Ok(size)
+    }
+
+    /// Call `n`'s effect on the live set, and the op a replay times it as.
+    fn step(&mut self, n: u64, c: &Call) -> Result<(), ReplayError> {
+        let t = c.thread as usize;
+        if self.by_thread.len() <= t {
+            self.by_thread.resize_with(t + 1, Vec::new);
+        }
+        self.by_thread[t].push(n as u32);
+        check_call(n, c)?;
+        let size = c.size.max(1);
+        let op = match c.kind {
+            CallKind::UsableSize => None,
+            CallKind::Free if c.id == 0 => None,
+            CallKind::Free => {
+                self.take(n, c.id, c.thread)?;
+                Some(Op::Free)
+            }
+            CallKind::Realloc if c.id == 0 && c.size > 0 => None,
+            CallKind::Realloc => {
+                // The new block is born before the old one goes: a pool
+                // without an in-place path allocates, copies, then frees.
+                let old = self.live.get(c.old as usize).copied().flatten();
+                if c.old != 0 && old.is_none() {
+                    return Err(ReplayError::Inconsistent { call: n, id: c.old });
+                }
+                if c.id != 0 {
+                    self.classes.born(size);
+                }
+                if c.old != 0 {
+                    self.take(n, c.old, c.thread)?;
+                }
+                Some(Op::Realloc)
+            }
+            _ if c.id == 0 => None,
+            kind => {
+                self.classes.born(size);
+                Some(match kind {
+                    CallKind::Calloc => Op::Calloc,
+                    CallKind::Aligned => Op::Aligned,
+                    _ => Op::Alloc,
+                })
+            }
+        };
+        if super::table::makes(c) {
+            self.made(n, c, size)?;
+        }
+        if let Some(op) = op {
+            self.timed[op.index()] += 1;
+        }
+        Ok(())
+    }
+
+    /// Call `n` made object `c.id`, of `size` bytes.
+    fn made(&mut self, n: u64, c: &Call, size: u64) -> Result<(), ReplayError> {
+        let slot = self
+            .live
+            .get_mut(c.id as usize)
+            .filter(|s| s.is_none())
+            .ok_or(ReplayError::Inconsistent { call: n, id: c.id })?;
+        *slot = Some((size, c.thread));
+        (self.bytes, self.blocks) = (self.bytes + size, self.blocks + 1);
+        self.peak_bytes = self.peak_bytes.max(self.bytes);
+        self.peak_blocks = self.peak_blocks.max(self.blocks);
+        self.largest = self.largest.max(size);
+        if c.kind == CallKind::Aligned {
+            self.max_align = self.max_align.max(c.align);
+        }
+        Ok(())
+    }
+}
+
 impl Trace {
     /// Checks `calls` whole (every object named is live where it is named,
     /// every alignment a power of two, every size within [`MAX_SIZE`]) and
@@ -122,131 +287,26 @@ impl Trace {
             .map(|c| c.id.max(c.old) as usize)
             .max()
             .unwrap_or(0);
-        // Each object's size and thread while it is live; None while not.
-        let mut live: Vec<Option<(u64, u32)>> = vec![None; objects + 1];
-        let mut by_thread: Vec<Vec<u32>> = Vec::new();
-        let mut cross_thread = 0u64;
-        let mut classes = Classes::default();
-        let (mut largest, mut max_align) = (1u64, 0u32);
-        let mut timed = [0u64; Op::ALL.len()];
-        // The live set as the replay loop counts it (not as pools need it).
-        let (mut bytes, mut blocks, mut peak_bytes, mut peak_blocks) = (0u64, 0u64, 0u64, 0u64);
+        let mut walk = Walk::new(objects);
         for (n, c) in calls.iter().enumerate() {
-            let n = n as u64;
-            let t = c.thread as usize;
-            if by_thread.len() <= t {
-                by_thread.resize_with(t + 1, Vec::new);
-            }
-            by_thread[t].push(n as u32);
-            let makes = super::table::makes(c);
-            if makes && c.size > MAX_SIZE {
-                return Err(ReplayError::Invalid {
-                    call: n,
-                    why: "a block beyond 1 TiB, more than any program was given (a damaged trace)",
-                });
-            }
-            if makes
-                && c.kind == CallKind::Aligned
-                && (!c.align.is_power_of_two() || c.align > MAX_ALIGN)
-            {
-                return Err(ReplayError::Invalid {
-                    call: n,
-                    why: "an alignment that is not a power of two up to 1 GiB (a damaged trace)",
-                });
-            }
-            let size = c.size.max(1);
-            let mut take = |id: u32| {
-                let (size, made_on) = live
-                    .get_mut(id as usize)
-                    .and_then(Option::take)
-                    .ok_or(ReplayError::Inconsistent { call: n, id })?;
-                cross_thread += u64::from(made_on != c.thread);
-                Ok(size)
-            };
-            let op = match c.kind {
-                CallKind::UsableSize => None,
-                CallKind::Free if c.id == 0 => None,
-                CallKind::Free => {
-                    let gone = take(c.id)?;
-                    classes.gone(gone);
-                    (bytes, blocks) = (bytes - gone, blocks - 1);
-                    Some(Op::Free)
-                }
-                CallKind::Realloc if c.id == 0 && c.size > 0 => None,
-                CallKind::Realloc => {
-                    let old = if c.old == 0 { None } else { Some(take(c.old)?) };
-                    if c.id != 0 {
-                        classes.born(size);
-                    }
-                    if let Some(old) = old {
-                        classes.gone(old);
-                        (bytes, blocks) = (bytes - old, blocks - 1);
-                    }
-                    Some(Op::Realloc)
-                }
-                _ if c.id == 0 => None,
-                kind => {
-                    classes.born(size);
-                    Some(match kind {
-                        CallKind::Calloc => Op::Calloc,
-                        CallKind::Aligned => Op::Aligned,
-                        _ => Op::Alloc,
-                    })
-                }
-            };
-            if makes {
-                let slot = live
-                    .get_mut(c.id as usize)
-                    .filter(|s| s.is_none())
-                    .ok_or(ReplayError::Inconsistent { call: n, id: c.id })?;
-                *slot = Some((size, c.thread));
-                (bytes, blocks) = (bytes + size, blocks + 1);
-                peak_bytes = peak_bytes.max(bytes);
-                peak_blocks = peak_blocks.max(blocks);
-                largest = largest.max(size);
-                if c.kind == CallKind::Aligned {
-                    max_align = max_align.max(c.align);
-                }
-            }
-            if let Some(op) = op {
-                timed[op.index()] += 1;
-            }
+            walk.step(n as u64, c)?;
         }
-        let made: u64 = classes.live.values().map(|&(_, _, m)| m).sum();
-        let mut ranges = Vec::new();
-        let mut exact = Vec::new();
-        let mut min = 1;
-        for (&class, &(_, peak, m)) in &classes.live {
-            ranges.push(SizeRange {
-                min,
-                max: class as usize,
-                share: m as f64 / made.max(1) as f64,
-            });
-            exact.push(peak as usize);
-            min = class as usize + 1;
-        }
-        let demand = Demand {
-            max_live: classes.peak as usize,
-            random_split: false,
-            ranges,
-            exact: Some(exact),
-        };
         Ok(Trace {
             name: name.to_string(),
             objects,
-            largest: largest as usize,
-            max_align,
+            largest: walk.largest as usize,
+            max_align: walk.max_align,
             ops: Op::ALL
                 .into_iter()
-                .filter(|op| timed[op.index()] > 0)
+                .filter(|op| walk.timed[op.index()] > 0)
                 .collect(),
-            timed,
-            peak_bytes,
-            peak_blocks,
-            threads: by_thread.len() as u32,
-            cross_thread,
-            by_thread,
-            demand,
+            timed: walk.timed,
+            peak_bytes: walk.peak_bytes,
+            peak_blocks: walk.peak_blocks,
+            threads: walk.by_thread.len() as u32,
+            cross_thread: walk.cross_thread,
+            demand: walk.classes.demand(),
+            by_thread: walk.by_thread,
             calls,
         })
     }
