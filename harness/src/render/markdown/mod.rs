@@ -7,6 +7,7 @@
 pub mod claims;
 pub mod confidence;
 pub mod instructions;
+pub mod prose;
 pub mod readme;
 pub mod report;
 

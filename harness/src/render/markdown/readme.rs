@@ -12,6 +12,7 @@
 //! Anything closer is written as "tied", with the figures side by side.
 
 use super::claims::{leader, with_interval_prose as with_interval, FACTOR, MIN_STEPS};
+use super::prose;
 use crate::format::thousands;
 use crate::names::Name;
 use crate::names::WorkloadName;
@@ -19,6 +20,7 @@ use crate::results::read::Results;
 use crate::results::series::chart;
 use crate::results::spread::SpreadRow;
 use crate::results::summary::Row;
+use serde_json::json;
 use std::fmt::Write;
 use std::path::Path;
 use workloads::Op;
@@ -57,6 +59,7 @@ fn ranking(r: &Results, rows: &[&Row], what: &str, pct: &str, highest: bool) -> 
     let word = if highest { "highest" } else { "lowest" };
     let value = |x: &Row| x.percentile(pct).map_or(0, |p| p.0);
     let spread = r.spread.as_deref();
+    let with_intervals = |x: &Row| x.percentile(pct).is_some_and(|p| p.1.is_some());
     if let Some(lead) = leader(rows, pct, highest, r.timer_step_ns(), spread) {
         let others: Vec<u64> = rows
             .iter()
@@ -64,13 +67,13 @@ fn ranking(r: &Results, rows: &[&Row], what: &str, pct: &str, highest: bool) -> 
             .map(|x| value(x))
             .collect();
         let (lo, hi) = (others.iter().min()?, others.iter().max()?);
-        return Some(format!(
-            "**{}** has the {word} {what}: {} ns, against {} to {} ns for the others{}.",
-            lead.allocator,
-            with_interval(lead, pct),
-            thousands(*lo),
-            thousands(*hi),
-            basis(lead, pct)
+        return Some(prose::sentence(
+            "readme/ranking_leader",
+            &json!({
+                "allocator": lead.allocator.as_str(), "word": word, "what": what,
+                "figure": with_interval(lead, pct), "lo": thousands(*lo), "hi": thousands(*hi),
+                "with_intervals": with_intervals(lead),
+            }),
         ));
     }
     let mut sorted: Vec<&Row> = rows.to_vec();
@@ -79,31 +82,15 @@ fn ranking(r: &Results, rows: &[&Row], what: &str, pct: &str, highest: bool) -> 
         sorted.reverse();
     }
     let (a, b) = (sorted.first()?, sorted.get(1)?);
-    Some(format!(
-        "**Tied** on {what}: no allocator is set apart from the rest{}; the {word} are {} ({} ns) and {} ({} ns).",
-        if a.percentile(pct).is_some_and(|p| p.1.is_some()) {
-            if spread.is_some() {
-                " (the leader's 95% interval, or its range across the repeats, overlaps another allocator's)"
-            } else {
-                " (the leader's 95% interval overlaps another allocator's)"
-            }
-        } else {
-            ""
-        },
-        a.allocator,
-        with_interval(a, pct),
-        b.allocator,
-        with_interval(b, pct)
+    Some(prose::sentence(
+        "readme/ranking_tied",
+        &json!({
+            "what": what, "word": word, "with_intervals": with_intervals(a),
+            "repeated": spread.is_some(),
+            "first": a.allocator.as_str(), "first_figure": with_interval(a, pct),
+            "second": b.allocator.as_str(), "second_figure": with_interval(b, pct),
+        }),
     ))
-}
-
-/// What a separated leader was separated by, for the sentence.
-fn basis(lead: &Row, pct: &str) -> &'static str {
-    if lead.percentile(pct).is_some_and(|p| p.1.is_some()) {
-        " (95% intervals in brackets, clear of every other's)"
-    } else {
-        ""
-    }
 }
 
 /// The generated section: tables, charts and findings.
@@ -150,38 +137,29 @@ fn provenance(md: &mut String, r: &Results, results_rel: &Path) {
         .filter(|x| x.allocator == crate::names::Name::Null && x.op != workloads::Op::Request)
         .map(|x| x.p50_ns)
         .collect();
-    let _ = writeln!(
-        md,
-        "From [{res}/]({res}/) ({runs} harness runs of {binaries} binaries, built from commit {commits}) on {host}: {cpu}, \
-         {cpus} CPUs, {kernel}, {libc}. Every table, note and chart is in [{res}/REPORT.md]({res}/REPORT.md), with \
-         the raw `.hgrm`/`.hlog` files next to it. All figures are ns per call (per request for `request`). The \
-         clock's step, measured (the common difference between two back-to-back reads), is {step:.2} ns: no \
-         single call is resolved below that. The null row (the two clock reads alone) reads {nlo} to {nhi} at P50.\n",
-        res = results_rel.display(),
-        runs = r.runs().len(),
-        binaries = binaries.len(),
-        commits = commits.join(", "),
-        host = r.host(),
-        cpu = m.cpu_model.as_deref().unwrap_or("unknown CPU"),
-        cpus = m.logical_cpus_online,
-        kernel = m.kernel.as_deref().unwrap_or("unknown kernel"),
-        libc = m.libc.as_deref().unwrap_or("unknown C library"),
-        nlo = null_p50.iter().min().copied().unwrap_or(0),
-        nhi = null_p50.iter().max().copied().unwrap_or(0),
-    );
     let repeats = r
         .spread
         .as_deref()
         .and_then(|s| s.iter().map(|x| x.repeats).max())
-        .unwrap_or(1);
-    if repeats > 1 {
-        let _ = writeln!(
-            md,
-            "The run was repeated {repeats} times, the binaries interleaved; the figures are repeat 1's, and \
-             [{res}/spread.csv]({res}/spread.csv) holds every figure's min, median and max across the {repeats}.\n",
-            res = results_rel.display()
-        );
-    }
+        .filter(|&n| n > 1);
+    md.push_str(&prose::fill(
+        "readme/provenance",
+        &json!({
+            "res": results_rel.display().to_string(),
+            "runs": r.runs().len(),
+            "binaries": binaries.len(),
+            "commits": commits.join(", "),
+            "host": r.host(),
+            "cpu": m.cpu_model.as_deref().unwrap_or("unknown CPU"),
+            "cpus": m.logical_cpus_online,
+            "kernel": m.kernel.as_deref().unwrap_or("unknown kernel"),
+            "libc": m.libc.as_deref().unwrap_or("unknown C library"),
+            "step": format!("{step:.2}"),
+            "null_lo": null_p50.iter().min().copied().unwrap_or(0),
+            "null_hi": null_p50.iter().max().copied().unwrap_or(0),
+            "repeats": repeats,
+        }),
+    ));
 }
 
 /// The few charts the README shows, where they were drawn.
@@ -207,11 +185,7 @@ fn picked_charts(md: &mut String, plots_rel: &Path, plots_abs: &Path) {
 }
 
 fn head_to_head(md: &mut String, r: &Results) {
-    let _ = writeln!(
-        md,
-        "Hot path (64 B alloc+free pairs) and churn (1024 B, random alloc and free over a live set), \
-         P50 / P99.9 / P99.99 (churn also max):\n"
-    );
+    md.push_str(&prose::fill("readme/head_to_head", &json!({})));
     let _ = writeln!(
         md,
         "| allocator | hot alloc | hot free | churn alloc | churn free |\n|---|---|---|---|---|"
@@ -231,14 +205,7 @@ fn head_to_head(md: &mut String, r: &Results) {
 }
 
 fn memory(md: &mut String, r: &Results) {
-    let _ = writeln!(
-        md,
-        "What the churn phases cost besides time: page faults of the measuring thread, syscalls of every \
-         thread but the harness's (from the traced re-run; empty when strace was not there), internal waste \
-         (usable minus requested bytes of the live blocks), and RSS growth since the case began over the live \
-         bytes requested. Mixed sizes run right after 1024 B in the same process, so an allocator that kept \
-         those pages reads low there (METHODOLOGY.md):\n"
-    );
+    md.push_str(&prose::fill("readme/memory", &json!({})));
     let _ = writeln!(
         md,
         "| allocator | 1024 B: faults | syscalls | waste | RSS growth / live | mixed 16-4096 B: faults | syscalls | waste | RSS growth / live |\n|---|---:|---|---:|---:|---:|---|---:|---:|"
@@ -281,12 +248,7 @@ fn requests(md: &mut String, r: &Results) {
     {
         return;
     }
-    let _ = writeln!(
-        md,
-        "Requests shaped like parsing a 2-4 KB JSON document, timed whole: closed loop back to back, open loop \
-         at a fixed rate with latency from when each request was due. P50 / P99 / P99.9 / P99.99 / max, and \
-         per call from the closed loop's timed twin requests (P50 / P99.9):\n"
-    );
+    md.push_str(&prose::fill("readme/requests", &json!({})));
     let _ = writeln!(
         md,
         "| allocator | closed | open | per call: alloc, free |\n|---|---|---|---|"
@@ -329,12 +291,10 @@ fn cross_thread(md: &mut String, r: &Results) {
     {
         return;
     }
-    let _ = writeln!(
-        md,
-        "Cross-thread frees: producer-consumer, {threads} threads in a ring, every 64 B block freed by a thread \
-         that did not allocate it, beside hot-path on the same {threads} threads (each frees its own). \
-         P50 / P99.9 / P99.99:\n"
-    );
+    md.push_str(&prose::fill(
+        "readme/cross_thread",
+        &json!({ "threads": threads }),
+    ));
     let _ = writeln!(
         md,
         "| allocator | producer-consumer alloc | cross-thread free | hot-path on {threads} threads: alloc | free |\n|---|---|---|---|---|"
@@ -403,21 +363,20 @@ fn batched_finding(rows: &[&Row], spread: Option<&[SpreadRow]>) -> Option<String
         return None;
     }
     costs.sort_by(|a, b| a.ns.total_cmp(&b.ns));
-    let listed: Vec<String> = costs
+    let listed: Vec<serde_json::Value> = costs
         .iter()
         .map(|c| {
-            let across = c
-                .repeats
-                .map(|(lo, hi)| format!("; {lo:.2}-{hi:.2} across the repeats"))
-                .unwrap_or_default();
-            format!(
-                "{} {:.2} ({:.2}-{:.2}{across})",
-                c.allocator, c.ns, c.ci.0, c.ci.1
-            )
+            json!({
+                "allocator": c.allocator,
+                "ns": format!("{:.2}", c.ns),
+                "lo": format!("{:.2}", c.ci.0),
+                "hi": format!("{:.2}", c.ci.1),
+                "across": c.repeats.map(|(lo, hi)| format!("{lo:.2}-{hi:.2}")),
+            })
         })
         .collect();
     let overlap = |a: (f64, f64), b: (f64, f64)| a.0 <= b.1 && b.0 <= a.1;
-    let overlapping: Vec<String> = costs
+    let tied: Vec<String> = costs
         .windows(2)
         .filter(|p| {
             overlap(p[0].ci, p[1].ci)
@@ -428,20 +387,9 @@ fn batched_finding(rows: &[&Row], spread: Option<&[SpreadRow]>) -> Option<String
         })
         .map(|p| format!("{} and {}", p[0].allocator, p[1].allocator))
         .collect();
-    let what = if spread.is_some() {
-        "intervals or ranges across the repeats"
-    } else {
-        "intervals"
-    };
-    Some(format!(
-        "**Hot path, batched** (K pairs timed as one, so a cost below the clock's step shows; net of the \
-         null row's loop, ns per alloc+free pair, 95% interval): {}. {}",
-        listed.join(", "),
-        if overlapping.is_empty() {
-            format!("No two {what} overlap: every allocator is set apart from the next.")
-        } else {
-            format!("Tied ({what} overlap): {}.", overlapping.join("; "))
-        }
+    Some(prose::sentence(
+        "readme/batched_finding",
+        &json!({ "costs": listed, "tied": tied, "repeated": spread.is_some() }),
     ))
 }
 
@@ -451,14 +399,21 @@ fn findings(md: &mut String, r: &Results) {
     lines.extend(ranking_findings(r));
     lines.extend(cross_thread_finding(r));
     lines.extend(null_max_finding(r));
-    let rule = claim_rule(r);
-    let _ = writeln!(
-        md,
-        "What these show, computed from the same summary.csv. {rule}\n"
-    );
-    for l in lines {
-        let _ = writeln!(md, "- {l}");
-    }
+    let repeats = r
+        .spread
+        .as_deref()
+        .and_then(|s| s.iter().map(|x| x.repeats).max())
+        .filter(|&n| n > 1);
+    md.push_str(&prose::fill(
+        "readme/findings",
+        &json!({
+            "with_intervals": r.rows.iter().any(|x| x.p50_lo_ns.is_some()),
+            "repeats": repeats,
+            "factor": format!("{FACTOR:.0}"),
+            "min_steps": format!("{MIN_STEPS:.0}"),
+            "findings": lines,
+        }),
+    ));
 }
 
 /// The hot path's medians against the floor, in clock steps, and its
@@ -476,10 +431,9 @@ fn hot_path_findings(r: &Results) -> Vec<String> {
         .max()
     {
         let steps = (worst as f64 / step).round();
-        lines.push(format!(
-            "**Hot path**: at the median every allocator's alloc and free is within {steps:.0} clock step(s) \
-             ({} ns) of the null row: this clock cannot rank them there.",
-            thousands(worst)
+        lines.push(prose::sentence(
+            "readme/hot_path_finding",
+            &json!({ "steps": format!("{steps:.0}"), "worst": thousands(worst) }),
         ));
     }
     lines.extend(batched_finding(
@@ -513,11 +467,12 @@ fn quiet_finding(r: &Results) -> Option<String> {
         .rows
         .iter()
         .any(|x| quiet.contains(&x.allocator) && x.syscalls.is_none());
-    Some(format!(
-        "**{}** took 0 page faults in every recorded phase and made 0 syscalls in every phase where \
-         they were counted{}.",
-        quiet.iter().map(|a| a.as_str()).collect::<Vec<_>>().join("** and **"),
-        if some_uncounted { " (the traced re-run counts single-threaded phases only)" } else { "" }
+    Some(prose::sentence(
+        "readme/quiet_finding",
+        &json!({
+            "quiet": quiet.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            "some_uncounted": some_uncounted,
+        }),
     ))
 }
 
@@ -568,13 +523,12 @@ fn cross_thread_finding(r: &Results) -> Option<String> {
         .collect();
     let (a, b) = (own.iter().min()?, own.iter().max()?);
     let (c, d) = (pc.iter().min()?, pc.iter().max()?);
-    Some(format!(
-        "**Cross-thread frees**: freeing another thread's block puts the free P99.9 at {} to {} ns, \
-         against {} to {} ns when each of the same {threads} threads frees its own (hot-path).",
-        thousands(*c),
-        thousands(*d),
-        thousands(*a),
-        thousands(*b)
+    Some(prose::sentence(
+        "readme/cross_thread_finding",
+        &json!({
+            "other_lo": thousands(*c), "other_hi": thousands(*d),
+            "own_lo": thousands(*a), "own_hi": thousands(*b), "threads": threads,
+        }),
     ))
 }
 
@@ -586,36 +540,10 @@ fn null_max_finding(r: &Results) -> Option<String> {
         .filter(|x| x.allocator == crate::names::Name::Null)
         .map(|x| x.max_ns)
         .max()?;
-    Some(format!(
-        "The null row's own maxima reach {} ns: this machine's noise, not an allocator's. Read maxima \
-         as an upper bound.",
-        thousands(max)
+    Some(prose::sentence(
+        "readme/null_max_finding",
+        &json!({ "max": thousands(max) }),
     ))
-}
-
-/// The rule the findings' "lowest" and "tied" follow, as the data allows.
-fn claim_rule(r: &Results) -> String {
-    if r.rows.iter().any(|x| x.p50_lo_ns.is_some()) {
-        let repeats = r
-            .spread
-            .as_deref()
-            .and_then(|s| s.iter().map(|x| x.repeats).max())
-            .filter(|&n| n > 1)
-            .map_or(String::new(), |n| {
-                format!(", and its range across the {n} repeats of this run clear of theirs too")
-            });
-        format!(
-            "An allocator is called the lowest or highest only where its 95% interval (a block bootstrap \
-             over the run's interval histograms) lies clear of every other allocator's{repeats}; anything \
-             closer is written as tied."
-        )
-    } else {
-        format!(
-            "An allocator is called the lowest or highest only where it is at least {FACTOR:.0}x ahead of \
-             the next one and by at least {MIN_STEPS:.0} clock steps, within this one run; how much a figure \
-             moves between runs is not measured yet."
-        )
-    }
 }
 
 /// `readme` with its results section replaced by `section`; an error
