@@ -22,13 +22,6 @@ const LONG_FNS: &[(&str, &str, usize)] = &[
     ("harness/src/render/charts/sweep.rs", "batched_panel", 64),
     ("harness/src/render/charts/sweep.rs", "panel", 69),
     ("harness/src/render/charts/threads.rs", "draw", 69),
-    (
-        "harness/src/render/markdown/readme.rs",
-        "batched_finding",
-        64,
-    ),
-    ("harness/src/render/markdown/readme.rs", "provenance", 62),
-    ("harness/src/render/markdown/report.rs", "environment", 67),
     ("harness/src/render/mod.rs", "headline_charts", 64),
     ("harness/src/results/summary.rs", "new", 62),
     ("workloads/src/request.rs", "run", 76),

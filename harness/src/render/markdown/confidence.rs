@@ -5,12 +5,14 @@
 //! of these sections.
 
 use super::claims::{leader, with_interval};
+use super::prose;
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
 use crate::results::read::Results;
 use crate::results::spread::across_repeats;
 use crate::results::summary::Row;
+use serde_json::json;
 use std::fmt::Write;
 use workloads::Op;
 
@@ -32,26 +34,11 @@ pub fn intro(md: &mut String, r: &Results) {
     if !has_intervals(r) {
         return;
     }
-    let _ = writeln!(
-        md,
-        "## How sure\n\nEvery case is recorded as 20 or more consecutive windows, each an interval \
-         of its .hlog. A figure's **95% interval** (in brackets in the tables) comes from a block \
-         bootstrap: the windows are drawn with replacement 1,000 times, whole, and the percentile \
-         taken each time; stalls come in bursts, so single samples are never resampled apart. \
-         The interval says how much the figure moves within this run. An allocator is called \
-         the lowest only where its interval lies clear of every other allocator's; elsewhere the \
-         tables say **tied**.\n"
-    );
     let n = repeats(r);
-    if n > 1 {
-        let _ = writeln!(
-            md,
-            "This run was repeated {n} times, the allocator binaries interleaved (A B C ... A B C \
-             ...). The tables give repeat 1's figures, and spread.csv each figure's min, median and \
-             max across all {n}; \"range over repeats\" below is that min to max. A lowest figure \
-             must also have its range across repeats clear of the others'.\n"
-        );
-    }
+    md.push_str(&prose::fill(
+        "report/how_sure",
+        &json!({ "repeats": (n > 1).then_some(n) }),
+    ));
 }
 
 /// One cell of the standings: the leader in bold, or who is tied with the
@@ -118,12 +105,10 @@ pub fn standings(md: &mut String, r: &Results, workload: WorkloadName) {
     if lines.is_empty() {
         return;
     }
-    let _ = writeln!(
-        md,
-        "Lowest, where the data sets one apart (bold); otherwise who is tied with the lowest \
-         (their 95% intervals{} overlap):\n\n| size | op | P50 | P99.9 | P99.99 |\n|---|---|---|---|---|",
-        if repeats(r) > 1 { " or ranges over repeats" } else { "" }
-    );
+    md.push_str(&prose::fill(
+        "report/standings",
+        &json!({ "repeated": repeats(r) > 1 }),
+    ));
     for l in lines {
         let _ = writeln!(md, "{l}");
     }
@@ -161,27 +146,7 @@ pub fn batched(md: &mut String, r: &Results, workload: WorkloadName) {
     if lines.is_empty() {
         return;
     }
-    let _ = writeln!(
-        md,
-        "**Batched cost per operation**, net of the null row's batched loop: the median of \
-         1,000 batches of K operations, each batch timed as a whole, over K; in brackets its 95% \
-         interval (the median's order statistics, widened by one clock step per batch). One \
-         operation is, for hot-path and size-sweep, a pair (alloc, write the first and last byte, \
-         free); for bulk and reverse-free, an alloc (written) or a free, batched apart; for churn, \
-         one random step (an alloc or a free); for producer-consumer, an alloc (written and then \
-         sent on) or a free of a block the previous thread allocated, batched apart, K at most the \
-         link's depth; for request-closed, an alloc (written in full) or a free within whole \
-         requests (a fixed deck of 32), each request's allocations and frees timed apart and \
-         summed, the reads taken off. On several threads, every thread times its batches at \
-         once with one agreed K, and the figure pools them all. Beside it, the per-op histograms' mean, net of the \
-         null's (for a pair, alloc + free; for churn's steps, over both ops), and the per-op P50s. \
-         The per-op figures are higher: each timed call sits between two fenced clock reads that \
-         drain the pipeline around it, while a batch lets consecutive calls overlap as they do in \
-         a program. The batched cost ranks what the per-op P50s, whole clock steps apart, cannot; \
-         the per-op histograms keep the tail.\n\n\
-         | size | allocator | op | batched ns per op, net (95%) | ops per batch | per-op mean, net | per-op P50 |\n\
-         |---|---|---|---:|---:|---:|---:|"
-    );
+    md.push_str(&prose::fill("report/batched", &json!({})));
     for l in lines {
         let _ = writeln!(md, "{l}");
     }

@@ -2,11 +2,13 @@
 //! count`): instructions per call and the simulated caches, beside the
 //! timed batched cost of the same hot path.
 
+use super::prose;
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
 use crate::results::counts::CountRow;
 use crate::results::read::Results;
+use serde_json::json;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::Path;
@@ -28,18 +30,10 @@ pub fn section(md: &mut String, r: &Results, charts: &[(String, String)], plots:
     let Some(first) = r.counts.first() else {
         return;
     };
-    let _ = writeln!(
-        md,
-        "## Instructions per call (valgrind)\n\n\
-         Counted by `harness count` under {} callgrind: the timed loops run unchanged with an \
-         instruction counter in place of the clock, so each alloc and free of the recorded \
-         phase is counted alone, exactly (no clock step, no noise). Caches are simulated \
-         ({}), the same on every machine. **est cycles** = L1 hits + 5 x LL hits + 35 x RAM \
-         accesses. **net** subtracts the null row (the counter's own toggles, about 20 \
-         instructions). Counts cannot see system calls, page faults, the TLB or contention \
-         (valgrind runs one thread at a time); see METHODOLOGY.md.\n",
-        first.valgrind, first.caches
-    );
+    md.push_str(&prose::fill(
+        "report/instructions",
+        &json!({ "valgrind": first.valgrind, "caches": first.caches }),
+    ));
     let counted: BTreeSet<Name> = r.counts.iter().map(|c| c.allocator).collect();
     for a in r.allocators() {
         if let Some(why) = crate::alloc::not_countable(a) {
@@ -73,17 +67,10 @@ fn beside_timed(md: &mut String, r: &Results) {
     else {
         return;
     };
-    let _ = writeln!(
-        md,
-        "### Hot path: counted and timed\n\n\
-         One alloc + free pair of {}, net of null: instructions counted (the median alloc plus \
-         the median free, and the means, which a rare expensive call moves), and estimated \
-         cycles (mean), beside the batched time per pair (net of null, with its 95 % interval) \
-         of the timed run.\n\n\
-         | allocator | instructions per pair, median | mean | est cycles per pair, mean | batched ns per pair |\n\
-         |---|---:|---:|---:|---:|",
-        size_label(WorkloadName::HotPath, size)
-    );
+    md.push_str(&prose::fill(
+        "report/instructions_hot_path",
+        &json!({ "size": size_label(WorkloadName::HotPath, size) }),
+    ));
     let (alloc, free) = (
         series(r, WorkloadName::HotPath, size, Op::Alloc),
         series(r, WorkloadName::HotPath, size, Op::Free),
@@ -128,15 +115,7 @@ fn table(md: &mut String, r: &Results) {
     if keys.is_empty() {
         return;
     }
-    let _ = writeln!(
-        md,
-        "### Per call\n\n\
-         Instructions per call over every call of the recorded phase: fewest, median, 99th \
-         percentile, most (exact) and mean; the mean net of null; simulated misses and \
-         estimated cycles per call.\n\n\
-         | workload | size | op | allocator | calls | min | P50 | P99 | max | mean | net mean | L1 misses | LL misses | est cycles |\n\
-         |---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    );
+    md.push_str(&prose::fill("report/instructions_per_call", &json!({})));
     let order = [
         WorkloadName::HotPath,
         WorkloadName::Bulk,
@@ -186,12 +165,10 @@ fn sweep_table(md: &mut String, r: &Results) {
         .map(|c| c.allocator)
         .collect();
     let names: Vec<&str> = allocators.iter().map(|a| a.as_str()).collect();
-    let _ = writeln!(
-        md,
-        "### Size sweep\n\nMean instructions per alloc / per free, net of null.\n\n| size | {} |\n|---|{}",
-        names.join(" | "),
-        "---:|".repeat(allocators.len())
-    );
+    md.push_str(&prose::fill(
+        "report/instructions_sweep",
+        &json!({ "allocators": names }),
+    ));
     for size in sizes {
         let (alloc, free) = (
             series(r, WorkloadName::SizeSweep, size, Op::Alloc),

@@ -25,7 +25,7 @@ use std::fmt::Write;
 use std::path::Path;
 use workloads::Op;
 
-pub const BEGIN: &str = "<!-- results: begin. Generated from summary.csv by `harness report --readme`; edit the generator (harness/src/render/markdown/readme.rs), not this text. -->";
+pub const BEGIN: &str = "<!-- results: begin. Generated from summary.csv by `harness report --readme`; edit its templates (harness/src/render/markdown/prose/readme/) or their filler (readme.rs), not this text. -->";
 pub const END: &str = "<!-- results: end -->";
 
 /// "P50 / P99.9 / P99.99" of a row, or why there is none.
@@ -186,10 +186,6 @@ fn picked_charts(md: &mut String, plots_rel: &Path, plots_abs: &Path) {
 
 fn head_to_head(md: &mut String, r: &Results) {
     md.push_str(&prose::fill("readme/head_to_head", &json!({})));
-    let _ = writeln!(
-        md,
-        "| allocator | hot alloc | hot free | churn alloc | churn free |\n|---|---|---|---|---|"
-    );
     for a in r.allocators() {
         let _ = writeln!(
             md,
@@ -206,10 +202,6 @@ fn head_to_head(md: &mut String, r: &Results) {
 
 fn memory(md: &mut String, r: &Results) {
     md.push_str(&prose::fill("readme/memory", &json!({})));
-    let _ = writeln!(
-        md,
-        "| allocator | 1024 B: faults | syscalls | waste | RSS growth / live | mixed 16-4096 B: faults | syscalls | waste | RSS growth / live |\n|---|---:|---|---:|---:|---:|---|---:|---:|"
-    );
     let opt = |v: Option<u64>| v.map_or("-".into(), thousands);
     let cells = |row: Option<&Row>| {
         row.map_or("not measured | | |".to_string(), |x| {
@@ -249,10 +241,6 @@ fn requests(md: &mut String, r: &Results) {
         return;
     }
     md.push_str(&prose::fill("readme/requests", &json!({})));
-    let _ = writeln!(
-        md,
-        "| allocator | closed | open | per call: alloc, free |\n|---|---|---|---|"
-    );
     let five = |x: Option<&Row>| {
         x.map_or("not measured".into(), |x| {
             format!(
@@ -295,10 +283,6 @@ fn cross_thread(md: &mut String, r: &Results) {
         "readme/cross_thread",
         &json!({ "threads": threads }),
     ));
-    let _ = writeln!(
-        md,
-        "| allocator | producer-consumer alloc | cross-thread free | hot-path on {threads} threads: alloc | free |\n|---|---|---|---|---|"
-    );
     let not_applicable = r.not_applicable(WorkloadName::ProducerConsumer);
     let on = |a: Name, op: Op| {
         r.rows.iter().find(|x| {

@@ -4,6 +4,7 @@
 //! value. Built from the results files alone, so it is reproducible.
 
 use super::claims::with_interval;
+use super::prose;
 use crate::format::{self, ns, size_label};
 use crate::names::Name;
 use crate::names::WorkloadName;
@@ -12,6 +13,7 @@ use crate::results::read::Results;
 use crate::results::series;
 use crate::results::spread::across_repeats;
 use crate::results::summary::Row;
+use serde_json::json;
 use serde_json::Value;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -22,15 +24,7 @@ use workloads::Op;
 pub fn render(r: &Results, plots_rel: &Path, plots_abs: &Path) -> Result<String, String> {
     let charts = crate::render::charts_of(r)?;
     let mut md = String::new();
-    let _ = writeln!(md, "# Allocator latency report: {}\n", r.host());
-    let _ = writeln!(
-        md,
-        "Written by `harness report` from this directory's summary.csv, meta.json and \
-         .hgrm/.hlog files; nothing here was measured by the report itself. Latencies are \
-         per call, in nanoseconds unless a unit is shown. **raw** includes the timer's own \
-         cost; **net** subtracts the null row's P50 for the same case (the timer floor). \
-         The allocator is the only thing between the two clock reads; see METHODOLOGY.md.\n"
-    );
+    md.push_str(&prose::fill("report/intro", &json!({ "host": r.host() })));
     environment(&mut md, r);
     super::confidence::intro(&mut md, r);
     floors(&mut md, r);
@@ -104,15 +98,16 @@ fn environment(md: &mut String, r: &Results) {
     for (k, v) in rows {
         let _ = writeln!(md, "| {k} | {v} |");
     }
-    let _ = writeln!(
-        md,
-        "\n{} run(s) wrote this directory (run_all.sh runs one binary per allocator):\n",
-        r.runs().len()
-    );
-    let _ = writeln!(
-        md,
-        "| run | date (UTC) | allocators compiled in | git commit | rustc |\n|---|---|---|---|---|"
-    );
+    md.push('\n');
+    runs_table(md, r);
+}
+
+/// The runs that wrote the directory: when, what binary, from which commit.
+fn runs_table(md: &mut String, r: &Results) {
+    md.push_str(&prose::fill(
+        "report/runs",
+        &json!({ "runs": r.runs().len() }),
+    ));
     for run in r.runs() {
         let _ = writeln!(
             md,
@@ -128,17 +123,7 @@ fn environment(md: &mut String, r: &Results) {
 }
 
 fn floors(md: &mut String, r: &Results) {
-    let _ = writeln!(
-        md,
-        "## The timer floor per case\n\nThe null allocator returns a fixed block and frees \
-         nothing, so its row is the cost of the two clock reads plus the machine's own noise. \
-         Jitter is the null's P99 - P50, never less than the timer's resolution: a net P50 \
-         within it is below what this machine can resolve.\n"
-    );
-    let _ = writeln!(
-        md,
-        "| workload | size | op | null P50 | jitter | null P99.9 | null P99.99 | null max |\n|---|---|---|---:|---:|---:|---:|---:|"
-    );
+    md.push_str(&prose::fill("report/floors", &json!({})));
     for row in r
         .rows
         .iter()
@@ -166,10 +151,7 @@ fn floors(md: &mut String, r: &Results) {
 }
 
 fn allocators(md: &mut String, r: &Results) {
-    let _ = writeln!(
-        md,
-        "## Allocators and their settings (read back at run time)\n"
-    );
+    md.push_str(&prose::fill("report/allocators", &json!({})));
     let mut seen: Vec<Name> = Vec::new();
     for run in r.runs() {
         let map = &run.allocators;
@@ -205,27 +187,25 @@ fn flat(v: &Value) -> String {
 /// was counted rather than timed.
 fn replay_note(r: &crate::results::meta::ReplayEntry) -> String {
     let th = format::thousands;
-    let timed: Vec<String> = r
+    let timed: Vec<serde_json::Value> = r
         .timed
         .iter()
-        .map(|(op, n)| format!("{} {op}", th(*n)))
+        .map(|(op, n)| json!({ "calls": th(*n), "op": op }))
         .collect();
-    format!(
-        "The {} calls of `{}` (a real program's, recorded with `harness record`; see traces/README.md), \
-         made again in recorded order on one thread, each timed under its op: {}. \
-         Counted, not timed: {} malloc_usable_size, {} free(NULL), {} calls that failed when recorded. \
-         Live at most: {} bytes in {} blocks. The {} blocks ({} bytes) the program never freed \
-         were freed after it, untimed",
-        th(r.calls),
-        r.trace,
-        timed.join(", "),
-        th(r.usable_size),
-        th(r.null_frees),
-        th(r.failed_when_recorded),
-        th(r.peak_live_bytes),
-        th(r.peak_live_blocks),
-        th(r.leaked_blocks),
-        th(r.leaked_bytes),
+    prose::sentence(
+        "report/replay",
+        &json!({
+            "calls": th(r.calls),
+            "trace": r.trace,
+            "timed": timed,
+            "usable_size": th(r.usable_size),
+            "null_frees": th(r.null_frees),
+            "failed": th(r.failed_when_recorded),
+            "peak_bytes": th(r.peak_live_bytes),
+            "peak_blocks": th(r.peak_live_blocks),
+            "leaked_blocks": th(r.leaked_blocks),
+            "leaked_bytes": th(r.leaked_bytes),
+        }),
     )
 }
 
@@ -244,16 +224,13 @@ fn workload_section(
             .map_or("", |(_, w)| *w)
             .to_string(),
     };
-    let _ = writeln!(md, "## {workload}\n\n{what}.\n");
-    if r.own_threads(workload) > 1 {
-        let _ = writeln!(
-            md,
-            "_On {} threads at once; histograms of every thread merged._\n",
-            r.own_threads(workload)
-        );
-    }
+    let threads = r.own_threads(workload);
+    md.push_str(&prose::fill(
+        "report/workload",
+        &json!({ "workload": workload, "what": what, "threads": (threads > 1).then_some(threads) }),
+    ));
     if let Some(note) = request_note(r, workload) {
-        let _ = writeln!(md, "{note}\n");
+        md.push_str(&note);
     }
     percentile_table(md, r, workload);
     super::confidence::standings(md, r, workload);
@@ -274,7 +251,7 @@ fn workload_section(
 #[derive(Default)]
 struct TableNotes {
     not_meaningful: Vec<String>,
-    max_at_noise: Vec<String>,
+    max_at_noise: Vec<serde_json::Value>,
 }
 
 /// A workload's percentile table at its own thread count: every series of
@@ -314,21 +291,16 @@ fn percentile_table(md: &mut String, r: &Results, workload: WorkloadName) {
     }
     md.push('\n');
     if !notes.not_meaningful.is_empty() {
-        let _ = writeln!(
-            md,
-            "**n/m** (not meaningful): the net P50 is within the null row's jitter, so the call \
-             costs less than this machine's timer can resolve and a ratio over it would divide \
-             by noise. Compare the raw figures instead. Rows: {}.\n",
-            notes.not_meaningful.join(", ")
-        );
+        md.push_str(&prose::fill(
+            "report/not_meaningful",
+            &json!({ "rows": notes.not_meaningful }),
+        ));
     }
     if !notes.max_at_noise.is_empty() {
-        let _ = writeln!(
-            md,
-            "**\\*** the max is at the machine's own noise level (interrupts, the hypervisor, \
-             timer ticks), not the allocator's: {}.\n",
-            notes.max_at_noise.join("; ")
-        );
+        md.push_str(&prose::fill(
+            "report/max_at_noise",
+            &json!({ "rows": notes.max_at_noise }),
+        ));
     }
 }
 
@@ -356,12 +328,11 @@ fn percentile_row(
     if let Some(null_max) = null_max.filter(|_| a != "null") {
         if row.max_ns <= null_max {
             max.push('*');
-            notes.max_at_noise.push(format!(
-                "{a} {op} {}: max {} is no higher than the null row's max ({}) in the same case",
-                size_label(row.workload, size),
-                ns(row.max_ns as f64),
-                ns(null_max as f64)
-            ));
+            notes.max_at_noise.push(json!({
+                "row": format!("{a} {op} {}", size_label(row.workload, size)),
+                "max": ns(row.max_ns as f64),
+                "null_max": ns(null_max as f64),
+            }));
         }
     }
     let range = if repeated {
@@ -398,18 +369,7 @@ fn threaded_table(md: &mut String, r: &Results, workload: WorkloadName) {
     if rows.is_empty() || r.own_threads(workload) > 1 {
         return;
     }
-    let _ = writeln!(
-        md,
-        "On several threads at once (`--threads`; every thread runs the whole case, \
-         histograms merged; PMAD and TLSF one pool per thread, the others one shared heap). \
-         P50 / P99.9 / P99.99 / max, then the batched cost per operation net of the null's, \
-         with its 95% interval (the threads time their batches at once and pool them):\n"
-    );
-    let _ = writeln!(
-        md,
-        "| size | op | allocator | threads | samples | on 1 thread | on several | batched, 1 thread | batched, several |\n\
-         |---|---|---|---:|---:|---|---|---:|---:|"
-    );
+    md.push_str(&prose::fill("report/threaded", &json!({})));
     let figs = |x: &Row| {
         format!(
             "{} / {} / {} / {}",
@@ -445,17 +405,7 @@ fn threaded_table(md: &mut String, r: &Results, workload: WorkloadName) {
 /// What the recorded phase of each case cost outside the clock: the
 /// measuring thread's faults and context switches, the process's RSS.
 fn usage_table(md: &mut String, r: &Results, workload: WorkloadName) {
-    let _ = writeln!(
-        md,
-        "What each case's recorded phase cost besides time (alloc and free together; \
-         faults and context switches of the measuring thread, RSS of the process, and \
-         the system calls of every thread but the harness's own, counted with `--syscalls` \
-         in a traced re-run of the same plan):\n"
-    );
-    let _ = writeln!(
-        md,
-        "| size | allocator | minor faults | major faults | voluntary ctx sw | involuntary ctx sw | RSS before | RSS after | RSS peak | syscalls |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|"
-    );
+    md.push_str(&prose::fill("report/usage", &json!({})));
     let opt = |v: Option<u64>| v.map_or("n/a".to_string(), |x| x.to_string());
     let mib = |v: Option<u64>| {
         v.map_or("n/a".to_string(), |kb| {
@@ -495,21 +445,7 @@ fn usage_table(md: &mut String, r: &Results, workload: WorkloadName) {
 
 /// Churn's fragmentation: what the allocators held for the same live set.
 fn memory_table(md: &mut String, r: &Results) {
-    let _ = writeln!(
-        md,
-        "Memory over the churn (every window's end; the live set is the same for every \
-         allocator, one seed). *Usable* is what the allocator set aside for the live blocks, \
-         so usable - requested is its internal waste. RSS growth is the resident set at a \
-         window's end minus the RSS just before the case began (so it counts what this case \
-         added, prefaulted pools included, and not what earlier cases left); growth / \
-         requested is the worst window's, 1.0 meaning the allocator holds no more than the \
-         live bytes. The null row's allocator holds nothing, so its growth is the harness's \
-         own bookkeeping:\n"
-    );
-    let _ = writeln!(
-        md,
-        "| size | allocator | requested (mean) | usable (mean) | internal waste | RSS growth / requested (max) | RSS peak (process) |\n|---|---|---:|---:|---:|---:|---:|"
-    );
+    md.push_str(&prose::fill("report/memory", &json!({})));
     let mib = |kb: Option<u64>| {
         kb.map_or("n/a".to_string(), |kb| {
             format!("{:.1} MiB", kb as f64 / 1024.0)
@@ -567,45 +503,30 @@ fn request_note(r: &Results, workload: WorkloadName) -> Option<String> {
     ) {
         return None;
     }
-    let mut note = "A request's latency runs from its start to its last free, with no clock read \
-                    inside it; the per-op rows come from a twin request served after each one with \
-                    every call timed (closed loop only). The null row is the floor: the same \
-                    requests' writes and loop with an allocator that does nothing."
-        .to_string();
-    if workload == WorkloadName::RequestOpen {
-        let interval = r
-            .runs()
-            .iter()
-            .flat_map(|run| &run.cases)
-            .find(|c| c.workload == WorkloadName::RequestOpen)
-            .and_then(|c| c.request_interval_ns);
-        if let Some(ns) = interval {
-            let _ = write!(
-                note,
-                " Open loop: one request due every {} ({:.0} per second); each is timed from \
-                 when it was due, so a stall is charged to every request queued behind it.",
-                format::ns_exact(ns),
-                1e9 / ns as f64
-            );
-        }
-    }
-    Some(note)
+    let interval = r
+        .runs()
+        .iter()
+        .flat_map(|run| &run.cases)
+        .find(|c| c.workload == WorkloadName::RequestOpen)
+        .and_then(|c| c.request_interval_ns)
+        .filter(|_| workload == WorkloadName::RequestOpen);
+    Some(prose::fill(
+        "report/request",
+        &json!({
+            "interval": interval.map(format::ns_exact),
+            "per_second": interval.map(|ns| format!("{:.0}", 1e9 / ns as f64)),
+        }),
+    ))
 }
 
 /// What a cross-thread free costs: producer-consumer beside hot-path on the
 /// same number of threads (each thread frees its own blocks) and on one.
 fn cross_thread_table(md: &mut String, r: &Results) {
     let threads = r.own_threads(WorkloadName::ProducerConsumer);
-    let _ = writeln!(
-        md,
-        "What handing a block to another thread costs: producer-consumer (every free is of a \
-         block another thread allocated and wrote) beside hot-path at the same size on {threads} \
-         threads and on 1 (every free is the thread's own, just-used block). P50 / P99.9 / P99.99:\n"
-    );
-    let _ = writeln!(
-        md,
-        "| allocator | op | size | producer-consumer | hot-path, {threads} threads | hot-path, 1 thread |\n|---|---|---|---|---|---|"
-    );
+    md.push_str(&prose::fill(
+        "report/cross_thread",
+        &json!({ "threads": threads }),
+    ));
     let figs = |x: Option<&Row>| {
         x.map_or("not measured".to_string(), |x| {
             format!("{} / {} / {}", x.p50_ns, x.p999_ns, x.p9999_ns)
