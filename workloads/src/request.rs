@@ -94,11 +94,8 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
             serve::<A, C, true>(alloc, clock, &sizes[..n], &mut live, per_op, i)?;
         }
         if windows.due(i + 1) {
-            let closed = windows.cut(i + 1, clock, observer, &mut out, LiveSet::default());
-            if interval_ns.is_some() {
-                let t = clock.start();
-                paused_ns += since(clock, t).saturating_sub(closed);
-            }
+            let closed_at = windows.cut(i + 1, clock, observer, &mut out, LiveSet::default());
+            paused_ns += pause(clock, origin, closed_at, interval_ns.is_some());
         }
         if (i + 1) % PROGRESS_EVERY == 0 {
             observer.progress(i + 1, case.ops);
@@ -107,11 +104,40 @@ pub(crate) fn run<A: Allocator, C: Clock, O: Observer>(
     observer.phase(Phase::RecordingEnds);
     observer.progress(case.ops, case.ops);
     out.ops = case.ops;
-    if let (None, Some(min_ns)) = (interval_ns, observer.batch_ns()) {
-        let phases = crate::batched::requests(alloc, clock, observer, &mut rng, &mut live, min_ns)?;
-        out.batched.extend(phases);
+    if interval_ns.is_none() {
+        batched_twin(alloc, clock, observer, &mut rng, &mut live, &mut out)?;
     }
     Ok(out)
+}
+
+/// What closing a window that ended at `closed_at` (ns since `origin`)
+/// took, for the open loop's schedule to move on by; 0 in the closed loop.
+#[inline(always)]
+fn pause<C: Clock>(clock: &mut C, origin: u64, closed_at: u64, open: bool) -> u64 {
+    if !open {
+        return 0;
+    }
+    let t = clock.start();
+    clock
+        .ticks_to_ns(t.wrapping_sub(origin))
+        .saturating_sub(closed_at)
+}
+
+/// The closed loop's batched phase (`batched::requests`), after the
+/// recorded one, when the run asks for batches.
+fn batched_twin<A: Allocator, C: Clock, O: Observer>(
+    alloc: &mut A,
+    clock: &mut C,
+    observer: &mut O,
+    rng: &mut Stream,
+    live: &mut [*mut u8; MAX_BLOCKS],
+    out: &mut Outcome,
+) -> Result<(), RunError> {
+    if let Some(min_ns) = observer.batch_ns() {
+        let phases = crate::batched::requests(alloc, clock, observer, rng, live, min_ns)?;
+        out.batched.extend(phases);
+    }
+    Ok(())
 }
 
 /// Warm-up: pairs of a whole request and a timed-per-op one, nothing

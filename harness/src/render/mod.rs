@@ -86,30 +86,35 @@ pub fn charts_of(r: &Results) -> Result<Vec<Planned<'_>>, String> {
 }
 
 /// hot-path's and size-sweep's head-to-heads, and the sweep's instruction counts.
+/// The hot path's head-to-head: alloc and free panels at its first size.
+fn hot_path_chart(r: &Results, machine: String) -> HotPathChart {
+    let size = r.sizes(WorkloadName::HotPath)[0];
+    let panels: Vec<(Op, Vec<Row>)> = [Op::Alloc, Op::Free]
+        .into_iter()
+        .map(|op| {
+            let rows = r
+                .allocators()
+                .iter()
+                .filter_map(|&a| r.row(a, WorkloadName::HotPath, size, op).cloned())
+                .collect();
+            (op, rows)
+        })
+        .collect();
+    HotPathChart {
+        machine,
+        size,
+        panels,
+        timer_step_ns: r.timer_step_ns(),
+    }
+}
+
 fn headline_charts<'a>(r: &'a Results, out: &mut Vec<Planned<'a>>) {
     let machine = r.machine_label();
     let allocators = r.allocators();
     let workloads = r.workloads();
     if workloads.contains(&WorkloadName::HotPath) {
-        let size = r.sizes(WorkloadName::HotPath)[0];
-        let panels: Vec<(Op, Vec<Row>)> = [Op::Alloc, Op::Free]
-            .into_iter()
-            .map(|op| {
-                let rows = allocators
-                    .iter()
-                    .filter_map(|&a| r.row(a, WorkloadName::HotPath, size, op).cloned())
-                    .collect();
-                (op, rows)
-            })
-            .collect();
-        let chart = HotPathChart {
-            machine: machine.clone(),
-            size,
-            panels,
-            timer_step_ns: r.timer_step_ns(),
-        };
         out.push(Planned::new(
-            chart,
+            hot_path_chart(r, machine.clone()),
             Section::Workload(WorkloadName::HotPath),
             None,
             "hot-path head-to-head".into(),

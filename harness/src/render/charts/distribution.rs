@@ -73,14 +73,9 @@ impl PercentileChart {
         let most = self.series.iter().map(|(_, d)| d.total).max().unwrap_or(1);
         (most.max(2) as f64).log10().ceil().max(4.0)
     }
-}
 
-impl Chart for PercentileChart {
-    fn name(&self) -> String {
-        crate::results::series::chart::percentiles(&self.workload, self.size, self.op)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    /// The y axis: from the lowest plotted value to the highest max.
+    fn value_range(&self) -> (f64, f64) {
         let lo = self
             .series
             .iter()
@@ -91,18 +86,30 @@ impl Chart for PercentileChart {
             .iter()
             .map(|(_, d)| d.max_ns)
             .fold(0.0, f64::max);
+        (lo, hi)
+    }
+
+    fn caption(&self) -> String {
+        format!(
+            "{}: {} {}, {} latency by percentile",
+            self.machine,
+            self.workload,
+            size_label(self.name, self.size),
+            self.op
+        )
+    }
+}
+
+impl Chart for PercentileChart {
+    fn name(&self) -> String {
+        crate::results::series::chart::percentiles(&self.workload, self.size, self.op)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let (lo, hi) = self.value_range();
         let x_end = self.x_end();
         let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!(
-                    "{}: {} {}, {} latency by percentile",
-                    self.machine,
-                    self.workload,
-                    size_label(self.name, self.size),
-                    self.op
-                ),
-                ("sans-serif", 26),
-            )
+            .caption(self.caption(), ("sans-serif", 26))
             .margin(20)
             .margin_right(70)
             .x_label_area_size(60)

@@ -194,42 +194,57 @@ fn panel<DB: DrawingBackend>(
         .draw()
         .map_err(fail)?;
     for (i, r) in bars.iter().enumerate() {
-        let x = i as f64;
-        let c = colour(r.allocator);
-        let p50 = r.p50_ns.max(1) as f64;
-        let p999 = r.p999_ns.max(1) as f64;
-        chart
-            .draw_series([
-                Rectangle::new(
-                    [(x - 0.36, bottom), (x - 0.02, p50)],
-                    lighter(c, 0.55).filled(),
-                ),
-                Rectangle::new([(x + 0.02, bottom), (x + 0.36, p999)], c.filled()),
-            ])
-            .map_err(fail)?
-            .label(r.allocator.label())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
-        for (at, ci) in [
-            (x - 0.19, r.percentile("p50")),
-            (x + 0.19, r.percentile("p999")),
-        ] {
-            if let Some((_, Some((lo, hi)))) = ci {
-                whisker(&mut chart, at, lo.max(1) as f64, hi.max(1) as f64, 0.05)?;
-            }
-        }
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!("x{:.1}", r.ratio_p999_p50),
-                (x - 0.2, p999 * 1.25),
-                ("sans-serif", 18).into_font(),
-            )))
-            .map_err(fail)?;
+        bar(&mut chart, i as f64, r, bottom)?;
     }
     if let Some(null) = null {
         null_lines(&mut chart, null, n)?;
     }
     step_line(&mut chart, step_ns, -0.5, n as f64 - 0.5)?;
     legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)?;
+    Ok(())
+}
+
+/// One allocator's two bars at `x` (P50 light, P99.9 dark), their
+/// whiskers and the P99.9/P50 label.
+fn bar<'a, DB, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    x: f64,
+    r: &Row,
+    bottom: f64,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    Y: Ranged<ValueType = f64>,
+{
+    let c = colour(r.allocator);
+    let p50 = r.p50_ns.max(1) as f64;
+    let p999 = r.p999_ns.max(1) as f64;
+    chart
+        .draw_series([
+            Rectangle::new(
+                [(x - 0.36, bottom), (x - 0.02, p50)],
+                lighter(c, 0.55).filled(),
+            ),
+            Rectangle::new([(x + 0.02, bottom), (x + 0.36, p999)], c.filled()),
+        ])
+        .map_err(fail)?
+        .label(r.allocator.label())
+        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
+    for (at, ci) in [
+        (x - 0.19, r.percentile("p50")),
+        (x + 0.19, r.percentile("p999")),
+    ] {
+        if let Some((_, Some((lo, hi)))) = ci {
+            whisker(chart, at, lo.max(1) as f64, hi.max(1) as f64, 0.05)?;
+        }
+    }
+    chart
+        .draw_series(std::iter::once(Text::new(
+            format!("x{:.1}", r.ratio_p999_p50),
+            (x - 0.2, p999 * 1.25),
+            ("sans-serif", 18).into_font(),
+        )))
+        .map_err(fail)?;
     Ok(())
 }
 

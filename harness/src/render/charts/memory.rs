@@ -54,11 +54,9 @@ impl Chart for MemoryChart {
 
 impl MemoryChart {
     /// RSS growth per allocator and the requested live bytes.
-    fn rss_panel<DB: DrawingBackend>(
-        &self,
-        area: &DrawingArea<DB, Shift>,
-        x_hi: f64,
-    ) -> Result<(), String> {
+    /// The RSS panel's y axis in MiB: down to the largest shrink (with a
+    /// margin), up to the largest growth or live set.
+    fn rss_range(&self) -> (f64, f64) {
         let y_hi = self
             .series
             .iter()
@@ -76,6 +74,15 @@ impl MemoryChart {
             .fold(0, i64::min) as f64
             / MIB
             * 1.1;
+        (y_lo, y_hi)
+    }
+
+    fn rss_panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        x_hi: f64,
+    ) -> Result<(), String> {
+        let (y_lo, y_hi) = self.rss_range();
         let mut chart = ChartBuilder::on(area)
             .caption(
                 "RSS growth since the case began (solid) and live bytes requested (black dashes)",

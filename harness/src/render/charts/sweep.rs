@@ -23,6 +23,14 @@ pub struct SweepChart {
     pub timer_step_ns: f64,
 }
 
+/// The x axis of every panel: block size on a log2 scale.
+const SIZE_AXIS: &str = "block size (bytes, log2 scale)";
+
+/// An x axis label: the block size whose log2 is `x`.
+fn bytes_of_log2(x: &f64) -> String {
+    format!("{:.0}", 2f64.powf(*x))
+}
+
 #[derive(Clone, Copy)]
 enum Metric {
     P50,
@@ -100,18 +108,22 @@ impl Chart for SweepChart {
 
 /// The batched cost of a pair, net of the null's, against block size: one
 /// line per allocator with each point's 95 % interval.
-fn batched_panel<DB: DrawingBackend>(
-    data: &SweepChart,
-    area: &DrawingArea<DB, Shift>,
-) -> Result<(), String> {
-    let rows: Vec<&Row> = data
-        .rows
+/// The allocators' alloc rows that carry a batched cost.
+fn batched_rows(data: &SweepChart) -> Vec<&Row> {
+    data.rows
         .iter()
         .filter(|r| {
             r.op == workloads::Op::Alloc && r.size > 0 && r.allocator != crate::names::Name::Null
         })
         .filter(|r| r.batch_net_ns_per_op.is_some())
-        .collect();
+        .collect()
+}
+
+fn batched_panel<DB: DrawingBackend>(
+    data: &SweepChart,
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), String> {
+    let rows = batched_rows(data);
     let log2 = |s: usize| (s as f64).log2();
     let x_lo = rows.iter().map(|r| log2(r.size)).fold(12.0, f64::min);
     let x_hi = rows.iter().map(|r| log2(r.size)).fold(4.0, f64::max);
@@ -132,9 +144,9 @@ fn batched_panel<DB: DrawingBackend>(
         .map_err(fail)?;
     chart
         .configure_mesh()
-        .x_desc("block size (bytes, log2 scale)")
+        .x_desc(SIZE_AXIS)
         .y_desc("ns per pair")
-        .x_label_formatter(&|x| format!("{:.0}", 2f64.powf(*x)))
+        .x_label_formatter(&bytes_of_log2)
         .y_label_formatter(&|y| format!("{y:.1} ns"))
         .label_style(("sans-serif", 16))
         .axis_desc_style(("sans-serif", 18))
@@ -178,14 +190,7 @@ fn panel<DB: DrawingBackend>(
         .filter(|r| r.op == op && r.size > 0)
         .collect();
     let (x_lo, x_hi) = log2_extent(&rows);
-    let values = rows.iter().map(|r| metric.of(r));
-    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
-    let lo = match metric {
-        Metric::Ratio => lo,
-        _ => lo.min(chart_data.timer_step_ns.max(1.0)),
-    };
+    let (lo, hi) = y_extent(&rows, metric, chart_data.timer_step_ns);
     let builder = |area| {
         let mut b = ChartBuilder::on(area);
         b.caption(format!("{op}: {}", metric.desc()), ("sans-serif", 22))
@@ -195,8 +200,6 @@ fn panel<DB: DrawingBackend>(
         b
     };
     let x_range = (x_lo - 0.2)..(x_hi + 0.2);
-    let x_fmt = |x: &f64| format!("{:.0}", 2f64.powf(*x));
-    let x_desc = "block size (bytes, log2 scale)";
     let series = lines_of(&chart_data.allocators, &rows, metric);
     match metric {
         Metric::Ratio => {
@@ -205,9 +208,9 @@ fn panel<DB: DrawingBackend>(
                 .map_err(fail)?;
             chart
                 .configure_mesh()
-                .x_desc(x_desc)
+                .x_desc(SIZE_AXIS)
                 .y_desc(metric.desc())
-                .x_label_formatter(&x_fmt)
+                .x_label_formatter(&bytes_of_log2)
                 .label_style(("sans-serif", 16))
                 .axis_desc_style(("sans-serif", 18))
                 .draw()
@@ -220,9 +223,9 @@ fn panel<DB: DrawingBackend>(
                 .map_err(fail)?;
             chart
                 .configure_mesh()
-                .x_desc(x_desc)
+                .x_desc(SIZE_AXIS)
                 .y_desc(metric.desc())
-                .x_label_formatter(&x_fmt)
+                .x_label_formatter(&bytes_of_log2)
                 .y_label_formatter(&|y| crate::format::ns(*y))
                 .label_style(("sans-serif", 16))
                 .axis_desc_style(("sans-serif", 18))
@@ -233,6 +236,19 @@ fn panel<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+/// The lowest and highest value of `metric` in `rows`; a latency axis
+/// reaches down to the clock's step, so the step line shows.
+fn y_extent(rows: &[&Row], metric: Metric, step_ns: f64) -> (f64, f64) {
+    let values = rows.iter().map(|r| metric.of(r));
+    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    match metric {
+        Metric::Ratio => (lo, hi),
+        _ => (lo.min(step_ns.max(1.0)), hi),
+    }
 }
 
 /// The smallest and largest log2 block size of `rows` (4 to 12 when empty).

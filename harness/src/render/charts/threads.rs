@@ -22,6 +22,20 @@ pub struct ThreadsChart {
     pub allocators: Vec<Name>,
 }
 
+impl ThreadsChart {
+    /// One allocator's (threads, P99.9) points of `op`, fewest threads first.
+    fn points(&self, a: Name, op: Op) -> Vec<(f64, f64)> {
+        let mut pts: Vec<(f64, f64)> = self
+            .rows
+            .iter()
+            .filter(|r| r.allocator == a && r.op == op)
+            .map(|r| (r.threads as f64, r.p999_ns as f64))
+            .collect();
+        pts.sort_by(|p, q| p.0.total_cmp(&q.0));
+        pts
+    }
+}
+
 impl Chart for ThreadsChart {
     fn name(&self) -> String {
         crate::results::series::chart::threads(self.workload, self.size)
@@ -32,29 +46,20 @@ impl Chart for ThreadsChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let titled = root
-            .titled(
-                &format!(
-                    "{}: {} {}, P99.9 per call against threads running at once",
-                    self.machine,
-                    self.workload,
-                    size_label(self.workload, self.size)
-                ),
-                ("sans-serif", 26),
-            )
-            .map_err(fail)?;
+        let title = format!(
+            "{}: {} {}, P99.9 per call against threads running at once",
+            self.machine,
+            self.workload,
+            size_label(self.workload, self.size)
+        );
+        let titled = root.titled(&title, ("sans-serif", 26)).map_err(fail)?;
         let areas = titled.split_evenly((1, 2));
         let most = self.rows.iter().map(|r| r.threads).max().unwrap_or(1);
-        let lo = self
-            .rows
-            .iter()
-            .map(|r| r.p999_ns as f64)
-            .fold(f64::INFINITY, f64::min);
-        let hi = self
-            .rows
-            .iter()
-            .map(|r| r.p999_ns as f64)
-            .fold(1.0, f64::max);
+        let p999 = || self.rows.iter().map(|r| r.p999_ns as f64);
+        let (lo, hi) = (
+            p999().fold(f64::INFINITY, f64::min),
+            p999().fold(1.0, f64::max),
+        );
         for (&op, area) in [Op::Alloc, Op::Free].iter().zip(&areas) {
             let mut chart = ChartBuilder::on(area)
                 .caption(op.name(), ("sans-serif", 24))
@@ -75,16 +80,10 @@ impl Chart for ThreadsChart {
                 .draw()
                 .map_err(fail)?;
             for &a in &self.allocators {
-                let mut pts: Vec<(f64, f64)> = self
-                    .rows
-                    .iter()
-                    .filter(|r| r.allocator == a && r.op == op)
-                    .map(|r| (r.threads as f64, r.p999_ns as f64))
-                    .collect();
+                let pts = self.points(a, op);
                 if pts.is_empty() {
                     continue;
                 }
-                pts.sort_by(|p, q| p.0.total_cmp(&q.0));
                 let line = style::line(a);
                 let c = style::colour(a);
                 chart
