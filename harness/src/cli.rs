@@ -19,6 +19,8 @@ pub const MAX_BLOCKS: u64 = 10_000_000;
 pub const MAX_RATE: u64 = 100_000_000;
 /// Most `--repeat`s.
 pub const MAX_REPEATS: u32 = 100;
+/// Most `--rounds` of `harness ab`.
+pub const MAX_ROUNDS: u32 = 100;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -75,6 +77,65 @@ pub enum Command {
     /// (N: the threads the trace was recorded on) to replay each recorded
     /// thread on a thread of its own.
     Replay(ReplayArgs),
+    /// A/B of two builds or two settings on this machine: baseline and
+    /// candidate run alternately (ABBA), a fresh process per side and
+    /// round, each round into <out>/<side> (round 1) or
+    /// <out>/<side>/repeats/<k>. Every figure is the median over rounds;
+    /// the change is the median of the rounds' candidate / baseline ratios,
+    /// with its sign-test 95 % interval. Writes <out>/verdicts.csv and
+    /// <out>/ab.json, prints the table; exits 1 under --fail-above. Takes a
+    /// run's flags after `ab` (--workload, --allocator, --size, --ops,
+    /// --quick, --cpu, ...), passed to every process.
+    Ab(AbArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct AbArgs {
+    /// Rounds: each runs both sides once, in a fresh process each (at
+    /// least 5: five rounds' range covers a median with 93.75 %).
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(5..=MAX_ROUNDS as i64))]
+    pub rounds: u32,
+    /// The baseline's harness binary (default: this one).
+    #[arg(long, value_name = "PATH")]
+    pub baseline_bin: Option<PathBuf>,
+    /// The candidate's harness binary (default: this one).
+    #[arg(long, value_name = "PATH")]
+    pub candidate_bin: Option<PathBuf>,
+    /// An environment variable set for the baseline's processes (repeatable).
+    #[arg(long, value_name = "K=V", value_parser = env_pair)]
+    pub baseline_env: Vec<(String, String)>,
+    /// An environment variable set for the candidate's processes (repeatable).
+    #[arg(long, value_name = "K=V", value_parser = env_pair)]
+    pub candidate_env: Vec<(String, String)>,
+    /// The noise threshold in percent: a change is faster or slower only
+    /// when its whole 95 % interval lies beyond it.
+    #[arg(
+        long,
+        default_value_t = 2.0,
+        value_name = "PCT",
+        allow_negative_numbers = true
+    )]
+    pub noise: f64,
+    /// Exit 1 when any figure is slower by more than PCT percent (its
+    /// whole interval above it).
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
+    pub fail_above: Option<f64>,
+    /// Print a Markdown table instead of the terminal one.
+    #[arg(long)]
+    pub markdown: bool,
+
+    /// The run's flags (--out is the A/B's directory, required).
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `K=V` for `--*-env`: a name that is not empty and holds no `=` or NUL.
+fn env_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() && !s.contains('\0') => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("'{s}' is not NAME=VALUE")),
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]

@@ -30,11 +30,13 @@
 //!   `persist` (its files, through the sink).
 //! - **read back**: `render::charts` and `render::markdown` (REPORT.md and
 //!   the README's section), `compare`, `verify` (summary.csv re-derived
-//!   from the raw files); `count` (instruction counts under valgrind) and
+//!   from the raw files); `ab` (an A/B of two builds or settings, in
+//!   rounds of fresh processes, paired by round); `count` (instruction counts under valgrind) and
 //!   `trace` (record and replay).
 //! - **commands**: one module per subcommand, each with one entry
 //!   function; `main.rs` only parses the line and dispatches.
 
+pub mod ab;
 pub mod alloc;
 pub mod cli;
 pub mod clock;

@@ -78,7 +78,16 @@ pub fn build() -> Build {
             .iter()
             .map(|n| n.as_str().to_string())
             .collect(),
+        injected_slowdown: injected_slowdown(),
     }
+}
+
+/// The test double's slowdown, when this build has one and it is set.
+fn injected_slowdown() -> Option<String> {
+    #[cfg(feature = "inject-slowdown")]
+    return crate::alloc::slowed::describe();
+    #[cfg(not(feature = "inject-slowdown"))]
+    None
 }
 
 fn histograms() -> Histograms {

@@ -14,6 +14,8 @@ mod global;
 mod pmad_pool;
 
 pub mod settings;
+#[cfg_attr(not(feature = "inject-slowdown"), allow(dead_code))]
+pub mod slowed;
 #[cfg(feature = "tlsf")]
 mod tlsf_pool;
 
@@ -91,17 +93,43 @@ fn on_heap<B: OnHeap>(name: Name, null_bytes: usize, body: B) -> Option<B::Out> 
     match name {
         Name::Null => Some(body.run(&mut NullAlloc::with_block_bytes(null_bytes))),
         #[cfg(feature = "jemalloc")]
-        Name::Jemalloc => Some(body.run(&mut global::Global(tikv_jemallocator::Jemalloc))),
+        Name::Jemalloc => Some(heap(
+            name,
+            global::Global(tikv_jemallocator::Jemalloc),
+            body,
+        )),
         #[cfg(feature = "mimalloc")]
-        Name::Mimalloc => Some(body.run(&mut global::Global(mimalloc::MiMalloc))),
+        Name::Mimalloc => Some(heap(name, global::Global(mimalloc::MiMalloc), body)),
         #[cfg(feature = "tcmalloc")]
-        Name::Tcmalloc => Some(body.run(&mut global::Global(tcmalloc_better::TCMalloc))),
+        Name::Tcmalloc => Some(heap(name, global::Global(tcmalloc_better::TCMalloc), body)),
         #[cfg(feature = "system")]
-        Name::System => Some(body.run(&mut global::Global(std::alloc::System))),
+        Name::System => Some(heap(name, global::Global(std::alloc::System), body)),
         #[cfg(feature = "snmalloc")]
-        Name::Snmalloc => Some(body.run(&mut global::Global(snmalloc_rs::SnMalloc))),
+        Name::Snmalloc => Some(heap(name, global::Global(snmalloc_rs::SnMalloc), body)),
         _ => None,
     }
+}
+
+/// Runs `body` on `alloc` (allocator `name`), through the injected
+/// slowdown when this is a test double build that slows `name`.
+#[cfg_attr(
+    not(any(
+        feature = "jemalloc",
+        feature = "mimalloc",
+        feature = "tcmalloc",
+        feature = "system",
+        feature = "snmalloc"
+    )),
+    allow(dead_code)
+)]
+#[inline(always)]
+fn heap<B: OnHeap, A: Allocator>(name: Name, mut alloc: A, body: B) -> B::Out {
+    #[cfg(feature = "inject-slowdown")]
+    if let Some(steps) = slowed::steps_for(name) {
+        return body.run(&mut slowed::Slowed::new(alloc, steps));
+    }
+    let _ = name;
+    body.run(&mut alloc)
 }
 
 fn not_compiled(name: Name) -> String {

@@ -30,7 +30,7 @@ pub fn main(args: &CompareArgs) -> Result<(), Failure> {
 
 /// Exit 1 naming every figure slower by more than `limit` % with its whole
 /// interval.
-fn fail_above(compared: &[Compared], limit: f64) -> Result<(), Failure> {
+pub(crate) fn fail_above(compared: &[Compared], limit: f64) -> Result<(), Failure> {
     let beyond: Vec<String> = compared
         .iter()
         .flat_map(|c| {

@@ -2,6 +2,7 @@
 //! takes the parsed arguments and returns `Ok` or the [`Failure`] to exit
 //! with. A measuring run (no subcommand) is [`run`].
 
+pub mod ab;
 pub mod compare;
 pub mod count;
 pub mod list;
@@ -29,6 +30,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Trace(a)) => trace::main(a),
         Some(Command::Replay(a)) => replay::main(a),
         Some(Command::Compare(a)) => compare::main(a),
+        Some(Command::Ab(a)) => ab::main(a),
         Some(Command::Spread(a)) => spread::main(a),
         Some(Command::Verify(a)) => verify::main(&a.results),
         Some(Command::Plot(a)) => plot::main(a),

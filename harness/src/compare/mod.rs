@@ -43,6 +43,9 @@ pub struct Sides {
     pub candidate: String,
     /// Whether both sides were repeated (spread.csv on each).
     pub repeated: bool,
+    /// The rounds both sides ran in, when they were paired by round
+    /// (`harness ab`): every figure then has an interval, the max too.
+    pub rounds: Option<u32>,
 }
 
 /// Every series the arguments pair, compared figure by figure; bad
@@ -121,7 +124,7 @@ fn same_case(a: &Row, b: &Row) -> bool {
 }
 
 /// A case as compare names it: "churn x2 1 KiB alloc".
-fn case_label(r: &Row) -> String {
+pub(crate) fn case_label(r: &Row) -> String {
     let threads = if r.threads > 1 {
         format!(" x{}", r.threads)
     } else {
@@ -172,6 +175,7 @@ fn two_allocators<'a>(
         baseline: format!("{x} in {}", base.dir.display()),
         candidate: format!("{y} in {}", base.dir.display()),
         repeated: base.spread.is_some(),
+        rounds: None,
     };
     Ok((pairs, sides))
 }
@@ -213,6 +217,7 @@ fn two_runs<'a>(
         baseline: base.dir.display().to_string(),
         candidate: cand.dir.display().to_string(),
         repeated: base.spread.is_some() && cand.spread.is_some(),
+        rounds: None,
     };
     Ok((pairs, sides))
 }

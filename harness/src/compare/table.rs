@@ -31,7 +31,7 @@ fn percent(x: f64) -> String {
 
 /// The cells of one line: series, figure, baseline, candidate, change,
 /// interval, verdict.
-fn cells(c: &Compared) -> Vec<[String; 7]> {
+fn cells(c: &Compared, paired: bool) -> Vec<[String; 7]> {
     c.figures
         .iter()
         .map(|f| {
@@ -39,7 +39,7 @@ fn cells(c: &Compared) -> Vec<[String; 7]> {
                 || "-".to_string(),
                 |(lo, hi)| format!("[{}, {}]", percent(lo), percent(hi)),
             );
-            let verdict = if f.name == "max" {
+            let verdict = if f.name == "max" && !paired {
                 "no interval (a maximum)".to_string()
             } else {
                 f.change.verdict.word().to_string()
@@ -57,16 +57,20 @@ fn cells(c: &Compared) -> Vec<[String; 7]> {
         .collect()
 }
 
-fn tally(compared: &[Compared]) -> String {
+fn tally(compared: &[Compared], paired: bool) -> String {
     let count = |v: Verdict| {
         compared
             .iter()
             .flat_map(|c| &c.figures)
-            .filter(|f| f.name != "max" && f.change.verdict == v)
+            .filter(|f| (paired || f.name != "max") && f.change.verdict == v)
             .count()
     };
+    let figures = match paired {
+        true => "every figure",
+        false => "percentiles and batched costs",
+    };
     format!(
-        "{} series; percentiles and batched costs: {} faster, {} slower, {} within noise, {} within the repeats' spread, {} without an interval",
+        "{} series; {figures}: {} faster, {} slower, {} within noise, {} within the repeats' spread, {} without an interval",
         compared.len(),
         count(Verdict::Faster),
         count(Verdict::Slower),
@@ -89,7 +93,7 @@ const HEADER: [&str; 7] = [
 /// A warning when either side has no repeats: its within-run intervals
 /// say nothing of the drift between runs.
 fn unrepeated(sides: &Sides) -> String {
-    if sides.repeated {
+    if sides.repeated || sides.rounds.is_some() {
         return String::new();
     }
     "Note: one side or both ran once (no spread.csv). A within-run interval does not cover the drift \
@@ -98,7 +102,15 @@ fn unrepeated(sides: &Sides) -> String {
         .to_string()
 }
 
-fn rule(noise_pct: f64) -> String {
+fn rule(sides: &Sides, noise_pct: f64) -> String {
+    if let Some(rounds) = sides.rounds {
+        return format!(
+            "each side's figure is its median over {rounds} rounds (a fresh process per side and round, \
+             ABBA order); change = the median of the rounds' candidate / baseline ratios - 1, its interval \
+             the sign test's over those ratios (95% or more; 93.75% for 5 rounds); slower or faster only \
+             when the whole interval lies beyond +-{noise_pct}% (--noise)"
+        );
+    }
     format!(
         "change = candidate / baseline - 1, its 95% interval from a block bootstrap of both interval logs \
          (batched: net of the null row, from both costs' own intervals); \
@@ -108,7 +120,8 @@ fn rule(noise_pct: f64) -> String {
 }
 
 pub fn terminal(sides: &Sides, compared: &[Compared], noise_pct: f64) -> String {
-    let lines: Vec<[String; 7]> = compared.iter().flat_map(cells).collect();
+    let paired = sides.rounds.is_some();
+    let lines: Vec<[String; 7]> = compared.iter().flat_map(|c| cells(c, paired)).collect();
     let mut width = HEADER.map(str::len);
     for l in &lines {
         for (w, c) in width.iter_mut().zip(l) {
@@ -131,30 +144,31 @@ pub fn terminal(sides: &Sides, compared: &[Compared], noise_pct: f64) -> String 
         "baseline:  {}\ncandidate: {}\n{}\n{}\n",
         sides.baseline,
         sides.candidate,
-        rule(noise_pct),
+        rule(sides, noise_pct),
         unrepeated(sides)
     );
     out += &row(HEADER);
     for l in &lines {
         out += &row(l.each_ref().map(String::as_str));
     }
-    out += &format!("\n{}\n", tally(compared));
+    out += &format!("\n{}\n", tally(compared, paired));
     out
 }
 
 pub fn markdown(sides: &Sides, compared: &[Compared], noise_pct: f64) -> String {
+    let paired = sides.rounds.is_some();
     let mut out = format!(
         "Baseline: `{}`; candidate: `{}`.\n\n{}.\n\n{}| {} |\n|{}|\n",
         sides.baseline,
         sides.candidate,
-        rule(noise_pct),
+        rule(sides, noise_pct),
         unrepeated(sides),
         HEADER.join(" | "),
         ["---", "---", "---:", "---:", "---:", "---:", "---"].join("|")
     );
-    for l in compared.iter().flat_map(cells) {
+    for l in compared.iter().flat_map(|c| cells(c, paired)) {
         out += &format!("| {} |\n", l.join(" | "));
     }
-    out += &format!("\n{}.\n", tally(compared));
+    out += &format!("\n{}.\n", tally(compared, paired));
     out
 }

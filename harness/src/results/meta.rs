@@ -90,6 +90,10 @@ pub struct Build {
     pub git_commit: String,
     pub crate_versions: BTreeMap<String, String>,
     pub allocators_compiled_in: Vec<String>,
+    /// The slowdown a test double build injects (`inject-slowdown`), when
+    /// it injects one: figures from such a run are not any allocator's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injected_slowdown: Option<String>,
 }
 
 /// How the histograms were kept and how their intervals are bootstrapped.

@@ -114,7 +114,7 @@ impl Change {
 }
 
 /// criterion's rule: beyond the threshold with the whole interval.
-fn verdict(lo: f64, hi: f64, noise: f64) -> Verdict {
+pub(crate) fn verdict(lo: f64, hi: f64, noise: f64) -> Verdict {
     if lo > noise {
         Verdict::Slower
     } else if hi < -noise {

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod bootstrap;
 pub mod change;
 pub mod intervals;
+pub mod rounds;
 
 pub use bootstrap::Bootstrap;
 pub use intervals::Intervals;
