@@ -5,11 +5,12 @@
 //! `HARNESS_INJECT_SLOWDOWN=NAME:STEPS` (read once per case) puts STEPS
 //! dependent multiply-rotate steps in front of every alloc and free of
 //! allocator NAME; the others run untouched. Each step is a 64-bit multiply
-//! and a rotate whose input is the previous step's output, so the steps
-//! cannot overlap: about 4 cycles each (3 for `imul`, 1 for `rol` on
-//! x86-64), whatever the machine's width. `harness count` gives the exact
-//! instructions added; the time they take is what an A/B of this build
-//! against a plain one measures.
+//! and a rotate whose input is the previous step's output, so one call's
+//! steps run one after another (about 4 cycles each on x86-64); in a
+//! batched loop the chains of consecutive calls are independent and may
+//! overlap. `harness count` gives the exact instructions added; the time
+//! they add is what an A/B of this build against a plain one measures
+//! (METHODOLOGY.md, "A/B in rounds").
 
 use super::Name;
 use workloads::Allocator;

@@ -52,7 +52,7 @@ fn split_half_line(side: &str, half: &SplitHalf) -> String {
             half.pairs, half.changed, half.figures
         ),
         None => format!(
-            "split-half A/A, {side}: not measured ({} pairs of rounds; it needs 5, --rounds 10)\n",
+            "split-half A/A, {side}: not measured ({} pairs of rounds; it needs 5, --rounds 10 or more)\n",
             half.pairs
         ),
     }
