@@ -2,7 +2,7 @@
 //! against the operations done, one line per allocator. Does anyone rot as
 //! the heap ages?
 
-use super::{allocator_line, fail, legend, Chart};
+use super::{allocator_line, fail, legend, titled, Chart};
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
@@ -43,18 +43,16 @@ impl Chart for ChurnChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let titled = root
-            .titled(
-                &format!(
-                    "{}: churn {}, {} latency per window of {} ops",
-                    self.machine,
-                    size_label(WorkloadName::Churn, self.size),
-                    self.op,
-                    count_label(self.window_ops)
-                ),
-                ("sans-serif", 26),
-            )
-            .map_err(fail)?;
+        let titled = titled(
+            root,
+            &format!(
+                "{}: churn {}, {} latency per window of {} ops",
+                self.machine,
+                size_label(WorkloadName::Churn, self.size),
+                self.op,
+                count_label(self.window_ops)
+            ),
+        )?;
         let areas = titled.split_evenly((2, 1));
         let pick_p999 = |w: &WindowFigures| w.p999_ns as f64;
         let pick_max = |w: &WindowFigures| w.max_ns as f64;

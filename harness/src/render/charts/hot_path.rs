@@ -5,7 +5,7 @@
 //! the run has it, the batched cost of a pair net of the null's, with its
 //! interval: what the per-op figures cannot resolve below the clock's step.
 
-use super::{fail, legend, step_line, whisker, Chart};
+use super::{fail, legend, step_line, titled, whisker, Chart};
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
@@ -55,16 +55,11 @@ impl Chart for HotPathChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let titled = root
-            .titled(
-                &format!(
+        let titled = titled(root, &format!(
                     "{}: hot-path {}, P50 (light) and P99.9 (dark) per call, whiskers = 95% intervals; label = P99.9/P50",
                     self.machine,
                     size_label(WorkloadName::HotPath, self.size)
-                ),
-                ("sans-serif", 26),
-            )
-            .map_err(fail)?;
+                ))?;
         let batched = self.batched();
         let columns = self.panels.len().max(1) + usize::from(!batched.is_empty());
         let areas = titled.split_evenly((1, columns));
@@ -81,7 +76,7 @@ impl Chart for HotPathChart {
             .iter()
             .flat_map(|(_, rows)| rows.iter().map(|r| r.p50_lo_ns.unwrap_or(r.p50_ns) as f64))
             .fold(self.timer_step_ns.max(1.0), f64::min);
-        let range = log_range(lo, hi * 2.0);
+        let range = legend_room(log_range(lo, hi * 2.0).start, hi * 1.5);
         for ((op, rows), area) in self.panels.iter().zip(&areas) {
             let op = *op;
             panel(area, op, rows, range.clone(), self.timer_step_ns)?;
@@ -91,6 +86,18 @@ impl Chart for HotPathChart {
         }
         Ok(())
     }
+}
+
+/// The share of a panel's height its legend takes, from the top: 11
+/// entries at 16 px in a plot about 650 px high.
+const LEGEND_SHARE: f64 = 0.4;
+
+/// A log axis from `start` whose top leaves the data (up to `data`, a
+/// bar's label included) in the lower part the legend leaves free, so the
+/// legend never covers a bar or its label.
+fn legend_room(start: f64, data: f64) -> std::ops::Range<f64> {
+    let (lo, hi) = (start.log10(), data.max(start * 2.0).log10());
+    start..10f64.powf(lo + (hi - lo) / (1.0 - LEGEND_SHARE))
 }
 
 /// The batched cost per pair, net of the null's, with its interval (linear
@@ -274,4 +281,21 @@ where
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], line));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_stays_below_the_legends_share_of_the_axis() {
+        for (start, data) in [(1.0, 195.0), (10.0, 40_000.0), (1.0, 1.5)] {
+            let r = legend_room(start, data);
+            let at = |v: f64| (v.log10() - r.start.log10()) / (r.end.log10() - r.start.log10());
+            assert!(
+                r.start == start && at(data) <= 1.0 - LEGEND_SHARE + 1e-9,
+                "{r:?}"
+            );
+        }
+    }
 }

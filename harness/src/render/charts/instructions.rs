@@ -4,7 +4,7 @@
 //! counter's own toggles) is drawn dashed. Exact counts have no clock step
 //! and no noise, so lines that touch are equal.
 
-use super::{allocator_line, fail, legend, Chart};
+use super::{allocator_line, fail, legend, titled, Chart};
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
@@ -32,15 +32,10 @@ impl Chart for InstructionsChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let titled = root
-            .titled(
-                &format!(
+        let titled = titled(root, &format!(
                     "{}: size-sweep, instructions per call under callgrind (mean; bar: fewest to most; null: the counter's own)",
                     self.machine
-                ),
-                ("sans-serif", 26),
-            )
-            .map_err(fail)?;
+                ))?;
         let areas = titled.split_evenly((1, 2));
         let sizes: Vec<f64> = self.rows.iter().map(|r| r.size as f64).collect();
         let (x_lo, x_hi) = (

@@ -2,7 +2,7 @@
 //! bytes the workload holds live (the same for every allocator: one seed),
 //! and each allocator's internal waste per window.
 
-use super::{fail, legend, Chart};
+use super::{fail, legend, titled, Chart};
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
@@ -30,16 +30,14 @@ impl Chart for MemoryChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let titled = root
-            .titled(
-                &format!(
-                    "{}: churn {}, memory at the end of each window",
-                    self.machine,
-                    size_label(WorkloadName::Churn, self.size)
-                ),
-                ("sans-serif", 26),
-            )
-            .map_err(fail)?;
+        let titled = titled(
+            root,
+            &format!(
+                "{}: churn {}, memory at the end of each window",
+                self.machine,
+                size_label(WorkloadName::Churn, self.size)
+            ),
+        )?;
         let areas = titled.split_evenly((2, 1));
         let x_hi = self
             .series

@@ -78,6 +78,17 @@ where
 }
 
 /// A plotters error as one line.
+/// `root` under the chart's title, with room above it: drawn at the very
+/// top edge, the title's glyphs were cut off there.
+pub fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    root.margin(12, 0, 0, 0)
+        .titled(title, ("sans-serif", 26))
+        .map_err(fail)
+}
+
 pub fn fail<E: std::fmt::Display>(e: E) -> String {
     format!("drawing: {e}")
 }

@@ -5,7 +5,7 @@
 //! of the null's with its interval: the differences the per-op P50s, a few
 //! clock steps apart, cannot show.
 
-use super::{allocator_line, fail, legend, step_line, whisker, Chart};
+use super::{allocator_line, fail, legend, step_line, titled, whisker, Chart};
 use crate::names::Name;
 use crate::render::charts::style::{self, colour, log_range};
 use crate::results::summary::Row;
@@ -77,15 +77,10 @@ impl Chart for SweepChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let titled = root
-            .titled(
-                &format!(
+        let titled = titled(root, &format!(
                     "{}: size-sweep, latency per call against block size (timer step {:.1} ns: equal values overlap)",
                     self.machine, self.timer_step_ns
-                ),
-                ("sans-serif", 26),
-            )
-            .map_err(fail)?;
+                ))?;
         let (per_op, below) = if self.has_batched() {
             let (top, bottom) = titled.split_vertically(1500 - 40);
             (top, Some(bottom))

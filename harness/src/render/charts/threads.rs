@@ -2,7 +2,7 @@
 //! per allocator, alloc and free side by side: who holds up under
 //! contention?
 
-use super::{fail, legend, Chart};
+use super::{fail, legend, titled, Chart};
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
@@ -52,7 +52,7 @@ impl Chart for ThreadsChart {
             self.workload,
             size_label(self.workload, self.size)
         );
-        let titled = root.titled(&title, ("sans-serif", 26)).map_err(fail)?;
+        let titled = titled(root, &title)?;
         let areas = titled.split_evenly((1, 2));
         let most = self.rows.iter().map(|r| r.threads).max().unwrap_or(1);
         let p999 = || self.rows.iter().map(|r| r.p999_ns as f64);
