@@ -38,12 +38,7 @@ fn one_binary_against_itself_runs_abba_rounds_and_writes_its_verdicts() {
     let ab: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("ab.json")).unwrap()).unwrap();
     assert_eq!(ab["rounds"], 6);
-    let first: Vec<&str> = ab["first"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let first = strings(&ab["first"]);
     assert_eq!(
         first,
         [
@@ -55,12 +50,7 @@ fn one_binary_against_itself_runs_abba_rounds_and_writes_its_verdicts() {
             "candidate"
         ]
     );
-    let flags: Vec<&str> = ab["run_flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let flags = strings(&ab["run_flags"]);
     assert_eq!(
         flags,
         [
@@ -88,6 +78,15 @@ fn one_binary_against_itself_runs_abba_rounds_and_writes_its_verdicts() {
         ok(&["spread", "--results", &d.display().to_string()]);
     }
     verdicts_are_every_figure_of_every_series(&out);
+}
+
+/// A JSON array of strings.
+fn strings(v: &serde_json::Value) -> Vec<&str> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
 }
 
 /// verdicts.csv: one line per series and figure, each with a verdict; the

@@ -99,17 +99,7 @@ pub fn run(args: &AbArgs, argv: &[OsString]) -> Result<Ab, Failure> {
 
 /// The A/B's directory, once the flags that do not go with an A/B are ruled out.
 fn check(args: &AbArgs) -> Result<PathBuf, String> {
-    if !(0.0..100.0).contains(&args.noise) {
-        return Err(format!(
-            "--noise {}: a threshold in percent, at least 0 and below 100",
-            args.noise
-        ));
-    }
-    if let Some(f) = args.fail_above {
-        if !(f >= 0.0 && f.is_finite()) {
-            return Err(format!("--fail-above {f}: a percentage, 0 or more"));
-        }
-    }
+    crate::compare::check_thresholds(args.noise, args.fail_above)?;
     if args.run.repeat != 1 {
         return Err(format!(
             "--repeat {}: an A/B runs --rounds (each a fresh process per side); leave --repeat out",

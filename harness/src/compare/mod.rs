@@ -70,17 +70,7 @@ pub fn compared(args: &CompareArgs) -> Result<(Sides, Vec<Compared>), Failure> {
 }
 
 fn check_args(args: &CompareArgs) -> Result<(), String> {
-    if !(0.0..100.0).contains(&args.noise) {
-        return Err(format!(
-            "--noise {}: a threshold in percent, at least 0 and below 100",
-            args.noise
-        ));
-    }
-    if let Some(f) = args.fail_above {
-        if !(f >= 0.0 && f.is_finite()) {
-            return Err(format!("--fail-above {f}: a percentage, 0 or more"));
-        }
-    }
+    check_thresholds(args.noise, args.fail_above)?;
     match (&args.candidate, args.allocators.len()) {
         (None, 2) => Ok(()),
         (None, _) => Err(
@@ -88,6 +78,21 @@ fn check_args(args: &CompareArgs) -> Result<(), String> {
              or give two directories"
                 .into(),
         ),
+        _ => Ok(()),
+    }
+}
+
+/// `--noise` and `--fail-above` (compare's and ab's), in percent.
+pub(crate) fn check_thresholds(noise: f64, fail_above: Option<f64>) -> Result<(), String> {
+    if !(0.0..100.0).contains(&noise) {
+        return Err(format!(
+            "--noise {noise}: a threshold in percent, at least 0 and below 100"
+        ));
+    }
+    match fail_above {
+        Some(f) if !(f >= 0.0 && f.is_finite()) => {
+            Err(format!("--fail-above {f}: a percentage, 0 or more"))
+        }
         _ => Ok(()),
     }
 }
