@@ -8,7 +8,7 @@
 #
 # usage: ./run_all.sh [--quick] [--cpu N] [--publish | --out DIR] [--plots DIR]
 #                     [--allocators a,b,...] [--keep-going] [--force] [--smoke]
-#                     [--repeat N]
+#                     [--rounds N]
 #   --quick        the harness's --quick sizes (about 20 s of measuring here)
 #   --cpu N        pin every measuring thread to CPU N
 #   --publish      write the committed layout: results/<host> and plots/<host>
@@ -26,11 +26,16 @@
 #   --threads N    also run hot-path and churn on N threads at once (default 2;
 #                  1 skips it); the full run's threaded churn is 8M ops per thread.
 #                  producer-consumer always runs on 2 threads, and on N too when N > 2
-#   --repeat N     run every binary's plan N times, the binaries interleaved
-#                  (A B C ... A B C ...) so drift spreads over all of them:
-#                  repeat 1 into DIR, repeat k into DIR/repeats/k, then
-#                  DIR/spread.csv (each figure's min, median, max across
-#                  them); syscalls are counted in repeat 1 only
+#   --rounds N     run in N rounds (default 10; --smoke 2): in each, every
+#                  binary runs its whole plan once, a fresh process, the
+#                  binaries in an order shuffled per round (seeded, so a
+#                  rerun shuffles alike), each case running 1/N of its ops, so
+#                  the total per case is what one run measures. Round k goes
+#                  into DIR/rounds/k; then `harness rounds` merges them into
+#                  DIR (each figure the median over rounds, its interval
+#                  from them, and the run's split-half A/A). Syscalls are
+#                  counted in round 1 only; replays replay the whole trace
+#                  in every round
 #   --no-counts    skip the instruction counts (on by default when valgrind is
 #                  installed: each binary runs `harness count` for its allocator,
 #                  into DIR/counts.csv)
@@ -42,7 +47,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 all="pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc"
-allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2 publish=0 repeat=1 counts=1 count_extra=() replays=1 replay_extra=()
+allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2 publish=0 rounds=10 rounds_given=0 counts=1 count_extra=() replays=1 replay_extra=()
 die() { echo "run_all.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -59,7 +64,8 @@ while [ $# -gt 0 ]; do
         --no-replay) replays=0 ;;
         --threads) [ $# -ge 2 ] || die "--threads needs a number"; threads=$2; shift ;;
         --smoke) smoke=1 ;;
-        --repeat) [ $# -ge 2 ] || die "--repeat needs a number"; repeat=$2; shift ;;
+        --rounds) [ $# -ge 2 ] || die "--rounds needs a number"; rounds=$2; rounds_given=1; shift ;;
+        --repeat) die "--repeat is gone: --rounds N runs the binaries in N shuffled rounds and merges them (see --help)" ;;
         -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
@@ -71,6 +77,7 @@ if [ "$smoke" = 1 ]; then
     extra=(--ops 20000 --blocks 1000 --live 2000)
     count_extra=(--ops 200)
     replay_extra=(--ops 20000)
+    [ "$rounds_given" = 1 ] || rounds=2
     if [ -z "$out" ]; then
         tmp=$(mktemp -d)
         out=$tmp/results
@@ -84,7 +91,9 @@ shopt -u nullglob
 if [ ${#quick[@]} -gt 0 ] && [ ${#replay_extra[@]} -eq 0 ]; then
     replay_extra=(--ops 300000)
 fi
-case "$repeat" in ''|*[!0-9]*|0) die "--repeat: '$repeat' is not a number of repeats (1 or more)" ;; esac
+case "$rounds" in ''|*[!0-9]*|0) die "--rounds: '$rounds' is not a number of rounds (1 to 100)" ;; esac
+[ "$rounds" -le 100 ] || die "--rounds: $rounds is more than 100"
+
 IFS=, read -r -a list <<< "$allocators"
 for a in "${list[@]}"; do
     case ",$all," in *",$a,"*) ;; *) die "--allocators: unknown allocator '$a' (known: $all)" ;; esac
@@ -102,6 +111,7 @@ elif [ -z "$out" ]; then
 fi
 [ -n "$plots" ] || plots="$out/plots"
 # Refuse a directory that already holds results before building anything.
+# (With --force, an earlier run's rounds and repeats go before this one's.)
 if [ ${#force[@]} -eq 0 ] && [ -d "$out" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
     die "$out already holds results; pass --force to replace them, or leave out --publish/--out for a fresh directory"
 fi
@@ -127,21 +137,29 @@ for a in "${list[@]}"; do
     fi
     cp target/release/harness "$bin_dir/harness-$a"
 done
-# One repeat of every binary, then the next: A B C ... A B C ...
-for r in $(seq 1 "$repeat"); do
-  this_out=$out
-  [ "$r" = 1 ] || this_out="$out/repeats/$r"
+if [ ${#force[@]} -gt 0 ] && [ -d "$out" ]; then
+    for f in rounds repeats spread.csv summary.csv meta.json counts.csv REPORT.md null ${all//,/ }; do
+        rm -rf -- "${out:?}/$f"
+    done
+fi
+# Round r: every binary once, in an order shuffled per round (the seed is
+# the round's number, so a rerun of the script runs the same orders).
+order_of() { printf '%s\n' "$@" | shuf --random-source=<(yes "round $r") ; }
+for r in $(seq 1 "$rounds"); do
+  this_out="$out/rounds/$r"
   this_count=("${count[@]}")
   [ "$r" = 1 ] || this_count=()
-  for a in "${list[@]}"; do
+  mapfile -t order < <(order_of "${list[@]}")
+  echo "== round $r of $rounds: ${order[*]}"
+  for a in "${order[@]}"; do
     [ -x "$bin_dir/harness-$a" ] || continue
     case " ${failed[*]-} " in *" $a ("*) continue ;; esac
-    echo "== run: $a (repeat $r of $repeat)"
-    common=(--allocator "$a" --out "$this_out" "${quick[@]}" "${cpu[@]}" "${force[@]}")
+    echo "== run: $a (round $r of $rounds)"
+    common=(--allocator "$a" --out "$this_out" --round "$r/$rounds" "${quick[@]}" "${cpu[@]}" "${force[@]}")
     ok=1
     "$bin_dir/harness-$a" "${common[@]}" "${this_count[@]}" "${extra[@]}" || ok=0
     if [ "$ok" = 1 ] && [ "$threads" -gt 1 ]; then
-        echo "== run: $a, hot-path and churn on $threads threads (repeat $r of $repeat)"
+        echo "== run: $a, hot-path and churn on $threads threads (round $r of $rounds)"
         churn_ops=()
         [ ${#quick[@]} -gt 0 ] || churn_ops=(--ops 8000000)
         "$bin_dir/harness-$a" "${common[@]}" --threads "$threads" --workload hot-path "${extra[@]}" || ok=0
@@ -151,8 +169,8 @@ for r in $(seq 1 "$repeat"); do
         fi
     fi
     if [ "$ok" = 1 ] && [ "$replays" = 1 ] && [ ${#traces[@]} -gt 0 ]; then
-        echo "== run: $a, replaying ${#traces[@]} traces (repeat $r of $repeat)"
-        "$bin_dir/harness-$a" replay "${traces[@]}" --allocator "$a" --out "$this_out" "${cpu[@]}" "${force[@]}" "${replay_extra[@]}" || ok=0
+        echo "== run: $a, replaying ${#traces[@]} traces (round $r of $rounds)"
+        "$bin_dir/harness-$a" replay "${traces[@]}" --allocator "$a" --out "$this_out" --round "$r/$rounds" "${cpu[@]}" "${force[@]}" "${replay_extra[@]}" || ok=0
     fi
     if [ "$ok" = 0 ]; then
         failed+=("$a (run)")
@@ -169,6 +187,9 @@ if [ ${#ran[@]} -eq 0 ]; then
     echo "run_all.sh: no allocator ran; nothing to plot" >&2
     exit 1
 fi
+# The rounds merged into DIR: the figures plot and report read.
+echo "== merge $rounds rounds"
+"$bin_dir/harness-${ran[0]}" rounds --results "$out"
 # Instructions per call, exactly, with the same binaries (see METHODOLOGY.md).
 if [ "$counts" = 1 ]; then
     if command -v valgrind >/dev/null 2>&1; then
@@ -186,10 +207,6 @@ if [ "$counts" = 1 ]; then
 fi
 # Plot and report read files only, so any of the binaries renders them.
 renderer="$bin_dir/harness-${ran[0]}"
-if [ "$repeat" -gt 1 ]; then
-    echo "== spread across $repeat repeats"
-    "$renderer" spread --results "$out"
-fi
 echo "== plot and report"
 "$renderer" plot --results "$out" --out "$plots"
 "$renderer" report --results "$out" --plots "$plots"

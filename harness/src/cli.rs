@@ -19,7 +19,7 @@ pub const MAX_BLOCKS: u64 = 10_000_000;
 pub const MAX_RATE: u64 = 100_000_000;
 /// Most `--repeat`s.
 pub const MAX_REPEATS: u32 = 100;
-/// Most `--rounds` of `harness ab`.
+/// Most `--rounds` (of a run or of `harness ab`).
 pub const MAX_ROUNDS: u32 = 100;
 
 #[derive(Parser, Debug)]
@@ -53,6 +53,10 @@ pub enum Command {
     /// the repeats in <results> and <results>/repeats/<k> (run_all.sh
     /// --repeat does this after its last repeat).
     Spread(SpreadArgs),
+    /// Merge the rounds of a run (<results>/rounds/<k>, from --rounds N or
+    /// run_all.sh) into <results>: each figure the median over rounds, its
+    /// interval from them, and the run's split-half A/A in meta.json.
+    Rounds(RoundsArgs),
     /// Re-derive every row of <results>/summary.csv (percentiles, net
     /// figures, their intervals) from the raw .hlog files beside it; exits
     /// 1 naming each column that differs.
@@ -91,12 +95,6 @@ pub enum Command {
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct AbArgs {
-    /// Rounds: each runs both sides once, in a fresh process each (at
-    /// least 5: five rounds' range covers a median with 93.75 %; 12, the
-    /// default, also gives the split-half A/A 6 pairs, a 96.9 % range).
-    #[arg(long, value_name = "N", default_value_t = 12,
-          value_parser = clap::value_parser!(u32).range(5..=MAX_ROUNDS as i64))]
-    pub rounds: u32,
     /// The baseline's harness binary (default: this one).
     #[arg(long, value_name = "PATH")]
     pub baseline_bin: Option<PathBuf>,
@@ -216,6 +214,17 @@ pub struct SpreadArgs {
     /// The results directory of repeat 1, holding repeats/<k> for the others.
     #[arg(long, value_name = "DIR")]
     pub results: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RoundsArgs {
+    /// The run's results directory, holding rounds/<k>.
+    #[arg(long, value_name = "DIR")]
+    pub results: PathBuf,
+    /// The noise threshold of the split-half A/A in percent: a figure is
+    /// faster or slower only when its whole interval lies beyond it.
+    #[arg(long, default_value_t = 2.0, value_name = "PCT")]
+    pub noise: f64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -393,4 +402,50 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=MAX_REPEATS as i64))]
     pub repeat: u32,
+    /// Run in N rounds: in each, every allocator runs every case once, in
+    /// a fresh process of this binary, in an order shuffled per round;
+    /// each case's ops are split across the rounds (not multiplied).
+    /// Round k goes into <out>/rounds/<k>; then <out> holds the merged
+    /// run: each figure the median over rounds, its interval from them.
+    /// Default 1 (no rounds). `harness ab`: its rounds, each running both
+    /// sides once (default 12, at least 5: five rounds' range covers a
+    /// median with 93.75 %; 12 also give the split-half A/A 6 pairs).
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=MAX_ROUNDS as i64))]
+    pub rounds: Option<u32>,
+    /// This process is round K of N (set by --rounds and run_all.sh):
+    /// each case runs 1/N of its ops (rounded up), and meta.json says so.
+    #[arg(long, value_name = "K/N", value_parser = parse_round)]
+    pub round: Option<RoundOf>,
+}
+
+/// One round of a run made of several (`--round K/N`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoundOf {
+    pub k: u32,
+    pub n: u32,
+}
+
+impl RoundOf {
+    /// A case's share of `ops` in this round: ops / n, rounded up.
+    pub fn share(&self, ops: u64) -> u64 {
+        ops.div_ceil(u64::from(self.n))
+    }
+}
+
+impl std::fmt::Display for RoundOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.k, self.n)
+    }
+}
+
+/// `K/N` with 1 <= K <= N <= [`MAX_ROUNDS`].
+fn parse_round(s: &str) -> Result<RoundOf, String> {
+    let bad = || format!("'{s}' is not K/N (round K of N, 1 <= K <= N <= {MAX_ROUNDS})");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u32, u32) = (k.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+    if k == 0 || k > n || n > MAX_ROUNDS {
+        return Err(bad());
+    }
+    Ok(RoundOf { k, n })
 }

@@ -31,7 +31,8 @@
 //! - **read back**: `render::charts` and `render::markdown` (REPORT.md and
 //!   the README's section), `compare`, `verify` (summary.csv re-derived
 //!   from the raw files); `ab` (an A/B of two builds or settings, in
-//!   rounds of fresh processes, paired by round); `count` (instruction counts under valgrind) and
+//!   rounds of fresh processes, paired by round); `merge` (a run's rounds
+//!   merged into its results directory); `count` (instruction counts under valgrind) and
 //!   `trace` (record and replay).
 //! - **commands**: one module per subcommand, each with one entry
 //!   function; `main.rs` only parses the line and dispatches.
@@ -47,6 +48,7 @@ pub mod failure;
 pub mod format;
 pub mod measure;
 pub mod memory;
+pub mod merge;
 pub mod names;
 pub mod paths;
 pub mod persist;

@@ -134,9 +134,11 @@ struct Defaults<'a>(&'a RunArgs);
 
 impl Defaults<'_> {
     fn ops(&self, (full, quick): (u64, u64)) -> u64 {
-        self.0
+        let ops = self
+            .0
             .ops
-            .unwrap_or(if self.0.quick { quick } else { full })
+            .unwrap_or(if self.0.quick { quick } else { full });
+        self.0.round.map_or(ops, |r| r.share(ops))
     }
 
     fn fixed(&self, default: usize) -> SizeSpec {

@@ -187,6 +187,7 @@ pub fn run(
                 reason: n.reason.clone(),
             })
             .collect(),
+        round: args.round.map(|r| r.to_string()),
     }
 }
 

@@ -9,13 +9,18 @@
 //! the same seeded block bootstrap over the same intervals. What the raw
 //! files do not hold (the batched phase, faults, RSS, system calls, the
 //! first call, saturation) is taken as written.
+//!
+//! A run merged from rounds is checked against its rounds instead
+//! ([`verify_merged`]).
 
+use crate::merge;
 use crate::results::read::Results;
+use crate::results::rounds::round_dirs;
 use crate::results::series::{Raw, SeriesId};
 use crate::results::summary::{Figures, Floor, Key, Row};
 use crate::stats::Intervals;
 use hdrhistogram::Histogram;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A row whose re-derived figures differ from the written ones.
 #[derive(Debug, PartialEq)]
@@ -36,6 +41,10 @@ pub struct Verdict {
 /// Re-derives every row of `dir`'s summary.csv from its .hlog. Errors (a
 /// directory that is not results, a missing or damaged .hlog) name the file.
 pub fn verify(dir: &Path) -> Result<Verdict, String> {
+    let rounds = round_dirs(dir)?;
+    if !rounds.is_empty() {
+        return verify_merged(dir, &rounds);
+    }
     let results = Results::load(dir)?;
     let mut mismatches = Vec::new();
     for row in &results.rows {
@@ -51,6 +60,59 @@ pub fn verify(dir: &Path) -> Result<Verdict, String> {
                 series: format!("{}/{}", id.allocator, id.stem()),
                 columns,
             });
+        }
+    }
+    Ok(Verdict {
+        rows: results.rows.len(),
+        mismatches,
+    })
+}
+
+/// A run merged from rounds (`crate::merge`): every row of summary.csv
+/// must be the merge of the rounds' rows, and its merged .hlog must hold
+/// the samples of all of them; each round whose raw files are here (on the
+/// machine that measured it) is verified as a run of its own.
+fn verify_merged(dir: &Path, rounds: &[PathBuf]) -> Result<Verdict, String> {
+    let results = Results::load(dir)?;
+    let each: Vec<Results> = rounds
+        .iter()
+        .map(|d| Results::load(d).map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
+    let (merged, _) = merge::merged_rows(&each);
+    let mut mismatches = Vec::new();
+    for row in &results.rows {
+        let id = SeriesId::of(row);
+        let series = format!("{}/{}", id.allocator, id.stem());
+        let Some(expected) = merged.iter().find(|m| m.key() == row.key()) else {
+            return Err(format!(
+                "{series}: summary.csv has a row that not every round has"
+            ));
+        };
+        let mut columns = differences(row, expected)?;
+        let intervals = results.intervals(&id)?.ok_or_else(|| {
+            let path = id.path(dir, Raw::Hlog);
+            format!("{}: missing; summary.csv has a row for it", path.display())
+        })?;
+        let held: u64 = intervals.iter().map(|h| h.len()).sum();
+        if held != row.samples {
+            columns.push((
+                "samples in the .hlog".into(),
+                row.samples.to_string(),
+                held.to_string(),
+            ));
+        }
+        if !columns.is_empty() {
+            mismatches.push(Mismatch { series, columns });
+        }
+    }
+    for (round, r) in rounds.iter().zip(&each) {
+        let first = r.rows.first().map(SeriesId::of);
+        if first.is_some_and(|id| id.path(round, Raw::Hlog).exists()) {
+            let v = verify(round)?;
+            mismatches.extend(v.mismatches.into_iter().map(|mut m| {
+                m.series = format!("{}: {}", round.display(), m.series);
+                m
+            }));
         }
     }
     Ok(Verdict {

@@ -14,6 +14,7 @@ use crate::cli::AbArgs;
 use crate::compare::Compared;
 use crate::failure::Failure;
 use crate::results::read::Results;
+use crate::stats::rounds::LEAST_ROUNDS;
 use paired::SplitHalf;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -65,10 +66,11 @@ pub fn run(args: &AbArgs, argv: &[OsString]) -> Result<Ab, Failure> {
             "--candidate-bin",
         )?,
     ];
+    let rounds = ab_rounds(args).map_err(Failure::usage)?;
     prepare(&out, args.run.force).map_err(Failure::usage)?;
-    rounds::run_all(&out, &sides, &flags, args.rounds).map_err(Failure::run)?;
+    rounds::run_all(&out, &sides, &flags, rounds).map_err(Failure::run)?;
     let load = |side: usize| -> Result<Vec<Results>, Failure> {
-        (1..=args.rounds)
+        (1..=rounds)
             .map(|r| Results::load(&rounds::round_dir(&out, side, r)))
             .collect::<Result<_, _>>()
             .map_err(|e| Failure::run(e.to_string()))
@@ -80,7 +82,7 @@ pub fn run(args: &AbArgs, argv: &[OsString]) -> Result<Ab, Failure> {
     let summary = record::Summary {
         sides: &sides,
         halves,
-        rounds: args.rounds,
+        rounds,
         run_flags: flags
             .iter()
             .map(|f| f.to_string_lossy().into_owned())
@@ -93,8 +95,22 @@ pub fn run(args: &AbArgs, argv: &[OsString]) -> Result<Ab, Failure> {
         sides,
         compared,
         halves,
-        rounds: args.rounds,
+        rounds,
     })
+}
+
+/// Rounds an A/B runs when `--rounds` is not given.
+pub const DEFAULT_ROUNDS: u32 = 12;
+
+/// The A/B's `--rounds`: at least [`LEAST_ROUNDS`] for an interval.
+fn ab_rounds(args: &AbArgs) -> Result<u32, String> {
+    let n = args.run.rounds.unwrap_or(DEFAULT_ROUNDS);
+    match n < LEAST_ROUNDS as u32 {
+        true => Err(format!(
+            "--rounds {n}: an A/B needs at least {LEAST_ROUNDS} (fewer give no interval)"
+        )),
+        false => Ok(n),
+    }
 }
 
 /// The A/B's directory, once the flags that do not go with an A/B are ruled out.
@@ -104,6 +120,11 @@ fn check(args: &AbArgs) -> Result<PathBuf, String> {
         return Err(format!(
             "--repeat {}: an A/B runs --rounds (each a fresh process per side); leave --repeat out",
             args.run.repeat
+        ));
+    }
+    if let Some(r) = args.run.round {
+        return Err(format!(
+            "--round {r}: an A/B runs its own rounds; leave --round out"
         ));
     }
     if args.run.syscalls {

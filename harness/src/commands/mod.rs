@@ -10,6 +10,7 @@ pub mod plot;
 pub mod record;
 pub mod replay;
 pub mod report;
+pub mod rounds;
 pub mod run;
 pub mod spread;
 pub mod trace;
@@ -32,6 +33,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Compare(a)) => compare::main(a),
         Some(Command::Ab(a)) => ab::main(a),
         Some(Command::Spread(a)) => spread::main(a),
+        Some(Command::Rounds(a)) => rounds::main(a),
         Some(Command::Verify(a)) => verify::main(&a.results),
         Some(Command::Plot(a)) => plot::main(a),
         Some(Command::Report(a)) => report::main(a),

@@ -81,6 +81,19 @@ impl HlogFile {
 /// is no such file. A damaged file is an error that names the file, the
 /// line and what it most likely means.
 pub fn read(path: &Path) -> Result<Option<Vec<Histogram<u64>>>, ReadError> {
+    Ok(read_timed(path)?.map(|v| v.into_iter().map(|t| t.histogram).collect()))
+}
+
+/// One interval of a log: when it began (after the log's base time), how
+/// long it lasted, and its histogram.
+pub struct TimedInterval {
+    pub start: Duration,
+    pub length: Duration,
+    pub histogram: Histogram<u64>,
+}
+
+/// Every interval of the log at `path` with its times (as [`read`]).
+pub fn read_timed(path: &Path) -> Result<Option<Vec<TimedInterval>>, ReadError> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -108,7 +121,11 @@ pub fn read(path: &Path) -> Result<Option<Vec<Histogram<u64>>>, ReadError> {
                     ),
                 )
             })?;
-            out.push(h);
+            out.push(TimedInterval {
+                start: interval.start_timestamp(),
+                length: interval.duration(),
+                histogram: h,
+            });
         }
     }
     Ok(Some(out))

@@ -17,6 +17,9 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Meta {
     pub runs: Vec<Run>,
+    /// A merged run's rounds (`results::rounds`): absent in a run without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<crate::results::rounds::RoundsRecord>,
 }
 
 /// One harness run.
@@ -39,6 +42,10 @@ pub struct Run {
     pub allocators: BTreeMap<String, Value>,
     pub cases: Vec<CaseEntry>,
     pub not_applicable: Vec<NotApplicableEntry>,
+    /// `--round K/N`: this process was round K of N, each case running
+    /// 1/N of its ops. Absent in a run without rounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<String>,
 }
 
 /// The machine and its tuning, as far as the process could read them.

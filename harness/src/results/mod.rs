@@ -15,6 +15,7 @@ pub mod meta;
 pub mod pools;
 pub mod read;
 pub mod read_error;
+pub mod rounds;
 pub mod series;
 pub mod sink;
 pub mod spread;
