@@ -142,9 +142,18 @@ if [ ${#force[@]} -gt 0 ] && [ -d "$out" ]; then
         rm -rf -- "${out:?}/$f"
     done
 fi
-# Round r: every binary once, in an order shuffled per round (the seed is
-# the round's number, so a rerun of the script runs the same orders).
-order_of() { printf '%s\n' "$@" | shuf --random-source=<(yes "round $r") ; }
+# Round r: every binary once, in an order shuffled per round (Fisher-Yates
+# on bash's RANDOM seeded with the round's number, so a rerun of the script
+# runs the same orders).
+order_of() {
+    local v=("$@") i j t
+    RANDOM=$((r * 7919))
+    for ((i = ${#v[@]} - 1; i > 0; i--)); do
+        j=$((RANDOM % (i + 1)))
+        t=${v[i]}; v[i]=${v[j]}; v[j]=$t
+    done
+    printf '%s\n' "${v[@]}"
+}
 for r in $(seq 1 "$rounds"); do
   this_out="$out/rounds/$r"
   this_count=("${count[@]}")

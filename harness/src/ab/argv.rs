@@ -34,23 +34,30 @@ pub fn run_flags(argv: &[OsString]) -> Result<Vec<OsString>, String> {
             )
         }
     }
+    Ok(strip(&argv[2..], &VALUED, &SWITCHES))
+}
+
+/// `words` without the flags in `valued` (each with its value, in the
+/// same word after `=` or in the next) and those in `switches`, the rest
+/// kept in order.
+pub fn strip(words: &[OsString], valued: &[&str], switches: &[&str]) -> Vec<OsString> {
     let mut out = Vec::new();
-    let mut rest = argv[2..].iter();
+    let mut rest = words.iter();
     while let Some(arg) = rest.next() {
         let flag = arg
             .to_str()
             .map(|a| a.split_once('=').map_or(a, |(f, _)| f));
         match flag {
-            Some(f) if VALUED.contains(&f) => {
+            Some(f) if valued.contains(&f) => {
                 if !has_inline_value(arg) {
                     rest.next();
                 }
             }
-            Some(f) if SWITCHES.contains(&f) => {}
+            Some(f) if switches.contains(&f) => {}
             _ => out.push(arg.clone()),
         }
     }
-    Ok(out)
+    out
 }
 
 /// Whether `--flag=value` carries its value in the same word.

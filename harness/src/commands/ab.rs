@@ -17,6 +17,8 @@ pub fn main(args: &AbArgs) -> Result<(), Failure> {
         candidate: done.sides[1].describe(),
         repeated: false,
         rounds: Some(done.rounds),
+        across_time: false,
+        ab: true,
     };
     let mut text = if args.markdown {
         table::markdown(&sides, &done.compared, args.noise)

@@ -10,12 +10,62 @@ use crate::{paths, platform, results, run, syscalls};
 /// Plans the run from its flags and measures it.
 pub fn main(args: RunArgs) -> Result<(), Failure> {
     let plan = plan::plan(&args).map_err(Failure::usage)?;
-    measure(args, plan)
+    match args.rounds {
+        Some(n) if n > 1 => in_rounds(&args, &plan, n),
+        _ => measure(args, plan),
+    }
+}
+
+/// `--rounds N`: one process per allocator and round, then the merge.
+fn in_rounds(args: &RunArgs, plan: &Plan, rounds: u32) -> Result<(), Failure> {
+    if args.repeat > 1 || args.round.is_some() {
+        return Err(Failure::usage(
+            "--rounds runs its own rounds: leave out --repeat and --round".into(),
+        ));
+    }
+    if args.syscalls {
+        syscalls::check_strace().map_err(Failure::usage)?;
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| paths::fresh_run_dir(std::time::SystemTime::now(), std::process::id()));
+    for k in 1..=rounds {
+        let dir = results::rounds::round_dir(&out, k);
+        results::sink::Sink::open(&dir, true).map_err(Failure::usage)?;
+        let held = results::series::summary_csv(&dir).exists();
+        if held && !args.force {
+            return Err(Failure::usage(format!(
+                "{} already holds a round's results; pass --force or choose another --out",
+                dir.display()
+            )));
+        }
+    }
+    let allocators: Vec<crate::names::Name> = plan
+        .allocators
+        .iter()
+        .copied()
+        .filter(|&a| a != crate::names::Name::Null)
+        .collect();
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    crate::merge::run::run_rounds(&argv, &allocators, &out, rounds, args.seed, args.syscalls)
+        .map_err(Failure::run)?;
+    let m = crate::merge::merge(&out, 2.0).map_err(Failure::run)?;
+    println!("\nmerged {} rounds into {}", m.rounds, out.display());
+    println!("{}", crate::merge::split_half_sentence(&m.split_half));
+    print_next_steps(&out);
+    Ok(())
 }
 
 /// Measures `plan` (from the flags, or `replay`'s traces) `--repeat` times,
 /// then says where the results are and how to chart and report them.
 pub fn measure(args: RunArgs, plan: Plan) -> Result<(), Failure> {
+    if args.repeat > 1 && args.round.is_some() {
+        return Err(Failure::usage(format!(
+            "--round {}: a round runs once; leave out --repeat",
+            args.round.map(|r| r.to_string()).unwrap_or_default()
+        )));
+    }
     if args.syscalls {
         syscalls::check_strace().map_err(Failure::usage)?;
     }

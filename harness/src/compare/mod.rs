@@ -5,8 +5,11 @@
 //! so it says how much each figure moves within a run; it cannot see drift
 //! between runs that moves every window alike. Where both sides were
 //! repeated (`--repeat`, spread.csv), a change is kept only when the two
-//! ranges across repeats are apart as well.
+//! ranges across repeats are apart as well. Runs made of rounds are
+//! compared by their rounds instead ([`rounds`]): paired within one run,
+//! by between-round intervals across two.
 
+pub mod rounds;
 pub mod table;
 
 use crate::cli::CompareArgs;
@@ -46,6 +49,11 @@ pub struct Sides {
     /// The rounds both sides ran in, when they were paired by round
     /// (`harness ab`): every figure then has an interval, the max too.
     pub rounds: Option<u32>,
+    /// Two runs, each made of rounds, made at different times: each
+    /// figure's interval is its own run's between rounds (`rounds`).
+    pub across_time: bool,
+    /// An A/B's two sides (`harness ab`), ABBA in rounds.
+    pub ab: bool,
 }
 
 /// Every series the arguments pair, compared figure by figure; bad
@@ -61,10 +69,14 @@ pub fn compared(args: &CompareArgs) -> Result<(Sides, Vec<Compared>), Failure> {
     let noise = args.noise / 100.0;
     let mut compared = Vec::with_capacity(pairs.len());
     for Pair { a, b, label } in pairs {
-        compared.push(
-            compare(&base, cand.as_ref().unwrap_or(&base), a, b, label, noise)
+        compared.push(match (&cand, sides.across_time) {
+            (None, _) if !base.rounds.is_empty() => {
+                rounds::paired_in_run(&base.rounds, a, b, label, noise)
+            }
+            (Some(_), true) => rounds::across_time(a, b, label, noise),
+            _ => compare(&base, cand.as_ref().unwrap_or(&base), a, b, label, noise)
                 .map_err(Failure::usage)?,
-        );
+        });
     }
     Ok((sides, compared))
 }
@@ -180,7 +192,9 @@ fn two_allocators<'a>(
         baseline: format!("{x} in {}", base.dir.display()),
         candidate: format!("{y} in {}", base.dir.display()),
         repeated: base.spread.is_some(),
-        rounds: None,
+        rounds: (!base.rounds.is_empty()).then_some(base.rounds.len() as u32),
+        across_time: false,
+        ab: false,
     };
     Ok((pairs, sides))
 }
@@ -223,6 +237,8 @@ fn two_runs<'a>(
         candidate: cand.dir.display().to_string(),
         repeated: base.spread.is_some() && cand.spread.is_some(),
         rounds: None,
+        across_time: !base.rounds.is_empty() && !cand.rounds.is_empty(),
+        ab: false,
     };
     Ok((pairs, sides))
 }

@@ -93,16 +93,37 @@ const HEADER: [&str; 7] = [
 /// A warning when either side has no repeats: its within-run intervals
 /// say nothing of the drift between runs.
 fn unrepeated(sides: &Sides) -> String {
-    if sides.repeated || sides.rounds.is_some() {
+    if sides.repeated || sides.rounds.is_some() || sides.across_time {
         return String::new();
     }
     "Note: one side or both ran once (no spread.csv). A within-run interval does not cover the drift \
      between runs; between two single full runs on our machine, 38% of these verdicts came out faster \
-     or slower with nothing changed (METHODOLOGY.md, \"How sure\"). Compare runs made with --repeat 3.\n"
+     or slower with nothing changed (METHODOLOGY.md, \"How sure\"). Compare runs made of rounds \
+     (run_all.sh, or --rounds 10), or run the two builds interleaved with harness ab.\n"
         .to_string()
 }
 
 fn rule(sides: &Sides, noise_pct: f64) -> String {
+    if sides.across_time {
+        return format!(
+            "two runs made of rounds, at different times: each figure is its run's median over rounds, \
+             its interval the sign test's over them; change = candidate / baseline - 1, its interval from \
+             the candidate's low over the baseline's high to its high over the baseline's low; slower or \
+             faster only when the whole interval lies beyond +-{noise_pct}% (--noise). The max has none. \
+             What this can show: a figure that moved between the runs by more than either run's rounds \
+             moved. What it cannot: why. Rounds of two runs cannot be paired, so whatever changed on the \
+             machine between them (its load, its clock, a new host) is in every verdict as much as the \
+             builds are; to compare two builds or settings, run them interleaved with `harness ab`"
+        );
+    }
+    if let (Some(rounds), false) = (sides.rounds, sides.ab) {
+        return format!(
+            "two allocators of one run made of {rounds} rounds, paired by round: each figure is the median \
+             over rounds; change = the median of the rounds' candidate / baseline ratios - 1, its interval \
+             the sign test's over those ratios (95% or more; 93.75% for 5 rounds); slower or faster only \
+             when the whole interval lies beyond +-{noise_pct}% (--noise)"
+        );
+    }
     if let Some(rounds) = sides.rounds {
         return format!(
             "each side's figure is its median over {rounds} rounds (a fresh process per side and round, \

@@ -7,6 +7,7 @@
 
 pub mod raw;
 pub mod rows;
+pub mod run;
 
 use crate::ab::paired::split_half;
 use crate::results::meta::Run;

@@ -21,6 +21,9 @@ pub struct Results {
     pub meta: Meta,
     /// spread.csv, when the run was repeated.
     pub spread: Option<Vec<SpreadRow>>,
+    /// A run made of rounds (`results::rounds`): each round's summary.csv
+    /// rows, round 1 first, for verdicts paired by round; empty otherwise.
+    pub rounds: Vec<Vec<Row>>,
     /// counts.csv (`harness count`); empty when it was not run.
     pub counts: Vec<CountRow>,
 }
@@ -45,6 +48,21 @@ pub struct WindowFigures {
     pub samples: u64,
     pub p999_ns: u64,
     pub max_ns: u64,
+}
+
+/// Every round's rows of the run in `dir` (none without rounds).
+fn round_rows(dir: &Path) -> Result<Vec<Vec<Row>>, ReadError> {
+    let dirs = super::rounds::round_dirs(dir).map_err(ReadError::Described)?;
+    dirs.iter()
+        .map(|d| {
+            let path = series::summary_csv(d);
+            let csv = std::fs::read(&path).map_err(|source| ReadError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            summary::from_csv(&csv).map_err(|e| ReadError::content(&path, e))
+        })
+        .collect()
 }
 
 impl Results {
@@ -79,6 +97,7 @@ impl Results {
             rows,
             meta,
             spread: spread::read(dir).map_err(ReadError::Described)?,
+            rounds: round_rows(dir)?,
             counts: counts::read(dir).map_err(ReadError::Described)?,
         })
     }

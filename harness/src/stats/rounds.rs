@@ -51,7 +51,7 @@ pub fn median(values: &[f64]) -> Option<f64> {
 /// The order statistic `k` (1-based, from each end) whose interval covers
 /// the median of `n` values with at least [`AIM`], or 1 (the range) when
 /// none does; with the coverage it gives.
-fn order_statistic(n: usize) -> (usize, f64) {
+pub fn order_statistic(n: usize) -> (usize, f64) {
     let mut pmf = 0.5f64.powi(n as i32); // P(X = k - 1)
     let mut below = pmf; // P(X < k)
     let mut k = 1;

@@ -1,20 +1,88 @@
 //! Which allocator a table or the README may call the lowest (or highest)
 //! on a percentile, and when it must say "tied" instead.
 //!
-//! With intervals (every run since the block bootstrap): the leader's 95 %
-//! interval must lie wholly clear of every other allocator's, and, where
-//! the run was repeated (spread.csv), its range across the repeats clear of
-//! every other's range too. Results without intervals fall back to the
-//! single-run rule they were published with: the leader [`FACTOR`] times
-//! ahead of the next and by [`MIN_STEPS`] clock steps.
+//! A run made of rounds: the leader must be set apart by verdicts paired
+//! by round: every other allocator's figure against the leader's, round by
+//! round, the median ratio's sign-test interval wholly beyond
+//! [`PAIRED_NOISE`] (`stats::rounds::paired`). Rounds shuffle the
+//! allocators' order, so a drift of the machine falls on all alike and the
+//! ratios within a round cancel it.
+//!
+//! Older runs, with within-run intervals only (every run since the block
+//! bootstrap): the leader's 95 % interval must lie wholly clear of every
+//! other allocator's, and, where the run was repeated (spread.csv), its
+//! range across the repeats clear of every other's range too. Results
+//! without intervals fall back to the single-run rule they were published
+//! with: the leader [`FACTOR`] times ahead of the next and by
+//! [`MIN_STEPS`] clock steps.
 
+use crate::results::read::Results;
 use crate::results::spread::{across_repeats, SpreadRow};
 use crate::results::summary::Row;
+use crate::stats::change::Verdict;
+use crate::stats::rounds::paired;
 
 /// Without intervals: how far ahead a leader must be to be called one.
 pub const FACTOR: f64 = 2.0;
 /// ... and by how many clock steps at least.
 pub const MIN_STEPS: f64 = 2.0;
+/// Paired by round: the change a verdict must clear, as `harness compare`'s
+/// default `--noise`.
+pub const PAIRED_NOISE: f64 = 0.02;
+
+/// What a run holds beyond each figure's own interval: the spread across
+/// repeats (older runs) and the rounds' rows (a run made of rounds).
+#[derive(Clone, Copy)]
+pub struct Between<'a> {
+    pub spread: Option<&'a [SpreadRow]>,
+    pub rounds: &'a [Vec<Row>],
+}
+
+impl<'a> Between<'a> {
+    pub fn of(r: &'a Results) -> Between<'a> {
+        Between {
+            spread: r.spread.as_deref(),
+            rounds: &r.rounds,
+        }
+    }
+
+    /// Nothing beyond the rows themselves.
+    pub const NONE: Between<'static> = Between {
+        spread: None,
+        rounds: &[],
+    };
+
+    /// Whether the run was made of rounds.
+    pub fn paired(&self) -> bool {
+        !self.rounds.is_empty()
+    }
+
+    /// `b`'s figure `what` against `a`'s, paired by round; None without
+    /// rounds or where a round lacks either.
+    pub fn verdict(&self, a: &Row, b: &Row, what: &str) -> Option<Verdict> {
+        if !self.paired() {
+            return None;
+        }
+        let values = |row: &Row| -> Option<Vec<f64>> {
+            self.rounds
+                .iter()
+                .map(|round| round.iter().find(|x| x.key() == row.key()))
+                .map(|x| x.and_then(|x| value(x, what)))
+                .collect()
+        };
+        Some(paired(&values(a)?, &values(b)?, PAIRED_NOISE).verdict)
+    }
+}
+
+/// A row's figure `what`: a percentile ("p50", ...), "max", or "batched"
+/// (the batched cost net of the null's).
+fn value(r: &Row, what: &str) -> Option<f64> {
+    match what {
+        "batched" => r.batch_net_ns_per_op,
+        "max" => Some(r.max_ns as f64),
+        p => r.percentile(p).map(|(v, _)| v as f64),
+    }
+}
 
 /// A row's figure `pct` ("p50", "p999", "p9999") and its 95 % interval.
 fn figure(r: &Row, pct: &str) -> (u64, Option<(u64, u64)>) {
@@ -28,7 +96,7 @@ pub fn leader<'a>(
     pct: &str,
     highest: bool,
     step_ns: f64,
-    spread: Option<&[SpreadRow]>,
+    between: Between<'_>,
 ) -> Option<&'a Row> {
     let mut sorted: Vec<&Row> = rows.to_vec();
     sorted.sort_by_key(|r| figure(r, pct).0);
@@ -37,6 +105,17 @@ pub fn leader<'a>(
     }
     let (first, second) = (*sorted.first()?, *sorted.get(1)?);
     let others = &sorted[1..];
+    if between.paired() {
+        let apart = if highest {
+            Verdict::Faster
+        } else {
+            Verdict::Slower
+        };
+        return others
+            .iter()
+            .all(|o| between.verdict(first, o, pct) == Some(apart))
+            .then_some(first);
+    }
     if rows.iter().all(|r| figure(r, pct).1.is_some()) {
         // Clear of every other interval, and of every other repeat range.
         let clear = |mine: (u64, u64), theirs: &dyn Fn(&Row) -> Option<(u64, u64)>| {
@@ -48,7 +127,7 @@ pub fn leader<'a>(
         };
         let interval = |r: &Row| figure(r, pct).1;
         let within = clear(interval(first)?, &interval);
-        let repeats = |r: &Row| across_repeats(spread, r, pct);
+        let repeats = |r: &Row| across_repeats(between.spread, r, pct);
         let between = repeats(first).is_none_or(|mine| clear(mine, &repeats));
         return (within && between).then_some(first);
     }
@@ -112,18 +191,18 @@ mod tests {
             row("mimalloc", 500, None),
         );
         assert_eq!(
-            leader(&[&c, &a, &b], "p50", false, 10.0, None)
+            leader(&[&c, &a, &b], "p50", false, 10.0, Between::NONE)
                 .unwrap()
                 .allocator
                 .as_str(),
             "pmad"
         );
         let b2 = row("jemalloc", 190, None);
-        assert!(leader(&[&a, &b2, &c], "p50", false, 10.0, None).is_none());
+        assert!(leader(&[&a, &b2, &c], "p50", false, 10.0, Between::NONE).is_none());
         let (x, y) = (row("tlsf", 10, None), row("snmalloc", 25, None));
-        assert!(leader(&[&x, &y], "p50", false, 10.0, None).is_none());
+        assert!(leader(&[&x, &y], "p50", false, 10.0, Between::NONE).is_none());
         assert_eq!(
-            leader(&[&x, &y], "p50", false, 5.0, None)
+            leader(&[&x, &y], "p50", false, 5.0, Between::NONE)
                 .unwrap()
                 .allocator
                 .as_str(),
@@ -131,13 +210,13 @@ mod tests {
         );
         // Highest: 500 against 210 is twice.
         assert_eq!(
-            leader(&[&a, &b, &c], "p50", true, 10.0, None)
+            leader(&[&a, &b, &c], "p50", true, 10.0, Between::NONE)
                 .unwrap()
                 .allocator
                 .as_str(),
             "mimalloc"
         );
-        assert!(leader(&[&a], "p50", false, 10.0, None).is_none());
+        assert!(leader(&[&a], "p50", false, 10.0, Between::NONE).is_none());
     }
 
     #[test]
@@ -146,7 +225,7 @@ mod tests {
         let b = row("jemalloc", 33, Some((32, 40)));
         // 10 % apart, far from twice, but the intervals do not overlap.
         assert_eq!(
-            leader(&[&b, &a], "p50", false, 10.0, None)
+            leader(&[&b, &a], "p50", false, 10.0, Between::NONE)
                 .unwrap()
                 .allocator
                 .as_str(),
@@ -154,10 +233,10 @@ mod tests {
         );
         // A third allocator whose interval reaches down to a's: tied.
         let c = row("mimalloc", 50, Some((30, 90)));
-        assert!(leader(&[&a, &b, &c], "p50", false, 10.0, None).is_none());
+        assert!(leader(&[&a, &b, &c], "p50", false, 10.0, Between::NONE).is_none());
         // Twice as far, with overlapping intervals: tied all the same.
         let d = row("tcmalloc", 100, Some((20, 200)));
-        assert!(leader(&[&a, &d], "p50", false, 10.0, None).is_none());
+        assert!(leader(&[&a, &d], "p50", false, 10.0, Between::NONE).is_none());
         assert_eq!(with_interval(&a, "p50"), "30 (29-31)");
         assert_eq!(with_interval(&row("system", 1234, None), "p50"), "1234");
         assert_eq!(
@@ -198,7 +277,7 @@ mod tests {
         };
         let apart = [spread("pmad", 29, 31), spread("jemalloc", 32, 35)];
         assert_eq!(
-            leader(&[&a, &b], "p50", false, 10.0, Some(&apart))
+            leader(&[&a, &b], "p50", false, 10.0, spread_only(&apart))
                 .unwrap()
                 .allocator
                 .as_str(),
@@ -206,6 +285,62 @@ mod tests {
         );
         // Another repeat put a where b is: tied.
         let moved = [spread("pmad", 29, 34), spread("jemalloc", 32, 35)];
-        assert!(leader(&[&a, &b], "p50", false, 10.0, Some(&moved)).is_none());
+        assert!(leader(&[&a, &b], "p50", false, 10.0, spread_only(&moved)).is_none());
+    }
+
+    fn spread_only(s: &[SpreadRow]) -> Between<'_> {
+        Between {
+            spread: Some(s),
+            rounds: &[],
+        }
+    }
+
+    /// Rounds where every allocator's P50 is `base[i] * drift[r]`: the
+    /// machine's drift moves all alike, so the pairing cancels it.
+    fn rounds_of(base: &[(&str, u64)], drift: &[f64]) -> Vec<Vec<Row>> {
+        drift
+            .iter()
+            .map(|d| {
+                base.iter()
+                    .map(|&(a, p50)| row(a, (p50 as f64 * d).round() as u64, None))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn with_rounds_the_leader_is_the_one_the_paired_verdicts_set_apart() {
+        // A drift of 2x between rounds dwarfs the 10 % gap, yet in every
+        // round pmad is 10 % below jemalloc: paired, pmad leads.
+        let drift = [1.0, 2.0, 1.3, 1.9, 1.1, 1.6, 1.0];
+        let rounds = rounds_of(&[("pmad", 100), ("jemalloc", 110)], &drift);
+        let between = Between {
+            spread: None,
+            rounds: &rounds,
+        };
+        let (a, b) = (row("pmad", 130, None), row("jemalloc", 143, None));
+        let lead = leader(&[&b, &a], "p50", false, 1.0, between).unwrap();
+        assert_eq!(lead.allocator.as_str(), "pmad");
+        assert!(
+            leader(&[&b, &a], "p50", true, 1.0, between)
+                .unwrap()
+                .allocator
+                .as_str()
+                == "jemalloc"
+        );
+        // Within 1 % of each other in every round: below the noise, tied.
+        let close = rounds_of(&[("pmad", 1000), ("jemalloc", 1010)], &drift);
+        let between = Between {
+            spread: None,
+            rounds: &close,
+        };
+        assert!(leader(&[&a, &b], "p50", false, 1.0, between).is_none());
+        // Fewer than 5 rounds give no interval: no leader, however far apart.
+        let few = rounds_of(&[("pmad", 100), ("jemalloc", 300)], &drift[..4]);
+        let between = Between {
+            spread: None,
+            rounds: &few,
+        };
+        assert!(leader(&[&a, &b], "p50", false, 1.0, between).is_none());
     }
 }

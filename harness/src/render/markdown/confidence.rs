@@ -4,7 +4,7 @@
 //! Results without intervals (written before the block bootstrap) get none
 //! of these sections.
 
-use super::claims::{leader, with_interval};
+use super::claims::{leader, with_interval, Between};
 use super::prose;
 use crate::format::size_label;
 use crate::names::Name;
@@ -12,6 +12,7 @@ use crate::names::WorkloadName;
 use crate::results::read::Results;
 use crate::results::spread::across_repeats;
 use crate::results::summary::Row;
+use crate::stats::change::Verdict;
 use serde_json::json;
 use std::fmt::Write;
 use workloads::Op;
@@ -35,16 +36,46 @@ pub fn intro(md: &mut String, r: &Results) {
         return;
     }
     let n = repeats(r);
-    md.push_str(&prose::fill(
-        "report/how_sure",
-        &json!({ "repeats": (n > 1).then_some(n) }),
-    ));
+    let mut vars = rounds_vars(r);
+    vars["repeats"] = json!((n > 1).then_some(n));
+    md.push_str(&prose::fill("report/how_sure", &vars));
+}
+
+/// What the prose says of a run made of rounds: their count, the interval's
+/// rank and coverage, and the split-half A/A (all null without rounds).
+pub fn rounds_vars(r: &Results) -> serde_json::Value {
+    let Some(rec) = r.meta.rounds.as_ref() else {
+        return json!({ "rounds": null, "split_half": null, "split_pct": null });
+    };
+    let n = rec.count as usize;
+    let (k, coverage) = crate::stats::rounds::order_statistic(n);
+    let nth = match k {
+        1 => String::new(),
+        2 => "2nd ".into(),
+        3 => "3rd ".into(),
+        k => format!("{k}th "),
+    };
+    let rank = format!("{nth}lowest round to the {nth}highest");
+    let s = &rec.split_half;
+    json!({
+        "rounds": n,
+        "interval_rank": rank,
+        "coverage": format!("{:.1}", 100.0 * coverage),
+        "split_half": s.false_verdict_pct.is_some(),
+        "split_pairs": s.pairs,
+        "split_changed": s.faster_or_slower,
+        "split_figures": s.figures,
+        "split_pct": s.false_verdict_pct.map(|p| format!("{p:.1}")),
+    })
 }
 
 /// One cell of the standings: the leader in bold, or who is tied with the
-/// lowest (every allocator whose interval reaches the lowest's).
+/// lowest: with rounds, every allocator the paired verdicts do not find
+/// slower than it; otherwise every one whose interval (or range across
+/// repeats) reaches the lowest's.
 fn standing(r: &Results, rows: &[&Row], pct: &str) -> String {
-    if let Some(lead) = leader(rows, pct, false, r.timer_step_ns(), r.spread.as_deref()) {
+    let between = Between::of(r);
+    if let Some(lead) = leader(rows, pct, false, r.timer_step_ns(), between) {
         return format!("**{}**", lead.allocator);
     }
     let value = |x: &Row| x.percentile(pct).map_or(0, |p| p.0);
@@ -59,6 +90,9 @@ fn standing(r: &Results, rows: &[&Row], pct: &str) -> String {
     let mut tied: Vec<&str> = rows
         .iter()
         .filter(|x| {
+            if between.paired() {
+                return between.verdict(low, x, pct) != Some(Verdict::Slower);
+            }
             let within = reach(x).is_some_and(|(lo, _)| lo <= low_hi);
             let between = match (low_range, across_repeats(spread, x, pct)) {
                 (Some((_, hi)), Some((lo, _))) => lo <= hi,
@@ -107,7 +141,7 @@ pub fn standings(md: &mut String, r: &Results, workload: WorkloadName) {
     }
     md.push_str(&prose::fill(
         "report/standings",
-        &json!({ "repeated": repeats(r) > 1 }),
+        &json!({ "repeated": repeats(r) > 1, "paired": !r.rounds.is_empty() }),
     ));
     for l in lines {
         let _ = writeln!(md, "{l}");

@@ -11,15 +11,15 @@
 //! repeated; results without intervals keep the older single-run rule.
 //! Anything closer is written as "tied", with the figures side by side.
 
-use super::claims::{leader, with_interval_prose as with_interval, FACTOR, MIN_STEPS};
+use super::claims::{leader, with_interval_prose as with_interval, Between, FACTOR, MIN_STEPS};
 use super::prose;
 use crate::format::thousands;
 use crate::names::Name;
 use crate::names::WorkloadName;
 use crate::results::read::Results;
 use crate::results::series::chart;
-use crate::results::spread::SpreadRow;
 use crate::results::summary::Row;
+use crate::stats::change::Verdict;
 use serde_json::json;
 use std::fmt::Write;
 use std::path::Path;
@@ -60,7 +60,7 @@ fn ranking(r: &Results, rows: &[&Row], what: &str, pct: &str, highest: bool) -> 
     let value = |x: &Row| x.percentile(pct).map_or(0, |p| p.0);
     let spread = r.spread.as_deref();
     let with_intervals = |x: &Row| x.percentile(pct).is_some_and(|p| p.1.is_some());
-    if let Some(lead) = leader(rows, pct, highest, r.timer_step_ns(), spread) {
+    if let Some(lead) = leader(rows, pct, highest, r.timer_step_ns(), Between::of(r)) {
         let others: Vec<u64> = rows
             .iter()
             .filter(|x| x.allocator != lead.allocator)
@@ -86,7 +86,7 @@ fn ranking(r: &Results, rows: &[&Row], what: &str, pct: &str, highest: bool) -> 
         "readme/ranking_tied",
         &json!({
             "what": what, "word": word, "with_intervals": with_intervals(a),
-            "repeated": spread.is_some(),
+            "repeated": spread.is_some(), "paired": !r.rounds.is_empty(),
             "first": a.allocator.as_str(), "first_figure": with_interval(a, pct),
             "second": b.allocator.as_str(), "second_figure": with_interval(b, pct),
         }),
@@ -142,6 +142,7 @@ fn provenance(md: &mut String, r: &Results, results_rel: &Path) {
         .as_deref()
         .and_then(|s| s.iter().map(|x| x.repeats).max())
         .filter(|&n| n > 1);
+    let rounds = super::confidence::rounds_vars(r);
     md.push_str(&prose::fill(
         "readme/provenance",
         &json!({
@@ -158,6 +159,10 @@ fn provenance(md: &mut String, r: &Results, results_rel: &Path) {
             "null_lo": null_p50.iter().min().copied().unwrap_or(0),
             "null_hi": null_p50.iter().max().copied().unwrap_or(0),
             "repeats": repeats,
+            "rounds": rounds["rounds"],
+            "split_pct": rounds["split_pct"],
+            "split_changed": rounds["split_changed"],
+            "split_figures": rounds["split_figures"],
         }),
     ));
 }
@@ -324,8 +329,10 @@ fn cross_thread(md: &mut String, r: &Results) {
 /// The hot path's batched cost per pair, net of the null, lowest first,
 /// and which neighbours are tied on it: those whose 95% intervals overlap,
 /// or, when the run was repeated, whose ranges across the repeats do.
-fn batched_finding(rows: &[&Row], spread: Option<&[SpreadRow]>) -> Option<String> {
+fn batched_finding(rows: &[&Row], between: Between<'_>) -> Option<String> {
+    let spread = between.spread;
     struct Cost<'a> {
+        row: &'a Row,
         allocator: &'a str,
         ns: f64,
         ci: (f64, f64),
@@ -336,6 +343,7 @@ fn batched_finding(rows: &[&Row], spread: Option<&[SpreadRow]>) -> Option<String
         .filter_map(|x| {
             let s = crate::results::spread::spread_of(spread, x);
             Some(Cost {
+                row: x,
                 allocator: x.allocator.as_str(),
                 ns: x.batch_net_ns_per_op?,
                 ci: (x.batch_net_ns_per_op_lo?, x.batch_net_ns_per_op_hi?),
@@ -363,6 +371,9 @@ fn batched_finding(rows: &[&Row], spread: Option<&[SpreadRow]>) -> Option<String
     let tied: Vec<String> = costs
         .windows(2)
         .filter(|p| {
+            if between.paired() {
+                return between.verdict(p[0].row, p[1].row, "batched") != Some(Verdict::Slower);
+            }
             overlap(p[0].ci, p[1].ci)
                 || p[0]
                     .repeats
@@ -373,7 +384,7 @@ fn batched_finding(rows: &[&Row], spread: Option<&[SpreadRow]>) -> Option<String
         .collect();
     Some(prose::sentence(
         "readme/batched_finding",
-        &json!({ "costs": listed, "tied": tied, "repeated": spread.is_some() }),
+        &json!({ "costs": listed, "tied": tied, "repeated": spread.is_some(), "paired": between.paired() }),
     ))
 }
 
@@ -393,6 +404,7 @@ fn findings(md: &mut String, r: &Results) {
         &json!({
             "with_intervals": r.rows.iter().any(|x| x.p50_lo_ns.is_some()),
             "repeats": repeats,
+            "rounds": super::confidence::rounds_vars(r)["rounds"],
             "factor": format!("{FACTOR:.0}"),
             "min_steps": format!("{MIN_STEPS:.0}"),
             "findings": lines,
@@ -422,7 +434,7 @@ fn hot_path_findings(r: &Results) -> Vec<String> {
     }
     lines.extend(batched_finding(
         &contenders(r, WorkloadName::HotPath, 64, Op::Alloc),
-        r.spread.as_deref(),
+        Between::of(r),
     ));
 
     lines
@@ -552,6 +564,7 @@ pub fn splice(readme: &str, section: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::spread::SpreadRow;
     use crate::results::summary::{Figures, Floor, Key};
 
     /// A hot-path row with a batched net cost and its interval.
@@ -623,14 +636,21 @@ mod tests {
             batched("snmalloc", 2.3, (2.29, 2.31)),
             batched("jemalloc", 2.6, (2.35, 2.65)),
         );
-        let alone = batched_finding(&[&a, &b], None).unwrap();
+        let alone = batched_finding(&[&a, &b], Between::NONE).unwrap();
         assert!(alone.contains("No two intervals overlap"), "{alone}");
         // Across the repeats snmalloc read 2.14 to 4.74: it overlaps jemalloc's 2.27 to 2.60.
         let spread = [
             across("snmalloc", 2.14, 4.74),
             across("jemalloc", 2.27, 2.60),
         ];
-        let repeated = batched_finding(&[&a, &b], Some(&spread)).unwrap();
+        let repeated = batched_finding(
+            &[&a, &b],
+            Between {
+                spread: Some(&spread),
+                rounds: &[],
+            },
+        )
+        .unwrap();
         assert!(
             repeated.contains(
                 "Tied (intervals or ranges across the repeats overlap): snmalloc and jemalloc"
@@ -646,7 +666,14 @@ mod tests {
             across("snmalloc", 2.14, 2.26),
             across("jemalloc", 2.27, 2.60),
         ];
-        let apart = batched_finding(&[&a, &b], Some(&spread)).unwrap();
+        let apart = batched_finding(
+            &[&a, &b],
+            Between {
+                spread: Some(&spread),
+                rounds: &[],
+            },
+        )
+        .unwrap();
         assert!(
             apart.contains("No two intervals or ranges across the repeats overlap"),
             "{apart}"
