@@ -126,3 +126,57 @@ fn merge_batch(row: &mut Row, rounds: &[&Row]) {
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::summary::{Figures, Floor, Key};
+
+    fn row(p50: u64, max: u64, samples: u64, batch: f64) -> Row {
+        let f = Figures {
+            samples,
+            min: p50 / 2,
+            mean: p50 as f64,
+            p50,
+            p99: 2 * p50,
+            p999: 3 * p50,
+            p9999: 4 * p50,
+            max,
+        };
+        let mut r = Row::new(Key::example(), &f, Floor { p50: 10, jitter: 2 }, 1, 0);
+        r.batch_net_ns_per_op = Some(batch);
+        r.batch_ns_per_op = Some(batch + 1.0);
+        r
+    }
+
+    #[test]
+    fn figures_are_medians_max_the_largest_counts_summed_intervals_from_rounds() {
+        let rounds = [
+            row(30, 500, 10, 4.0),
+            row(50, 900, 10, 9.0),
+            row(31, 400, 10, 4.1),
+            row(29, 450, 10, 3.9),
+            row(32, 420, 10, 4.2),
+        ];
+        let refs: Vec<&Row> = rounds.iter().collect();
+        let m = merge(&refs);
+        assert_eq!(m.p50_ns, 31, "the median, not the mean (34.4)");
+        assert_eq!(m.p999_ns, 93);
+        assert_eq!(m.max_ns, 900, "the largest of any round");
+        assert_eq!(m.min_ns, 14);
+        assert_eq!(m.samples, 50);
+        assert_eq!(m.saturated, 5);
+        // Five rounds: the interval is their range (93.75 %).
+        assert_eq!((m.p50_lo_ns, m.p50_hi_ns), (Some(29), Some(50)));
+        assert_eq!(m.batch_net_ns_per_op, Some(4.1));
+        assert_eq!(
+            (m.batch_net_ns_per_op_lo, m.batch_net_ns_per_op_hi),
+            (Some(3.9), Some(9.0))
+        );
+        assert_eq!(m.p50_net_ns, 21);
+        // Four rounds give no interval.
+        let m = merge(&refs[..4]);
+        assert_eq!((m.p50_lo_ns, m.batch_net_ns_per_op_lo), (None, None));
+        assert_eq!(m.p50_ns, 31, "the mean of the middle two, 30.5, rounded");
+    }
+}
