@@ -117,11 +117,17 @@ impl Results {
         self.machine().host.clone()
     }
 
-    /// "vm (AMD EPYC, 2 CPUs)": the machine, said in every chart title.
+    /// "vm (AMD EPYC, 2 CPUs)": the machine, said in every chart title;
+    /// for a run made of rounds, also that every figure drawn is a median
+    /// over them (", median of 10 rounds").
     pub fn machine_label(&self) -> String {
         let m = self.machine();
+        let rounds = match &self.meta.rounds {
+            Some(r) => format!(", median of {} rounds", r.count),
+            None => String::new(),
+        };
         format!(
-            "{} ({}, {} CPUs)",
+            "{} ({}, {} CPUs){rounds}",
             self.host(),
             m.cpu_model.as_deref().unwrap_or("unknown CPU"),
             m.logical_cpus_online
