@@ -1,6 +1,7 @@
 //! Records the build for meta.json: the compiler, target and the locked
 //! crates' versions through the `built` crate, and the git commit (with
-//! `-dirty` when tracked files differ from it) through the git CLI, which
+//! `-dirty` when tracked files outside results/ and plots/ differ from it)
+//! through the git CLI, which
 //! `built` would need libgit2 for.
 
 use std::process::Command;
@@ -25,6 +26,12 @@ fn main() {
             "status",
             "--porcelain",
             "--untracked-files=no",
+            // What a run writes (results/, plots/) does not change the
+            // binary: a publish over an earlier one is not "dirty".
+            "--",
+            ":/",
+            ":(top,exclude)results",
+            ":(top,exclude)plots",
         ])
         .output()
         .ok()

@@ -73,6 +73,7 @@ fn ranking(r: &Results, rows: &[&Row], what: &str, pct: &str, highest: bool) -> 
                 "allocator": lead.allocator.as_str(), "word": word, "what": what,
                 "figure": with_interval(lead, pct), "lo": thousands(*lo), "hi": thousands(*hi),
                 "with_intervals": with_intervals(lead),
+                "paired": !r.rounds.is_empty(), "highest": highest,
             }),
         ));
     }
