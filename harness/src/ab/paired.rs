@@ -5,16 +5,12 @@
 //! one side's odd rounds against its even ones (split-half), where every
 //! faster or slower verdict is a false one.
 
-use crate::compare::{case_label, Compared, Figure, FIGURES};
+use crate::compare::rounds::NAMES;
+use crate::compare::{case_label, Compared, Figure};
 use crate::results::read::Results;
 use crate::results::summary::Row;
 use crate::stats::change::Verdict;
 use crate::stats::rounds::{median, paired};
-
-/// Every figure of a series: the percentiles and max, then the batched cost.
-const NAMES: [&str; 6] = [
-    FIGURES[0], FIGURES[1], FIGURES[2], FIGURES[3], FIGURES[4], "batched",
-];
 
 /// Figure `name` of `row` in ns; None for a batched cost the row lacks or
 /// that does not stand clear of 0 (the null row).

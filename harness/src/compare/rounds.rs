@@ -18,8 +18,9 @@ use crate::results::summary::Row;
 use crate::stats::change::{Change, Verdict};
 use crate::stats::rounds::{median, paired};
 
-/// The figures compared: the percentiles and max, then the batched cost.
-const NAMES: [&str; 6] = [
+/// The figures compared over rounds (here and by `harness ab`): the
+/// percentiles and max, then the batched cost.
+pub const NAMES: [&str; 6] = [
     FIGURES[0], FIGURES[1], FIGURES[2], FIGURES[3], FIGURES[4], "batched",
 ];
 
