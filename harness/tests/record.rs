@@ -327,3 +327,84 @@ fn cross_thread_frees_keep_their_order_and_a_forked_child_is_left_out() {
         "{wrong:?}"
     );
 }
+
+/// Blocks from 24 B to 40 MB, reallocs across the 64 KiB edge, and, with an
+/// argument, one 100 MB block: beyond PMAD's largest class (64 MiB).
+const LARGE_BLOCKS: &str = r#"
+#include <stdlib.h>
+#include <string.h>
+int main(int argc, char **argv) {
+    for (int round = 0; round < 3; round++) {
+        void *small = malloc(24);
+        void *a = malloc(200000);
+        void *b = malloc(3000000);
+        void *c = malloc(40000000);
+        memset(a, 1, 200000);
+        a = realloc(a, 70000);
+        small = realloc(small, 100000);
+        free(b); free(c); free(a); free(small);
+    }
+    if (argc > 1) free(malloc(100000000));
+    return 0;
+}
+"#;
+
+#[test]
+fn pmad_replays_a_trace_with_blocks_up_to_its_largest_class() {
+    let lib = tracer();
+    let dir = tempfile::tempdir().unwrap();
+    let exe = c_program(dir.path(), LARGE_BLOCKS);
+    let (fits, too_big) = (dir.path().join("fits.trace"), dir.path().join("big.trace"));
+    assert!(record(&lib, &fits, &[exe.to_str().unwrap()])
+        .status
+        .success());
+    assert!(record(&lib, &too_big, &[exe.to_str().unwrap(), "x"])
+        .status
+        .success());
+
+    let replay = |trace: &Path, res: &Path| {
+        let out = harness(&[
+            "replay",
+            trace.to_str().unwrap(),
+            "--out",
+            res.to_str().unwrap(),
+            "--no-progress",
+        ]);
+        assert!(out.status.success(), "{out:?}");
+        let summary = std::fs::read_to_string(res.join("summary.csv")).unwrap();
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(res.join("meta.json")).unwrap()).unwrap();
+        (summary, meta)
+    };
+    // Every op PMAD makes has the same call count as glibc's.
+    let (summary, meta) = replay(&fits, &dir.path().join("fits"));
+    let samples = |who: &str, op: &str| -> Option<String> {
+        summary
+            .lines()
+            .find(|l| l.starts_with(&format!("{who},replay-fits,{op},")))
+            .map(|l| l.split(',').nth(5).unwrap().to_string())
+    };
+    for op in ["alloc", "free", "realloc"] {
+        let pmad = samples("pmad", op).unwrap_or_else(|| panic!("no pmad {op} row: {summary}"));
+        assert_eq!(Some(pmad), samples("system", op), "{op}");
+    }
+    let pool = meta["runs"][0]["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|c| c["pmad"].as_object())
+        .expect("PMAD's pool in meta.json");
+    // 40,000,000 B goes to the 2^26 class, whose block is 64 MiB.
+    assert_eq!(pool["blocks"].as_array().unwrap().last().unwrap(), 1 << 26);
+    assert!(pool["reserved_bytes"].as_u64().unwrap() >= pool["pool_bytes"].as_u64().unwrap());
+
+    // With a 100 MB block: not applicable, the reason naming both sizes.
+    let (_, meta) = replay(&too_big, &dir.path().join("big"));
+    let na = meta["runs"][0]["not_applicable"].as_array().unwrap();
+    assert!(
+        na.iter().any(|n| n["allocator"] == "pmad"
+            && n["reason"].as_str().unwrap().contains("100000000")
+            && n["reason"].as_str().unwrap().contains("67108864")),
+        "{na:?}"
+    );
+}

@@ -11,6 +11,10 @@ pub enum Error {
     TooManyClasses { count: usize, max: usize },
     /// `classes` and `percentages` have different lengths.
     LengthMismatch { classes: usize, percentages: usize },
+    /// `classes` and `blocks` ([`crate::Pmad::with_blocks`]) have different lengths.
+    BlocksMismatch { classes: usize, blocks: usize },
+    /// A class was asked to hold 0 blocks ([`crate::Pmad::with_blocks`]).
+    ZeroBlocks { index: usize },
     /// A class of zero bytes.
     ZeroClass { index: usize },
     /// A class above [`crate::MAX_CLASS_BYTES`].
@@ -25,8 +29,8 @@ pub enum Error {
         previous: usize,
         size: usize,
     },
-    /// Two classes round up to the same 16-byte-aligned block size, so the
-    /// second could never be chosen.
+    /// Two classes round up to the same block size (16-byte steps up to
+    /// 64 KiB, grid steps above), so the second could never be chosen.
     SameBlockSize {
         index: usize,
         previous: usize,
@@ -69,6 +73,13 @@ impl fmt::Display for Error {
                 f,
                 "{classes} classes but {percentages} percentages: each class needs exactly one percentage"
             ),
+            Error::BlocksMismatch { classes, blocks } => write!(
+                f,
+                "{classes} classes but {blocks} block counts: each class needs exactly one count"
+            ),
+            Error::ZeroBlocks { index } => {
+                write!(f, "class {index} is given 0 blocks: every class needs at least one")
+            }
             Error::ZeroClass { index } => write!(f, "class {index} is 0 bytes: classes must be at least 1 byte"),
             Error::ClassTooLarge { index, size, max } => {
                 write!(f, "class {index} is {size} bytes, above the supported maximum of {max} bytes")
@@ -91,7 +102,7 @@ impl fmt::Display for Error {
             ),
             Error::TooManyBlocks { index, class, blocks, max } => write!(
                 f,
-                "class {index} ({class} bytes) would hold {blocks} blocks, more than the {max} that fit in the 4 GiB a class can span: give it a smaller share of the pool"
+                "class {index} ({class} bytes) would hold {blocks} blocks, more than the {max} that fit in the 4 GiB a class can span: give it fewer blocks or a smaller share of the pool"
             ),
             Error::MapFailed { bytes, errno } => write!(
                 f,

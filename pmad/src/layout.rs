@@ -15,7 +15,7 @@
 //! 4 GiB). No metadata shares a page with a block, so the pool's bookkeeping
 //! never touches a block's bytes, nor a page that holds one.
 
-use crate::{Error, ALIGN, MAX_CLASSES, MAX_CLASS_BYTES};
+use crate::{Error, MAX_CLASSES, MAX_CLASS_BYTES};
 
 /// One class's run of blocks inside the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,7 +111,13 @@ pub(crate) fn plan(
     percentages: &[usize],
     pool_bytes: usize,
 ) -> Result<Plan, Error> {
-    check_classes(classes, percentages)?;
+    check_classes(classes)?;
+    if classes.len() != percentages.len() {
+        return Err(Error::LengthMismatch {
+            classes: classes.len(),
+            percentages: percentages.len(),
+        });
+    }
     check_percentages(percentages)?;
     let runs = classes
         .iter()
@@ -122,17 +128,52 @@ pub(crate) fn plan(
     place(runs, pool_bytes)
 }
 
-/// The classes' count against the percentages and [`MAX_CLASSES`], each
-/// size within 1..=[`MAX_CLASS_BYTES`], increasing, with its own block size.
-fn check_classes(classes: &[usize], percentages: &[usize]) -> Result<(), Error> {
+/// Validates the configuration and places each class's run, holding
+/// exactly `blocks[i]` blocks, at its power-of-two slot.
+pub(crate) fn plan_blocks(classes: &[usize], blocks: &[usize]) -> Result<Plan, Error> {
+    check_classes(classes)?;
+    if classes.len() != blocks.len() {
+        return Err(Error::BlocksMismatch {
+            classes: classes.len(),
+            blocks: blocks.len(),
+        });
+    }
+    let runs = classes
+        .iter()
+        .zip(blocks)
+        .enumerate()
+        .map(|(index, (&size, &count))| {
+            if count == 0 {
+                return Err(Error::ZeroBlocks { index });
+            }
+            let block = block_bytes(size);
+            let max = (MAX_RUN_BYTES / block as u128) as usize;
+            if count > max {
+                return Err(Error::TooManyBlocks {
+                    index,
+                    class: size,
+                    blocks: count as u128,
+                    max,
+                });
+            }
+            Ok(ClassLayout {
+                size,
+                block,
+                stride: block,
+                capacity: count,
+                offset: 0,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let bytes = runs.iter().map(ClassLayout::bytes).sum();
+    place(runs, bytes)
+}
+
+/// The classes' count against [`MAX_CLASSES`], each size within
+/// 1..=[`MAX_CLASS_BYTES`], increasing, with its own block size.
+fn check_classes(classes: &[usize]) -> Result<(), Error> {
     if classes.is_empty() {
         return Err(Error::NoClasses);
-    }
-    if classes.len() != percentages.len() {
-        return Err(Error::LengthMismatch {
-            classes: classes.len(),
-            percentages: percentages.len(),
-        });
     }
     if classes.len() > MAX_CLASSES {
         return Err(Error::TooManyClasses {
@@ -260,10 +301,7 @@ fn place(mut runs: Vec<ClassLayout>, pool_bytes: usize) -> Result<Plan, Error> {
 /// Runs start page-aligned, so prefaulting and locking cover whole pages of one class.
 const PAGE: usize = 4096;
 
-/// Usable bytes of a block of class `size`: rounded up to the 16-byte alignment.
-pub(crate) fn block_bytes(size: usize) -> usize {
-    size.next_multiple_of(ALIGN)
-}
+pub(crate) use crate::grid::block_bytes;
 
 #[cfg(test)]
 mod tests {

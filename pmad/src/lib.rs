@@ -43,11 +43,40 @@
 //! one out, unless [`Options::prefault`] asks for every page of every run up
 //! front (and [`Options::lock`] for mlock).
 //!
+//! # Large classes
+//!
+//! A class may be as large as [`MAX_CLASS_BYTES`] (64 MiB). Up to
+//! [`SMALL_CLASS_BYTES`] (64 KiB) a class's block is its size rounded up to
+//! 16 bytes, and `alloc` finds a request's class in a flat table with an
+//! entry per 16 bytes, as before. Above it a block is its size rounded up
+//! to the next eighth of a power of two (73,728, 81,920, ... 131,072,
+//! 147,456, ...: at most 1/8 of a block is rounding), and a large
+//! request's class is found by its bucket on that grid: a leading-zero
+//! count, a shift and a mask, then a second table with one entry per
+//! bucket (80 in all). Still O(1), no search, and the hot path for small
+//! sizes is the same compare and table load it was. `free` finds every
+//! class from the address alone, as for small classes.
+//!
+//! What a large class costs is memory, and the pool says how much: the
+//! mapping reserves address space only ([`Pmad::mapped_bytes`]); a page
+//! is backed when the program first writes it. The pool never writes a
+//! block, so a 2 MiB request of which the program writes 100 KiB costs
+//! 100 KiB of RSS. With [`Options::prefault`] every page of every run is
+//! faulted in at `new`: a class of `n` blocks of `b` bytes then costs
+//! `n * b` bytes of RSS from the start (plus 5 bytes a block of
+//! metadata), and `new` takes as long as the kernel needs to zero them;
+//! in exchange no allocation ever takes a page fault. A run holds at most
+//! 4 GiB of blocks (offsets are `u32`), so a 64 MiB class holds at most
+//! 64 blocks.
+//!
 //! # Invariants
 //!
 //! 1. `lookup[i]` is the index of the smallest class whose block holds
-//!    `16 * i` bytes, or the empty "no class" slot when none does; every
-//!    entry is below the slot count.
+//!    `16 * i` bytes, and `large[k]` that of the smallest class whose block
+//!    holds grid bucket `k`'s largest size, or the empty "no class" slot
+//!    when none does; every entry is below the slot count. Every block size
+//!    is either a multiple of 16 up to 64 KiB or a grid size above it, so
+//!    no request between two grid sizes is given a block too small.
 //! 2. Runs are disjoint, page-aligned and inside the mapping; class `i`'s
 //!    run starts at `base + (i << span_shift)`. Block `k` of a run starts at
 //!    `start + k * stride`, 16-byte aligned, for `k < capacity`, and
@@ -95,6 +124,7 @@
 //! and what they mean are in `pmad/README.md`, section "Measured".
 
 mod error;
+mod grid;
 mod layout;
 mod options;
 mod pool;
@@ -109,8 +139,12 @@ pub use stats::ClassStats;
 
 /// The alignment of every block, and the granularity of block sizes.
 pub const ALIGN: usize = 16;
-/// The largest class a pool accepts, in bytes.
-pub const MAX_CLASS_BYTES: usize = 64 * 1024;
+/// The largest class a pool accepts, in bytes: 64 MiB.
+pub const MAX_CLASS_BYTES: usize = 64 * 1024 * 1024;
+/// The largest class whose block is its size rounded up to [`ALIGN`]
+/// (64 KiB); a larger class's block is its size rounded up to the next
+/// eighth of a power of two (see "Large classes" in the crate docs).
+pub const SMALL_CLASS_BYTES: usize = grid::SMALL_LIMIT;
 /// The most classes a pool accepts.
 pub const MAX_CLASSES: usize = 32;
 

@@ -4,6 +4,7 @@
 //! The invariants are stated once in the crate docs (`lib.rs`); the comments
 //! here name which one each step relies on.
 
+use crate::grid::{self, SMALL_LIMIT};
 use crate::layout::{self, ClassLayout};
 use crate::region::Region;
 use crate::stride::Stride;
@@ -11,8 +12,8 @@ use crate::{ClassStats, Error, Options, Preset, ALIGN, MAX_CLASSES, MAX_CLASS_BY
 use std::cell::Cell;
 use std::ptr::NonNull;
 
-/// Entries in the size lookup table: one per 16 bytes, 0 to `MAX_CLASS_BYTES`.
-const LOOKUP_LEN: usize = MAX_CLASS_BYTES / ALIGN + 1;
+/// Entries in the size lookup table: one per 16 bytes, 0 to `SMALL_LIMIT`.
+const LOOKUP_LEN: usize = SMALL_LIMIT / ALIGN + 1;
 
 /// Class slots: a power of two above `MAX_CLASSES`, so `free` can mask the
 /// class number it derives from an address into range instead of comparing
@@ -32,7 +33,7 @@ struct Class {
     free: Cell<u32>,
     /// Blocks carved so far: indices below it have been handed out at least once.
     carved: Cell<u32>,
-    /// Bytes between two blocks (the block itself; at most 64 KiB).
+    /// Bytes between two blocks (the block itself; at most 64 MiB).
     stride: u32,
     /// The stride's trailing zero bits, and the inverse of its odd part
     /// modulo 2^64: a block's index from its offset without a division
@@ -67,8 +68,10 @@ struct ClassInfo {
 /// `Send` (a pool may move to another thread with its blocks) but not `Sync`
 /// (its `Cell`s make it so): one pool per thread, by construction.
 pub struct Pmad {
-    /// `lookup[ceil(size / 16)]` is the slot of the smallest class that fits.
+    /// `lookup[ceil(size / 16)]` is the slot of the smallest class that fits
+    /// a size up to `SMALL_LIMIT`; `large[grid::bucket(size)]` above it.
     lookup: [u8; LOOKUP_LEN],
+    large: [u8; grid::BUCKETS],
     /// `classes[..info.len()]` are the user's, in order; the rest are empty.
     classes: [Class; SLOTS],
     info: Vec<ClassInfo>,
@@ -90,8 +93,9 @@ impl Class {
     /// or None when `addr` is not one. One multiply, one rotate, one
     /// compare: the rotated product is the exact quotient `offset / stride`
     /// when the stride divides the offset, and above `u64::MAX / stride`
-    /// (so above any carved count: at most 4 GiB of blocks of at most
-    /// 64 KiB) when it does not (Hacker's Delight, 10-17). Unused slots have
+    /// (at least 2^38, for strides of at most 64 MiB: above any carved
+    /// count, since a run holds at most 2^32 bytes of blocks) when it does
+    /// not (Hacker's Delight, 10-17). Unused slots have
     /// `carved == 0` and say None for every address.
     ///
     /// (`carved * stride <= 2^32 < u64::MAX`, so no carved count reaches
@@ -121,13 +125,16 @@ impl Class {
     }
 }
 
-/// The size-to-class table: entry `slot` is the smallest class whose block
-/// holds `slot * ALIGN` bytes, [`NO_CLASS`] above the largest.
-fn lookup_table(layouts: &[ClassLayout]) -> [u8; LOOKUP_LEN] {
-    let mut lookup = [NO_CLASS; LOOKUP_LEN];
+/// A size-to-class table: entry `i` is the smallest class whose block
+/// holds `largest(i)` bytes (increasing in `i`), [`NO_CLASS`] above the largest.
+fn size_table<const N: usize>(
+    layouts: &[ClassLayout],
+    largest: impl Fn(usize) -> usize,
+) -> [u8; N] {
+    let mut table = [NO_CLASS; N];
     let mut class = 0;
-    for (slot, entry) in lookup.iter_mut().enumerate() {
-        while class < layouts.len() && layouts[class].block < slot * ALIGN {
+    for (i, entry) in table.iter_mut().enumerate() {
+        while class < layouts.len() && layouts[class].block < largest(i) {
             class += 1;
         }
         if class == layouts.len() {
@@ -135,14 +142,14 @@ fn lookup_table(layouts: &[ClassLayout]) -> [u8; LOOKUP_LEN] {
         }
         *entry = class as u8;
     }
-    lookup
+    table
 }
 
 /// A class's hot fields for its run placed at `base + run.offset`.
 fn class_at(base: usize, run: &ClassLayout) -> Class {
     let stride = Stride::new(run.stride);
     Class {
-        stride: run.stride as u32, // at most MAX_CLASS_BYTES
+        stride: run.stride as u32, // at most MAX_CLASS_BYTES < 2^32
         shift: stride.shift,
         inverse: stride.inverse,
         first: base + run.offset,
@@ -170,7 +177,30 @@ impl Pmad {
         pool_bytes: usize,
         options: Options,
     ) -> Result<Pmad, Error> {
-        let plan = layout::plan(classes, percentages, pool_bytes)?;
+        Pmad::from_plan(layout::plan(classes, percentages, pool_bytes)?, options)
+    }
+
+    /// Builds a pool whose class `i` holds exactly `blocks[i]` blocks, for a
+    /// caller that knows its peak (a replayed trace, a sized workload):
+    /// nothing is rounded to a percentage, so nothing is prefaulted that
+    /// no block needs. One `mmap` (plus one `mlock` when asked).
+    ///
+    /// ```
+    /// let pool = pmad::Pmad::with_blocks(&[64, 2 << 20], &[1000, 3], Default::default())?;
+    /// assert_eq!(pool.stats()[1].capacity, 3);
+    /// assert!(pool.alloc(1 << 20).is_some(), "a 1 MiB request gets a 2 MiB block");
+    /// # Ok::<(), pmad::Error>(())
+    /// ```
+    pub fn with_blocks(
+        classes: &[usize],
+        blocks: &[usize],
+        options: Options,
+    ) -> Result<Pmad, Error> {
+        Pmad::from_plan(layout::plan_blocks(classes, blocks)?, options)
+    }
+
+    /// Maps and sets up the pool `plan` describes.
+    fn from_plan(plan: layout::Plan, options: Options) -> Result<Pmad, Error> {
         let layouts = plan.runs;
         let region = Region::reserve(plan.reserve)?;
         let base = region.base();
@@ -184,7 +214,8 @@ impl Pmad {
             }
         }
 
-        let lookup = lookup_table(&layouts);
+        let lookup = size_table(&layouts, |slot| slot * ALIGN);
+        let large = size_table(&layouts, grid::bucket_bytes);
         let classes = std::array::from_fn(|i| {
             layouts
                 .get(i)
@@ -200,6 +231,7 @@ impl Pmad {
             .collect();
         Ok(Pmad {
             lookup,
+            large,
             classes,
             info,
             base,
@@ -217,13 +249,37 @@ impl Pmad {
     /// Touches no byte of any block.
     #[inline]
     pub fn alloc(&self, size: usize) -> Option<NonNull<u8>> {
-        if size > MAX_CLASS_BYTES {
-            return self.refuse_oversize();
+        if size > SMALL_LIMIT {
+            return self.alloc_large(size);
         }
         // Cannot overflow after the check above; `div_ceil` costs 5 instructions to this 2.
         #[allow(clippy::manual_div_ceil)]
         let slot = self.lookup[(size + ALIGN - 1) / ALIGN] as usize;
         // SAFETY: every lookup entry is below SLOTS (invariant 1).
+        unsafe { self.pop(slot) }
+    }
+
+    /// `alloc` above [`SMALL_LIMIT`]: the class from the grid bucket's
+    /// table. Out of line, so the small path stays as short as it was.
+    #[inline(never)]
+    fn alloc_large(&self, size: usize) -> Option<NonNull<u8>> {
+        if size > MAX_CLASS_BYTES {
+            return self.refuse_oversize();
+        }
+        let slot = self.large[grid::bucket(size)] as usize;
+        // SAFETY: every table entry is below SLOTS (invariant 1).
+        unsafe { self.pop(slot) }
+    }
+
+    /// Takes a block of class `slot`: the top of its stack, or a block
+    /// never handed out, or None.
+    ///
+    /// # Safety
+    ///
+    /// `slot < SLOTS`.
+    #[inline(always)]
+    unsafe fn pop(&self, slot: usize) -> Option<NonNull<u8>> {
+        // SAFETY: slot < SLOTS (the caller's promise).
         let class = unsafe { self.classes.get_unchecked(slot) };
         let Some(top) = class.free.get().checked_sub(1) else {
             return self.carve(slot);
@@ -360,8 +416,12 @@ impl Pmad {
     /// The block size a request of `size` bytes would get, without allocating:
     /// `None` when no class fits. For reporting internal waste.
     pub fn block_size_for(&self, size: usize) -> Option<usize> {
-        let slot = *self.lookup.get(size.div_ceil(ALIGN))? as usize;
-        self.info.get(slot).map(|info| info.layout.block)
+        let slot = match size {
+            0..=SMALL_LIMIT => self.lookup[size.div_ceil(ALIGN)],
+            _ if size <= MAX_CLASS_BYTES => self.large[grid::bucket(size)],
+            _ => return None,
+        };
+        self.info.get(slot as usize).map(|info| info.layout.block)
     }
 
     /// True when `ptr` points into this pool's mapping.
@@ -472,13 +532,38 @@ mod tests {
     #[test]
     fn lookup_maps_every_size_to_the_smallest_fitting_class() {
         let pool = Pmad::new(&[16, 64, 256, 1000], &[25, 25, 25, 25], 1 << 20).unwrap();
-        for size in 0..=MAX_CLASS_BYTES {
+        for size in 0..=SMALL_LIMIT {
             let expected = [16, 64, 256, 1008].iter().position(|&b| size <= b);
             let slot = pool.lookup[size.div_ceil(16)];
             match expected {
                 Some(class) => assert_eq!(slot as usize, class, "size {size}"),
                 None => assert_eq!(slot, NO_CLASS, "size {size}"),
             }
+        }
+        assert!(pool.large.iter().all(|&slot| slot == NO_CLASS));
+    }
+
+    #[test]
+    fn large_requests_find_the_smallest_large_class_that_fits() {
+        // A small class, one on the 64 KiB edge, and three on the grid.
+        let classes = [48, SMALL_LIMIT, 100_000, 1 << 20, MAX_CLASS_BYTES];
+        let blocks = [48, SMALL_LIMIT, 106_496, 1 << 20, MAX_CLASS_BYTES];
+        let pool = Pmad::new(&classes, &[1, 1, 1, 1, 96], 1 << 28).unwrap();
+        let expect = |size: usize| blocks.iter().position(|&b| size <= b);
+        let edges = (0..grid::BUCKETS).flat_map(|k| {
+            let b = grid::bucket_bytes(k);
+            [b - 1, b, b + 1]
+        });
+        for size in (0..=SMALL_LIMIT + 1)
+            .chain(edges)
+            .chain([MAX_CLASS_BYTES + 1])
+        {
+            let got = pool.block_size_for(size);
+            assert_eq!(got, expect(size).map(|i| blocks[i]), "size {size}");
+        }
+        for (slot, &entry) in pool.large.iter().enumerate() {
+            let want = expect(grid::bucket_bytes(slot)).map_or(NO_CLASS, |i| i as u8);
+            assert_eq!(entry, want, "bucket {slot}");
         }
     }
 }

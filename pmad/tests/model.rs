@@ -5,7 +5,9 @@
 //! inside the mapping, a block's bytes survive until it is freed, each class
 //! is exhausted exactly at its capacity, and the statistics equal the model's.
 //!
-//! 256 cases x 4,096 operations = 1,048,576 random operations per run.
+//! 256 cases x 4,096 operations = 1,048,576 random operations per run on
+//! small classes, and 32 x 4,096 on a pool with large classes too (blocks
+//! up to 2 MiB, filled and checked whole).
 
 use pmad::{Pmad, ALIGN};
 use proptest::prelude::*;
@@ -18,6 +20,12 @@ const SHARES: [usize; 5] = [20, 20, 20, 20, 20];
 const POOL: usize = 16 * 1024;
 const OPS: usize = 4096;
 
+/// Small classes, one on the 64 KiB edge and three large ones on the grid
+/// (blocks 65,536, 81,920, 327,680 and 2,097,152 bytes), a few blocks each.
+const LARGE_CLASSES: [usize; 6] = [32, 1000, 65_536, 80_000, 300_000, 2 << 20];
+const LARGE_SHARES: [usize; 6] = [1, 1, 8, 10, 20, 60];
+const LARGE_POOL: usize = 24 << 20;
+
 #[derive(Clone, Debug)]
 enum Op {
     Alloc(usize),
@@ -29,13 +37,15 @@ enum Op {
     FreeInterior(usize, usize),
 }
 
-fn op() -> impl Strategy<Value = Op> {
+/// Allocations mostly up to `small`, sometimes up to `large` (past the
+/// largest class, to check refusals), frees, checks and misuse.
+fn op(small: usize, large: usize) -> impl Strategy<Value = Op> {
     prop_oneof![
-        8 => (0usize..1100).prop_map(Op::Alloc),
-        1 => (1025usize..70_000).prop_map(Op::Alloc),
+        8 => (0usize..small).prop_map(Op::Alloc),
+        1 => (small..large).prop_map(Op::Alloc),
         4 => any::<usize>().prop_map(Op::Free),
         3 => any::<usize>().prop_map(Op::FreeSized),
-        1 => (any::<usize>(), 0usize..2000).prop_map(|(i, s)| Op::FreeWithWrongSize(i, s)),
+        1 => (any::<usize>(), 0usize..large).prop_map(|(i, s)| Op::FreeWithWrongSize(i, s)),
         2 => any::<usize>().prop_map(Op::Verify),
         1 => any::<usize>().prop_map(Op::DoubleFree),
         1 => (any::<usize>(), 1usize..1024).prop_map(|(i, o)| Op::FreeInterior(i, o)),
@@ -243,24 +253,47 @@ fn op_wrong_size(op: &Op) -> usize {
     }
 }
 
+/// Runs `ops` on `pool` and its model, checking after every step, then
+/// drains it: every block verifies and frees cleanly, and the pool is empty.
+fn agrees(pool: &Pmad, ops: &[Op]) -> Result<(), TestCaseError> {
+    // Misuse ops panic on purpose and are caught: keep their messages quiet.
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut model = Model::new(pool);
+    for op in ops {
+        step(pool, &mut model, op)?;
+    }
+    while let Some(block) = model.live.pop() {
+        verify(&block)?;
+        // SAFETY: a live block of this pool, not used again.
+        unsafe { pool.free(NonNull::new(block.addr as *mut u8).unwrap()) };
+    }
+    prop_assert!(pool.stats().iter().all(|s| s.in_use == 0));
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn pool_agrees_with_its_model_after_every_step(ops in proptest::collection::vec(op(), OPS)) {
-        // Misuse ops panic on purpose and are caught: keep their messages quiet.
-        std::panic::set_hook(Box::new(|_| {}));
-        let pool = Pmad::new(&CLASSES, &SHARES, POOL).unwrap();
-        let mut model = Model::new(&pool);
-        for op in &ops {
-            step(&pool, &mut model, op)?;
-        }
-        // Drain: every block verifies and frees cleanly, and the pool is empty.
-        while let Some(block) = model.live.pop() {
-            verify(&block)?;
-            // SAFETY: a live block of this pool, not used again.
-            unsafe { pool.free(NonNull::new(block.addr as *mut u8).unwrap()) };
-        }
-        prop_assert!(pool.stats().iter().all(|s| s.in_use == 0));
+    fn pool_agrees_with_its_model_after_every_step(
+        ops in proptest::collection::vec(op(1100, 70_000), OPS)
+    ) {
+        agrees(&Pmad::new(&CLASSES, &SHARES, POOL).unwrap(), &ops)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_pool_with_large_classes_agrees_with_its_model(
+        ops in proptest::collection::vec(op(70_000, 2_200_000), OPS)
+    ) {
+        let pool = Pmad::new(&LARGE_CLASSES, &LARGE_SHARES, LARGE_POOL).unwrap();
+        prop_assert_eq!(
+            pool.stats().iter().map(|s| s.block_bytes).collect::<Vec<_>>(),
+            [32, 1008, 65_536, 81_920, 327_680, 2 << 20]
+        );
+        agrees(&pool, &ops)?;
     }
 }

@@ -464,6 +464,16 @@ fn configuration_errors_name_the_bad_value() {
             "both round up to 16",
         ),
         (
+            Pmad::new(&[70_000, 72_000], &[50, 50], MIB),
+            Error::SameBlockSize {
+                index: 1,
+                previous: 70_000,
+                size: 72_000,
+                block: 73_728,
+            },
+            "73728",
+        ),
+        (
             Pmad::new(&[0, 16], &[50, 50], MIB),
             Error::ZeroClass { index: 0 },
             "class 0 is 0 bytes",
@@ -475,7 +485,7 @@ fn configuration_errors_name_the_bad_value() {
                 size: MAX_CLASS_BYTES + 1,
                 max: MAX_CLASS_BYTES,
             },
-            "65537 bytes",
+            "67108865 bytes",
         ),
         (
             Pmad::new(&[16, 64], &[50, 40], MIB),
@@ -537,6 +547,41 @@ fn configuration_errors_name_the_bad_value() {
             "{error} should mention {words:?}"
         );
     }
+}
+
+#[test]
+fn large_classes_serve_round_to_the_grid_and_catch_misuse() {
+    // 100,000 B rounds up to 106,496 (13 steps of 8 KiB); 3 MB to 3,145,728.
+    let pool = Pmad::new(&[64, 100_000, 3_000_000], &[1, 9, 90], 64 * MIB).unwrap();
+    let blocks: Vec<usize> = pool.stats().iter().map(|s| s.block_bytes).collect();
+    assert_eq!(blocks, [64, 106_496, 3_145_728]);
+    assert_eq!(pool.block_size_for(65), Some(106_496), "no class between");
+    assert_eq!(pool.block_size_for(106_497), Some(3_145_728));
+    assert_eq!(pool.block_size_for(3_145_729), None);
+    let big = pool.alloc(3_145_728).unwrap();
+    let mid = pool.alloc(70_000).unwrap();
+    assert_eq!(big.as_ptr() as usize % 4096, 0, "large blocks start a page");
+    // SAFETY: each block holds its class's whole block size.
+    unsafe {
+        big.as_ptr().write_bytes(1, 3_145_728);
+        mid.as_ptr().write_bytes(2, 106_496);
+    }
+    let inner = NonNull::new(big.as_ptr().wrapping_add(4096)).unwrap();
+    // SAFETY: a deliberate foreign pointer: detected, nothing modified.
+    let text = panic_message(|| unsafe { pool.free(inner) });
+    assert!(text.contains("foreign pointer"), "{text}");
+    // SAFETY: from this pool, not used again (the second free is deliberate).
+    unsafe { pool.free_sized(big, 3_145_728) };
+    // SAFETY: a deliberate double free: detected, nothing modified.
+    let text = panic_message(|| unsafe { pool.free(big) });
+    assert!(text.contains("double free"), "{text}");
+    // A wrong size hint still frees the right class.
+    // SAFETY: from this pool, not used again.
+    unsafe { pool.free_sized(mid, 3_000_000) };
+    assert_eq!(in_use(&pool), [0, 0, 0]);
+    assert_eq!(pool.alloc(3_000_000), Some(big), "last in, first out");
+    assert_eq!(pool.alloc(MAX_CLASS_BYTES), None);
+    assert_eq!(pool.oversize_requests(), 1);
 }
 
 #[test]

@@ -1,72 +1,58 @@
 //! PMAD, configured per case from the case's own [`Demand`]: one class per
-//! size range (its largest size), each holding the most blocks the case can
-//! have live at once (with 25 % headroom plus 64 blocks when the split between
-//! classes is random), prefaulted as a real-time user deploys it, and locked
-//! when `--mlock` asks. A pool that runs out mid-run stops the run.
+//! size range (its largest size), each holding exactly the most blocks the
+//! case can have live at once (with 25 % headroom plus 64 blocks when the
+//! split between classes is random; a replayed trace's exact peak per
+//! power-of-two class, walked before anything is timed, with no headroom,
+//! since a replay makes the same calls every time), prefaulted as a
+//! real-time user deploys it, and locked when `--mlock` asks. A pool that
+//! runs out mid-run stops the run; one above [`POOL_CAP_BYTES`] is not
+//! built, and the reason names its size.
 
 use super::{PmadReport, Setup};
 use pmad::{Options, Pmad};
 use std::ptr::NonNull;
 use workloads::{Allocator, Case, Clock, Demand, Observer};
 
-/// Integer percentages (each >= 1, summing to 100) close to each class's
-/// share of `bytes`: largest remainder first.
-fn percentages(bytes: &[usize]) -> Vec<usize> {
-    let total: usize = bytes.iter().sum();
-    let exact: Vec<f64> = bytes
+/// The most bytes a pool may have backed when it is prefaulted: past it a
+/// case is not applicable, and the reason names both numbers. A fixed pool
+/// pays in memory for every block it may need at once, so a trace whose
+/// peak per class is vast is honestly out of PMAD's reach on this machine.
+pub const POOL_CAP_BYTES: usize = 8 << 30;
+
+/// The bytes a pool holding `needed[i]` blocks of `classes[i]` backs: its
+/// blocks and their metadata (page padding aside).
+fn pool_bytes(classes: &[usize], needed: &[usize]) -> usize {
+    classes
         .iter()
-        .map(|&b| b as f64 * 100.0 / total as f64)
-        .collect();
-    let mut pct: Vec<usize> = exact.iter().map(|&e| (e.floor() as usize).max(1)).collect();
-    while pct.iter().sum::<usize>() < 100 {
-        let i = (0..pct.len())
-            .max_by(|&a, &b| (exact[a] - pct[a] as f64).total_cmp(&(exact[b] - pct[b] as f64)))
-            .expect("at least one class");
-        pct[i] += 1;
-    }
-    while pct.iter().sum::<usize>() > 100 {
-        let i = (0..pct.len())
-            .max_by_key(|&i| pct[i])
-            .expect("at least one class");
-        pct[i] -= 1;
-    }
-    pct
+        .zip(needed)
+        .map(|(&class, &n)| pmad::bytes_for(class, n))
+        .fold(0usize, usize::saturating_add)
 }
 
-/// Builds the pool for `demand`; checks every class holds what it needs.
+/// Builds the pool for `demand`: each class holds exactly the blocks the
+/// case needs ([`Demand::blocks_per_range`]), none rounded to a share.
 pub fn build(demand: &Demand, setup: Setup) -> Result<(Pmad, PmadReport), String> {
     let classes: Vec<usize> = demand.ranges.iter().map(|r| r.max).collect();
     let needed = demand.blocks_per_range();
-    let bytes: Vec<usize> = classes
-        .iter()
-        .zip(&needed)
-        .map(|(&class, &n)| pmad::bytes_for(class, n))
-        .collect();
-    let percentages = percentages(&bytes);
-    let pool_bytes = bytes
-        .iter()
-        .zip(&percentages)
-        .map(|(&b, &p)| (b * 100).div_ceil(p))
-        .max()
-        .expect("at least one class");
-    let options = Options::default().prefault(true).lock(setup.mlock);
-    let pool = Pmad::with_options(&classes, &percentages, pool_bytes, options)
-        .map_err(|e| format!("pmad: cannot build the pool for this case: {e}"))?;
-    let capacity: Vec<usize> = pool.stats().iter().map(|s| s.capacity).collect();
-    if let Some(i) = (0..classes.len()).find(|&i| capacity[i] < needed[i]) {
+    let bytes = pool_bytes(&classes, &needed);
+    if bytes > POOL_CAP_BYTES {
         return Err(format!(
-            "pmad: class {} holds {} blocks, the case needs {} (pool sizing bug)",
-            classes[i], capacity[i], needed[i]
+            "pmad: the pool would hold {bytes} bytes, above the harness's cap of {POOL_CAP_BYTES} bytes for a prefaulted pool"
         ));
     }
+    let options = Options::default().prefault(true).lock(setup.mlock);
+    let pool = Pmad::with_blocks(&classes, &needed, options)
+        .map_err(|e| format!("pmad: cannot build the pool for this case: {e}"))?;
+    let stats = pool.stats();
     let report = PmadReport {
         classes,
-        percentages,
-        pool_bytes,
+        blocks: stats.iter().map(|s| s.block_bytes).collect(),
+        pool_bytes: pool.pool_bytes(),
+        reserved_bytes: pool.mapped_bytes(),
         prefault: options.prefault,
         lock: options.lock,
         needed,
-        capacity,
+        capacity: stats.iter().map(|s| s.capacity).collect(),
         high_water: Vec::new(),
         failed: Vec::new(),
     };
@@ -97,8 +83,9 @@ impl Allocator for PmadAlloc<'_> {
     }
 }
 
-/// Why PMAD cannot serve `trace`: a block beyond its largest class, or an
-/// alignment beyond the 16 bytes every block has.
+/// Why PMAD cannot serve `trace`: a block beyond its largest class, an
+/// alignment beyond the 16 bytes every block has, or a pool beyond
+/// [`POOL_CAP_BYTES`].
 pub fn cannot_serve(trace: &workloads::replay::Trace) -> Option<String> {
     if trace.largest > pmad::MAX_CLASS_BYTES {
         return Some(format!(
@@ -114,7 +101,14 @@ pub fn cannot_serve(trace: &workloads::replay::Trace) -> Option<String> {
             pmad::ALIGN
         ));
     }
-    None
+    let demand = trace.demand();
+    let classes: Vec<usize> = demand.ranges.iter().map(|r| r.max).collect();
+    let bytes = pool_bytes(&classes, &demand.blocks_per_range());
+    (bytes > POOL_CAP_BYTES).then(|| {
+        format!(
+            "a pool holding the trace's peak of every class would be {bytes} bytes, above the harness's cap of {POOL_CAP_BYTES} bytes for a prefaulted pool"
+        )
+    })
 }
 
 pub fn run<C: Clock, O: Observer>(
@@ -140,20 +134,6 @@ pub fn run<C: Clock, O: Observer>(
 mod tests {
     use super::*;
     use workloads::{Kind, SizeSpec};
-
-    #[test]
-    fn percentages_sum_to_100_and_never_zero() {
-        for bytes in [
-            vec![1, 1_000_000],
-            vec![5, 5, 5],
-            vec![48, 96, 4112 * 1000],
-            vec![7],
-        ] {
-            let p = percentages(&bytes);
-            assert_eq!(p.iter().sum::<usize>(), 100, "{bytes:?} -> {p:?}");
-            assert!(p.iter().all(|&x| x >= 1), "{bytes:?} -> {p:?}");
-        }
-    }
 
     #[test]
     fn every_case_gets_a_pool_that_holds_what_it_needs() {

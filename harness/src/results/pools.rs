@@ -8,8 +8,17 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PmadReport {
     pub classes: Vec<usize>,
-    pub percentages: Vec<usize>,
+    /// Each class's block size (its size rounded up: 16 bytes up to 64
+    /// KiB, the grid above). Empty in runs made before large classes.
+    #[serde(default)]
+    pub blocks: Vec<usize>,
+    /// Bytes of the runs (blocks and metadata): what a prefaulted pool
+    /// keeps resident from the start.
     pub pool_bytes: usize,
+    /// Address space the one mapping reserves (runs and the untouched gaps
+    /// between them). 0 in runs made before it was recorded.
+    #[serde(default)]
+    pub reserved_bytes: usize,
     pub prefault: bool,
     pub lock: bool,
     /// Blocks each class was sized for.

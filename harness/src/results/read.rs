@@ -283,6 +283,16 @@ impl Results {
             .find_map(|c| c.replay.as_ref())
     }
 
+    /// PMAD's pool for a workload (its configuration and what it used),
+    /// from the run that ran PMAD on it.
+    pub fn pmad_pool(&self, workload: WorkloadName) -> Option<&crate::results::pools::PmadReport> {
+        self.runs()
+            .iter()
+            .flat_map(|run| &run.cases)
+            .filter(|c| c.workload == workload)
+            .find_map(|c| c.pmad.as_ref())
+    }
+
     /// The rows of a workload run on more than one thread (`--threads`).
     pub fn threaded(&self, workload: WorkloadName) -> Vec<&Row> {
         self.rows

@@ -51,6 +51,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "report/max_at_noise",
     "report/memory",
     "report/not_meaningful",
+    "report/pmad_pool",
     "report/replay",
     "report/request",
     "report/runs",

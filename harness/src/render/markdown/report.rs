@@ -240,6 +240,9 @@ fn workload_section(
         cross_thread_table(md, r);
     }
     usage_table(md, r, workload);
+    if let (Some(replay), Some(pool)) = (r.replay(workload), r.pmad_pool(workload)) {
+        pmad_pool_note(md, replay, pool);
+    }
     if workload == WorkloadName::Churn {
         memory_table(md, r);
     }
@@ -440,6 +443,37 @@ fn usage_table(md: &mut String, r: &Results, workload: WorkloadName) {
             );
         }
     }
+    md.push('\n');
+}
+
+/// What PMAD's pool for a replayed trace reserved and backed, beside the
+/// trace's own peak: the memory side of a fixed pool's latency.
+fn pmad_pool_note(
+    md: &mut String,
+    replay: &crate::results::meta::ReplayEntry,
+    pool: &crate::results::pools::PmadReport,
+) {
+    let th = format::thousands;
+    let mib = |b: usize| format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0));
+    let reserved = if pool.reserved_bytes > 0 {
+        mib(pool.reserved_bytes)
+    } else {
+        "not recorded".to_string()
+    };
+    let ratio = pool.pool_bytes as f64 / replay.peak_live_bytes.max(1) as f64;
+    md.push_str(&prose::fill(
+        "report/pmad_pool",
+        &json!({
+            "classes": pool.classes.len(),
+            "smallest": th(pool.classes.first().copied().unwrap_or(0) as u64),
+            "largest": th(pool.classes.last().copied().unwrap_or(0) as u64),
+            "blocks": th(pool.capacity.iter().sum::<usize>() as u64),
+            "reserved": reserved,
+            "backed": mib(pool.pool_bytes),
+            "backed_over_peak": format!("{ratio:.1}"),
+            "used": th(pool.high_water.iter().sum::<usize>() as u64),
+        }),
+    ));
     md.push('\n');
 }
 
