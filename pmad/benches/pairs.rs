@@ -1,6 +1,8 @@
 //! alloc+free pairs at 16 to 4096 B: PMAD against a bare intrusive free list
 //! (the floor: what a pool costs with no checks and no counters) and jemalloc,
-//! on the same loop. Reported as pairs per second (criterion "elem/s").
+//! on the same loop; then pairs whose size changes every call, drawn from
+//! the same five sizes, where `free`'s class hint is mostly wrong. Reported
+//! as pairs per second (criterion "elem/s").
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pmad::{Options, Pmad};
@@ -120,5 +122,65 @@ fn pairs(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pairs);
+/// Sizes in a fixed pseudo-random order (a 64-bit LCG), so the class
+/// changes on about four calls in five and no branch predictor learns it.
+fn mixed_sizes() -> Vec<usize> {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    (0..4096)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            SIZES[(state >> 33) as usize % SIZES.len()]
+        })
+        .collect()
+}
+
+fn mixed_pairs(c: &mut Criterion) {
+    let mut group = c.benchmark_group("alloc_free_pair_mixed");
+    group.throughput(Throughput::Elements(1));
+    let sizes = mixed_sizes();
+    let pool = Pmad::with_blocks(
+        &SIZES,
+        &[BLOCKS; SIZES.len()],
+        Options::default().prefault(true),
+    )
+    .expect("benchmark pool");
+    let pool = black_box(&pool);
+    // Each routine walks the same sequence; the index wraps with a mask.
+    let mut next = 0;
+    let mut size = move || {
+        next = (next + 1) & (4096 - 1);
+        sizes[next]
+    };
+    group.bench_function("pmad_free", |b| {
+        b.iter(|| {
+            let p = black_box(pool.alloc(size()).unwrap());
+            // SAFETY: `p` came from `pool` and is not used again.
+            unsafe { pool.free(p) };
+        })
+    });
+    group.bench_function("pmad_free_sized", |b| {
+        b.iter(|| {
+            let size = size();
+            let p = black_box(pool.alloc(size).unwrap());
+            // SAFETY: `p` came from `pool` with this size and is not used again.
+            unsafe { pool.free_sized(p, size) };
+        })
+    });
+    let jemalloc = black_box(&tikv_jemallocator::Jemalloc);
+    group.bench_function("jemalloc", |b| {
+        b.iter(|| {
+            let layout = Layout::from_size_align(size(), 16).unwrap();
+            // SAFETY: layout has non-zero size; the block is freed with the same layout.
+            unsafe {
+                let p = black_box(jemalloc.alloc(layout));
+                jemalloc.dealloc(p, layout);
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, pairs, mixed_pairs);
 criterion_main!(benches);

@@ -48,8 +48,8 @@ pub enum Error {
         share: usize,
         block_with_metadata: usize,
     },
-    /// The class's share would hold more than 4 GiB of blocks: a free block
-    /// is kept as a `u32` offset from its run's start.
+    /// The class's share would hold more than 4 GiB of blocks: `free`'s
+    /// index check is exact only for runs of at most 2^32 bytes.
     TooManyBlocks {
         index: usize,
         class: usize,

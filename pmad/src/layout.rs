@@ -11,8 +11,8 @@
 //!
 //! A run is the class's blocks, back to back, then on the next page its
 //! metadata: the in-use map (one byte per block) and the stack of free
-//! blocks (each a `u32` offset from the run's start, so a run spans at most
-//! 4 GiB). No metadata shares a page with a block, so the pool's bookkeeping
+//! blocks (each a `u32` block index). A run's blocks span at most 4 GiB,
+//! which the exactness of `free`'s index check relies on (`pool.rs`). No metadata shares a page with a block, so the pool's bookkeeping
 //! never touches a block's bytes, nor a page that holds one.
 
 use crate::{Error, MAX_CLASSES, MAX_CLASS_BYTES};

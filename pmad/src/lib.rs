@@ -35,8 +35,8 @@
 //! instead of a memory load. A run is the class's blocks back to back (a
 //! block of a class of `c` bytes is `round_up(c, 16)` bytes, its stride),
 //! then, starting on the next page, the class's metadata: an in-use map
-//! (one byte per block) and a stack of the free blocks (each a `u32` offset
-//! from the run's start, so a class's blocks span at most 4 GiB). That is 5
+//! (one byte per block) and a stack of the free blocks (each a `u32` block
+//! index; a class's blocks span at most 4 GiB). That is 5
 //! bytes per block, and none of it lies in a block or on a page that holds
 //! one. Blocks are carved from the start of
 //! their run on first use, so a fresh pool touches no page until it hands
@@ -66,13 +66,15 @@
 //! `n * b` bytes of RSS from the start (plus 5 bytes a block of
 //! metadata), and `new` takes as long as the kernel needs to zero them;
 //! in exchange no allocation ever takes a page fault. A run holds at most
-//! 4 GiB of blocks (offsets are `u32`), so a 64 MiB class holds at most
+//! 4 GiB of blocks (the bound `free`'s exact index check needs), so a 64 MiB class holds at most
 //! 64 blocks.
 //!
 //! # Invariants
 //!
-//! 1. `lookup[i]` is the index of the smallest class whose block holds
-//!    `16 * i` bytes, and `large[k]` that of the smallest class whose block
+//! 1. `lookup[i]` is the slot of the smallest class whose block holds
+//!    `16 * i` bytes (as the slot's byte offset in the slot array, a
+//!    multiple of the 64-byte slot size), and `large[k]` the slot of the
+//!    smallest class whose block
 //!    holds grid bucket `k`'s largest size, or the empty "no class" slot
 //!    when none does; every entry is below the slot count. Every block size
 //!    is either a multiple of 16 up to 64 KiB or a grid size above it, so
@@ -87,17 +89,23 @@
 //!    never been touched. Slots with no class have `carved == 0` and
 //!    `free == 0`.
 //! 3. A carved block is either in use, with its in-use byte 1, or free, with
-//!    its byte 0 and its offset on the stack exactly once: `stack[..free]`
-//!    holds exactly the offsets of the free carved blocks. Bytes of uncarved
+//!    its byte 0 and its index on the stack exactly once: `stack[..free]`
+//!    holds exactly the indices of the free carved blocks. Bytes of uncarved
 //!    blocks are 0.
-//! 4. `allocs - frees` of a class is its number of blocks in use,
-//!    `carved - free`, and `carved` is the high-water mark of that number (a
-//!    block is carved only when the stack is empty, i.e. every carved block
-//!    is in use).
+//! 4. `carved - free` of a class is its number of blocks in use, and
+//!    `carved` is the high-water mark of that number (a block is carved only
+//!    when the stack is empty, i.e. every carved block is in use). The pool
+//!    keeps no other counter on the hot paths.
 //! 5. `alloc`, `free` and `free_sized` read and write only the lookup table,
 //!    the class state and the metadata pages: never a byte of a block.
+//! 6. `free`'s hint is always a slot's byte offset in the slot array (0 at
+//!    first; `free` sets it only to the slot it derived from an address,
+//!    masked into range), so following it never leaves the array.
 //!
-//! `free` derives the class from the address and the block's index from its
+//! `free` first tries the class of the pointer it freed last (a hint,
+//! always a valid slot, never trusted), and when the pointer is not a
+//! carved block of that class derives the class from the address and makes
+//! it the next hint. Either way it derives the block's index from its
 //! offset (one multiply and a rotate, exact: see `stride.rs`), checks that
 //! the index is below `carved`, then that the block's byte says in use. It
 //! panics before touching any metadata otherwise, so a double free or a

@@ -23,6 +23,12 @@ const SLOTS: usize = 2 * MAX_CLASSES;
 /// The slot that serves no size: sizes above the largest class map to it.
 const NO_CLASS: u8 = MAX_CLASSES as u8;
 
+/// Bytes of one slot's [`Class`]: the hot paths address a slot by its byte
+/// offset in the slot array (`slot * CLASS_BYTES`), which x86 cannot scale
+/// from a slot number in its addressing, so the tables hold offsets.
+const CLASS_BYTES: usize = std::mem::size_of::<Class>();
+
+
 /// What the hot paths touch of one class: exactly one cache line. The
 /// stack and in-use map it points to are the class's metadata, on their own
 /// pages after its blocks (invariant 2).
@@ -31,14 +37,16 @@ const NO_CLASS: u8 = MAX_CLASSES as u8;
 struct Class {
     /// Free blocks on the stack: `stack[..free]`.
     free: Cell<u32>,
-    /// Blocks carved so far: indices below it have been handed out at least once.
-    carved: Cell<u32>,
-    /// Bytes between two blocks (the block itself; at most 64 MiB).
-    stride: u32,
-    /// The stride's trailing zero bits, and the inverse of its odd part
-    /// modulo 2^64: a block's index from its offset without a division
+    /// The stride's trailing zero bits, and (below) the inverse of its odd
+    /// part modulo 2^64: a block's index from its offset without a division
     /// (see [`Class::index_of`]).
     shift: u32,
+    /// Blocks carved so far: indices below it have been handed out at least
+    /// once. 64 bits wide, like `stride`, so the hot paths compare and
+    /// multiply with it straight from memory (below 2^32 all the same).
+    carved: Cell<u64>,
+    /// Bytes between two blocks (the block itself; at most 64 MiB).
+    stride: u64,
     inverse: u64,
     /// Address of block 0.
     first: usize,
@@ -48,11 +56,6 @@ struct Class {
     /// set by a plain store, so an alloc never waits on the free before it).
     stack: usize,
     in_use: usize,
-    /// Blocks handed out, ever. Only `alloc` writes it and only `free` writes
-    /// `frees`: one shared in-use counter would chain every alloc to the free
-    /// before it through memory (measured: 7.5 against 4.5 ns a pair).
-    allocs: Cell<u64>,
-    frees: Cell<u64>,
 }
 
 /// What only carving and statistics need of one class.
@@ -68,9 +71,10 @@ struct ClassInfo {
 /// `Send` (a pool may move to another thread with its blocks) but not `Sync`
 /// (its `Cell`s make it so): one pool per thread, by construction.
 pub struct Pmad {
-    /// `lookup[ceil(size / 16)]` is the slot of the smallest class that fits
+    /// `lookup[ceil(size / 16)]` is the slot (as its byte offset in
+    /// `classes`) of the smallest class that fits
     /// a size up to `SMALL_LIMIT`; `large[grid::bucket(size)]` above it.
-    lookup: [u8; LOOKUP_LEN],
+    lookup: [u16; LOOKUP_LEN],
     large: [u8; grid::BUCKETS],
     /// `classes[..info.len()]` are the user's, in order; the rest are empty.
     classes: [Class; SLOTS],
@@ -80,6 +84,11 @@ pub struct Pmad {
     base: usize,
     span_shift: u32,
     oversize: Cell<u64>,
+    /// The class `free` checks first: the one its last pointer belonged to,
+    /// as its slot's byte offset in `classes` (invariant 6). A guess, never
+    /// trusted: the pointer must still pass that class's checks, so a wrong
+    /// guess costs only the way round.
+    free_hint: Cell<u16>,
     region: Region,
 }
 
@@ -101,15 +110,15 @@ impl Class {
     /// (`carved * stride <= 2^32 < u64::MAX`, so no carved count reaches
     /// the quotient of a misaligned offset.)
     #[inline(always)]
-    fn index_of(&self, addr: usize) -> Option<u32> {
+    fn index_of(&self, addr: usize) -> Option<usize> {
         let q = crate::stride::quotient(addr.wrapping_sub(self.first), self.inverse, self.shift);
-        (q < u64::from(self.carved.get())).then_some(q as u32)
+        (q < self.carved.get()).then_some(q as usize)
     }
 
     /// The address of block `index`.
     #[inline(always)]
-    fn address(&self, index: u32) -> usize {
-        self.first + index as usize * self.stride as usize
+    fn address(&self, index: usize) -> usize {
+        self.first + index * self.stride as usize
     }
 
     /// The in-use mark of block `index`: 1 while handed out, 0 otherwise.
@@ -118,10 +127,10 @@ impl Class {
     ///
     /// `index < capacity` of this class (so the mark is inside its map).
     #[inline(always)]
-    unsafe fn mark(&self, index: u32) -> *mut u8 {
+    unsafe fn mark(&self, index: usize) -> *mut u8 {
         // SAFETY: the map holds one byte per block of capacity (invariant 2)
         // and index < capacity (the caller's promise).
-        unsafe { (self.in_use as *mut u8).add(index as usize) }
+        unsafe { (self.in_use as *mut u8).add(index) }
     }
 }
 
@@ -149,7 +158,7 @@ fn size_table<const N: usize>(
 fn class_at(base: usize, run: &ClassLayout) -> Class {
     let stride = Stride::new(run.stride);
     Class {
-        stride: run.stride as u32, // at most MAX_CLASS_BYTES < 2^32
+        stride: run.stride as u64,
         shift: stride.shift,
         inverse: stride.inverse,
         first: base + run.offset,
@@ -214,7 +223,8 @@ impl Pmad {
             }
         }
 
-        let lookup = size_table(&layouts, |slot| slot * ALIGN);
+        let lookup = size_table::<LOOKUP_LEN>(&layouts, |slot| slot * ALIGN)
+            .map(|slot| (slot as usize * CLASS_BYTES) as u16); // SLOTS * 64 < 2^16
         let large = size_table(&layouts, grid::bucket_bytes);
         let classes = std::array::from_fn(|i| {
             layouts
@@ -237,6 +247,7 @@ impl Pmad {
             base,
             span_shift: plan.span_shift,
             oversize: Cell::new(0),
+            free_hint: Cell::new(0),
             region,
         })
     }
@@ -254,9 +265,9 @@ impl Pmad {
         }
         // Cannot overflow after the check above; `div_ceil` costs 5 instructions to this 2.
         #[allow(clippy::manual_div_ceil)]
-        let slot = self.lookup[(size + ALIGN - 1) / ALIGN] as usize;
-        // SAFETY: every lookup entry is below SLOTS (invariant 1).
-        unsafe { self.pop(slot) }
+        let offset = self.lookup[(size + ALIGN - 1) / ALIGN] as usize;
+        // SAFETY: every lookup entry is a slot's offset (invariant 1).
+        unsafe { self.pop(offset) }
     }
 
     /// `alloc` above [`SMALL_LIMIT`]: the class from the grid bucket's
@@ -268,34 +279,52 @@ impl Pmad {
         }
         let slot = self.large[grid::bucket(size)] as usize;
         // SAFETY: every table entry is below SLOTS (invariant 1).
-        unsafe { self.pop(slot) }
+        unsafe { self.pop(slot * CLASS_BYTES) }
     }
 
-    /// Takes a block of class `slot`: the top of its stack, or a block
-    /// never handed out, or None.
+    /// The class in the slot at byte `offset` of the slot array.
     ///
     /// # Safety
     ///
-    /// `slot < SLOTS`.
+    /// `offset` is a multiple of `CLASS_BYTES` below `SLOTS * CLASS_BYTES`.
     #[inline(always)]
-    unsafe fn pop(&self, slot: usize) -> Option<NonNull<u8>> {
-        // SAFETY: slot < SLOTS (the caller's promise).
-        let class = unsafe { self.classes.get_unchecked(slot) };
+    unsafe fn class_at(&self, offset: usize) -> &Class {
+        // SAFETY: the caller's promise puts a whole, aligned `Class` of the
+        // array at `offset`.
+        unsafe {
+            &*self
+                .classes
+                .as_ptr()
+                .cast::<u8>()
+                .add(offset)
+                .cast::<Class>()
+        }
+    }
+
+    /// Takes a block of the class at byte `offset` of the slot array: the
+    /// top of its stack, or a block never handed out, or None.
+    ///
+    /// # Safety
+    ///
+    /// `offset` is a slot's offset: a multiple of `CLASS_BYTES` below
+    /// `SLOTS * CLASS_BYTES`.
+    #[inline(always)]
+    unsafe fn pop(&self, offset: usize) -> Option<NonNull<u8>> {
+        // SAFETY: forwarded from the caller.
+        let class = unsafe { self.class_at(offset) };
         let Some(top) = class.free.get().checked_sub(1) else {
-            return self.carve(slot);
+            return self.carve(offset / CLASS_BYTES);
         };
-        // SAFETY: `stack[..free]` holds the offsets of free carved blocks
+        // SAFETY: `stack[..free]` holds the indices of free carved blocks
         // (invariant 3), so `stack[top]` is inside the stack.
-        let offset = unsafe { *(class.stack as *const u32).add(top as usize) } as usize;
+        let index = unsafe { *(class.stack as *const u32).add(top as usize) } as usize;
         class.free.set(top);
-        let index = crate::stride::quotient(offset, class.inverse, class.shift) as u32;
         // SAFETY: index < carved <= capacity; the mark is in this class's
         // map, in the live mapping. A plain store, not a read-modify-write:
         // the next `free` of this block does not wait on an earlier one.
         unsafe { *class.mark(index) = 1 };
-        class.allocs.set(class.allocs.get() + 1);
         // SAFETY: a block address inside the live mapping, so not null.
-        Some(unsafe { NonNull::new_unchecked((class.first + offset) as *mut u8) })
+        Some(unsafe { NonNull::new_unchecked(class.address(index) as *mut u8) })
     }
 
     /// Returns a block to its class's stack of free blocks. O(1): checks, then a
@@ -321,6 +350,28 @@ impl Pmad {
     #[inline]
     pub unsafe fn free(&self, ptr: NonNull<u8>) {
         let addr = ptr.as_ptr() as usize;
+        // First the class of the last freed pointer: its state is found
+        // without waiting on `addr`, so the push's loads and stores need not
+        // wait for the arithmetic below (the common case in a loop that frees
+        // what it allocates). The checks decide; the guess only saves time.
+        // SAFETY: the hint is always a slot's offset (invariant 6).
+        let class = unsafe { self.class_at(self.free_hint.get() as usize) };
+        match class.index_of(addr) {
+            // SAFETY: `index` was just derived; the rest is forwarded from the caller.
+            Some(index) => unsafe { self.push(class, index) },
+            // SAFETY: forwarded from the caller.
+            None => unsafe { self.free_located(addr) },
+        }
+    }
+
+    /// `free` when the hinted class is not the pointer's: the class from the
+    /// address by arithmetic alone, which becomes the next hint.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Pmad::free`].
+    #[inline(never)]
+    unsafe fn free_located(&self, addr: usize) {
         // The run `addr` would belong to. Masking keeps any address, even one
         // below `base` or far above, inside the slot array; the checks below
         // then reject it unless it really is a block of that slot's class.
@@ -328,7 +379,8 @@ impl Pmad {
         // SAFETY: slot < SLOTS.
         let class = unsafe { self.classes.get_unchecked(slot) };
         // SAFETY: forwarded from the caller.
-        unsafe { self.release(class, addr) }
+        unsafe { self.release(class, addr) };
+        self.free_hint.set((slot * CLASS_BYTES) as u16); // SLOTS * 64 < 2^16
     }
 
     /// Pushes `addr` onto `class`'s stack after checking that it is a carved
@@ -343,33 +395,32 @@ impl Pmad {
             foreign_pointer(addr);
         };
         // SAFETY: forwarded from the caller; `index` was just derived.
-        unsafe { self.push(class, index, addr) }
+        unsafe { self.push(class, index) }
     }
 
-    /// Checks that block `index` (at `addr`) is in use, then marks it free
-    /// and pushes its offset. Panics with "double free" otherwise, touching
-    /// nothing.
+    /// Checks that block `index` is in use, then marks it free and pushes
+    /// its index. Panics with "double free" otherwise, touching nothing (the
+    /// address for the message is rebuilt from the index, off the hot path).
     ///
     /// # Safety
     ///
     /// `index` is a carved block of `class` (below `carved`), and as for
     /// [`Pmad::free`].
     #[inline(always)]
-    unsafe fn push(&self, class: &Class, index: u32, addr: usize) {
+    unsafe fn push(&self, class: &Class, index: usize) {
         // SAFETY: index < carved <= capacity.
         let mark = unsafe { class.mark(index) };
         // SAFETY: `mark` is in this class's map, in the live mapping.
         if unsafe { *mark } == 0 {
-            double_free(addr);
+            double_free(class, index);
         }
         // SAFETY: as above.
         unsafe { *mark = 0 };
         let free = class.free.get();
         // SAFETY: the block was in use, so fewer than `carved` blocks are on
         // the stack (invariant 3): `stack[free]` is inside it.
-        unsafe { *(class.stack as *mut u32).add(free as usize) = (addr - class.first) as u32 };
+        unsafe { *(class.stack as *mut u32).add(free as usize) = index as u32 }; // < capacity < 2^32
         class.free.set(free + 1);
-        class.frees.set(class.frees.get() + 1);
     }
 
     /// `free` for a caller that knows the size it asked for (as Rust's
@@ -385,43 +436,30 @@ impl Pmad {
     #[inline]
     pub unsafe fn free_sized(&self, ptr: NonNull<u8>, size: usize) {
         let addr = ptr.as_ptr() as usize;
-        let Some(&slot) = self.lookup.get(size.wrapping_add(ALIGN - 1) / ALIGN) else {
+        let Some(&offset) = self.lookup.get(size.wrapping_add(ALIGN - 1) / ALIGN) else {
             // SAFETY: forwarded from the caller.
-            return unsafe { self.free_unhinted(ptr) };
+            return unsafe { self.free_located(addr) };
         };
-        // SAFETY: every lookup entry is below SLOTS (invariant 1).
-        let class = unsafe { self.classes.get_unchecked(slot as usize) };
+        // SAFETY: every lookup entry is a slot's offset (invariant 1).
+        let class = unsafe { self.class_at(offset as usize) };
         let Some(index) = class.index_of(addr) else {
             // Not a carved block of the class `size` maps to: let `free` decide.
             // SAFETY: forwarded from the caller.
-            return unsafe { self.free_unhinted(ptr) };
+            return unsafe { self.free_located(addr) };
         };
         // SAFETY: `index` was just derived; the rest is forwarded from the caller.
-        unsafe { self.push(class, index, addr) }
-    }
-
-    /// `free_sized`'s way out when the size hint does not match: kept out of
-    /// line so the hinted path stays straight.
-    ///
-    /// # Safety
-    ///
-    /// As for [`Pmad::free`].
-    #[cold]
-    #[inline(never)]
-    unsafe fn free_unhinted(&self, ptr: NonNull<u8>) {
-        // SAFETY: forwarded from the caller.
-        unsafe { self.free(ptr) }
+        unsafe { self.push(class, index) }
     }
 
     /// The block size a request of `size` bytes would get, without allocating:
     /// `None` when no class fits. For reporting internal waste.
     pub fn block_size_for(&self, size: usize) -> Option<usize> {
         let slot = match size {
-            0..=SMALL_LIMIT => self.lookup[size.div_ceil(ALIGN)],
-            _ if size <= MAX_CLASS_BYTES => self.large[grid::bucket(size)],
+            0..=SMALL_LIMIT => self.lookup[size.div_ceil(ALIGN)] as usize / CLASS_BYTES,
+            _ if size <= MAX_CLASS_BYTES => self.large[grid::bucket(size)] as usize,
             _ => return None,
         };
-        self.info.get(slot as usize).map(|info| info.layout.block)
+        self.info.get(slot).map(|info| info.layout.block)
     }
 
     /// True when `ptr` points into this pool's mapping.
@@ -438,7 +476,7 @@ impl Pmad {
                 class_bytes: info.layout.size,
                 block_bytes: info.layout.block,
                 capacity: info.layout.capacity,
-                in_use: (class.allocs.get() - class.frees.get()) as usize,
+                in_use: (class.carved.get() - u64::from(class.free.get())) as usize,
                 high_water: class.carved.get() as usize,
                 failed: info.failed.get(),
                 metadata_bytes: info.layout.metadata_bytes(),
@@ -486,16 +524,15 @@ impl Pmad {
             return self.refuse_oversize();
         };
         let class = &self.classes[slot];
-        let index = class.carved.get();
-        if index as usize == info.layout.capacity {
+        let index = class.carved.get() as usize;
+        if index == info.layout.capacity {
             info.failed.set(info.failed.get() + 1);
             return None;
         }
         // SAFETY: index < capacity; the mark is in this class's map, in the
         // live mapping (the block was never handed out, so it was 0).
         unsafe { *class.mark(index) = 1 };
-        class.carved.set(index + 1);
-        class.allocs.set(class.allocs.get() + 1);
+        class.carved.set(index as u64 + 1);
         // SAFETY: a block address inside the live mapping, so not null.
         Some(unsafe { NonNull::new_unchecked(class.address(index) as *mut u8) })
     }
@@ -514,9 +551,12 @@ fn foreign_pointer(addr: usize) -> ! {
     panic!("pmad: foreign pointer {addr:#x} passed to free: not the start of a block this pool handed out")
 }
 
+/// Panics for a double free of block `index` of `class`. The address for
+/// the message is rebuilt here, so the hot path keeps nothing alive for it.
 #[cold]
 #[inline(never)]
-fn double_free(addr: usize) -> ! {
+fn double_free(class: &Class, index: usize) -> ! {
+    let addr = class.address(index);
     panic!("pmad: double free of block {addr:#x}: it is already free")
 }
 
@@ -534,7 +574,7 @@ mod tests {
         let pool = Pmad::new(&[16, 64, 256, 1000], &[25, 25, 25, 25], 1 << 20).unwrap();
         for size in 0..=SMALL_LIMIT {
             let expected = [16, 64, 256, 1008].iter().position(|&b| size <= b);
-            let slot = pool.lookup[size.div_ceil(16)];
+            let slot = (pool.lookup[size.div_ceil(16)] as usize / CLASS_BYTES) as u8;
             match expected {
                 Some(class) => assert_eq!(slot as usize, class, "size {size}"),
                 None => assert_eq!(slot, NO_CLASS, "size {size}"),
