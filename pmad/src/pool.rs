@@ -28,7 +28,6 @@ const NO_CLASS: u8 = MAX_CLASSES as u8;
 /// from a slot number in its addressing, so the tables hold offsets.
 const CLASS_BYTES: usize = std::mem::size_of::<Class>();
 
-
 /// What the hot paths touch of one class: exactly one cache line. The
 /// stack and in-use map it points to are the class's metadata, on their own
 /// pages after its blocks (invariant 2).
@@ -50,10 +49,11 @@ struct Class {
     inverse: u64,
     /// Address of block 0.
     first: usize,
-    /// Address of the stack of free blocks (`u32` offsets from `first`: a
-    /// pop is then an add, with no multiply between a free and the next
-    /// alloc) and of the in-use map (a byte per block, 1 while handed out:
-    /// set by a plain store, so an alloc never waits on the free before it).
+    /// Address of the stack of free blocks (`u32` block indices: the
+    /// index marks the in-use map with no quotient, and the address is one
+    /// multiply away) and of the in-use map (a byte per block, 1 while
+    /// handed out: set by a plain store, so an alloc never waits on the
+    /// free before it).
     stack: usize,
     in_use: usize,
 }
@@ -574,7 +574,9 @@ mod tests {
         let pool = Pmad::new(&[16, 64, 256, 1000], &[25, 25, 25, 25], 1 << 20).unwrap();
         for size in 0..=SMALL_LIMIT {
             let expected = [16, 64, 256, 1008].iter().position(|&b| size <= b);
-            let slot = (pool.lookup[size.div_ceil(16)] as usize / CLASS_BYTES) as u8;
+            let offset = pool.lookup[size.div_ceil(16)] as usize;
+            assert_eq!(offset % CLASS_BYTES, 0, "size {size}: not a slot's offset");
+            let slot = (offset / CLASS_BYTES) as u8;
             match expected {
                 Some(class) => assert_eq!(slot as usize, class, "size {size}"),
                 None => assert_eq!(slot, NO_CLASS, "size {size}"),
