@@ -72,11 +72,11 @@
 //! # Invariants
 //!
 //! 1. `lookup[i]` is the slot of the smallest class whose block holds
-//!    `16 * i` bytes (as the slot's byte offset in the slot array, a
-//!    multiple of the 64-byte slot size), and `large[k]` the slot of the
-//!    smallest class whose block
-//!    holds grid bucket `k`'s largest size, or the empty "no class" slot
-//!    when none does; every entry is below the slot count. Every block size
+//!    `16 * i` bytes, and `large[k]` the slot of the smallest class whose
+//!    block holds grid bucket `k`'s largest size, or the empty "no class"
+//!    slot when none does. Both tables hold a slot as its byte offset in
+//!    the slot array (a multiple of the 64-byte slot, below the slot
+//!    count times 64). Every block size
 //!    is either a multiple of 16 up to 64 KiB or a grid size above it, so
 //!    no request between two grid sizes is given a block too small.
 //! 2. Runs are disjoint, page-aligned and inside the mapping; class `i`'s

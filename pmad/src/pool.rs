@@ -75,7 +75,7 @@ pub struct Pmad {
     /// `classes`) of the smallest class that fits
     /// a size up to `SMALL_LIMIT`; `large[grid::bucket(size)]` above it.
     lookup: [u16; LOOKUP_LEN],
-    large: [u8; grid::BUCKETS],
+    large: [u16; grid::BUCKETS],
     /// `classes[..info.len()]` are the user's, in order; the rest are empty.
     classes: [Class; SLOTS],
     info: Vec<ClassInfo>,
@@ -136,11 +136,13 @@ impl Class {
 
 /// A size-to-class table: entry `i` is the smallest class whose block
 /// holds `largest(i)` bytes (increasing in `i`), [`NO_CLASS`] above the largest.
+/// Entries are slot byte offsets (`slot * CLASS_BYTES`, below 2^16), as the
+/// hot paths address slots.
 fn size_table<const N: usize>(
     layouts: &[ClassLayout],
     largest: impl Fn(usize) -> usize,
-) -> [u8; N] {
-    let mut table = [NO_CLASS; N];
+) -> [u16; N] {
+    let mut table = [(NO_CLASS as usize * CLASS_BYTES) as u16; N];
     let mut class = 0;
     for (i, entry) in table.iter_mut().enumerate() {
         while class < layouts.len() && layouts[class].block < largest(i) {
@@ -149,7 +151,7 @@ fn size_table<const N: usize>(
         if class == layouts.len() {
             break;
         }
-        *entry = class as u8;
+        *entry = (class * CLASS_BYTES) as u16;
     }
     table
 }
@@ -223,8 +225,7 @@ impl Pmad {
             }
         }
 
-        let lookup = size_table::<LOOKUP_LEN>(&layouts, |slot| slot * ALIGN)
-            .map(|slot| (slot as usize * CLASS_BYTES) as u16); // SLOTS * 64 < 2^16
+        let lookup = size_table(&layouts, |slot| slot * ALIGN);
         let large = size_table(&layouts, grid::bucket_bytes);
         let classes = std::array::from_fn(|i| {
             layouts
@@ -277,9 +278,9 @@ impl Pmad {
         if size > MAX_CLASS_BYTES {
             return self.refuse_oversize();
         }
-        let slot = self.large[grid::bucket(size)] as usize;
-        // SAFETY: every table entry is below SLOTS (invariant 1).
-        unsafe { self.pop(slot * CLASS_BYTES) }
+        let offset = self.large[grid::bucket(size)] as usize;
+        // SAFETY: every table entry is a slot's offset (invariant 1).
+        unsafe { self.pop(offset) }
     }
 
     /// The class in the slot at byte `offset` of the slot array.
@@ -454,12 +455,14 @@ impl Pmad {
     /// The block size a request of `size` bytes would get, without allocating:
     /// `None` when no class fits. For reporting internal waste.
     pub fn block_size_for(&self, size: usize) -> Option<usize> {
-        let slot = match size {
-            0..=SMALL_LIMIT => self.lookup[size.div_ceil(ALIGN)] as usize / CLASS_BYTES,
-            _ if size <= MAX_CLASS_BYTES => self.large[grid::bucket(size)] as usize,
+        let offset = match size {
+            0..=SMALL_LIMIT => self.lookup[size.div_ceil(ALIGN)],
+            _ if size <= MAX_CLASS_BYTES => self.large[grid::bucket(size)],
             _ => return None,
         };
-        self.info.get(slot).map(|info| info.layout.block)
+        self.info
+            .get(offset as usize / CLASS_BYTES)
+            .map(|info| info.layout.block)
     }
 
     /// True when `ptr` points into this pool's mapping.
@@ -582,7 +585,8 @@ mod tests {
                 None => assert_eq!(slot, NO_CLASS, "size {size}"),
             }
         }
-        assert!(pool.large.iter().all(|&slot| slot == NO_CLASS));
+        let none = (NO_CLASS as usize * CLASS_BYTES) as u16;
+        assert!(pool.large.iter().all(|&offset| offset == none));
     }
 
     #[test]
@@ -604,8 +608,8 @@ mod tests {
             assert_eq!(got, expect(size).map(|i| blocks[i]), "size {size}");
         }
         for (slot, &entry) in pool.large.iter().enumerate() {
-            let want = expect(grid::bucket_bytes(slot)).map_or(NO_CLASS, |i| i as u8);
-            assert_eq!(entry, want, "bucket {slot}");
+            let want = expect(grid::bucket_bytes(slot)).map_or(NO_CLASS as usize, |i| i);
+            assert_eq!(entry as usize, want * CLASS_BYTES, "bucket {slot}");
         }
     }
 }
