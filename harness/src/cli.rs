@@ -2,7 +2,6 @@
 //! range-checked here so a bad one fails before anything runs or is written.
 
 use crate::names::workload::WorkloadChoice;
-use crate::names::Name;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -179,10 +178,15 @@ pub struct CountArgs {
     #[arg(long, value_enum, default_value = "all", value_name = "NAME|all")]
     pub workload: WorkloadChoice,
 
-    /// Allocator to count (`all`: every one compiled in). The null row is always counted.
-    #[arg(long, default_value = "all", value_name = "NAME|all",
-          value_parser = allocator_choices())]
+    /// Allocators to count: a comma-separated list of names (`all`: every
+    /// one compiled in). The null row is always counted.
+    #[arg(long, default_value = "all", value_name = "NAME,...|all")]
     pub allocator: String,
+
+    /// A row NAME counted on the shared library at PATH, preloaded
+    /// (repeatable), as for a run.
+    #[arg(long = "allocator-lib", value_name = "NAME=PATH", value_parser = crate::shared_lib::parse_arg)]
+    pub allocator_lib: Vec<crate::shared_lib::LibArg>,
 
     /// Recorded operations per case, as for a run (default: 2,000 hot-path
     /// pairs; 500 per size-sweep size; 2,000 bulk blocks; 5,000 churn ops).
@@ -309,22 +313,25 @@ impl ValueEnum for WorkloadChoice {
     }
 }
 
-/// `--allocator`'s values: every allocator's name, and `all`.
-fn allocator_choices() -> clap::builder::PossibleValuesParser {
-    let names = Name::KNOWN.iter().map(|n| n.as_str()).chain(["all"]);
-    clap::builder::PossibleValuesParser::new(names)
-}
-
 #[derive(clap::Args, Debug, Clone)]
 pub struct RunArgs {
     /// Workload to run.
     #[arg(long, value_enum, default_value = "all", value_name = "NAME|all")]
     pub workload: WorkloadChoice,
 
-    /// Allocator to run (`all`: every one compiled in). The null row is always measured.
-    #[arg(long, default_value = "all", value_name = "NAME|all",
-          value_parser = allocator_choices())]
+    /// Allocators to run: a comma-separated list of names (`all`: every
+    /// one compiled in). The null row is always measured.
+    #[arg(long, default_value = "all", value_name = "NAME,...|all")]
     pub allocator: String,
+
+    /// Also a row NAME whose every timed call goes to the malloc, free,
+    /// calloc, realloc and posix_memalign of the shared library at PATH
+    /// (repeatable). It is measured in a process of this binary of its own
+    /// with the library preloaded (LD_PRELOAD), and labelled NAME in every
+    /// file, table and chart; meta.json records the library's file, hash,
+    /// version and where the process's malloc resolved.
+    #[arg(long = "allocator-lib", value_name = "NAME=PATH", value_parser = crate::shared_lib::parse_arg)]
+    pub allocator_lib: Vec<crate::shared_lib::LibArg>,
 
     /// Block size in bytes, 1 to 65536 (default: 64; churn: 1024 and mixed 16-4096; size-sweep: 16 to 4096).
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=MAX_SIZE))]

@@ -58,6 +58,7 @@ pub mod render;
 pub mod results;
 pub mod run;
 pub mod run_meta;
+pub mod shared_lib;
 pub mod stats;
 pub mod syscalls;
 pub mod table;

@@ -9,6 +9,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     platform::quiet_on_closed_pipe();
+    // A probe process (`--allocator-lib`'s check) answers and exits.
+    if let Some(lib) = std::env::var_os(harness::shared_lib::ENV_PROBE) {
+        return harness::shared_lib::probe::answer(std::path::Path::new(&lib));
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_error(&e),

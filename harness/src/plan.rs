@@ -5,6 +5,7 @@ use crate::cli::RunArgs;
 use crate::names::workload::WorkloadChoice;
 use crate::names::Name;
 use crate::names::WorkloadName;
+use crate::shared_lib::LibArg;
 use workloads::{Case, Kind, SizeSpec, SWEEP_SIZES};
 
 /// One workload's measured cases, in run order.
@@ -20,8 +21,32 @@ pub struct Plan {
     pub workloads: Vec<Workload>,
     /// Threads for hot-path and churn (`--threads`); 1 elsewhere.
     pub threads: u32,
-    /// The allocators to measure, null first.
+    /// The allocators to measure, null first, library rows last.
     pub allocators: Vec<Name>,
+    /// The library rows' libraries (`--allocator-lib`).
+    pub libraries: Vec<LibArg>,
+}
+
+impl Plan {
+    /// The plan without its library rows: what this process measures in
+    /// itself when it is not a library row's own process.
+    pub fn in_process(&self) -> Plan {
+        let mut p = self.clone();
+        p.allocators.retain(|a| match a {
+            Name::Lib(l) => crate::shared_lib::measured_here(*l),
+            _ => true,
+        });
+        p
+    }
+
+    /// The library rows measured in processes of their own.
+    pub fn elsewhere(&self) -> Vec<LibArg> {
+        self.libraries
+            .iter()
+            .filter(|l| !crate::shared_lib::measured_here(l.name))
+            .cloned()
+            .collect()
+    }
 }
 
 /// Defaults: (full, quick).
@@ -70,7 +95,7 @@ impl Plan {
 
 /// Builds the plan; errors are one line for the user (exit code 2).
 pub fn plan(args: &RunArgs) -> Result<Plan, String> {
-    let allocators = allocators(&args.allocator, &Name::compiled())?;
+    let (allocators, libraries) = chosen(&args.allocator, &args.allocator_lib)?;
     let d = Defaults(args);
     let wanted = |w: WorkloadName| args.workload.includes(w);
 
@@ -123,6 +148,7 @@ pub fn plan(args: &RunArgs) -> Result<Plan, String> {
     Ok(Plan {
         workloads,
         allocators,
+        libraries,
         threads: args.threads,
     })
 }
@@ -223,26 +249,64 @@ fn requests(d: &Defaults<'_>, wanted: bool) -> Result<Vec<Workload>, String> {
     .collect())
 }
 
-/// The allocators named by `--allocator`, null first; an allocator not built
-/// into this binary is an error that says which ones are.
-pub fn allocators(arg: &str, compiled: &[Name]) -> Result<Vec<Name>, String> {
-    let mut chosen = if arg == "all" {
-        compiled.to_vec()
-    } else {
-        let name =
-            Name::parse(arg).ok_or_else(|| format!("--allocator {arg}: unknown allocator"))?;
-        if !compiled.contains(&name) {
-            let list: Vec<&str> = compiled.iter().map(|n| n.as_str()).collect();
-            return Err(format!(
-                "--allocator {arg}: not compiled into this binary (built with: {}); rebuild with `--features {arg}`",
-                list.join(", ")
-            ));
-        }
-        vec![name]
-    };
-    chosen.retain(|&n| n != Name::Null);
+/// The allocators of `--allocator LIST` and the `--allocator-lib`s, each
+/// library checked in a probe process first (unless this process is a
+/// library row's own, which checks itself): null first, then the ones
+/// compiled in, then the libraries.
+pub fn chosen(list: &str, libs: &[LibArg]) -> Result<(Vec<Name>, Vec<LibArg>), String> {
+    if crate::shared_lib::preloaded().is_none() {
+        crate::shared_lib::probe::check_all(libs)?;
+    }
+    Ok((allocators(list, &Name::compiled(), libs)?, libs.to_vec()))
+}
+
+/// The allocators named by `--allocator` (a comma-separated list of names,
+/// `all` for every one compiled in), null first, then every library row
+/// declared by `--allocator-lib` (named in the list or not); an allocator
+/// not built into this binary is an error that says which ones are.
+pub fn allocators(arg: &str, compiled: &[Name], libs: &[LibArg]) -> Result<Vec<Name>, String> {
+    let mut chosen: Vec<Name> = Vec::new();
+    for item in arg.split(',').map(str::trim) {
+        let add: Vec<Name> = if item == "all" {
+            compiled.to_vec()
+        } else if let Some(lib) = libs.iter().find(|l| l.name.as_str() == item) {
+            vec![lib.row()]
+        } else {
+            let name = Name::parse(item).ok_or_else(|| unknown(arg, item, libs))?;
+            if !compiled.contains(&name) {
+                let list: Vec<&str> = compiled.iter().map(|n| n.as_str()).collect();
+                return Err(format!(
+                    "--allocator {arg}: {item} is not compiled into this binary (built with: {}); rebuild with `--features {item}`",
+                    list.join(", ")
+                ));
+            }
+            vec![name]
+        };
+        chosen.extend(add);
+    }
+    chosen.retain(|&n| n != Name::Null && !n.is_lib());
+    chosen.sort_by_key(|n| Name::KNOWN.iter().position(|k| k == n));
+    chosen.dedup();
     chosen.insert(0, Name::Null);
+    chosen.extend(libs.iter().map(LibArg::row));
     Ok(chosen)
+}
+
+/// Why `item` of `--allocator LIST` names nothing.
+fn unknown(arg: &str, item: &str, libs: &[LibArg]) -> String {
+    let mut known: Vec<&str> = Name::KNOWN.iter().map(|n| n.as_str()).collect();
+    known.extend(libs.iter().map(|l| l.name.as_str()));
+    known.push("all");
+    if item.is_empty() {
+        return format!(
+            "--allocator {arg}: an empty name in the list (known: {})",
+            known.join(", ")
+        );
+    }
+    format!(
+        "--allocator {arg}: unknown allocator '{item}' (known: {}; a shared library is added with --allocator-lib NAME=PATH)",
+        known.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -252,25 +316,49 @@ mod tests {
     #[test]
     fn an_allocator_not_compiled_in_is_named_with_what_is() {
         let compiled = [Name::Pmad, Name::Null];
-        let err = allocators("jemalloc", &compiled).unwrap_err();
+        let err = allocators("jemalloc", &compiled, &[]).unwrap_err();
         assert!(
             err.contains(
-                "--allocator jemalloc: not compiled into this binary (built with: pmad, null)"
+                "--allocator jemalloc: jemalloc is not compiled into this binary (built with: pmad, null)"
             ),
             "{err}"
         );
         assert!(err.contains("--features jemalloc"), "{err}");
         assert_eq!(
-            allocators("all", &compiled).unwrap(),
+            allocators("all", &compiled, &[]).unwrap(),
             [Name::Null, Name::Pmad]
         );
         assert_eq!(
-            allocators("pmad", &compiled).unwrap(),
+            allocators("pmad", &compiled, &[]).unwrap(),
             [Name::Null, Name::Pmad]
         );
-        assert_eq!(allocators("null", &compiled).unwrap(), [Name::Null]);
-        assert!(allocators("nope", &compiled)
+        assert_eq!(allocators("null", &compiled, &[]).unwrap(), [Name::Null]);
+        assert!(allocators("nope", &compiled, &[])
             .unwrap_err()
-            .contains("unknown"));
+            .contains("unknown allocator 'nope'"));
+    }
+
+    #[test]
+    fn a_comma_list_picks_each_once_in_order_and_libraries_join_it() {
+        let compiled = [Name::Pmad, Name::Jemalloc, Name::System, Name::Null];
+        assert_eq!(
+            allocators("system,pmad,pmad", &compiled, &[]).unwrap(),
+            [Name::Null, Name::Pmad, Name::System]
+        );
+        assert_eq!(
+            allocators("jemalloc,all", &compiled, &[]).unwrap(),
+            [Name::Null, Name::Pmad, Name::Jemalloc, Name::System]
+        );
+        assert!(allocators("pmad,", &compiled, &[])
+            .unwrap_err()
+            .contains("an empty name"));
+        let tbb = crate::shared_lib::parse_arg("tbb=/x.so").unwrap();
+        let with = allocators("pmad", &compiled, std::slice::from_ref(&tbb)).unwrap();
+        assert_eq!(with, [Name::Null, Name::Pmad, tbb.row()]);
+        let named = allocators("tbb", &compiled, std::slice::from_ref(&tbb)).unwrap();
+        assert_eq!(named, [Name::Null, tbb.row()]);
+        assert!(allocators("tbbx", &compiled, &[tbb]).unwrap_err().contains(
+            "known: pmad, jemalloc, mimalloc, tcmalloc, system, tlsf, snmalloc, null, tbb, all"
+        ));
     }
 }

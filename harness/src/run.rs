@@ -192,7 +192,8 @@ fn print_tables(plan: &Plan, rows: &[Row], skipped: &[NotApplicable]) {
 /// Null cases an earlier run in this directory already wrote in full (all
 /// four files and both rows): a run of other allocators keeps them, so that
 /// one directory collects one binary per allocator (run_all.sh) with one
-/// null row per case. `--force` measures them anew.
+/// null row per case. `--force` measures them anew, except in a library
+/// row's own process: the run that started it measured them.
 fn kept_null_cases(
     plan: &Plan,
     sink: &Sink,
@@ -200,7 +201,7 @@ fn kept_null_cases(
     force: bool,
 ) -> std::collections::HashSet<(String, usize)> {
     let mut kept = std::collections::HashSet::new();
-    if force {
+    if force && crate::shared_lib::preloaded().is_none() {
         return kept;
     }
     for w in &plan.workloads {

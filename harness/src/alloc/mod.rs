@@ -1,17 +1,13 @@
 //! The allocators under test: one adapter each behind its Cargo feature,
 //! monomorphised into the workload loops (no `dyn`, never the process's
-//! global allocator), plus the `null` allocator that is always compiled in.
+//! global allocator), plus the `null` allocator that is always compiled in
+//! and a library row's adapter (`preloaded`), used in the process the
+//! library is preloaded into.
 
-#[cfg(any(
-    feature = "jemalloc",
-    feature = "mimalloc",
-    feature = "tcmalloc",
-    feature = "system",
-    feature = "snmalloc"
-))]
 mod global;
 #[cfg(feature = "pmad")]
 mod pmad_pool;
+mod preloaded;
 
 pub mod settings;
 #[cfg_attr(not(feature = "inject-slowdown"), allow(dead_code))]
@@ -30,17 +26,6 @@ pub use crate::results::pools::{PmadReport, TlsfReport};
 /// on x86_64 and aarch64), or the size rounded up to a power of two when it is
 /// smaller, so every crate takes its plain malloc path (System, for one, uses
 /// an aligned allocation when the alignment exceeds the size).
-#[cfg_attr(
-    not(any(
-        feature = "jemalloc",
-        feature = "mimalloc",
-        feature = "tcmalloc",
-        feature = "system",
-        feature = "snmalloc",
-        feature = "tlsf"
-    )),
-    allow(dead_code)
-)]
 #[inline(always)]
 pub(crate) fn layout(size: usize) -> std::alloc::Layout {
     let align = if size >= 16 {
@@ -106,22 +91,15 @@ fn on_heap<B: OnHeap>(name: Name, null_bytes: usize, body: B) -> Option<B::Out> 
         Name::System => Some(heap(name, global::Global(std::alloc::System), body)),
         #[cfg(feature = "snmalloc")]
         Name::Snmalloc => Some(heap(name, global::Global(snmalloc_rs::SnMalloc), body)),
+        Name::Lib(l) if crate::shared_lib::measured_here(l) => {
+            Some(heap(name, global::Global(preloaded::Preloaded), body))
+        }
         _ => None,
     }
 }
 
 /// Runs `body` on `alloc` (allocator `name`), through the injected
 /// slowdown when this is a test double build that slows `name`.
-#[cfg_attr(
-    not(any(
-        feature = "jemalloc",
-        feature = "mimalloc",
-        feature = "tcmalloc",
-        feature = "system",
-        feature = "snmalloc"
-    )),
-    allow(dead_code)
-)]
 #[inline(always)]
 fn heap<B: OnHeap, A: Allocator>(name: Name, mut alloc: A, body: B) -> B::Out {
     #[cfg(feature = "inject-slowdown")]
@@ -133,6 +111,12 @@ fn heap<B: OnHeap, A: Allocator>(name: Name, mut alloc: A, body: B) -> B::Out {
 }
 
 fn not_compiled(name: Name) -> String {
+    if name.is_lib() {
+        return format!(
+            "library row {} is measured only in the process it is preloaded into",
+            name.as_str()
+        );
+    }
     format!(
         "allocator {} is not compiled into this binary",
         name.as_str()

@@ -33,6 +33,20 @@ pub fn settings(name: Name) -> Value {
             "cxxflags_at_build": env!("HARNESS_CXXFLAGS"),
             "configured": "defaults",
         }),
+        Name::Lib(l) => library(l),
+    }
+}
+
+/// A library row: how it was reached, and the library as the process
+/// that measured it saw it (the file defining the `malloc` it called).
+fn library(l: crate::names::allocator::Lib) -> Value {
+    let how = "preloaded (LD_PRELOAD) into a process of this binary of its own, so it is that process's malloc: each timed call is a call of malloc, free, calloc, realloc or posix_memalign, bound by the dynamic loader to the library (`resolved` names the file each binds to); the harness's own allocations in that process are the library's too";
+    match crate::shared_lib::preloaded().filter(|p| p.name == l) {
+        Some(p) => match crate::shared_lib::inspect::facts(&p.path) {
+            Ok(f) => json!({ "how": how, "library": f }),
+            Err(e) => json!({ "how": how, "library_error": e }),
+        },
+        None => json!({ "how": how, "measured_here": false }),
     }
 }
 

@@ -19,7 +19,8 @@ pub fn main(args: &CountArgs) -> Result<(), Failure> {
     }
     // Bad arguments fail before valgrind is looked for or started.
     plan::plan(args).map_err(Failure::usage)?;
-    crate::plan::allocators(&args.allocator, &Name::compiled()).map_err(Failure::usage)?;
+    crate::plan::allocators(&args.allocator, &Name::compiled(), &args.allocator_lib)
+        .map_err(Failure::usage)?;
     let dumps = std::env::var_os(launch::ENV_DUMPS);
     match (valgrind::running(), dumps) {
         (true, Some(dir)) => crate::count::inside(args, Path::new(&dir)),

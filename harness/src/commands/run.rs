@@ -5,7 +5,7 @@
 use crate::cli::RunArgs;
 use crate::failure::Failure;
 use crate::plan::{self, Plan};
-use crate::{paths, platform, results, run, syscalls};
+use crate::{paths, platform, results, run, shared_lib, syscalls};
 
 /// Plans the run from its flags and measures it.
 pub fn main(args: RunArgs) -> Result<(), Failure> {
@@ -86,7 +86,15 @@ pub fn measure(args: RunArgs, plan: Plan) -> Result<(), Failure> {
         .map(|k| results::sink::Sink::open(&results::spread::repeat_dir(&out, k), args.force))
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::usage)?;
-    let env = set_up(&args, &plan, allowed)?;
+    if let Some(lib) = shared_lib::preloaded() {
+        // This is a library row's own process: check the preload took.
+        let facts = shared_lib::inspect::facts(&lib.path).map_err(Failure::usage)?;
+        facts
+            .verdict()
+            .map_err(|e| Failure::usage(format!("{}: {e}", lib.name.as_str())))?;
+    }
+    let (here, elsewhere) = (plan.in_process(), plan.elsewhere());
+    let env = set_up(&args, &here, allowed)?;
     for (k, sink) in sinks.into_iter().enumerate() {
         let mut this = args.clone();
         if k > 0 {
@@ -100,13 +108,20 @@ pub fn measure(args: RunArgs, plan: Plan) -> Result<(), Failure> {
                 sink.dir().display()
             );
         }
-        run::execute(&this, &plan, sink, &env)?;
+        let dir = sink.dir().to_path_buf();
+        run::execute(&this, &here, sink, &env)?;
+        for lib in &elsewhere {
+            shared_lib::launch::measure(lib, &dir, args.force, this.syscalls)
+                .map_err(Failure::run)?;
+        }
     }
     if args.repeat > 1 {
         let (path, n) = results::spread::write(&out).map_err(Failure::io)?;
         println!("\nspread across {n} repeats: {}", path.display());
     }
-    print_next_steps(&out);
+    if shared_lib::preloaded().is_none() {
+        print_next_steps(&out);
+    }
     Ok(())
 }
 

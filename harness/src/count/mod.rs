@@ -41,7 +41,8 @@ use workloads::Op;
 pub fn inside(args: &CountArgs, dumps: &Path) -> Result<(), Failure> {
     let workloads = plan::plan(args).map_err(Failure::usage)?;
     let mut allocators =
-        crate::plan::allocators(&args.allocator, &Name::compiled()).map_err(Failure::usage)?;
+        crate::plan::allocators(&args.allocator, &Name::compiled(), &args.allocator_lib)
+            .map_err(Failure::usage)?;
     allocators.retain(|&a| match alloc::not_countable(a) {
         Some(why) => {
             eprintln!("harness: count: {} not counted: {why}", a.as_str());

@@ -158,10 +158,10 @@ impl Results {
 
     /// The allocators with rows, in report order.
     pub fn allocators(&self) -> Vec<Name> {
-        Name::REPORT_ORDER
-            .into_iter()
-            .filter(|&a| self.rows.iter().any(|r| r.allocator == a))
-            .collect()
+        let mut names: Vec<Name> = self.rows.iter().map(|r| r.allocator).collect();
+        names.sort_by_key(|n| n.report_key());
+        names.dedup();
+        names
     }
 
     /// The workloads with rows, in the order they first appear.

@@ -66,7 +66,7 @@ fn workload_of(path: &std::path::Path) -> Result<WorkloadName, String> {
 /// every trace loaded and checked before anything is measured.
 pub fn plan(a: &ReplayArgs) -> Result<Plan, String> {
     refuse_run_flags(&a.run)?;
-    let allocators = plan::allocators(&a.run.allocator, &crate::names::Name::compiled())?;
+    let (allocators, libraries) = plan::chosen(&a.run.allocator, &a.run.allocator_lib)?;
     let mut workloads: Vec<Workload> = Vec::new();
     for path in &a.traces {
         let name = workload_of(path)?;
@@ -111,6 +111,7 @@ pub fn plan(a: &ReplayArgs) -> Result<Plan, String> {
         workloads,
         threads: a.run.threads,
         allocators,
+        libraries,
     })
 }
 

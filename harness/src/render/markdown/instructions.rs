@@ -21,7 +21,7 @@ fn series(r: &Results, workload: WorkloadName, size: usize, op: Op) -> Vec<&Coun
         .iter()
         .filter(|c| c.workload == workload && c.size == size && c.op == op)
         .collect();
-    rows.sort_by_key(|c| Name::REPORT_ORDER.iter().position(|a| *a == c.allocator));
+    rows.sort_by_key(|c| c.allocator.report_key());
     rows
 }
 
