@@ -19,9 +19,14 @@ pub fn main(args: &CountArgs) -> Result<(), Failure> {
     }
     // Bad arguments fail before valgrind is looked for or started.
     plan::plan(args).map_err(Failure::usage)?;
-    crate::plan::allocators(&args.allocator, &Name::compiled(), &args.allocator_lib)
-        .map_err(Failure::usage)?;
     let dumps = std::env::var_os(launch::ENV_DUMPS);
+    if valgrind::running() {
+        // The libraries were probed before valgrind started.
+        crate::plan::allocators(&args.allocator, &Name::compiled(), &args.allocator_lib)
+            .map_err(Failure::usage)?;
+    } else {
+        crate::plan::chosen(&args.allocator, &args.allocator_lib).map_err(Failure::usage)?;
+    }
     match (valgrind::running(), dumps) {
         (true, Some(dir)) => crate::count::inside(args, Path::new(&dir)),
         (true, None) => Err(Failure::usage(
@@ -32,7 +37,12 @@ pub fn main(args: &CountArgs) -> Result<(), Failure> {
                 .out
                 .clone()
                 .unwrap_or_else(|| paths::fresh_run_dir(SystemTime::now(), std::process::id()));
-            launch::relaunch(&out, args.out.is_some())?;
+            // The compiled-in rows, then each library row under valgrind
+            // with the library preloaded.
+            launch::relaunch(&out, args.out.is_some(), None)?;
+            for lib in &args.allocator_lib {
+                launch::relaunch(&out, args.out.is_some(), Some(lib))?;
+            }
             // Nothing is written when nothing could be counted (snmalloc alone).
             let path = counts::path(&out);
             if path.exists() {

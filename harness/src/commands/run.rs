@@ -48,8 +48,15 @@ fn in_rounds(args: &RunArgs, plan: &Plan, rounds: u32) -> Result<(), Failure> {
         .filter(|&a| a != crate::names::Name::Null)
         .collect();
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    crate::merge::run::run_rounds(&argv, &allocators, &out, rounds, args.seed, args.syscalls)
-        .map_err(Failure::run)?;
+    crate::merge::run::run_rounds(
+        &argv,
+        (&allocators, &plan.libraries),
+        &out,
+        rounds,
+        args.seed,
+        args.syscalls,
+    )
+    .map_err(Failure::run)?;
     let m = crate::merge::merge(&out, 2.0).map_err(Failure::run)?;
     println!("\nmerged {} rounds into {}", m.rounds, out.display());
     println!("{}", crate::merge::split_half_sentence(&m.split_half));

@@ -60,8 +60,14 @@ impl Drop for DumpDir {
 }
 
 /// Runs this binary again under callgrind with the same arguments (and
-/// `--out`, resolved here when not given), and returns its exit code.
-pub fn relaunch(out: &Path, out_given: bool) -> Result<(), Failure> {
+/// `--out`, resolved here when not given), and returns its exit code;
+/// with `lib`, the library preloaded into it, which then counts that
+/// library's row (and the null row) alone.
+pub fn relaunch(
+    out: &Path,
+    out_given: bool,
+    lib: Option<&crate::shared_lib::LibArg>,
+) -> Result<(), Failure> {
     let version = valgrind_version()?;
     let exe = std::env::current_exe()
         .map_err(|e| Failure::run(format!("count: cannot find this executable: {e}")))?;
@@ -71,6 +77,9 @@ pub fn relaunch(out: &Path, out_given: bool) -> Result<(), Failure> {
     let mut cmd = callgrind(exe, &dumps.0, &version);
     if !out_given {
         cmd.arg("--out").arg(out);
+    }
+    if let Some(lib) = lib {
+        crate::shared_lib::launch::preload(&mut cmd, lib);
     }
     cmd.stderr(std::process::Stdio::piped());
     let mut child = cmd

@@ -43,6 +43,18 @@ pub fn inside(args: &CountArgs, dumps: &Path) -> Result<(), Failure> {
     let mut allocators =
         crate::plan::allocators(&args.allocator, &Name::compiled(), &args.allocator_lib)
             .map_err(Failure::usage)?;
+    // A library row is counted in the valgrind process it is preloaded
+    // into, with the null row; every other row in the one without.
+    let preloaded = crate::shared_lib::preloaded();
+    allocators.retain(|&a| match a {
+        Name::Lib(l) => crate::shared_lib::measured_here(l),
+        Name::Null => true,
+        _ => preloaded.is_none(),
+    });
+    if let Some(lib) = preloaded {
+        let facts = crate::shared_lib::inspect::facts(&lib.path).map_err(Failure::usage)?;
+        facts.verdict().map_err(Failure::usage)?;
+    }
     allocators.retain(|&a| match alloc::not_countable(a) {
         Some(why) => {
             eprintln!("harness: count: {} not counted: {why}", a.as_str());

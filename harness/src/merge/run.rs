@@ -14,7 +14,13 @@ use std::time::Instant;
 use workloads::rng::Stream;
 
 /// The run's own flags that each process gets in its own form.
-const VALUED: [&str; 4] = ["--rounds", "--allocator", "--out", "--round"];
+const VALUED: [&str; 5] = [
+    "--rounds",
+    "--allocator",
+    "--allocator-lib",
+    "--out",
+    "--round",
+];
 const SWITCHES: [&str; 2] = ["--syscalls", "--no-progress"];
 
 /// The order round `k` runs `allocators` in: a shuffle seeded by `seed`
@@ -28,11 +34,12 @@ pub fn order(allocators: &[Name], seed: u64, k: u32) -> Vec<Name> {
     v
 }
 
-/// Every round, one process per allocator; `argv` is this process's
-/// command line (program first).
+/// Every round, one process per allocator (a library row's with its
+/// `--allocator-lib` of `libs`, which starts the process the library is
+/// preloaded into); `argv` is this process's command line (program first).
 pub fn run_rounds(
     argv: &[OsString],
-    allocators: &[Name],
+    (allocators, libs): (&[Name], &[crate::shared_lib::LibArg]),
     out: &Path,
     rounds: u32,
     seed: u64,
@@ -55,6 +62,11 @@ pub fn run_rounds(
                 .arg("--out")
                 .arg(&dir)
                 .arg("--no-progress")
+                .args(
+                    libs.iter()
+                        .filter(|l| l.row() == a)
+                        .flat_map(|l| [OsString::from("--allocator-lib"), l.flag_value()]),
+                )
                 .stdin(Stdio::null())
                 .stdout(Stdio::null());
             if syscalls && k == 1 {
