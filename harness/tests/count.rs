@@ -172,3 +172,48 @@ fn counts_are_exact_repeat_run_to_run_and_the_guard_catches_one_instruction() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("EXCEEDED"));
     assert!(stderr(&o).contains("--update-guard"), "{}", stderr(&o));
 }
+
+#[test]
+#[ignore = "needs valgrind: cargo test --release -p harness --test count -- --ignored"]
+fn a_library_row_is_counted_with_the_library_preloaded_beside_a_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = common::c_library(tmp.path(), "counting");
+    let out = tmp.path().join("out");
+    let spec = format!("cnt={}", lib.display());
+    let o = harness(&[
+        "count",
+        "--workload",
+        "hot-path",
+        "--allocator",
+        "pmad,null",
+        "--allocator-lib",
+        &spec,
+        "--ops",
+        "300",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut reader = csv::Reader::from_path(out.join("counts.csv")).unwrap();
+    let head = reader.headers().unwrap().clone();
+    let at = |n: &str| head.iter().position(|h| h == n).unwrap();
+    let mut got: Vec<(String, String, String)> = reader
+        .records()
+        .map(Result::unwrap)
+        .map(|r| {
+            (
+                r[at("allocator")].to_string(),
+                r[at("op")].to_string(),
+                r[at("calls")].to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want: Vec<(String, String, String)> = ["cnt", "null", "pmad"]
+        .iter()
+        .flat_map(|a| {
+            ["alloc", "free"].map(|op| (a.to_string(), op.to_string(), "300".to_string()))
+        })
+        .collect();
+    assert_eq!(got, want);
+}

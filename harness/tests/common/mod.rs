@@ -37,3 +37,21 @@ pub const WORKLOADS: [&str; 8] = [
     "request-open",
     "producer-consumer",
 ];
+
+/// Builds `tests/shared_lib/<source>.c` into `dir` as a shared library
+/// (a malloc replacement for `--allocator-lib`).
+#[allow(dead_code)]
+pub fn c_library(dir: &std::path::Path, source: &str) -> std::path::PathBuf {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/shared_lib")
+        .join(format!("{source}.c"));
+    let lib = dir.join(format!("lib{source}.so"));
+    let status = Command::new("cc")
+        .args(["-shared", "-fPIC", "-O1", "-o"])
+        .arg(&lib)
+        .arg(&src)
+        .status()
+        .expect("a C compiler (cc)");
+    assert!(status.success(), "cc {}", src.display());
+    lib
+}
