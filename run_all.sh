@@ -8,7 +8,7 @@
 #
 # usage: ./run_all.sh [--quick] [--cpu N] [--publish | --out DIR] [--plots DIR]
 #                     [--allocators a,b,...] [--keep-going] [--force] [--smoke]
-#                     [--rounds N]
+#                     [--rounds N] [--lib NAME=PATH]...
 #   --quick        the harness's --quick sizes (about 20 s of measuring here)
 #   --cpu N        pin every measuring thread to CPU N
 #   --publish      write the committed layout: results/<host> and plots/<host>
@@ -18,6 +18,11 @@
 #   --plots DIR    charts directory (default: plots/<host> with --publish,
 #                  else plots/ beside the results)
 #   --allocators   comma-separated subset of: pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc
+#   --lib NAME=PATH  also a row NAME on the shared library at PATH (repeatable):
+#                  its malloc, free, calloc, realloc and posix_memalign, preloaded
+#                  into a process of its own (`harness --allocator-lib`); it runs
+#                  every workload, replay and count the others do, with the
+#                  first allocator's binary
 #   --keep-going   go on without an allocator that fails to build or run (named at the end)
 #   --force        overwrite earlier results in DIR (without it, a directory
 #                  that already holds results is refused before anything is built)
@@ -47,7 +52,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 all="pmad,jemalloc,mimalloc,tcmalloc,system,tlsf,snmalloc"
-allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2 publish=0 rounds=10 rounds_given=0 counts=1 count_extra=() replays=1 replay_extra=()
+allocators=$all quick=() cpu=() out="" plots="" keep_going=0 force=() smoke=0 extra=() syscalls=1 threads=2 publish=0 rounds=10 rounds_given=0 counts=1 count_extra=() replays=1 replay_extra=() libs=()
 die() { echo "run_all.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -65,6 +70,7 @@ while [ $# -gt 0 ]; do
         --threads) [ $# -ge 2 ] || die "--threads needs a number"; threads=$2; shift ;;
         --smoke) smoke=1 ;;
         --rounds) [ $# -ge 2 ] || die "--rounds needs a number"; rounds=$2; rounds_given=1; shift ;;
+        --lib) [ $# -ge 2 ] || die "--lib needs NAME=PATH"; libs+=("$2"); shift ;;
         --repeat) die "--repeat is gone: --rounds N runs the binaries in N shuffled rounds and merges them (see --help)" ;;
         -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
@@ -98,6 +104,17 @@ IFS=, read -r -a list <<< "$allocators"
 for a in "${list[@]}"; do
     case ",$all," in *",$a,"*) ;; *) die "--allocators: unknown allocator '$a' (known: $all)" ;; esac
 done
+lib_names=()
+for spec in "${libs[@]}"; do
+    name=${spec%%=*}
+    [ "$name" != "$spec" ] && [ -n "$name" ] && [ -n "${spec#*=}" ] || die "--lib: '$spec' is not NAME=PATH"
+    [ -e "${spec#*=}" ] || die "--lib $name: ${spec#*=}: no such file"
+    case ",$all,null,all," in *",$name,"*) die "--lib $name: the name of an allocator compiled in; give the library a name of its own" ;; esac
+    case " ${lib_names[*]-} " in *" $name "*) die "--lib $name: the name is given twice" ;; esac
+    lib_names+=("$name")
+done
+# Every row the rounds run: the allocators compiled in, then the libraries.
+rows=("${list[@]}" "${lib_names[@]}")
 host=$(uname -n | tr -c 'A-Za-z0-9._\n-' '_')
 host=${host:-unknown-host}
 if [ "$publish" = 1 ]; then
@@ -137,8 +154,17 @@ for a in "${list[@]}"; do
     fi
     cp target/release/harness "$bin_dir/harness-$a"
 done
+# The first binary built: it runs the library rows (any build has their
+# adapter), merges the rounds and renders.
+host_bin=""
+for a in "${list[@]}"; do
+    case " ${failed[*]-} " in *" $a ("*) continue ;; esac
+    host_bin="$bin_dir/harness-$a"
+    break
+done
+[ -n "$host_bin" ] || { echo "run_all.sh: no allocator built" >&2; exit 1; }
 if [ ${#force[@]} -gt 0 ] && [ -d "$out" ]; then
-    for f in rounds repeats spread.csv summary.csv meta.json counts.csv REPORT.md null ${all//,/ }; do
+    for f in rounds repeats spread.csv summary.csv meta.json counts.csv REPORT.md null ${all//,/ } "${lib_names[@]}"; do
         rm -rf -- "${out:?}/$f"
     done
 fi
@@ -154,32 +180,47 @@ order_of() {
     done
     printf '%s\n' "${v[@]}"
 }
+# The binary and allocator flags of row $1: its own binary, or for a
+# library the first allocator's binary with --allocator-lib.
+binary_of() {
+    local spec
+    for spec in "${libs[@]}"; do
+        if [ "${spec%%=*}" = "$1" ]; then
+            bin=$host_bin
+            who=(--allocator "$1" --allocator-lib "$spec")
+            return
+        fi
+    done
+    bin="$bin_dir/harness-$1"
+    who=(--allocator "$1")
+}
 for r in $(seq 1 "$rounds"); do
   this_out="$out/rounds/$r"
   this_count=("${count[@]}")
   [ "$r" = 1 ] || this_count=()
-  mapfile -t order < <(order_of "${list[@]}")
+  mapfile -t order < <(order_of "${rows[@]}")
   echo "== round $r of $rounds: ${order[*]}"
   for a in "${order[@]}"; do
-    [ -x "$bin_dir/harness-$a" ] || continue
+    binary_of "$a"
+    [ -x "$bin" ] || continue
     case " ${failed[*]-} " in *" $a ("*) continue ;; esac
     echo "== run: $a (round $r of $rounds)"
-    common=(--allocator "$a" --out "$this_out" --round "$r/$rounds" "${quick[@]}" "${cpu[@]}" "${force[@]}")
+    common=("${who[@]}" --out "$this_out" --round "$r/$rounds" "${quick[@]}" "${cpu[@]}" "${force[@]}")
     ok=1
-    "$bin_dir/harness-$a" "${common[@]}" "${this_count[@]}" "${extra[@]}" || ok=0
+    "$bin" "${common[@]}" "${this_count[@]}" "${extra[@]}" || ok=0
     if [ "$ok" = 1 ] && [ "$threads" -gt 1 ]; then
         echo "== run: $a, hot-path and churn on $threads threads (round $r of $rounds)"
         churn_ops=()
         [ ${#quick[@]} -gt 0 ] || churn_ops=(--ops 8000000)
-        "$bin_dir/harness-$a" "${common[@]}" --threads "$threads" --workload hot-path "${extra[@]}" || ok=0
-        [ "$ok" = 0 ] || "$bin_dir/harness-$a" "${common[@]}" --threads "$threads" --workload churn "${churn_ops[@]}" "${extra[@]}" || ok=0
+        "$bin" "${common[@]}" --threads "$threads" --workload hot-path "${extra[@]}" || ok=0
+        [ "$ok" = 0 ] || "$bin" "${common[@]}" --threads "$threads" --workload churn "${churn_ops[@]}" "${extra[@]}" || ok=0
         if [ "$ok" = 1 ] && [ "$threads" -gt 2 ]; then
-            "$bin_dir/harness-$a" "${common[@]}" --threads "$threads" --workload producer-consumer "${extra[@]}" || ok=0
+            "$bin" "${common[@]}" --threads "$threads" --workload producer-consumer "${extra[@]}" || ok=0
         fi
     fi
     if [ "$ok" = 1 ] && [ "$replays" = 1 ] && [ ${#traces[@]} -gt 0 ]; then
         echo "== run: $a, replaying ${#traces[@]} traces (round $r of $rounds)"
-        "$bin_dir/harness-$a" replay "${traces[@]}" --allocator "$a" --out "$this_out" --round "$r/$rounds" "${cpu[@]}" "${force[@]}" "${replay_extra[@]}" || ok=0
+        "$bin" replay "${traces[@]}" "${who[@]}" --out "$this_out" --round "$r/$rounds" "${cpu[@]}" "${force[@]}" "${replay_extra[@]}" || ok=0
     fi
     if [ "$ok" = 0 ]; then
         failed+=("$a (run)")
@@ -189,7 +230,7 @@ for r in $(seq 1 "$rounds"); do
 done
 
 ran=()
-for a in "${list[@]}"; do
+for a in "${rows[@]}"; do
     case " ${failed[*]-} " in *" $a ("*) ;; *) ran+=("$a") ;; esac
 done
 if [ ${#ran[@]} -eq 0 ]; then
@@ -198,14 +239,15 @@ if [ ${#ran[@]} -eq 0 ]; then
 fi
 # The rounds merged into DIR: the figures plot and report read.
 echo "== merge $rounds rounds"
-"$bin_dir/harness-${ran[0]}" rounds --results "$out"
+"$host_bin" rounds --results "$out"
 # Instructions per call, exactly, with the same binaries (see METHODOLOGY.md).
 if [ "$counts" = 1 ]; then
     if command -v valgrind >/dev/null 2>&1; then
         [ ${#quick[@]} -eq 0 ] || [ ${#count_extra[@]} -gt 0 ] || count_extra=(--ops 500)
         for a in "${ran[@]}"; do
             echo "== count: $a (instructions per call under valgrind)"
-            if ! "$bin_dir/harness-$a" count --allocator "$a" --out "$out" "${count_extra[@]}"; then
+            binary_of "$a"
+            if ! "$bin" count "${who[@]}" --out "$out" "${count_extra[@]}"; then
                 failed+=("$a (count)")
                 [ "$keep_going" = 1 ] || { echo "run_all.sh: the $a count failed; --keep-going goes on" >&2; exit 1; }
             fi
@@ -215,7 +257,7 @@ if [ "$counts" = 1 ]; then
     fi
 fi
 # Plot and report read files only, so any of the binaries renders them.
-renderer="$bin_dir/harness-${ran[0]}"
+renderer=$host_bin
 echo "== plot and report"
 "$renderer" plot --results "$out" --out "$plots"
 "$renderer" report --results "$out" --plots "$plots"
