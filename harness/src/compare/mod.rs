@@ -162,7 +162,8 @@ fn two_allocators<'a>(
     y: &str,
 ) -> Result<(Vec<Pair<'a>>, Sides), String> {
     let with_rows = |name: &str| {
-        Name::parse(name)
+        Name::read(name)
+            .ok()
             .filter(|&a| base.rows.iter().any(|r| r.allocator == a))
             .ok_or_else(|| {
                 let has: Vec<&str> = base.allocators().iter().map(|a| a.as_str()).collect();
