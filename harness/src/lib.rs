@@ -13,7 +13,8 @@
 //!
 //! - **names**: the allocators' and workloads' identities (name, order,
 //!   label, colour); `failure` (exit codes); `stats` (intervals, block
-//!   bootstrap, batched cost, change); `format` (numbers and sizes in text).
+//!   bootstrap, batched cost, change); `format` (numbers and sizes in text);
+//!   `argv` (the command lines of this binary's own child processes).
 //! - **results**: the results format, a room of its own (`results::summary`,
 //!   `meta`, `spread`, `series`, `hgrm`, `hlog`, `counts`, `memory`,
 //!   `pools`, the atomic `sink`, and `read`, the reader plot, report,
@@ -27,7 +28,8 @@
 //!   threads), `usage` and `memory` (faults, RSS, live bytes), `syscalls`
 //!   (the traced re-run), `tasks` (progress and the window log, off the
 //!   measuring thread), `run_meta` (meta.json's record of the run) and
-//!   `persist` (its files, through the sink).
+//!   `persist` (its files, through the sink); `shared_lib` (a library row:
+//!   the probe, its preloaded process, the proof that the calls reach it).
 //! - **read back**: `render::charts` and `render::markdown` (REPORT.md and
 //!   the README's section), `compare`, `verify` (summary.csv re-derived
 //!   from the raw files); `ab` (an A/B of two builds or settings, in
@@ -39,6 +41,7 @@
 
 pub mod ab;
 pub mod alloc;
+pub mod argv;
 pub mod cli;
 pub mod clock;
 pub mod commands;

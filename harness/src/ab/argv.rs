@@ -4,7 +4,8 @@
 //! `--out`, which each process gets as its round's directory. clap has
 //! already checked every flag, so what is left is a run's valid flags.
 
-use std::ffi::{OsStr, OsString};
+use crate::argv::strip;
+use std::ffi::OsString;
 
 /// The A/B's own flags that take a value.
 const VALUED: [&str; 8] = [
@@ -35,34 +36,6 @@ pub fn run_flags(argv: &[OsString]) -> Result<Vec<OsString>, String> {
         }
     }
     Ok(strip(&argv[2..], &VALUED, &SWITCHES))
-}
-
-/// `words` without the flags in `valued` (each with its value, in the
-/// same word after `=` or in the next) and those in `switches`, the rest
-/// kept in order.
-pub fn strip(words: &[OsString], valued: &[&str], switches: &[&str]) -> Vec<OsString> {
-    let mut out = Vec::new();
-    let mut rest = words.iter();
-    while let Some(arg) = rest.next() {
-        let flag = arg
-            .to_str()
-            .map(|a| a.split_once('=').map_or(a, |(f, _)| f));
-        match flag {
-            Some(f) if valued.contains(&f) => {
-                if !has_inline_value(arg) {
-                    rest.next();
-                }
-            }
-            Some(f) if switches.contains(&f) => {}
-            _ => out.push(arg.clone()),
-        }
-    }
-    out
-}
-
-/// Whether `--flag=value` carries its value in the same word.
-fn has_inline_value(arg: &OsStr) -> bool {
-    arg.to_str().is_some_and(|a| a.contains('='))
 }
 
 #[cfg(test)]

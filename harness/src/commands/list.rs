@@ -12,4 +12,8 @@ pub fn main() {
     for name in crate::names::Name::compiled() {
         println!("  {}", name.as_str());
     }
+    println!(
+        "any other malloc as a shared library: --allocator-lib NAME=PATH (preloaded; it must define {})",
+        crate::shared_lib::REQUIRED.join(", ")
+    );
 }

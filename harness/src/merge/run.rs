@@ -5,7 +5,7 @@
 //! `<out>/rounds/<k>`; then the rounds are merged into `<out>`
 //! ([`super::merge`]). System calls are counted in round 1 only.
 
-use crate::ab::argv::strip;
+use crate::argv::strip;
 use crate::names::Name;
 use std::ffi::OsString;
 use std::path::Path;

@@ -92,6 +92,7 @@ impl Results {
         if meta.runs.is_empty() {
             return Err(ReadError::content(&meta_path, "no `runs`"));
         }
+        undeclared_library(&rows, &meta).map_err(|e| ReadError::content(&csv_path, e))?;
         Ok(Results {
             dir: dir.to_path_buf(),
             rows,
@@ -372,4 +373,25 @@ impl Results {
             Err(e) => Err(format!("{}: {e}", path.display())),
         }
     }
+}
+
+/// A row of an allocator the suite does not compile in that no run of
+/// meta.json measured as a library row (`--allocator-lib`): a misspelt
+/// name, said with its line.
+fn undeclared_library(rows: &[Row], meta: &Meta) -> Result<(), String> {
+    for (i, r) in rows.iter().enumerate() {
+        let name = r.allocator.as_str();
+        if r.allocator.is_lib()
+            && !meta
+                .runs
+                .iter()
+                .any(|run| run.allocators.contains_key(name))
+        {
+            return Err(format!(
+                "line: {}: allocator `{name}` is none the suite compiles in, and no run in meta.json measured it as a library row (--allocator-lib)",
+                i + 2
+            ));
+        }
+    }
+    Ok(())
 }

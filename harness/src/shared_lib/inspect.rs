@@ -245,7 +245,12 @@ fn version(handle: *mut c_void, file: &Path) -> Option<String> {
         let mi_version: MiVersion = unsafe { std::mem::transmute(f) };
         // SAFETY: it takes nothing and returns MI_MALLOC_VERSION.
         let v = unsafe { mi_version() };
-        return Some(format!("mimalloc {v} (mi_version())"));
+        return Some(format!(
+            "mimalloc {}.{}.{} (mi_version() = {v})",
+            v / 100,
+            v / 10 % 10,
+            v % 10
+        ));
     }
     if let Some(f) = own(handle, file, "tc_version") {
         // SAFETY: gperftools' `const char* tc_version(int*, int*, const char**)`.

@@ -4,7 +4,7 @@
 //! `--allocator-lib`), `--out` and the switches it needs.
 
 use super::{LibArg, ENV_PRELOADED};
-use crate::ab::argv::strip;
+use crate::argv::strip;
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, Stdio};
