@@ -408,3 +408,42 @@ fn pmad_replays_a_trace_with_blocks_up_to_its_largest_class() {
         "{na:?}"
     );
 }
+
+/// Allocates only in a child process it forks; the parent never calls malloc.
+const FORKS: &str = r#"
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+    pid_t child = fork();
+    if (child == 0) {
+        void *p = malloc(100);
+        free(p);
+        _exit(0);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    return 0;
+}
+"#;
+
+#[test]
+fn a_command_whose_calls_happen_in_child_processes_is_warned_about() {
+    let lib = tracer();
+    let dir = tempfile::tempdir().unwrap();
+    let exe = c_program(dir.path(), FORKS);
+    let out = dir.path().join("forks.trace");
+    let o = record(&lib, &out, &[exe.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("0 calls"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(
+        err.contains("made no malloc-family call in the process recorded")
+            && err.contains("child processes are not recorded"),
+        "{err}"
+    );
+}

@@ -140,14 +140,21 @@ fn every_timed_call_of_a_replay_goes_through_the_library_exactly() {
     }
     let meta = library_meta(&out, "cnt");
     let file = std::fs::canonicalize(&lib).unwrap();
+    assert_eq!(
+        meta["malloc_resolves_to"].as_str(),
+        Some(file.to_str().unwrap()),
+        "{meta}"
+    );
+    let defined: Vec<&str> = meta["defined_by_the_library"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     for f in ["malloc", "free", "calloc", "realloc", "posix_memalign"] {
-        assert_eq!(
-            meta["library"]["resolved"][f].as_str(),
-            Some(file.to_str().unwrap()),
-            "{f}: {meta}"
-        );
+        assert!(defined.contains(&f), "{f}: {meta}");
     }
-    assert_eq!(meta["library"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(meta["sha256"].as_str().unwrap().len(), 64);
     assert!(out.join("cnt/replay-magic-0-alloc.hlog").is_file());
 }
 

@@ -38,16 +38,37 @@ pub fn settings(name: Name) -> Value {
 }
 
 /// A library row: how it was reached, and the library as the process
-/// that measured it saw it (the file defining the `malloc` it called).
+/// that measured it saw it: the file defining the `malloc` it called (the
+/// proof that the timed calls reached the library) and every other
+/// malloc-family function the library defines.
 fn library(l: crate::names::allocator::Lib) -> Value {
-    let how = "preloaded (LD_PRELOAD) into a process of this binary of its own, so it is that process's malloc: each timed call is a call of malloc, free, calloc, realloc or posix_memalign, bound by the dynamic loader to the library (`resolved` names the file each binds to); the harness's own allocations in that process are the library's too";
-    match crate::shared_lib::preloaded().filter(|p| p.name == l) {
-        Some(p) => match crate::shared_lib::inspect::facts(&p.path) {
-            Ok(f) => json!({ "how": how, "library": f }),
-            Err(e) => json!({ "how": how, "library_error": e }),
-        },
-        None => json!({ "how": how, "measured_here": false }),
-    }
+    let how = "preloaded (LD_PRELOAD) into a process of this binary of its own, where it is the process's malloc; the harness's own allocations there are the library's too";
+    let Some(p) = crate::shared_lib::preloaded().filter(|p| p.name == l) else {
+        return json!({ "how": how, "measured_here": false });
+    };
+    let f = match crate::shared_lib::inspect::facts(&p.path) {
+        Ok(f) => f,
+        Err(e) => return json!({ "how": how, "library_error": e }),
+    };
+    let (defined, elsewhere): (Vec<_>, Vec<_>) = f
+        .resolved
+        .iter()
+        .partition(|(_, file)| file.as_deref() == Some(f.file.as_str()));
+    json!({
+        "how": how,
+        "given": f.given,
+        "file": f.file,
+        "bytes": f.bytes,
+        "sha256": f.sha256,
+        "version": f.version,
+        "package": f.package,
+        "malloc_resolves_to": f.resolved.get("malloc").cloned().flatten(),
+        "defined_by_the_library": defined.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
+        "not_defined_by_the_library": elsewhere
+            .iter()
+            .map(|(s, file)| (s.as_str(), file.as_deref().unwrap_or("nothing")))
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    })
 }
 
 #[cfg(feature = "jemalloc")]

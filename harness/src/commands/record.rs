@@ -51,6 +51,9 @@ pub fn main(a: &RecordArgs) -> Result<(), Failure> {
     }
     let (stats, conv) = convert(&raw_path, &a.out, a.max_events)?;
     print!("{}", stats.render());
+    if stats.events == 0 {
+        eprintln!("harness: record: warning: {}", no_calls(program));
+    }
     if conv.foreign > 0 {
         println!(
             "left out: {} frees of blocks allocated before recording began",
@@ -65,6 +68,16 @@ pub fn main(a: &RecordArgs) -> Result<(), Failure> {
     }
     eprintln!("harness: record: written {}", a.out.display());
     exit_like(status)
+}
+
+/// Why a trace can hold no call although the recorder was loaded: only
+/// the process the command starts is recorded (across its execs).
+fn no_calls(program: &str) -> String {
+    format!(
+        "`{program}` made no malloc-family call in the process recorded (the one the command starts, across its own execs), so the trace is empty. \
+         Programs it started as child processes are not recorded: a shell (`sh -c`) running a pipeline or more than one command, a launcher or build tool that spawns. \
+         Record the program itself (or have the shell `exec` it as its last command)"
+    )
 }
 
 /// LD_PRELOAD with the recorder first, before whatever was preloaded already.
