@@ -11,25 +11,42 @@ use common::{c_library as library, harness, ok};
 use harness::trace::file::Writer;
 use harness::trace::{Event, Kind};
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The size the counting library counts apart (MAGIC_SIZE in counting.c).
 const MAGIC: u64 = 3333;
 
-/// The harness with the counting library's report directory set.
-fn harness_counted(args: &[&str], counts: &Path) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(args)
-        .env("COUNTING_DIR", counts)
+/// Runs the harness with `args` and the counting library as row `cnt`
+/// (beside the null row alone), into `<tmp>/out`; returns the results
+/// directory, the library, and the counts of the process that timed it.
+fn on_counting_library(tmp: &Path, args: &[&str]) -> (PathBuf, PathBuf, HashMap<String, u64>) {
+    let lib = library(tmp, "counting");
+    let (out, counts) = (tmp.join("out"), tmp.join("counts"));
+    std::fs::create_dir(&counts).unwrap();
+    let spec = format!("cnt={}", lib.display());
+    let tail = [
+        "--allocator",
+        "null",
+        "--allocator-lib",
+        &spec,
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ];
+    let all: Vec<&str> = args.iter().copied().chain(tail).collect();
+    let o = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(&all)
+        .env("COUNTING_DIR", &counts)
         .output()
         .expect("run the harness");
     assert!(
-        out.status.success(),
-        "harness {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        o.status.success(),
+        "harness {all:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
     );
-    out
+    let c = magic_counts(&counts);
+    (out, lib, c)
 }
 
 /// The counts of the one process that made calls of the magic size.
@@ -109,27 +126,9 @@ fn library_meta(dir: &Path, name: &str) -> serde_json::Value {
 #[test]
 fn every_timed_call_of_a_replay_goes_through_the_library_exactly() {
     let tmp = tempfile::tempdir().unwrap();
-    let lib = library(tmp.path(), "counting");
     let trace = tmp.path().join("magic.trace");
     write_trace(&trace);
-    let (out, counts) = (tmp.path().join("out"), tmp.path().join("counts"));
-    std::fs::create_dir(&counts).unwrap();
-    let spec = format!("cnt={}", lib.display());
-    harness_counted(
-        &[
-            "replay",
-            trace.to_str().unwrap(),
-            "--allocator",
-            "null",
-            "--allocator-lib",
-            &spec,
-            "--out",
-            out.to_str().unwrap(),
-            "--no-progress",
-        ],
-        &counts,
-    );
-    let c = magic_counts(&counts);
+    let (out, lib, c) = on_counting_library(tmp.path(), &["replay", trace.to_str().unwrap()]);
     assert_eq!(c["magic_malloc"], 300, "{c:?}");
     assert_eq!(c["magic_realloc"], 40, "{c:?}");
     assert_eq!(c["magic_free"], 340, "{c:?}");
@@ -161,29 +160,10 @@ fn every_timed_call_of_a_replay_goes_through_the_library_exactly() {
 #[test]
 fn a_run_times_the_library_and_every_file_names_its_row() {
     let tmp = tempfile::tempdir().unwrap();
-    let lib = library(tmp.path(), "counting");
-    let (out, counts) = (tmp.path().join("out"), tmp.path().join("counts"));
-    std::fs::create_dir(&counts).unwrap();
-    let spec = format!("cnt={}", lib.display());
-    harness_counted(
-        &[
-            "--workload",
-            "hot-path",
-            "--size",
-            "3333",
-            "--ops",
-            "5000",
-            "--allocator",
-            "null",
-            "--allocator-lib",
-            &spec,
-            "--out",
-            out.to_str().unwrap(),
-            "--no-progress",
-        ],
-        &counts,
+    let (out, _, c) = on_counting_library(
+        tmp.path(),
+        &["--workload", "hot-path", "--size", "3333", "--ops", "5000"],
     );
-    let c = magic_counts(&counts);
     // Warm-up and the batched phase call it too: at least the recorded
     // pairs, every block freed through the library.
     assert!(c["magic_malloc"] >= 5000, "{c:?}");
