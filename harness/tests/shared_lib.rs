@@ -304,3 +304,41 @@ fn allocator_takes_a_comma_list() {
     );
     assert!(err.contains("unknown allocator 'tbb'"), "{err}");
 }
+
+#[test]
+fn an_ab_takes_a_library_row_on_both_sides() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = library(tmp.path(), "counting");
+    let out = tmp.path().join("ab");
+    let spec = format!("cnt={}", lib.display());
+    ok(&[
+        "ab",
+        "--rounds",
+        "5",
+        "--workload",
+        "hot-path",
+        "--ops",
+        "2000",
+        "--allocator",
+        "null",
+        "--allocator-lib",
+        &spec,
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    let verdicts = std::fs::read_to_string(out.join("verdicts.csv")).unwrap();
+    for op in ["alloc", "free"] {
+        assert!(
+            verdicts.contains(&format!("hot-path 64 B {op} cnt,p50,")),
+            "{verdicts}"
+        );
+    }
+    for side in ["baseline", "candidate"] {
+        assert_eq!(
+            samples(&out.join(side), "cnt", "alloc"),
+            Some(2000),
+            "{side}"
+        );
+    }
+}

@@ -19,8 +19,9 @@ const VALUED: [&str; 8] = [
     "--out",
 ];
 
-/// The A/B's own switches.
-const SWITCHES: [&str; 1] = ["--markdown"];
+/// The A/B's own switches, and `--no-progress`, which every process is
+/// given anyway (given twice, clap refuses it).
+const SWITCHES: [&str; 2] = ["--markdown", "--no-progress"];
 
 /// The run flags in `argv` (the whole command line, program first), or why
 /// there are none to take: `ab` must come first, before any run flag, so
@@ -50,7 +51,7 @@ mod tests {
     fn the_ab_flags_and_out_are_taken_out_the_run_flags_kept_in_order() {
         let argv = words(
             "harness ab --rounds 6 --workload hot-path --baseline-env A=1 --out d \
-             --candidate-env=B=2 --quick --noise 3 --markdown --allocator system --fail-above=5 --cpu 1",
+             --candidate-env=B=2 --quick --noise 3 --markdown --allocator system --fail-above=5 --cpu 1 --no-progress",
         );
         assert_eq!(
             run_flags(&argv).unwrap(),
