@@ -49,8 +49,7 @@ type UsableFn = unsafe extern "C" fn(*mut c_void) -> usize;
 fn usable_fn() -> Option<UsableFn> {
     static F: OnceLock<Option<UsableFn>> = OnceLock::new();
     *F.get_or_init(|| {
-        let lib = crate::shared_lib::preloaded()?;
-        let facts = crate::shared_lib::inspect::facts(&lib.path).ok()?;
+        let facts = crate::shared_lib::preloaded_facts()?.as_ref().ok()?;
         if !facts.defines("malloc_usable_size") {
             return None;
         }

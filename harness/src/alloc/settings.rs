@@ -43,12 +43,10 @@ pub fn settings(name: Name) -> Value {
 /// malloc-family function the library defines.
 fn library(l: crate::names::allocator::Lib) -> Value {
     let how = "preloaded (LD_PRELOAD) into a process of this binary of its own, where it is the process's malloc; the harness's own allocations there are the library's too";
-    let Some(p) = crate::shared_lib::preloaded().filter(|p| p.name == l) else {
-        return json!({ "how": how, "measured_here": false });
-    };
-    let f = match crate::shared_lib::inspect::facts(&p.path) {
-        Ok(f) => f,
-        Err(e) => return json!({ "how": how, "library_error": e }),
+    let f = match crate::shared_lib::preloaded_facts() {
+        Some(Ok(f)) if crate::shared_lib::measured_here(l) => f,
+        Some(Err(e)) => return json!({ "how": how, "library_error": e }),
+        _ => return json!({ "how": how, "measured_here": false }),
     };
     let (defined, elsewhere): (Vec<_>, Vec<_>) = f
         .resolved

@@ -93,7 +93,7 @@ pub fn measure(args: RunArgs, plan: Plan) -> Result<(), Failure> {
         .map(|k| results::sink::Sink::open(&results::spread::repeat_dir(&out, k), args.force))
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::usage)?;
-    check_preloaded()?;
+    shared_lib::check_preloaded().map_err(Failure::usage)?;
     let (here, elsewhere) = (plan.in_process(), plan.elsewhere());
     let env = set_up(&args, &here, allowed)?;
     for (k, sink) in sinks.into_iter().enumerate() {
@@ -124,18 +124,6 @@ pub fn measure(args: RunArgs, plan: Plan) -> Result<(), Failure> {
         print_next_steps(&out);
     }
     Ok(())
-}
-
-/// In a library row's own process, that the preload took: the process
-/// calls the library's malloc, free, calloc, realloc and posix_memalign.
-fn check_preloaded() -> Result<(), Failure> {
-    let Some(lib) = shared_lib::preloaded() else {
-        return Ok(());
-    };
-    let facts = shared_lib::inspect::facts(&lib.path).map_err(Failure::usage)?;
-    facts
-        .verdict()
-        .map_err(|e| Failure::usage(format!("{}: {e}", lib.name.as_str())))
 }
 
 /// Where the results are, and the commands that chart and report them.

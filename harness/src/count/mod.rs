@@ -51,10 +51,7 @@ pub fn inside(args: &CountArgs, dumps: &Path) -> Result<(), Failure> {
         Name::Null => true,
         _ => preloaded.is_none(),
     });
-    if let Some(lib) = preloaded {
-        let facts = crate::shared_lib::inspect::facts(&lib.path).map_err(Failure::usage)?;
-        facts.verdict().map_err(Failure::usage)?;
-    }
+    crate::shared_lib::check_preloaded().map_err(Failure::usage)?;
     allocators.retain(|&a| match alloc::not_countable(a) {
         Some(why) => {
             eprintln!("harness: count: {} not counted: {why}", a.as_str());

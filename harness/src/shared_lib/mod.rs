@@ -116,6 +116,30 @@ pub fn measured_here(name: Lib) -> bool {
     preloaded().is_some_and(|p| p.name == name)
 }
 
+/// The preloaded library as this process sees it, read once (its file is
+/// hashed and dpkg asked): the check before measuring, the adapter's
+/// usable size and meta.json share it. None when nothing is preloaded.
+pub fn preloaded_facts() -> Option<&'static Result<inspect::Facts, String>> {
+    static FACTS: OnceLock<Option<Result<inspect::Facts, String>>> = OnceLock::new();
+    FACTS
+        .get_or_init(|| preloaded().map(|lib| inspect::facts(&lib.path)))
+        .as_ref()
+}
+
+/// In a library row's own process, that the preload took: the process
+/// calls the library's malloc, free, calloc, realloc and posix_memalign.
+/// Ok in any other process.
+pub fn check_preloaded() -> Result<(), String> {
+    let (Some(lib), Some(facts)) = (preloaded(), preloaded_facts()) else {
+        return Ok(());
+    };
+    facts
+        .as_ref()
+        .map_err(Clone::clone)?
+        .verdict()
+        .map_err(|e| format!("{}: {e}", lib.name.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
