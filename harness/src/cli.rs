@@ -68,6 +68,12 @@ pub enum Command {
     /// preloaded and write its trace: every malloc-family call, in order.
     /// Prints what the trace holds; exits with the command's status.
     Record(RecordArgs),
+    /// Run a dynamically linked command once per allocator with the timing
+    /// shim preloaded: every malloc-family call the program makes, on all
+    /// its threads, forwarded to that allocator and timed in the program
+    /// (workload live-<program>, a null row of the shim's own cost), written
+    /// as a run writes. Also runs it once plain, for its wall time.
+    Live(LiveArgs),
     /// Print what a trace holds (calls by kind, threads, peak live set,
     /// sizes), as `record` printed it; a damaged trace exits 2.
     Trace(TraceArgs),
@@ -144,6 +150,46 @@ pub struct ReplayArgs {
 
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct LiveArgs {
+    /// Allocators, comma-separated: system, jemalloc and mimalloc (compiled
+    /// into the shim), library rows' names, or `all` (the built-ins that
+    /// cannot serve a running program are listed with the reason).
+    #[arg(long, default_value = "system,jemalloc,mimalloc", value_name = "NAME,...|all")]
+    pub allocator: String,
+
+    /// A row NAME on the shared library at PATH, preloaded after the shim
+    /// (repeatable).
+    #[arg(long = "allocator-lib", value_name = "NAME=PATH", value_parser = crate::shared_lib::parse_arg)]
+    pub allocator_lib: Vec<crate::shared_lib::LibArg>,
+
+    /// Run the command N times on each allocator (the order rotated each
+    /// time); repeats 2.. go to <out>/repeats/<k>, with spread.csv.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
+
+    /// The results directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Replace results already in --out.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Time child processes too: every process image that loads the shim
+    /// (one workload per program).
+    #[arg(long)]
+    pub follow: bool,
+
+    /// The shim library (default: liblive_shim.so beside this binary).
+    #[arg(long, value_name = "PATH")]
+    pub shim: Option<PathBuf>,
+
+    /// The command to run, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 #[derive(clap::Args, Debug, Clone)]

@@ -43,6 +43,8 @@ pub fn ns_exact(ns: u64) -> String {
 pub fn size_label(workload: WorkloadName, size: usize) -> String {
     if workload.is_replay() {
         "the trace's sizes".into()
+    } else if workload.is_program() {
+        "the program's sizes".into()
     } else if size == 0 {
         "mixed 16-4096 B".into()
     } else {

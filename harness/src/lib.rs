@@ -49,6 +49,7 @@ pub mod compare;
 pub mod count;
 pub mod failure;
 pub mod format;
+pub mod live;
 pub mod measure;
 pub mod memory;
 pub mod merge;

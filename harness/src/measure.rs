@@ -291,7 +291,7 @@ fn open_window_logs(job: &Job<'_>, run: &Run<'_>) -> Result<WindowLogs, Failure>
 }
 
 /// A threaded case's interval logs, from the windows its threads kept.
-fn write_windows(
+pub(crate) fn write_windows(
     job: &Job<'_>,
     run: &Run<'_>,
     windows: &[threads::CaseWindow],
@@ -314,7 +314,7 @@ fn write_windows(
 
 /// The interval logs just written (still under their temporary names), read
 /// back for the bootstrap: the figures come from the files a reader gets.
-fn read_intervals(case: &Case, hlogs: &[Partial]) -> Result<Vec<(Op, Intervals)>, Failure> {
+pub(crate) fn read_intervals(case: &Case, hlogs: &[Partial]) -> Result<Vec<(Op, Intervals)>, Failure> {
     case.kind
         .ops()
         .iter()

@@ -90,7 +90,7 @@ fn injected_slowdown() -> Option<String> {
     None
 }
 
-fn histograms() -> Histograms {
+pub fn histograms() -> Histograms {
     use crate::stats::bootstrap;
     use workloads::recorder;
     Histograms {
@@ -225,6 +225,7 @@ fn case(d: &Done) -> CaseEntry {
         pmad: d.pmad.clone(),
         tlsf: d.tlsf.clone(),
         replay: replay(d),
+        live: None,
     }
 }
 

@@ -19,6 +19,8 @@ pub fn render(workload: WorkloadName, rows: &[&Row]) -> String {
     for r in rows {
         let size = if r.workload.is_replay() {
             "trace".to_string()
+        } else if r.workload.is_program() {
+            "live".to_string()
         } else if r.size == 0 {
             "mixed".to_string()
         } else {

@@ -32,6 +32,10 @@ pub enum Kind {
     /// The trace is decoded once and lives as long as the process: every
     /// allocator and every repeat replays the same one.
     Replay(&'static crate::replay::Trace),
+    /// A running program's calls, timed by `harness live`'s shim in the
+    /// program itself: never run by [`crate::run`]; the ops are the ones
+    /// the program made.
+    Live(&'static [Op]),
 }
 
 impl Kind {
@@ -42,6 +46,7 @@ impl Kind {
             Kind::Request { interval_ns: None } => &[Op::Request, Op::Alloc, Op::Free],
             Kind::Request { .. } => &[Op::Request],
             Kind::Replay(trace) => trace.ops(),
+            Kind::Live(ops) => ops,
             _ => &[Op::Alloc, Op::Free],
         }
     }
@@ -56,6 +61,7 @@ impl Kind {
             Kind::Request {
                 interval_ns: Some(_)
             } | Kind::Replay(_)
+                | Kind::Live(_)
         )
     }
 }
@@ -113,6 +119,8 @@ impl Case {
             Kind::Churn => self.max_live,
             Kind::Handoff => self.blocks,
             Kind::Request { .. } | Kind::Replay(_) => unreachable!("returned above"),
+            // A live program's demand is unknown: whatever it asked for.
+            Kind::Live(_) => 0,
         };
         Demand {
             random_split: ranges.len() > 1,

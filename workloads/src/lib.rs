@@ -71,6 +71,7 @@ pub fn run<A: Allocator, C: Clock, O: Observer>(
             handoff::run(case, alloc, clock, observer, &link, &link)
         }
         Kind::Replay(trace) => replay::run(trace, alloc, clock, observer).map_err(RunError::Replay),
+        Kind::Live(_) => Err(RunError::Live),
     }
 }
 

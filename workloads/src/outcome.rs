@@ -121,7 +121,9 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub(crate) fn new() -> Outcome {
+    /// Empty histograms, nothing counted (a loop's start; `harness live`
+    /// fills one from the shim's counts).
+    pub fn new() -> Outcome {
         Outcome {
             alloc: Recorder::new(),
             free: Recorder::new(),
@@ -284,6 +286,8 @@ pub enum RunError {
     Abandoned,
     /// A replayed call failed, or the trace is damaged.
     Replay(crate::replay::ReplayError),
+    /// A live case was handed to the loops: it is timed in the program.
+    Live,
 }
 
 impl fmt::Display for RunError {
@@ -295,6 +299,7 @@ impl fmt::Display for RunError {
                  (a fixed pool too small for this workload?); the run stops instead of recording a fake fast failure"
             ),
             RunError::Replay(e) => write!(f, "replay: {e}"),
+            RunError::Live => write!(f, "a live case is timed in its program by `harness live`, not run"),
             RunError::Abandoned => write!(
                 f,
                 "a neighbouring thread stopped early, so this one stopped too (see that thread's error)"

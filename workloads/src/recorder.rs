@@ -39,6 +39,19 @@ impl Recorder {
         let _ = self.hist.record(ns);
     }
 
+    /// Records `count` values of `ns` at once (as [`Recorder::record`]
+    /// `count` times).
+    pub fn record_n(&mut self, ns: u64, count: u64) {
+        let ns = if ns > HIGHEST_NS {
+            self.saturated += count;
+            HIGHEST_NS
+        } else {
+            ns
+        };
+        // Cannot fail: ns is within the range the histogram was built for.
+        let _ = self.hist.record_n(ns, count);
+    }
+
     /// Adds every value of `other` (used to fold a window into a total).
     pub fn add(&mut self, other: &Recorder) {
         self.hist

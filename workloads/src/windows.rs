@@ -75,7 +75,11 @@ impl Windows {
         match case.kind {
             Kind::Bulk { .. } => Windows::for_phase(case.rounds(), None),
             Kind::Churn => Windows::for_phase(case.ops, Some(WINDOW_OPS)),
-            Kind::HotPath | Kind::Request { .. } | Kind::Handoff | Kind::Replay(_) => {
+            Kind::HotPath
+            | Kind::Request { .. }
+            | Kind::Handoff
+            | Kind::Replay(_)
+            | Kind::Live(_) => {
                 Windows::for_phase(case.ops, None)
             }
         }

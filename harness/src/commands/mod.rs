@@ -6,6 +6,7 @@ pub mod ab;
 pub mod compare;
 pub mod count;
 pub mod list;
+pub mod live;
 pub mod plot;
 pub mod record;
 pub mod replay;
@@ -28,6 +29,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Count(a)) => count::main(a),
         Some(Command::Record(a)) => record::main(a),
+        Some(Command::Live(a)) => live::main(a),
         Some(Command::Trace(a)) => trace::main(a),
         Some(Command::Replay(a)) => replay::main(a),
         Some(Command::Compare(a)) => compare::main(a),

@@ -14,6 +14,8 @@ use std::sync::Mutex;
 
 /// The prefix of a replayed trace's workload name.
 pub const REPLAY_PREFIX: &str = "replay-";
+/// The prefix of a program timed live (`harness live`).
+pub const LIVE_PREFIX: &str = "live-";
 
 /// Every workload a run can measure, by its name in the results.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,6 +31,9 @@ pub enum WorkloadName {
     /// A replayed trace: the whole name, `replay-` and a stem of lowercase
     /// letters, digits and dashes.
     Replay(&'static str),
+    /// A program timed live: `live-` and the program's name, cleaned as a
+    /// trace's stem is.
+    Live(&'static str),
 }
 
 impl WorkloadName {
@@ -55,7 +60,7 @@ impl WorkloadName {
             WorkloadName::RequestClosed => "request-closed",
             WorkloadName::RequestOpen => "request-open",
             WorkloadName::ProducerConsumer => "producer-consumer",
-            WorkloadName::Replay(name) => name,
+            WorkloadName::Replay(name) | WorkloadName::Live(name) => name,
         }
     }
 
@@ -63,28 +68,50 @@ impl WorkloadName {
     /// `replay-<stem>`, lowercased, any character but a letter, digit or
     /// dash made a dash (the name is part of every file name).
     pub fn replay_of(stem: &str) -> Result<WorkloadName, String> {
-        let clean: String = stem
-            .chars()
-            .map(|c| {
-                let c = c.to_ascii_lowercase();
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        let clean = clean.trim_matches('-');
-        if clean.is_empty() {
-            return Err(format!(
+        let clean = clean(stem).ok_or_else(|| {
+            format!(
                 "`{stem}`: a trace file's name needs a letter or digit (its workload is replay-<name>)"
-            ));
-        }
+            )
+        })?;
         Ok(WorkloadName::Replay(intern(&format!(
             "{REPLAY_PREFIX}{clean}"
         ))))
     }
 
+    /// The workload of a program timed live: `live-<program>`, cleaned as
+    /// [`WorkloadName::replay_of`] cleans a stem.
+    pub fn live_of(program: &str) -> Result<WorkloadName, String> {
+        let clean = clean(program)
+            .ok_or_else(|| format!("`{program}`: a program's name needs a letter or digit"))?;
+        Ok(WorkloadName::Live(intern(&format!("{LIVE_PREFIX}{clean}"))))
+    }
+
+    /// Whether this is a real program's calls: a replayed trace or a
+    /// program timed live.
+    pub fn is_program(self) -> bool {
+        matches!(self, WorkloadName::Replay(_) | WorkloadName::Live(_))
+    }
+}
+
+/// `stem` lowercased, any character but a letter, digit or dash made a
+/// dash, dashes trimmed; None when nothing is left.
+fn clean(stem: &str) -> Option<String> {
+    let clean: String = stem
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let clean = clean.trim_matches('-');
+    (!clean.is_empty()).then(|| clean.to_string())
+}
+
+impl WorkloadName {
     /// Whether this is a replayed trace.
     pub fn is_replay(self) -> bool {
         matches!(self, WorkloadName::Replay(_))
@@ -166,7 +193,12 @@ impl std::str::FromStr for WorkloadName {
             Some(stem) if WorkloadName::replay_of(stem).is_ok_and(|w| w.as_str() == s) => {
                 WorkloadName::replay_of(stem)
             }
-            _ => Err(format!("`{s}` is not a workload")),
+            _ => match s.strip_prefix(LIVE_PREFIX) {
+                Some(p) if WorkloadName::live_of(p).is_ok_and(|w| w.as_str() == s) => {
+                    WorkloadName::live_of(p)
+                }
+                _ => Err(format!("`{s}` is not a workload")),
+            },
         }
     }
 }
@@ -195,7 +227,7 @@ impl<'de> Deserialize<'de> for WorkloadName {
         s.parse().map_err(|_| {
             let known: Vec<&str> = WorkloadName::ALL.iter().map(|w| w.as_str()).collect();
             serde::de::Error::custom(format!(
-                "unknown variant `{s}`, expected one of {}, replay-<trace>",
+                "unknown variant `{s}`, expected one of {}, replay-<trace>, live-<program>",
                 known.join(", ")
             ))
         })

@@ -159,6 +159,50 @@ pub struct CaseEntry {
     /// A replayed trace's case: what was made, counted and left over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveEntry>,
+}
+
+/// A program timed live (`harness live`): what ran, how it ended, what
+/// the shim saw and cost.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LiveEntry {
+    pub program: String,
+    pub command: Vec<String>,
+    /// Whether child processes were timed too (--follow).
+    pub follow: bool,
+    pub exit_status: String,
+    pub wall_seconds: f64,
+    /// The same command without the shim, run just before.
+    pub wall_seconds_without_shim: f64,
+    /// Threads that made a call, over all images.
+    pub threads: usize,
+    /// Timed calls per op (the rows' samples).
+    pub timed: BTreeMap<String, u64>,
+    /// Calls forwarded untimed per op: made inside the shim (the
+    /// allocator's, the loader's or glibc's own) or before its file existed.
+    pub untimed: BTreeMap<String, u64>,
+    pub usable_size_calls: u64,
+    /// Calls served from the shim's bootstrap buffer.
+    pub bootstrap_calls: u64,
+    /// The shim's null row in this process: an empty call's P50 per op.
+    pub shim_null_p50_ns: BTreeMap<String, u64>,
+    pub images: Vec<LiveImage>,
+}
+
+/// One process image of a live program.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LiveImage {
+    pub pid: u64,
+    pub ppid: u64,
+    pub exe: String,
+    pub cmdline: Vec<String>,
+    pub threads: usize,
+    /// It ran its exit handlers (else it ended by _exit, abort, a signal
+    /// or exec; its counts are complete all the same).
+    pub exited: bool,
+    /// Threads whose counts were lost (stopped mid-merge).
+    pub cut_off_threads: usize,
 }
 
 /// What a replay did, beside its histograms: checked against its trace

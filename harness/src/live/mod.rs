@@ -1,0 +1,99 @@
+//! `harness live`: a running program's own malloc-family calls, timed
+//! in the program on each allocator, written as a run is written.
+//!
+//! The command runs once plain (its wall time without the shim), then
+//! once per allocator with the timing shim (`live-shim`) preloaded: the
+//! shim forwards every call to that allocator and counts its latency,
+//! read with the run's clock around the forwarded call alone, in
+//! per-thread histograms in a file it maps shared ([`image`]). After each
+//! run the harness reads those files, converts ticks with its own
+//! calibration and adds the threads up ([`fold`]); each program (by its
+//! executable's name) is a workload `live-<program>`, with one row per op
+//! it made and a null row, the shim timing an empty call, which every row
+//! is net of ([`write`]).
+//!
+//! What is measured is the program's calls as it makes them, with its own
+//! threads, caches and work between calls; what is not: the calls the
+//! shim forwards untimed (made inside the shim: the allocator's own, the
+//! loader's, glibc's `pthread_atfork`), counted in meta.json.
+
+pub mod fold;
+pub mod image;
+pub mod launch;
+pub mod plan;
+pub mod write;
+
+use crate::cli::LiveArgs;
+use crate::failure::Failure;
+use crate::names::Name;
+use launch::{Ran, Shim, Target};
+use std::path::Path;
+
+/// Empty calls the shim times per op at an image's start (its null row);
+/// the shim's `null::CALLS`.
+pub const NULL_CALLS: u32 = 10_000;
+
+/// One allocator's run: how it went and the images it left.
+pub struct AllocatorRun {
+    pub allocator: Name,
+    pub target: Target,
+    pub ran: Ran,
+    pub images: Vec<image::Image>,
+}
+
+/// One repeat: the plain run, then each allocator's.
+pub struct Repeat {
+    pub plain: Ran,
+    pub runs: Vec<AllocatorRun>,
+}
+
+/// Runs the command plain and on each of `allocators` (in that order),
+/// reading each run's shim files from a scratch directory in `out`.
+pub fn run_once(
+    a: &LiveArgs,
+    shim: &Shim<'_>,
+    allocators: &[(Name, Target)],
+    out: &Path,
+) -> Result<Repeat, Failure> {
+    let plain = launch::plain(&a.command).map_err(Failure::usage)?;
+    let mut runs = Vec::new();
+    for (name, target) in allocators {
+        let scratch = tempfile::Builder::new()
+            .prefix(".live-")
+            .tempdir_in(out)
+            .map_err(|e| Failure::io(format!("{}: {e}", out.display())))?;
+        eprintln!("harness: live: {} on {}", a.command.join(" "), name.as_str());
+        let ran = launch::shimmed(&a.command, shim, target, scratch.path()).map_err(Failure::usage)?;
+        let images = image::read_dir(scratch.path()).map_err(Failure::run)?;
+        if !ran.status.success() {
+            eprintln!(
+                "harness: live: warning: `{}` ended with {} on {}",
+                a.command.join(" "),
+                launch::describe(&ran.status),
+                name.as_str()
+            );
+        }
+        if images.iter().all(|i| i.timed().iter().sum::<u64>() == 0) {
+            eprintln!("harness: live: warning: {}", no_calls(&a.command[0], a.follow));
+        }
+        runs.push(AllocatorRun {
+            allocator: *name,
+            target: target.clone(),
+            ran,
+            images,
+        });
+    }
+    Ok(Repeat { plain, runs })
+}
+
+/// Why a live run can hold no call although the shim was preloaded.
+pub fn no_calls(program: &str, follow: bool) -> String {
+    let children = if follow {
+        "its child processes were timed too (--follow), and none made one either"
+    } else {
+        "programs it started as child processes are not timed without --follow: a shell (`sh -c`) running a pipeline or more than one command, a launcher or build tool that spawns"
+    };
+    format!(
+        "`{program}` made no malloc-family call in the process timed (the one the command starts, across its own execs): {children}. A statically linked program, or one that clears LD_PRELOAD, is not timed at all"
+    )
+}

@@ -1,0 +1,76 @@
+//! Which allocators a live run uses: the shim's compiled-in three, the
+//! library rows, and the built-ins that cannot serve a running program,
+//! each with the reason (written to meta.json, as a run's not-applicable
+//! rows are).
+
+use super::launch::Target;
+use crate::names::Name;
+use crate::shared_lib::LibArg;
+
+/// The allocators the shim has compiled in.
+pub const IN_SHIM: [Name; 3] = [Name::System, Name::Jemalloc, Name::Mimalloc];
+
+/// Why a built-in cannot serve a live program (None: it can).
+pub fn cannot_serve(name: Name) -> Option<&'static str> {
+    match name {
+        Name::Pmad | Name::Tlsf => Some(
+            "a fixed pool, sized and laid out per case before a run: a running program's threads, sizes and peak are not known before it runs; replay its trace instead (harness record, then harness replay)",
+        ),
+        Name::Tcmalloc | Name::Snmalloc => Some(
+            "not compiled into the live shim (its Rust crate links it as the process's malloc, or only with the block's size on free); give its shared library as a library row (--allocator-lib NAME=PATH)",
+        ),
+        _ => None,
+    }
+}
+
+/// The rows of `--allocator LIST` with the library rows: (name, where
+/// its calls go) for those that run, (name, why) for those that cannot.
+pub fn chosen(
+    list: &str,
+    libs: &[LibArg],
+) -> Result<(Vec<(Name, Target)>, Vec<(Name, &'static str)>), String> {
+    let mut run: Vec<(Name, Target)> = Vec::new();
+    let mut not: Vec<(Name, &'static str)> = Vec::new();
+    let mut add = |n: Name, run: &mut Vec<(Name, Target)>| {
+        if let Some(why) = cannot_serve(n) {
+            if !not.iter().any(|(m, _)| *m == n) {
+                not.push((n, why));
+            }
+        } else if !run.iter().any(|(m, _)| *m == n) {
+            let target = match libs.iter().find(|l| l.row() == n) {
+                Some(l) => Target::Library(l.clone()),
+                None => Target::InShim(n.as_str()),
+            };
+            run.push((n, target));
+        }
+    };
+    for item in list.split(',').map(str::trim) {
+        if item == "all" {
+            for n in Name::KNOWN.into_iter().filter(|&n| n != Name::Null) {
+                add(n, &mut run);
+            }
+            continue;
+        }
+        if let Some(l) = libs.iter().find(|l| l.name.as_str() == item) {
+            add(l.row(), &mut run);
+            continue;
+        }
+        match Name::parse(item) {
+            Some(Name::Null) | None => {
+                return Err(format!(
+                    "--allocator {list}: `{item}` is not an allocator live can run (system, jemalloc, mimalloc, a library row's name, or all)"
+                ))
+            }
+            Some(n) => add(n, &mut run),
+        }
+    }
+    for l in libs {
+        add(l.row(), &mut run);
+    }
+    if run.is_empty() {
+        return Err(format!(
+            "--allocator {list}: none of these can serve a running program"
+        ));
+    }
+    Ok((run, not))
+}
