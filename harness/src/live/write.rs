@@ -102,6 +102,8 @@ fn entry(run: &AllocatorRun, images: &[&Image], plain: Duration, follow: bool, n
                 exe: i.exe.clone(),
                 cmdline: i.cmdline.clone(),
                 threads: i.threads.len(),
+                timed: by_op(&i.timed()),
+                untimed: by_op(&i.untimed),
                 exited: i.exited,
                 cut_off_threads: i.cut_off.len(),
             })

@@ -198,6 +198,8 @@ pub struct LiveImage {
     pub exe: String,
     pub cmdline: Vec<String>,
     pub threads: usize,
+    pub timed: BTreeMap<String, u64>,
+    pub untimed: BTreeMap<String, u64>,
     /// It ran its exit handlers (else it ended by _exit, abort, a signal
     /// or exec; its counts are complete all the same).
     pub exited: bool,

@@ -42,16 +42,30 @@ pub const WORKLOADS: [&str; 8] = [
 /// (a malloc replacement for `--allocator-lib`).
 #[allow(dead_code)]
 pub fn c_library(dir: &std::path::Path, source: &str) -> std::path::PathBuf {
+    c_build(dir, "shared_lib", source, true)
+}
+
+/// Builds `tests/<under>/<source>.c` into `dir`: a shared library
+/// `lib<source>.so`, or a program `<source>`.
+#[allow(dead_code)]
+pub fn c_build(dir: &std::path::Path, under: &str, source: &str, shared: bool) -> std::path::PathBuf {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/shared_lib")
+        .join("tests")
+        .join(under)
         .join(format!("{source}.c"));
-    let lib = dir.join(format!("lib{source}.so"));
+    let (out, flags): (_, &[&str]) = if shared {
+        (dir.join(format!("lib{source}.so")), &["-shared", "-fPIC", "-O1"])
+    } else {
+        (dir.join(source), &["-O1", "-pthread"])
+    };
     let status = Command::new("cc")
-        .args(["-shared", "-fPIC", "-O1", "-o"])
-        .arg(&lib)
+        .args(flags)
+        .arg("-o")
+        .arg(&out)
         .arg(&src)
+        .args(if shared { &["-ldl"][..] } else { &[][..] })
         .status()
         .expect("a C compiler (cc)");
     assert!(status.success(), "cc {}", src.display());
-    lib
+    out
 }
