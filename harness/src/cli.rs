@@ -157,7 +157,11 @@ pub struct LiveArgs {
     /// Allocators, comma-separated: system, jemalloc and mimalloc (compiled
     /// into the shim), library rows' names, or `all` (the built-ins that
     /// cannot serve a running program are listed with the reason).
-    #[arg(long, default_value = "system,jemalloc,mimalloc", value_name = "NAME,...|all")]
+    #[arg(
+        long,
+        default_value = "system,jemalloc,mimalloc",
+        value_name = "NAME,...|all"
+    )]
     pub allocator: String,
 
     /// A row NAME on the shared library at PATH, preloaded after the shim

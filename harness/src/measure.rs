@@ -314,7 +314,10 @@ pub(crate) fn write_windows(
 
 /// The interval logs just written (still under their temporary names), read
 /// back for the bootstrap: the figures come from the files a reader gets.
-pub(crate) fn read_intervals(case: &Case, hlogs: &[Partial]) -> Result<Vec<(Op, Intervals)>, Failure> {
+pub(crate) fn read_intervals(
+    case: &Case,
+    hlogs: &[Partial],
+) -> Result<Vec<(Op, Intervals)>, Failure> {
     case.kind
         .ops()
         .iter()

@@ -75,9 +75,16 @@ fn check_image_counts(dir: &Path, image: &Value) {
     let pid = image["pid"].as_u64().unwrap();
     let c = counted(dir, pid);
     let get = |m: &Value, op: &str| m.get(op).and_then(Value::as_u64).unwrap_or(0);
-    for (k, op) in ["alloc", "free", "calloc", "realloc", "aligned"].iter().enumerate() {
+    for (k, op) in ["alloc", "free", "calloc", "realloc", "aligned"]
+        .iter()
+        .enumerate()
+    {
         let shim = get(&image["timed"], op) + get(&image["untimed"], op);
-        assert_eq!(shim, c[k], "pid {pid} {op}: the shim saw {shim}, the counter {}", c[k]);
+        assert_eq!(
+            shim, c[k],
+            "pid {pid} {op}: the shim saw {shim}, the counter {}",
+            c[k]
+        );
     }
 }
 
@@ -87,10 +94,14 @@ fn samples(out: &Path, allocator: &str, workload: &str, op: &str) -> Option<u64>
     let mut lines = text.lines();
     let head: Vec<&str> = lines.next().unwrap().split(',').collect();
     let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
-    lines.map(|l| l.split(',').collect::<Vec<_>>()).find_map(|f| {
-        (f[col("allocator")] == allocator && f[col("workload")] == workload && f[col("op")] == op)
-            .then(|| f[col("samples")].parse().unwrap())
-    })
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find_map(|f| {
+            (f[col("allocator")] == allocator
+                && f[col("workload")] == workload
+                && f[col("op")] == op)
+                .then(|| f[col("samples")].parse().unwrap())
+        })
 }
 
 const PERL: &str = r#"perl -e 'my %h; for my $i (1..30000) { $h{$i} = join(",", ($i) x ($i % 7)) } my @k = sort { $a <=> $b } keys %h; my $s = join("", map { $h{$_} } @k[0..999]); $s =~ s/,/;/g; print length($s), "\n"'"#;
@@ -101,14 +112,22 @@ fn perls_calls_equal_an_independent_counters_on_each_allocator() {
     let out = dir.path().join("live");
     let run = live_counted(
         dir.path(),
-        &["--allocator", "system,jemalloc,mimalloc", "--out", out.to_str().unwrap()],
+        &[
+            "--allocator",
+            "system,jemalloc,mimalloc",
+            "--out",
+            out.to_str().unwrap(),
+        ],
         PERL,
     );
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{err}");
     let m = meta(&out);
     let perl = cases(&m, "live-perl");
-    let names: Vec<&str> = perl.iter().map(|c| c["allocator"].as_str().unwrap()).collect();
+    let names: Vec<&str> = perl
+        .iter()
+        .map(|c| c["allocator"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["system", "jemalloc", "mimalloc"]);
     for c in &perl {
         let live = &c["live"];
@@ -124,12 +143,25 @@ fn perls_calls_equal_an_independent_counters_on_each_allocator() {
         assert!(live["shim_null_p50_ns"]["alloc"].as_u64().unwrap() > 0);
     }
     // The shell the command started is its own workload (perl is what it exec'd).
-    assert!(samples(&out, "system", "live-sh", "alloc").is_some() || samples(&out, "system", "live-dash", "alloc").is_some() || samples(&out, "system", "live-bash", "alloc").is_some());
-    assert!(samples(&out, "null", "live-perl", "alloc").is_some(), "no null row");
+    assert!(
+        samples(&out, "system", "live-sh", "alloc").is_some()
+            || samples(&out, "system", "live-dash", "alloc").is_some()
+            || samples(&out, "system", "live-bash", "alloc").is_some()
+    );
+    assert!(
+        samples(&out, "null", "live-perl", "alloc").is_some(),
+        "no null row"
+    );
     let v = harness(&["verify", "--results", out.to_str().unwrap()]);
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
     let plots = dir.path().join("plots");
-    let r = harness(&["report", "--results", out.to_str().unwrap(), "--plots", plots.to_str().unwrap()]);
+    let r = harness(&[
+        "report",
+        "--results",
+        out.to_str().unwrap(),
+        "--plots",
+        plots.to_str().unwrap(),
+    ]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
 }
 
@@ -140,10 +172,19 @@ fn every_thread_of_a_threaded_program_is_timed() {
     let out = dir.path().join("live");
     let run = live_counted(
         dir.path(),
-        &["--allocator", "system,jemalloc", "--out", out.to_str().unwrap()],
+        &[
+            "--allocator",
+            "system,jemalloc",
+            "--out",
+            out.to_str().unwrap(),
+        ],
         prog.to_str().unwrap(),
     );
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let m = meta(&out);
     for c in cases(&m, "live-threads") {
         let live = &c["live"];
@@ -166,7 +207,11 @@ fn fork_exit_and_abort_lose_nothing_and_follow_times_the_child() {
             args.push("--follow");
         }
         let run = live_counted(dir.path(), &args, prog.to_str().unwrap());
-        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
         let m = meta(&out);
         let c = cases(&m, "live-fork-abort");
         assert_eq!(c.len(), 1);
@@ -178,7 +223,10 @@ fn fork_exit_and_abort_lose_nothing_and_follow_times_the_child() {
             assert_eq!(i["exited"], false, "{i}");
             check_image_counts(dir.path(), i);
         }
-        let parent = images.iter().find(|i| i["timed"]["alloc"].as_u64().unwrap() >= 500).unwrap();
+        let parent = images
+            .iter()
+            .find(|i| i["timed"]["alloc"].as_u64().unwrap() >= 500)
+            .unwrap();
         assert!(parent["timed"]["alloc"].as_u64().unwrap() < 700, "{parent}");
         if follow {
             let child = images.iter().find(|i| i["pid"] != parent["pid"]).unwrap();
@@ -193,26 +241,57 @@ fn bad_input_is_refused_with_exit_2_and_nothing_written() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x");
     let o = out.to_str().unwrap();
-    let no_shim = harness(&["live", "--shim", "/nonexistent/liblive_shim.so", "--out", o, "--", "true"]);
+    let no_shim = harness(&[
+        "live",
+        "--shim",
+        "/nonexistent/liblive_shim.so",
+        "--out",
+        o,
+        "--",
+        "true",
+    ]);
     assert_eq!(no_shim.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_shim.stderr).contains("cargo build --release -p live-shim"));
     let shim = shim();
     let s = shim.to_str().unwrap();
     for (args, says) in [
         (vec!["--allocator", "pmad"], "none of these can serve"),
-        (vec!["--allocator", "nosuch"], "`nosuch` is not an allocator"),
-        (vec!["--allocator-lib", "x=/nonexistent.so"], "/nonexistent.so"),
+        (
+            vec!["--allocator", "nosuch"],
+            "`nosuch` is not an allocator",
+        ),
+        (
+            vec!["--allocator-lib", "x=/nonexistent.so"],
+            "/nonexistent.so",
+        ),
     ] {
         let mut all = vec!["live", "--shim", s, "--out", o];
         all.extend(args);
         all.extend(["--", "true"]);
         let r = harness(&all);
         assert_eq!(r.status.code(), Some(2), "{all:?}");
-        assert!(String::from_utf8_lossy(&r.stderr).contains(says), "{}", String::from_utf8_lossy(&r.stderr));
+        assert!(
+            String::from_utf8_lossy(&r.stderr).contains(says),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
         assert!(!out.join("summary.csv").exists());
     }
-    let r = harness(&["live", "--shim", s, "--out", o, "--", "/nonexistent/program"]);
-    assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));
+    let r = harness(&[
+        "live",
+        "--shim",
+        s,
+        "--out",
+        o,
+        "--",
+        "/nonexistent/program",
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     assert!(!out.join("summary.csv").exists());
 }
 
@@ -223,8 +302,17 @@ fn a_command_that_allocates_only_in_a_child_is_said_so() {
     let shim = shim();
     // The shell runs two commands, so `true`'s processes are its children.
     let r = harness(&[
-        "live", "--shim", shim.to_str().unwrap(), "--allocator", "system", "--out",
-        out.to_str().unwrap(), "--", "/bin/sh", "-c", "/bin/true; /bin/true",
+        "live",
+        "--shim",
+        shim.to_str().unwrap(),
+        "--allocator",
+        "system",
+        "--out",
+        out.to_str().unwrap(),
+        "--",
+        "/bin/sh",
+        "-c",
+        "/bin/true; /bin/true",
     ]);
     let err = String::from_utf8_lossy(&r.stderr);
     if r.status.success() {

@@ -112,7 +112,7 @@ macro_rules! next_fn {
 /// As C's `malloc`.
 #[inline(always)]
 pub unsafe fn malloc(size: size_t) -> *mut c_void {
-    // SAFETY (all arms): forwarded with the caller's arguments.
+    // SAFETY: in every arm, forwarded with the caller's arguments.
     unsafe {
         match chosen() {
             JEMALLOC => tikv_jemalloc_sys::malloc(size),
@@ -133,7 +133,7 @@ pub unsafe fn free(ptr: *mut c_void) {
     if bootstrap::owns(ptr) {
         return;
     }
-    // SAFETY (all arms): forwarded with the caller's arguments.
+    // SAFETY: in every arm, forwarded with the caller's arguments.
     unsafe {
         match chosen() {
             JEMALLOC => tikv_jemalloc_sys::free(ptr),
@@ -152,12 +152,15 @@ pub unsafe fn free(ptr: *mut c_void) {
 /// As C's `calloc`.
 #[inline(always)]
 pub unsafe fn calloc(n: size_t, size: size_t) -> *mut c_void {
-    // SAFETY (all arms): forwarded with the caller's arguments.
+    // SAFETY: in every arm, forwarded with the caller's arguments.
     unsafe {
         match chosen() {
             JEMALLOC => tikv_jemalloc_sys::calloc(n, size),
             MIMALLOC => libmimalloc_sys::mi_calloc(n, size),
-            NEXT => match next_fn!(F_CALLOC, unsafe extern "C" fn(size_t, size_t) -> *mut c_void) {
+            NEXT => match next_fn!(
+                F_CALLOC,
+                unsafe extern "C" fn(size_t, size_t) -> *mut c_void
+            ) {
                 Some(f) => f(n, size),
                 None => match n.checked_mul(size) {
                     Some(total) => bootstrap::alloc(total, 16),
@@ -177,7 +180,7 @@ pub unsafe fn realloc(ptr: *mut c_void, size: size_t) -> *mut c_void {
         // SAFETY: a bootstrap block moves to a block of the allocator.
         return unsafe { from_bootstrap(ptr, size) };
     }
-    // SAFETY (all arms): forwarded with the caller's arguments.
+    // SAFETY: in every arm, forwarded with the caller's arguments.
     unsafe {
         match chosen() {
             JEMALLOC => tikv_jemalloc_sys::realloc(ptr, size),
@@ -215,7 +218,7 @@ pub unsafe fn aligned(align: size_t, size: size_t) -> *mut c_void {
     let word = std::mem::size_of::<*mut c_void>();
     let align = align.max(word);
     let mut out: *mut c_void = std::ptr::null_mut();
-    // SAFETY (all arms): forwarded with a power-of-two alignment, a
+    // SAFETY: in every arm, forwarded with a power-of-two alignment, a
     // multiple of the word size, and a writable out pointer.
     unsafe {
         match chosen() {
@@ -248,7 +251,7 @@ pub unsafe fn usable_size(ptr: *mut c_void) -> size_t {
     if bootstrap::owns(ptr) {
         return bootstrap::size_of(ptr);
     }
-    // SAFETY (all arms): forwarded with the caller's argument.
+    // SAFETY: in every arm, forwarded with the caller's argument.
     unsafe {
         match chosen() {
             JEMALLOC => tikv_jemalloc_sys::malloc_usable_size(ptr),

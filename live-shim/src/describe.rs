@@ -34,9 +34,7 @@ pub fn write(h: *mut u8) {
             exe.as_mut_ptr().cast(),
             exe.len(),
         );
-        h.add(header::EXE_LEN)
-            .cast::<u64>()
-            .write(n.max(0) as u64);
+        h.add(header::EXE_LEN).cast::<u64>().write(n.max(0) as u64);
         let cmd = std::slice::from_raw_parts_mut(h.add(header::CMDLINE), header::CMDLINE_MAX);
         let n = read_file(c"/proc/self/cmdline", cmd);
         h.add(header::CMDLINE_LEN).cast::<u64>().write(n as u64);

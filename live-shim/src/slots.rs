@@ -40,7 +40,7 @@ pub fn set_tid(s: *mut u8, tid: u64) {
 pub fn record(s: *mut u8, op: usize, ticks: u64, now: u64) {
     let (origin, window) = crate::image::windows();
     let since = now.saturating_sub(origin);
-    // SAFETY (every access below): the slot is mapped and only this
+    // SAFETY: for every access below, the slot is mapped and only this
     // thread writes it; indices are within WINDOWS, OPS and BUCKETS.
     unsafe {
         let mut level = word(s, slot::LEVEL).read();
@@ -80,7 +80,7 @@ fn used(s: *mut u8, w: usize, op: usize) -> Option<(usize, usize)> {
 /// Adds windows 2i and 2i+1 into window i, for every op, empties the
 /// upper half, and doubles the windows' length (raises the level).
 fn merge(s: *mut u8) {
-    // SAFETY (every access below): as in `record`.
+    // SAFETY: for every access below, as in `record`.
     unsafe {
         word(s, slot::MERGING).write(1);
         let c = counters(s);

@@ -120,6 +120,12 @@ pub struct Outcome {
     pub replay: Option<crate::replay::Counts>,
 }
 
+impl Default for Outcome {
+    fn default() -> Outcome {
+        Outcome::new()
+    }
+}
+
 impl Outcome {
     /// Empty histograms, nothing counted (a loop's start; `harness live`
     /// fills one from the shim's counts).

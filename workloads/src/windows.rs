@@ -79,9 +79,7 @@ impl Windows {
             | Kind::Request { .. }
             | Kind::Handoff
             | Kind::Replay(_)
-            | Kind::Live(_) => {
-                Windows::for_phase(case.ops, None)
-            }
+            | Kind::Live(_) => Windows::for_phase(case.ops, None),
         }
     }
 

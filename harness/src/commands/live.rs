@@ -8,6 +8,7 @@ use crate::failure::Failure;
 use crate::live::{self, launch, write, Repeat};
 use crate::measure::Run;
 use crate::names::Name;
+use crate::results::summary::Row;
 use crate::results::{self, sink::Sink};
 use crate::{format, paths, persist, platform, run_meta, table};
 use std::time::SystemTime;
@@ -51,8 +52,16 @@ pub fn main(a: &LiveArgs) -> Result<(), Failure> {
     let me = paths::invocation();
     let plots = paths::default_plots(&a.out);
     println!("\nresults: {}", a.out.display());
-    println!("charts:  {me} plot --results {} --out {}", a.out.display(), plots.display());
-    println!("report:  {me} report --results {} --plots {}", a.out.display(), plots.display());
+    println!(
+        "charts:  {me} plot --results {} --out {}",
+        a.out.display(),
+        plots.display()
+    );
+    println!(
+        "report:  {me} report --results {} --plots {}",
+        a.out.display(),
+        plots.display()
+    );
     Ok(())
 }
 
@@ -102,12 +111,7 @@ fn write_repeat(
     started: SystemTime,
 ) -> Result<(), Failure> {
     let args = write::no_run_flags();
-    let env = platform::Environment {
-        pinned: None,
-        allowed_cpus: platform::allowed_cpus(),
-        mlock: Ok(()),
-        fifo: None,
-    };
+    let env = environment();
     let run = Run {
         args: &args,
         env: &env,
@@ -152,6 +156,12 @@ fn write_repeat(
         persist::case_files(sink, d)?;
     }
     persist::summary_and_meta(sink, &done, &rows, Vec::new(), this_run)?;
+    print_tables(&done, &rows, not);
+    Ok(())
+}
+
+/// Each program's table, and the allocators that could not run it.
+fn print_tables(done: &[crate::measure::Done], rows: &[Row], not: &[(Name, &'static str)]) {
     let mut programs: Vec<_> = done.iter().map(|d| d.workload).collect();
     programs.dedup();
     for w in programs {
@@ -162,5 +172,14 @@ fn write_repeat(
         }
     }
     println!("{}", table::LEGEND);
-    Ok(())
+}
+
+/// A live run's process: no pinning, no mlock, no FIFO.
+fn environment() -> platform::Environment {
+    platform::Environment {
+        pinned: None,
+        allowed_cpus: platform::allowed_cpus(),
+        mlock: Ok(()),
+        fifo: None,
+    }
 }

@@ -50,18 +50,24 @@ pub struct Folded {
     pub threads: usize,
 }
 
-/// A slot's counts into `out` (and its windows into `windows`, folded to
-/// `level`, from `start_ns`, one recorder per op in `ops`).
+/// Where a slot's windows go: folded to `level`, from `start_ns`, one
+/// recorder per op of `ops`.
+struct Span<'a> {
+    level: u32,
+    ops: &'a [Op],
+    start_ns: u64,
+}
+
+/// A slot's counts into `out`, and its windows into `windows` (as `span` says).
 fn add_slot(
     s: &Slot,
     t: Ticks,
     image: &Image,
-    level: u32,
-    ops: &[Op],
-    start_ns: u64,
+    span: &Span<'_>,
     out: &mut Outcome,
     windows: &mut Vec<CaseWindow>,
 ) {
+    let (level, ops, start_ns) = (span.level, span.ops, span.start_ns);
     let len = image.window_ticks << level;
     for (w, per_op) in s.windows.iter().enumerate() {
         let k = w >> (level - s.level.min(level));
@@ -105,13 +111,21 @@ pub fn threads(images: &[&Image], ticks_per_second: f64, ops: &[Op]) -> Folded {
             .map_or(0, |w| w.end_ns)
             .max(t.ns(image.origin.saturating_sub(first_origin)));
         let mut windows = Vec::new();
+        let span = Span {
+            level,
+            ops,
+            start_ns,
+        };
         for s in &image.threads {
-            add_slot(s, t, image, level, ops, start_ns, &mut f.outcome, &mut windows);
+            add_slot(s, t, image, &span, &mut f.outcome, &mut windows);
         }
         f.windows.extend(windows);
         f.threads += image.threads.len();
     }
-    if let Some(first) = images.first().and_then(|i| i.threads.first().map(|s| (i, s))) {
+    if let Some(first) = images
+        .first()
+        .and_then(|i| i.threads.first().map(|s| (i, s)))
+    {
         let t = Ticks::new(ticks_per_second, first.0);
         for (op, &ticks) in first.1.first.iter().enumerate() {
             *f.outcome.first_call.slot_mut(OPS_AS[op]) = t.ns(ticks);
@@ -130,7 +144,12 @@ pub fn null(image: &Image, ticks_per_second: f64, ops: &[Op]) -> Folded {
         threads: 1,
     };
     let s = &image.null;
-    add_slot(s, t, image, s.level, ops, 0, &mut f.outcome, &mut f.windows);
+    let span = Span {
+        level: s.level,
+        ops,
+        start_ns: 0,
+    };
+    add_slot(s, t, image, &span, &mut f.outcome, &mut f.windows);
     f.outcome.windows = f.windows.len() as u64;
     f
 }

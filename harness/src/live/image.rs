@@ -125,7 +125,11 @@ fn read_slot(f: &std::fs::File, k: usize) -> std::io::Result<(Slot, bool)> {
         }
         s.windows.push(per_op);
     }
-    while s.windows.last().is_some_and(|w| w.iter().all(Vec::is_empty)) {
+    while s
+        .windows
+        .last()
+        .is_some_and(|w| w.iter().all(Vec::is_empty))
+    {
         s.windows.pop();
     }
     Ok((s, merging))
@@ -147,10 +151,16 @@ pub fn read(path: &Path) -> Result<Image, String> {
     for (op, u) in untimed.iter_mut().enumerate() {
         *u = u64_at(&h, header::UNTIMED + 8 * op);
     }
-    let cmdline = text(&h, header::CMDLINE_LEN, header::CMDLINE, header::CMDLINE_MAX);
-    let allocator = String::from_utf8_lossy(&h[header::ALLOCATOR..header::ALLOCATOR + header::ALLOCATOR_MAX])
-        .trim_end_matches('\0')
-        .to_string();
+    let cmdline = text(
+        &h,
+        header::CMDLINE_LEN,
+        header::CMDLINE,
+        header::CMDLINE_MAX,
+    );
+    let allocator =
+        String::from_utf8_lossy(&h[header::ALLOCATOR..header::ALLOCATOR + header::ALLOCATOR_MAX])
+            .trim_end_matches('\0')
+            .to_string();
     let slots = u64_at(&h, header::SLOTS) as usize;
     let mut image = Image {
         path: path.to_path_buf(),

@@ -67,15 +67,24 @@ fn spawn(mut cmd: Command, program: &str) -> Result<Ran, String> {
 
 /// The command as given, nothing preloaded by the harness.
 pub fn plain(command: &[String]) -> Result<Ran, String> {
-    let (program, args) = command.split_first().ok_or("live: name the command after `--`")?;
+    let (program, args) = command
+        .split_first()
+        .ok_or("live: name the command after `--`")?;
     let mut cmd = Command::new(program);
     cmd.args(args);
     spawn(cmd, program)
 }
 
 /// The command with the shim forwarding to `target`, its files into `dir`.
-pub fn shimmed(command: &[String], shim: &Shim<'_>, target: &Target, dir: &Path) -> Result<Ran, String> {
-    let (program, args) = command.split_first().ok_or("live: name the command after `--`")?;
+pub fn shimmed(
+    command: &[String],
+    shim: &Shim<'_>,
+    target: &Target,
+    dir: &Path,
+) -> Result<Ran, String> {
+    let (program, args) = command
+        .split_first()
+        .ok_or("live: name the command after `--`")?;
     let mut cmd = Command::new(program);
     cmd.args(args)
         .env("LD_PRELOAD", preload(shim.library, target))

@@ -62,8 +62,13 @@ pub fn run_once(
             .prefix(".live-")
             .tempdir_in(out)
             .map_err(|e| Failure::io(format!("{}: {e}", out.display())))?;
-        eprintln!("harness: live: {} on {}", a.command.join(" "), name.as_str());
-        let ran = launch::shimmed(&a.command, shim, target, scratch.path()).map_err(Failure::usage)?;
+        eprintln!(
+            "harness: live: {} on {}",
+            a.command.join(" "),
+            name.as_str()
+        );
+        let ran =
+            launch::shimmed(&a.command, shim, target, scratch.path()).map_err(Failure::usage)?;
         let images = image::read_dir(scratch.path()).map_err(Failure::run)?;
         if !ran.status.success() {
             eprintln!(
@@ -74,7 +79,10 @@ pub fn run_once(
             );
         }
         if images.iter().all(|i| i.timed().iter().sum::<u64>() == 0) {
-            eprintln!("harness: live: warning: {}", no_calls(&a.command[0], a.follow));
+            eprintln!(
+                "harness: live: warning: {}",
+                no_calls(&a.command[0], a.follow)
+            );
         }
         runs.push(AllocatorRun {
             allocator: *name,

@@ -10,6 +10,11 @@ use crate::shared_lib::LibArg;
 /// The allocators the shim has compiled in.
 pub const IN_SHIM: [Name; 3] = [Name::System, Name::Jemalloc, Name::Mimalloc];
 
+/// The rows that run: each name with where its calls go.
+pub type Rows = Vec<(Name, Target)>;
+/// The rows that cannot, each with the reason.
+pub type Refused = Vec<(Name, &'static str)>;
+
 /// Why a built-in cannot serve a live program (None: it can).
 pub fn cannot_serve(name: Name) -> Option<&'static str> {
     match name {
@@ -25,10 +30,7 @@ pub fn cannot_serve(name: Name) -> Option<&'static str> {
 
 /// The rows of `--allocator LIST` with the library rows: (name, where
 /// its calls go) for those that run, (name, why) for those that cannot.
-pub fn chosen(
-    list: &str,
-    libs: &[LibArg],
-) -> Result<(Vec<(Name, Target)>, Vec<(Name, &'static str)>), String> {
+pub fn chosen(list: &str, libs: &[LibArg]) -> Result<(Rows, Refused), String> {
     let mut run: Vec<(Name, Target)> = Vec::new();
     let mut not: Vec<(Name, &'static str)> = Vec::new();
     let mut add = |n: Name, run: &mut Vec<(Name, Target)>| {

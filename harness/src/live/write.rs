@@ -69,7 +69,14 @@ fn by_op(counts: &[u64; live_format::OPS]) -> BTreeMap<String, u64> {
 }
 
 /// What meta.json says of one program's run on one allocator.
-fn entry(run: &AllocatorRun, images: &[&Image], plain: Duration, follow: bool, null: &Folded, command: &[String]) -> LiveEntry {
+fn entry(
+    run: &AllocatorRun,
+    images: &[&Image],
+    plain: Duration,
+    follow: bool,
+    null: &Folded,
+    command: &[String],
+) -> LiveEntry {
     let mut timed = [0; live_format::OPS];
     let mut untimed = [0; live_format::OPS];
     for i in images {
@@ -92,7 +99,12 @@ fn entry(run: &AllocatorRun, images: &[&Image], plain: Duration, follow: bool, n
         bootstrap_calls: images.iter().map(|i| i.bootstrap).sum(),
         shim_null_p50_ns: OPS_AS
             .iter()
-            .map(|&op| (op.name().to_string(), Figures::of(null.outcome.recorder(op)).p50))
+            .map(|&op| {
+                (
+                    op.name().to_string(),
+                    Figures::of(null.outcome.recorder(op)).p50,
+                )
+            })
             .collect(),
         images: images
             .iter()
@@ -120,7 +132,14 @@ pub struct Series {
 
 /// A `Done` from folded counts, its interval logs written (under
 /// temporary names) into the sink.
-fn done(allocator: Name, workload: WorkloadName, ops: &'static [Op], f: &Folded, wall: Duration, run: &Run<'_>) -> Result<Done, Failure> {
+fn done(
+    allocator: Name,
+    workload: WorkloadName,
+    ops: &'static [Op],
+    f: &Folded,
+    wall: Duration,
+    run: &Run<'_>,
+) -> Result<Done, Failure> {
     let case = Case {
         kind: Kind::Live(ops),
         size: SizeSpec::Mixed,
@@ -158,25 +177,42 @@ fn done(allocator: Name, workload: WorkloadName, ops: &'static [Op], f: &Folded,
 }
 
 /// Every series of a repeat: per program, the null row, then each allocator.
-pub fn series(r: &Repeat, timer: &TimerInfo, follow: bool, command: &[String], run: &Run<'_>) -> Result<Vec<Series>, Failure> {
+pub fn series(
+    r: &Repeat,
+    timer: &TimerInfo,
+    follow: bool,
+    command: &[String],
+    run: &Run<'_>,
+) -> Result<Vec<Series>, Failure> {
     let tps = timer.ticks_per_second;
     let mut out = Vec::new();
     for (w, ops) in programs(r).map_err(Failure::run)? {
         for (k, a) in r.runs.iter().enumerate() {
             let images = images_of(a, w);
             let Some(first) = images.first() else {
-                eprintln!("harness: live: warning: {w} made no call on {}", a.allocator.as_str());
+                eprintln!(
+                    "harness: live: warning: {w} made no call on {}",
+                    a.allocator.as_str()
+                );
                 continue;
             };
             let null = fold::null(first, tps, ops);
             if k == 0 {
                 let d = done(Name::Null, w, ops, &null, Duration::ZERO, run)?;
-                out.push(Series { done: d, floor_of: fold::null(first, tps, ops), live: None });
+                out.push(Series {
+                    done: d,
+                    floor_of: fold::null(first, tps, ops),
+                    live: None,
+                });
             }
             let f = fold::threads(&images, tps, ops);
             let live = entry(a, &images, r.plain.wall, follow, &null, command);
             let d = done(a.allocator, w, ops, &f, a.ran.wall, run)?;
-            out.push(Series { done: d, floor_of: null, live: Some(live) });
+            out.push(Series {
+                done: d,
+                floor_of: null,
+                live: Some(live),
+            });
         }
     }
     Ok(out)
@@ -188,7 +224,10 @@ pub fn rows(series: &[Series], timer: &TimerInfo, run_id: &str) -> Vec<Row> {
     for s in series {
         let d = &s.done;
         for &op in d.case.kind.ops() {
-            let floor = Floor::of(&Figures::of(s.floor_of.outcome.recorder(op)), timer.resolution_ns);
+            let floor = Floor::of(
+                &Figures::of(s.floor_of.outcome.recorder(op)),
+                timer.resolution_ns,
+            );
             let rec = d.outcome.recorder(op);
             let key = Key {
                 allocator: d.allocator,
@@ -200,8 +239,14 @@ pub fn rows(series: &[Series], timer: &TimerInfo, run_id: &str) -> Vec<Row> {
             };
             let intervals = d.intervals.iter().find(|(o, _)| *o == op).map(|(_, i)| i);
             rows.push(
-                Row::new(key, &Figures::of(rec), floor, rec.saturated(), d.outcome.first_call.of(op))
-                    .with_intervals(intervals),
+                Row::new(
+                    key,
+                    &Figures::of(rec),
+                    floor,
+                    rec.saturated(),
+                    d.outcome.first_call.of(op),
+                )
+                .with_intervals(intervals),
             );
         }
     }

@@ -48,13 +48,21 @@ pub fn c_library(dir: &std::path::Path, source: &str) -> std::path::PathBuf {
 /// Builds `tests/<under>/<source>.c` into `dir`: a shared library
 /// `lib<source>.so`, or a program `<source>`.
 #[allow(dead_code)]
-pub fn c_build(dir: &std::path::Path, under: &str, source: &str, shared: bool) -> std::path::PathBuf {
+pub fn c_build(
+    dir: &std::path::Path,
+    under: &str,
+    source: &str,
+    shared: bool,
+) -> std::path::PathBuf {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join(under)
         .join(format!("{source}.c"));
     let (out, flags): (_, &[&str]) = if shared {
-        (dir.join(format!("lib{source}.so")), &["-shared", "-fPIC", "-O1"])
+        (
+            dir.join(format!("lib{source}.so")),
+            &["-shared", "-fPIC", "-O1"],
+        )
     } else {
         (dir.join(source), &["-O1", "-pthread"])
     };
