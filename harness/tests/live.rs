@@ -12,11 +12,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The shim, built by cargo for this test (`cargo test` does not build a
-/// cdylib on its own).
+/// cdylib on its own), and the recorder PMAD's sizing pass runs.
 fn shim() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "-q", "-p", "live-shim"])
+        .args([
+            "build",
+            "--release",
+            "-q",
+            "-p",
+            "live-shim",
+            "-p",
+            "tracer",
+        ])
         .current_dir(&root)
         .status()
         .expect("run cargo");
@@ -234,6 +242,66 @@ fn fork_exit_and_abort_lose_nothing_and_follow_times_the_child() {
             assert_eq!(child["ppid"], parent["pid"]);
         }
     }
+}
+
+#[test]
+fn pmad_serves_a_single_threaded_program_from_a_pool_sized_by_a_recorded_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("live");
+    let run = live_counted(
+        dir.path(),
+        &["--allocator", "pmad", "--out", out.to_str().unwrap()],
+        PERL,
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let m = meta(&out);
+    let c = cases(&m, "live-perl");
+    assert_eq!(c.len(), 1);
+    let live = &c[0]["live"];
+    assert_eq!(live["exit_status"], "exit 0");
+    check_image_counts(dir.path(), &live["images"][0]);
+    let pool = &m["runs"][0]["allocators"]["pmad"]["pool"];
+    let (peak, blocks) = (
+        pool["peak_live_blocks_in_the_pass"].as_array().unwrap(),
+        pool["blocks"].as_array().unwrap(),
+    );
+    assert!(!peak.is_empty() && peak.len() == blocks.len(), "{pool}");
+    assert!(
+        peak.iter()
+            .zip(blocks)
+            .all(|(p, b)| b.as_u64() > p.as_u64()),
+        "{pool}"
+    );
+    assert!(samples(&out, "pmad", "live-perl", "alloc").unwrap() > 30_000);
+
+    // A program on five threads: PMAD serves one, and says so.
+    let prog = c_build(dir.path(), "live", "threads", false);
+    let out = dir.path().join("threads-live");
+    let run = live_counted(
+        dir.path(),
+        &["--allocator", "system,pmad", "--out", out.to_str().unwrap()],
+        prog.to_str().unwrap(),
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let m = meta(&out);
+    let na = m["runs"][0]["not_applicable"].as_array().unwrap();
+    let why = na
+        .iter()
+        .find(|n| n["allocator"] == "pmad")
+        .expect("pmad not applicable");
+    assert!(
+        why["reason"].as_str().unwrap().contains("5 threads"),
+        "{why}"
+    );
+    assert!(samples(&out, "pmad", "live-threads", "alloc").is_none());
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! `__libc_*` entry points); `jemalloc` and `mimalloc` are compiled into
 //! this library from the crates the harness links; `next` is whatever
 //! defines malloc after this library in the lookup order (a library row:
-//! `LD_PRELOAD=shim:library`), found with `dlsym(RTLD_NEXT)`.
+//! `LD_PRELOAD=shim:library`), found with `dlsym(RTLD_NEXT)`; `pmad` is
+//! a pool of PMAD's ([`crate::pool`]).
 
 use crate::bootstrap;
 use libc::{c_int, c_void, size_t};
@@ -14,6 +15,7 @@ pub const SYSTEM: u8 = 1;
 pub const JEMALLOC: u8 = 2;
 pub const MIMALLOC: u8 = 3;
 pub const NEXT: u8 = 4;
+pub const PMAD: u8 = 5;
 
 static CHOSEN: AtomicU8 = AtomicU8::new(0);
 
@@ -57,6 +59,7 @@ pub fn name() -> &'static [u8] {
         JEMALLOC => b"jemalloc",
         MIMALLOC => b"mimalloc",
         NEXT => b"next",
+        PMAD => b"pmad",
         _ => b"system",
     }
 }
@@ -72,6 +75,7 @@ fn choose() -> u8 {
             b"jemalloc" => JEMALLOC,
             b"mimalloc" => MIMALLOC,
             b"next" => NEXT,
+            b"pmad" => PMAD,
             _ => SYSTEM,
         }
     };
@@ -80,6 +84,11 @@ fn choose() -> u8 {
     CHOSEN.store(c, Ordering::Release);
     if c == NEXT {
         resolve();
+    }
+    if c == PMAD {
+        // Before the first call's clock read: a real-time user builds the
+        // pool at start, not inside a call.
+        crate::pool::build();
     }
     c
 }
@@ -117,6 +126,7 @@ pub unsafe fn malloc(size: size_t) -> *mut c_void {
         match chosen() {
             JEMALLOC => tikv_jemalloc_sys::malloc(size),
             MIMALLOC => libmimalloc_sys::mi_malloc(size),
+            PMAD => crate::pool::malloc(size),
             NEXT => match next_fn!(F_MALLOC, unsafe extern "C" fn(size_t) -> *mut c_void) {
                 Some(f) => f(size),
                 None => bootstrap::alloc(size, 16),
@@ -138,6 +148,7 @@ pub unsafe fn free(ptr: *mut c_void) {
         match chosen() {
             JEMALLOC => tikv_jemalloc_sys::free(ptr),
             MIMALLOC => libmimalloc_sys::mi_free(ptr),
+            PMAD => crate::pool::free(ptr),
             NEXT => {
                 if let Some(f) = next_fn!(F_FREE, unsafe extern "C" fn(*mut c_void)) {
                     f(ptr)
@@ -157,6 +168,7 @@ pub unsafe fn calloc(n: size_t, size: size_t) -> *mut c_void {
         match chosen() {
             JEMALLOC => tikv_jemalloc_sys::calloc(n, size),
             MIMALLOC => libmimalloc_sys::mi_calloc(n, size),
+            PMAD => crate::pool::calloc(n, size),
             NEXT => match next_fn!(
                 F_CALLOC,
                 unsafe extern "C" fn(size_t, size_t) -> *mut c_void
@@ -185,6 +197,7 @@ pub unsafe fn realloc(ptr: *mut c_void, size: size_t) -> *mut c_void {
         match chosen() {
             JEMALLOC => tikv_jemalloc_sys::realloc(ptr, size),
             MIMALLOC => libmimalloc_sys::mi_realloc(ptr, size),
+            PMAD => crate::pool::realloc(ptr, size),
             NEXT => match next_fn!(
                 F_REALLOC,
                 unsafe extern "C" fn(*mut c_void, size_t) -> *mut c_void
@@ -227,6 +240,7 @@ pub unsafe fn aligned(align: size_t, size: size_t) -> *mut c_void {
                 out
             }
             MIMALLOC => libmimalloc_sys::mi_malloc_aligned(size, align),
+            PMAD => crate::pool::aligned(align, size),
             NEXT => match next_fn!(
                 F_MEMALIGN,
                 unsafe extern "C" fn(*mut *mut c_void, size_t, size_t) -> c_int
@@ -256,6 +270,7 @@ pub unsafe fn usable_size(ptr: *mut c_void) -> size_t {
         match chosen() {
             JEMALLOC => tikv_jemalloc_sys::malloc_usable_size(ptr),
             MIMALLOC => libmimalloc_sys::mi_usable_size(ptr),
+            PMAD => crate::pool::usable_size(ptr),
             NEXT => match next_fn!(F_USABLE, unsafe extern "C" fn(*mut c_void) -> size_t) {
                 Some(f) => f(ptr),
                 None => 0,

@@ -352,6 +352,14 @@ pub fn windows() -> (u64, u64) {
     )
 }
 
+/// Counts a request the fixed pool could not serve.
+pub fn pool_failed() {
+    let h = HEADER.load(Ordering::Acquire);
+    if !h.is_null() {
+        field(h, header::POOL_FAILED).fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// Counts a call served from the bootstrap buffer.
 pub fn bootstrap_call() {
     let h = HEADER.load(Ordering::Acquire);

@@ -26,6 +26,7 @@ mod clock;
 mod describe;
 mod image;
 mod null;
+mod pool;
 mod slots;
 
 use libc::{c_int, c_void, size_t};

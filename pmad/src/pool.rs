@@ -465,6 +465,22 @@ impl Pmad {
             .map(|info| info.layout.block)
     }
 
+    /// The usable bytes of the block that starts at `ptr` (one this pool
+    /// handed out, free or not): what a realloc may copy and
+    /// malloc_usable_size answers. `None` for any other pointer. O(1), by
+    /// address arithmetic; touches no byte of any block.
+    pub fn block_bytes_at(&self, ptr: *const u8) -> Option<usize> {
+        let addr = ptr as usize;
+        if !self.contains(ptr) {
+            return None;
+        }
+        let slot = (addr.wrapping_sub(self.base) >> self.span_shift) % SLOTS;
+        // SAFETY: slot < SLOTS.
+        let class = unsafe { self.classes.get_unchecked(slot) };
+        class.index_of(addr)?;
+        self.info.get(slot).map(|info| info.layout.block)
+    }
+
     /// True when `ptr` points into this pool's mapping.
     pub fn contains(&self, ptr: *const u8) -> bool {
         (ptr as usize).wrapping_sub(self.region.base()) < self.region.len()
@@ -566,6 +582,31 @@ fn double_free(class: &Class, index: usize) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_blocks_bytes_are_read_from_its_address_alone() {
+        let pool = Pmad::with_blocks(&[16, 100, 5000, 1 << 20], &[3, 3, 3, 2], Options::default())
+            .unwrap();
+        for size in [1, 16, 17, 100, 4000, 5000, 70_000, 1 << 20] {
+            let p = pool.alloc(size).unwrap();
+            assert_eq!(
+                pool.block_bytes_at(p.as_ptr()),
+                pool.block_size_for(size),
+                "{size}"
+            );
+            // A pointer inside the block is not a block start.
+            assert_eq!(
+                pool.block_bytes_at(p.as_ptr().wrapping_add(16)),
+                None,
+                "{size}"
+            );
+            // SAFETY: `p` came from this pool and is freed once.
+            unsafe { pool.free(p) };
+        }
+        assert_eq!(pool.block_bytes_at(std::ptr::null()), None);
+        let outside = 0u64;
+        assert_eq!(pool.block_bytes_at((&outside as *const u64).cast()), None);
+    }
 
     #[test]
     fn hot_class_state_is_one_cache_line() {

@@ -5,7 +5,7 @@ use crate::alloc::Setup;
 use crate::cli::LiveArgs;
 use crate::clock::{self, TimerInfo};
 use crate::failure::Failure;
-use crate::live::{self, launch, write, Repeat};
+use crate::live::{self, launch, status, write, Repeat};
 use crate::measure::Run;
 use crate::names::Name;
 use crate::results::summary::Row;
@@ -30,6 +30,7 @@ pub fn main(a: &LiveArgs) -> Result<(), Failure> {
     let sinks = (1..=a.repeat)
         .map(|k| open(&results::spread::repeat_dir(&a.out, k), a.force))
         .collect::<Result<Vec<_>, _>>()?;
+    let (allocators, not) = sized(a, allocators, not)?;
     let (_timer, info) = clock::calibrate();
     let shim = launch::Shim {
         library: &library,
@@ -65,6 +66,27 @@ pub fn main(a: &LiveArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// PMAD's pool sized by a recorded pass (or PMAD set aside, saying why);
+/// an error when no allocator is left.
+fn sized(
+    a: &LiveArgs,
+    mut allocators: live::plan::Rows,
+    mut not: live::plan::Refused,
+) -> Result<(live::plan::Rows, live::plan::Refused), Failure> {
+    let scratch = tempfile::Builder::new()
+        .prefix(".live-sizing-")
+        .tempdir_in(&a.out)
+        .map_err(|e| Failure::io(format!("{}: {e}", a.out.display())))?;
+    live::plan::size_pmad(&mut allocators, &mut not, &a.command, scratch.path());
+    if allocators.is_empty() {
+        return Err(Failure::usage(format!(
+            "--allocator {}: none of these can serve this program",
+            a.allocator
+        )));
+    }
+    Ok((allocators, not))
+}
+
 /// The repeat's directory, refused when it holds results and --force is not given.
 fn open(dir: &std::path::Path, force: bool) -> Result<Sink, Failure> {
     if results::series::summary_csv(dir).exists() && !force {
@@ -83,7 +105,7 @@ fn print_runs(rep: &Repeat, a: &LiveArgs) {
         "\n{}: {:.3} s without the shim ({})",
         a.command.join(" "),
         rep.plain.wall.as_secs_f64(),
-        launch::describe(&rep.plain.status)
+        status::describe(&rep.plain.status)
     );
     for r in &rep.runs {
         let timed: u64 = r.images.iter().map(|i| i.timed().iter().sum::<u64>()).sum();
@@ -93,7 +115,7 @@ fn print_runs(rep: &Repeat, a: &LiveArgs) {
             "{:<9} {:.3} s with the shim ({}), {} process image(s), {threads} thread(s), {} calls timed, {} untimed",
             r.allocator.as_str(),
             r.ran.wall.as_secs_f64(),
-            launch::describe(&r.ran.status),
+            status::describe(&r.ran.status),
             r.images.len(),
             format::thousands(timed),
             format::thousands(untimed),
@@ -107,7 +129,7 @@ fn write_repeat(
     rep: &Repeat,
     info: &TimerInfo,
     sink: &Sink,
-    not: &[(Name, &'static str)],
+    not: &[(Name, String)],
     started: SystemTime,
 ) -> Result<(), Failure> {
     let args = write::no_run_flags();
@@ -135,7 +157,8 @@ fn write_repeat(
         std::process::id()
     );
     let rows = write::rows(&series, info, &run_id);
-    let skipped = write::skipped(&series, not);
+    let not = with_refused(not, rep);
+    let skipped = write::skipped(&series, &not);
     let (mut done, lives): (Vec<_>, Vec<_>) = series.into_iter().map(|s| (s.done, s.live)).unzip();
     let mut this_run = run_meta::run(&done, &skipped, info, &run_id, started, &args, &env);
     for (case, live) in this_run.cases.iter_mut().zip(lives) {
@@ -156,12 +179,23 @@ fn write_repeat(
         persist::case_files(sink, d)?;
     }
     persist::summary_and_meta(sink, &done, &rows, Vec::new(), this_run)?;
-    print_tables(&done, &rows, not);
+    print_tables(&done, &rows, &not);
     Ok(())
 }
 
+/// `not` and the runs of `rep` set aside, each with its reason.
+fn with_refused(not: &[(Name, String)], rep: &Repeat) -> Vec<(Name, String)> {
+    let mut all = not.to_vec();
+    all.extend(
+        rep.runs
+            .iter()
+            .filter_map(|r| r.refused.clone().map(|why| (r.allocator, why))),
+    );
+    all
+}
+
 /// Each program's table, and the allocators that could not run it.
-fn print_tables(done: &[crate::measure::Done], rows: &[Row], not: &[(Name, &'static str)]) {
+fn print_tables(done: &[crate::measure::Done], rows: &[Row], not: &[(Name, String)]) {
     let mut programs: Vec<_> = done.iter().map(|d| d.workload).collect();
     programs.dedup();
     for w in programs {

@@ -51,6 +51,8 @@ pub struct Image {
     pub untimed: [u64; OPS],
     pub usable_size: u64,
     pub bootstrap: u64,
+    /// Requests a fixed pool could not serve.
+    pub pool_failed: u64,
     pub exe: String,
     pub cmdline: Vec<String>,
     pub allocator: String,
@@ -173,6 +175,7 @@ pub fn read(path: &Path) -> Result<Image, String> {
         untimed,
         usable_size: u64_at(&h, header::USABLE_SIZE),
         bootstrap: u64_at(&h, header::BOOTSTRAP),
+        pool_failed: u64_at(&h, header::POOL_FAILED),
         exe: text(&h, header::EXE_LEN, header::EXE, header::EXE_MAX),
         cmdline: cmdline
             .split('\0')
@@ -184,8 +187,14 @@ pub fn read(path: &Path) -> Result<Image, String> {
         threads: Vec::new(),
         cut_off: Vec::new(),
     };
+    read_slots(&f, slots, &mut image).map_err(bad)?;
+    Ok(image)
+}
+
+/// The null slot and the threads' slots into `image`.
+fn read_slots(f: &std::fs::File, slots: usize, image: &mut Image) -> Result<(), String> {
     for k in 0..slots {
-        let (s, merging) = read_slot(&f, k).map_err(|e| bad(format!("slot {k}: {e}")))?;
+        let (s, merging) = read_slot(f, k).map_err(|e| format!("slot {k}: {e}"))?;
         if merging {
             image.cut_off.push(s.tid);
         } else if k == 0 {
@@ -194,7 +203,7 @@ pub fn read(path: &Path) -> Result<Image, String> {
             image.threads.push(s);
         }
     }
-    Ok(image)
+    Ok(())
 }
 
 /// Every image file in `dir`, in the order they started.

@@ -15,6 +15,8 @@ pub enum Target {
     /// `system`, `jemalloc` or `mimalloc` (the shim's own names).
     InShim(&'static str),
     Library(LibArg),
+    /// PMAD in the shim, on the pool the sizing pass sized.
+    Pmad(super::sizing::Pool),
 }
 
 /// One run of the command.
@@ -94,9 +96,13 @@ pub fn shimmed(
             match target {
                 Target::InShim(name) => name,
                 Target::Library(_) => "next",
+                Target::Pmad(_) => "pmad",
             },
         )
         .env("HARNESS_LIVE_WINDOW_TICKS", shim.window_ticks.to_string());
+    if let Target::Pmad(pool) = target {
+        cmd.env("HARNESS_LIVE_PMAD", pool.env());
+    }
     if shim.follow {
         cmd.env("HARNESS_LIVE_FOLLOW", "1");
     } else {
@@ -121,24 +127,4 @@ pub fn shim_library(given: Option<&Path>) -> Result<PathBuf, String> {
         ));
     }
     std::fs::canonicalize(&path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// The status as words: `exit 0`, `exit 3`, `signal 6 (SIGABRT)`.
-pub fn describe(status: &ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(c), _) => format!("exit {c}"),
-        (None, Some(s)) => format!("signal {s}{}", signal_name(s)),
-        _ => "unknown".into(),
-    }
-}
-
-fn signal_name(s: i32) -> &'static str {
-    match s {
-        6 => " (SIGABRT)",
-        9 => " (SIGKILL)",
-        11 => " (SIGSEGV)",
-        15 => " (SIGTERM)",
-        _ => "",
-    }
 }

@@ -21,6 +21,8 @@ pub mod fold;
 pub mod image;
 pub mod launch;
 pub mod plan;
+pub mod sizing;
+pub mod status;
 pub mod write;
 
 use crate::cli::LiveArgs;
@@ -39,6 +41,9 @@ pub struct AllocatorRun {
     pub target: Target,
     pub ran: Ran,
     pub images: Vec<image::Image>,
+    /// Why its rows are set aside (a fixed pool that could not serve a
+    /// request), if they are.
+    pub refused: Option<String>,
 }
 
 /// One repeat: the plain run, then each allocator's.
@@ -74,7 +79,7 @@ pub fn run_once(
             eprintln!(
                 "harness: live: warning: `{}` ended with {} on {}",
                 a.command.join(" "),
-                launch::describe(&ran.status),
+                status::describe(&ran.status),
                 name.as_str()
             );
         }
@@ -84,11 +89,22 @@ pub fn run_once(
                 no_calls(&a.command[0], a.follow)
             );
         }
+        let failed: u64 = images.iter().map(|i| i.pool_failed).sum();
+        let refused = (failed > 0).then(|| {
+            format!(
+                "its pool, sized by the recorded pass, could not serve {failed} request(s) of this run ({}); the program did not make the same calls twice",
+                status::describe(&ran.status)
+            )
+        });
+        if let Some(why) = &refused {
+            eprintln!("harness: live: {}: set aside: {why}", name.as_str());
+        }
         runs.push(AllocatorRun {
             allocator: *name,
             target: target.clone(),
             ran,
             images,
+            refused,
         });
     }
     Ok(Repeat { plain, runs })

@@ -7,19 +7,41 @@ use super::launch::Target;
 use crate::names::Name;
 use crate::shared_lib::LibArg;
 
-/// The allocators the shim has compiled in.
-pub const IN_SHIM: [Name; 3] = [Name::System, Name::Jemalloc, Name::Mimalloc];
-
 /// The rows that run: each name with where its calls go.
 pub type Rows = Vec<(Name, Target)>;
 /// The rows that cannot, each with the reason.
-pub type Refused = Vec<(Name, &'static str)>;
+pub type Refused = Vec<(Name, String)>;
+
+/// Sizes PMAD's pool by a recorded pass of `command` (in `scratch`), when
+/// PMAD is among `rows`; when it cannot serve the program, it moves to
+/// `refused` with the reason.
+pub fn size_pmad(
+    rows: &mut Rows,
+    refused: &mut Refused,
+    command: &[String],
+    scratch: &std::path::Path,
+) {
+    let Some(at) = rows.iter().position(|(_, t)| matches!(t, Target::Pmad(_))) else {
+        return;
+    };
+    eprintln!(
+        "harness: live: sizing PMAD's pool: {} recorded once",
+        command.join(" ")
+    );
+    match super::sizing::pmad(command, scratch) {
+        Ok(pool) => rows[at].1 = Target::Pmad(pool),
+        Err(why) => {
+            eprintln!("harness: live: pmad: not applicable: {why}");
+            refused.push((rows.remove(at).0, why));
+        }
+    }
+}
 
 /// Why a built-in cannot serve a live program (None: it can).
 pub fn cannot_serve(name: Name) -> Option<&'static str> {
     match name {
-        Name::Pmad | Name::Tlsf => Some(
-            "a fixed pool, sized and laid out per case before a run: a running program's threads, sizes and peak are not known before it runs; replay its trace instead (harness record, then harness replay)",
+        Name::Tlsf => Some(
+            "a fixed region, sized per case before a run, not compiled into the live shim; replay the program's trace instead (harness record, then harness replay)",
         ),
         Name::Tcmalloc | Name::Snmalloc => Some(
             "not compiled into the live shim (its Rust crate links it as the process's malloc, or only with the block's size on free); give its shared library as a library row (--allocator-lib NAME=PATH)",
@@ -32,15 +54,17 @@ pub fn cannot_serve(name: Name) -> Option<&'static str> {
 /// its calls go) for those that run, (name, why) for those that cannot.
 pub fn chosen(list: &str, libs: &[LibArg]) -> Result<(Rows, Refused), String> {
     let mut run: Vec<(Name, Target)> = Vec::new();
-    let mut not: Vec<(Name, &'static str)> = Vec::new();
+    let mut not: Refused = Vec::new();
     let mut add = |n: Name, run: &mut Vec<(Name, Target)>| {
         if let Some(why) = cannot_serve(n) {
             if !not.iter().any(|(m, _)| *m == n) {
-                not.push((n, why));
+                not.push((n, why.to_string()));
             }
         } else if !run.iter().any(|(m, _)| *m == n) {
             let target = match libs.iter().find(|l| l.row() == n) {
                 Some(l) => Target::Library(l.clone()),
+                // Sized by the sizing pass before the runs (commands::live).
+                None if n == Name::Pmad => Target::Pmad(super::sizing::Pool::not_sized()),
                 None => Target::InShim(n.as_str()),
             };
             run.push((n, target));
@@ -69,7 +93,7 @@ pub fn chosen(list: &str, libs: &[LibArg]) -> Result<(Rows, Refused), String> {
     for l in libs {
         add(l.row(), &mut run);
     }
-    if run.is_empty() {
+    if run.is_empty() && !not.iter().any(|(n, _)| *n == Name::Pmad) {
         return Err(format!(
             "--allocator {list}: none of these can serve a running program"
         ));

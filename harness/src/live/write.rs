@@ -21,7 +21,7 @@ use workloads::{Case, Kind, Op, SizeSpec};
 /// any of its runs made (so every allocator has the same rows).
 pub fn programs(r: &Repeat) -> Result<Vec<(WorkloadName, &'static [Op])>, String> {
     let mut out: Vec<(WorkloadName, Vec<Op>)> = Vec::new();
-    for run in &r.runs {
+    for run in r.runs.iter().filter(|r| r.refused.is_none()) {
         for i in &run.images {
             let w = WorkloadName::live_of(&i.program())?;
             let timed = i.timed();
@@ -89,7 +89,7 @@ fn entry(
         program: images.first().map(|i| i.exe.clone()).unwrap_or_default(),
         command: command.to_vec(),
         follow,
-        exit_status: super::launch::describe(&run.ran.status),
+        exit_status: super::status::describe(&run.ran.status),
         wall_seconds: run.ran.wall.as_secs_f64(),
         wall_seconds_without_shim: plain.as_secs_f64(),
         threads: images.iter().map(|i| i.threads.len()).sum(),
@@ -187,7 +187,7 @@ pub fn series(
     let tps = timer.ticks_per_second;
     let mut out = Vec::new();
     for (w, ops) in programs(r).map_err(Failure::run)? {
-        for (k, a) in r.runs.iter().enumerate() {
+        for (k, a) in r.runs.iter().filter(|r| r.refused.is_none()).enumerate() {
             let images = images_of(a, w);
             let Some(first) = images.first() else {
                 eprintln!(
@@ -261,16 +261,16 @@ pub fn no_run_flags() -> RunArgs {
 }
 
 /// Not-applicable entries for meta.json, one per program.
-pub fn skipped(series: &[Series], not: &[(Name, &'static str)]) -> Vec<NotApplicable> {
+pub fn skipped(series: &[Series], not: &[(Name, String)]) -> Vec<NotApplicable> {
     let mut programs: Vec<WorkloadName> = series.iter().map(|s| s.done.workload).collect();
     programs.dedup();
     programs
         .iter()
         .flat_map(|&w| {
-            not.iter().map(move |&(a, why)| NotApplicable {
-                allocator: a,
+            not.iter().map(move |(a, why)| NotApplicable {
+                allocator: *a,
                 workload: w,
-                reason: why.to_string(),
+                reason: why.clone(),
             })
         })
         .collect()
@@ -294,6 +294,18 @@ pub fn settings(r: &AllocatorRun) -> serde_json::Value {
                 "mimalloc" => "libmimalloc-sys, the harness's mimalloc build, default options; MIMALLOC_* apply",
                 _ => "glibc's malloc through its __libc_* entry points",
             }),
+        }),
+        Target::Pmad(pool) => serde_json::json!({
+            "how": how,
+            "allocator": "pmad: compiled into the shim (the pmad crate), one pool, prefaulted, serving the program's one thread",
+            "pool": {
+                "sized_by": "a recorded pass of the same command (harness record's recorder), just before the runs: each power-of-two class its calls used, holding that class's peak of live blocks plus a quarter plus 256 KiB of blocks (at least 2, at most 64)",
+                "classes": pool.classes,
+                "peak_live_blocks_in_the_pass": pool.peak,
+                "blocks": pool.blocks,
+                "bytes": pool.bytes,
+                "calls_in_the_pass": pool.calls,
+            },
         }),
         Target::Library(l) => {
             let facts = crate::shared_lib::inspect::facts(&l.path);

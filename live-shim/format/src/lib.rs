@@ -90,7 +90,9 @@ pub mod header {
     /// The allocator the shim forwarded to, NUL-padded (32 bytes).
     pub const ALLOCATOR: usize = CMDLINE + CMDLINE_MAX;
     pub const ALLOCATOR_MAX: usize = 32;
-    const _: () = assert!(ALLOCATOR + ALLOCATOR_MAX <= super::HEADER_BYTES);
+    /// Requests a fixed pool (pmad) could not serve: null returned.
+    pub const POOL_FAILED: usize = ALLOCATOR + ALLOCATOR_MAX;
+    const _: () = assert!(POOL_FAILED + 8 <= super::HEADER_BYTES);
 }
 
 /// Byte offsets of a slot header's fields.
