@@ -245,7 +245,7 @@ fn fork_exit_and_abort_lose_nothing_and_follow_times_the_child() {
 }
 
 #[test]
-fn pmad_serves_a_single_threaded_program_from_a_pool_sized_by_a_recorded_pass() {
+fn pmad_and_tlsf_serve_a_single_threaded_program_sized_by_a_recorded_pass() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("live");
     let run = live_counted(
@@ -283,7 +283,12 @@ fn pmad_serves_a_single_threaded_program_from_a_pool_sized_by_a_recorded_pass() 
     let out = dir.path().join("threads-live");
     let run = live_counted(
         dir.path(),
-        &["--allocator", "system,pmad", "--out", out.to_str().unwrap()],
+        &[
+            "--allocator",
+            "system,pmad,tlsf",
+            "--out",
+            out.to_str().unwrap(),
+        ],
         prog.to_str().unwrap(),
     );
     assert!(

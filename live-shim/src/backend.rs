@@ -5,7 +5,7 @@
 //! this library from the crates the harness links; `next` is whatever
 //! defines malloc after this library in the lookup order (a library row:
 //! `LD_PRELOAD=shim:library`), found with `dlsym(RTLD_NEXT)`; `pmad` is
-//! a pool of PMAD's ([`crate::pool`]).
+//! a pool of PMAD's ([`crate::pool`]); `tlsf` a TLSF region ([`crate::tlsf`]).
 
 use crate::bootstrap;
 use libc::{c_int, c_void, size_t};
@@ -16,6 +16,7 @@ pub const JEMALLOC: u8 = 2;
 pub const MIMALLOC: u8 = 3;
 pub const NEXT: u8 = 4;
 pub const PMAD: u8 = 5;
+pub const TLSF: u8 = 6;
 
 static CHOSEN: AtomicU8 = AtomicU8::new(0);
 
@@ -60,6 +61,7 @@ pub fn name() -> &'static [u8] {
         MIMALLOC => b"mimalloc",
         NEXT => b"next",
         PMAD => b"pmad",
+        TLSF => b"tlsf",
         _ => b"system",
     }
 }
@@ -76,6 +78,7 @@ fn choose() -> u8 {
             b"mimalloc" => MIMALLOC,
             b"next" => NEXT,
             b"pmad" => PMAD,
+            b"tlsf" => TLSF,
             _ => SYSTEM,
         }
     };
@@ -89,6 +92,9 @@ fn choose() -> u8 {
         // Before the first call's clock read: a real-time user builds the
         // pool at start, not inside a call.
         crate::pool::build();
+    }
+    if c == TLSF {
+        crate::tlsf::build();
     }
     c
 }
@@ -127,6 +133,7 @@ pub unsafe fn malloc(size: size_t) -> *mut c_void {
             JEMALLOC => tikv_jemalloc_sys::malloc(size),
             MIMALLOC => libmimalloc_sys::mi_malloc(size),
             PMAD => crate::pool::malloc(size),
+            TLSF => crate::tlsf::malloc(size),
             NEXT => match next_fn!(F_MALLOC, unsafe extern "C" fn(size_t) -> *mut c_void) {
                 Some(f) => f(size),
                 None => bootstrap::alloc(size, 16),
@@ -149,6 +156,7 @@ pub unsafe fn free(ptr: *mut c_void) {
             JEMALLOC => tikv_jemalloc_sys::free(ptr),
             MIMALLOC => libmimalloc_sys::mi_free(ptr),
             PMAD => crate::pool::free(ptr),
+            TLSF => crate::tlsf::free(ptr),
             NEXT => {
                 if let Some(f) = next_fn!(F_FREE, unsafe extern "C" fn(*mut c_void)) {
                     f(ptr)
@@ -169,6 +177,7 @@ pub unsafe fn calloc(n: size_t, size: size_t) -> *mut c_void {
             JEMALLOC => tikv_jemalloc_sys::calloc(n, size),
             MIMALLOC => libmimalloc_sys::mi_calloc(n, size),
             PMAD => crate::pool::calloc(n, size),
+            TLSF => crate::tlsf::calloc(n, size),
             NEXT => match next_fn!(
                 F_CALLOC,
                 unsafe extern "C" fn(size_t, size_t) -> *mut c_void
@@ -198,6 +207,7 @@ pub unsafe fn realloc(ptr: *mut c_void, size: size_t) -> *mut c_void {
             JEMALLOC => tikv_jemalloc_sys::realloc(ptr, size),
             MIMALLOC => libmimalloc_sys::mi_realloc(ptr, size),
             PMAD => crate::pool::realloc(ptr, size),
+            TLSF => crate::tlsf::realloc(ptr, size),
             NEXT => match next_fn!(
                 F_REALLOC,
                 unsafe extern "C" fn(*mut c_void, size_t) -> *mut c_void
@@ -241,6 +251,7 @@ pub unsafe fn aligned(align: size_t, size: size_t) -> *mut c_void {
             }
             MIMALLOC => libmimalloc_sys::mi_malloc_aligned(size, align),
             PMAD => crate::pool::aligned(align, size),
+            TLSF => crate::tlsf::aligned(align, size),
             NEXT => match next_fn!(
                 F_MEMALIGN,
                 unsafe extern "C" fn(*mut *mut c_void, size_t, size_t) -> c_int
@@ -271,6 +282,7 @@ pub unsafe fn usable_size(ptr: *mut c_void) -> size_t {
             JEMALLOC => tikv_jemalloc_sys::malloc_usable_size(ptr),
             MIMALLOC => libmimalloc_sys::mi_usable_size(ptr),
             PMAD => crate::pool::usable_size(ptr),
+            TLSF => crate::tlsf::usable_size(ptr),
             NEXT => match next_fn!(F_USABLE, unsafe extern "C" fn(*mut c_void) -> size_t) {
                 Some(f) => f(ptr),
                 None => 0,

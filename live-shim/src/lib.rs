@@ -26,8 +26,10 @@ mod clock;
 mod describe;
 mod image;
 mod null;
+mod owner;
 mod pool;
 mod slots;
+mod tlsf;
 
 use libc::{c_int, c_void, size_t};
 use live_format::op;

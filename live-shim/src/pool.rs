@@ -4,10 +4,8 @@
 //! the same command), prefaulted as a real-time user deploys it.
 //!
 //! Invariants:
-//! 1. **One thread.** PMAD is single-threaded (Send, not Sync): the first
-//!    thread to call owns the pool; a call from any other thread stops the
-//!    program with a message saying why (no lock is added to the timed
-//!    call).
+//! 1. **One thread.** PMAD is single-threaded (Send, not Sync): the
+//!    pool is [`crate::owner`]'s, served to the first thread that calls.
 //! 2. **Fixed.** A request the pool cannot serve (its class exhausted, a
 //!    size above the largest class, an alignment above 16) returns null
 //!    and is counted in the file (`header::POOL_FAILED`); `harness live`
@@ -15,12 +13,13 @@
 //! 3. The pool's own small allocations, made while it is built, come from
 //!    the bootstrap buffer (the thread is inside the shim).
 
+use crate::owner::{self, die};
 use libc::{c_void, size_t};
 use pmad::{Options, Pmad};
-use std::cell::{Cell, UnsafeCell};
+use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 struct Slot(UnsafeCell<MaybeUninit<Pmad>>);
 // SAFETY: written once before READY is set, then only used by the owning
@@ -29,19 +28,6 @@ unsafe impl Sync for Slot {}
 static POOL: Slot = Slot(UnsafeCell::new(MaybeUninit::uninit()));
 /// 0 not built, 1 building, 2 ready, 3 could not be built.
 static STATE: AtomicU8 = AtomicU8::new(0);
-static OWNED: AtomicBool = AtomicBool::new(false);
-
-thread_local! {
-    static OWNER: Cell<bool> = const { Cell::new(false) };
-}
-
-fn die(message: &[u8]) -> ! {
-    // SAFETY: writes a readable slice to stderr, then aborts.
-    unsafe {
-        libc::write(2, message.as_ptr().cast(), message.len());
-        libc::abort()
-    }
-}
 
 /// Parses `CLASS:BLOCKS,...` into the arrays; the number of classes.
 fn parse(v: &[u8], classes: &mut [usize], blocks: &mut [usize]) -> Option<usize> {
@@ -99,12 +85,7 @@ fn pool() -> Option<&'static Pmad> {
     if STATE.load(Ordering::Acquire) != 2 {
         return None;
     }
-    if !OWNER.with(Cell::get) {
-        if OWNED.swap(true, Ordering::AcqRel) {
-            die(b"live-shim: pmad: a second thread called malloc; PMAD serves one thread (it is single-threaded by design), so this program cannot run on it\n");
-        }
-        OWNER.with(|o| o.set(true));
-    }
+    owner::check();
     // SAFETY: STATE 2: written and never written again (invariant 1).
     Some(unsafe { (*POOL.0.get()).assume_init_ref() })
 }

@@ -77,7 +77,7 @@ fn sized(
         .prefix(".live-sizing-")
         .tempdir_in(&a.out)
         .map_err(|e| Failure::io(format!("{}: {e}", a.out.display())))?;
-    live::plan::size_pmad(&mut allocators, &mut not, &a.command, scratch.path());
+    live::plan::size_pools(&mut allocators, &mut not, &a.command, scratch.path());
     if allocators.is_empty() {
         return Err(Failure::usage(format!(
             "--allocator {}: none of these can serve this program",

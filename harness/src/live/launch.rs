@@ -17,6 +17,8 @@ pub enum Target {
     Library(LibArg),
     /// PMAD in the shim, on the pool the sizing pass sized.
     Pmad(super::sizing::Pool),
+    /// TLSF in the shim, on the region the sizing pass sized.
+    Tlsf(super::sizing::Region),
 }
 
 /// One run of the command.
@@ -97,11 +99,18 @@ pub fn shimmed(
                 Target::InShim(name) => name,
                 Target::Library(_) => "next",
                 Target::Pmad(_) => "pmad",
+                Target::Tlsf(_) => "tlsf",
             },
         )
         .env("HARNESS_LIVE_WINDOW_TICKS", shim.window_ticks.to_string());
-    if let Target::Pmad(pool) = target {
-        cmd.env("HARNESS_LIVE_PMAD", pool.env());
+    match target {
+        Target::Pmad(pool) => {
+            cmd.env("HARNESS_LIVE_PMAD", pool.env());
+        }
+        Target::Tlsf(region) => {
+            cmd.env("HARNESS_LIVE_TLSF", region.bytes.to_string());
+        }
+        _ => {}
     }
     if shim.follow {
         cmd.env("HARNESS_LIVE_FOLLOW", "1");

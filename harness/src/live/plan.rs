@@ -12,37 +12,46 @@ pub type Rows = Vec<(Name, Target)>;
 /// The rows that cannot, each with the reason.
 pub type Refused = Vec<(Name, String)>;
 
-/// Sizes PMAD's pool by a recorded pass of `command` (in `scratch`), when
-/// PMAD is among `rows`; when it cannot serve the program, it moves to
-/// `refused` with the reason.
-pub fn size_pmad(
+/// Sizes PMAD's pool and TLSF's region by one recorded pass of `command`
+/// (in `scratch`), when either is among `rows`; one that cannot serve the
+/// program moves to `refused` with the reason.
+pub fn size_pools(
     rows: &mut Rows,
     refused: &mut Refused,
     command: &[String],
     scratch: &std::path::Path,
 ) {
-    let Some(at) = rows.iter().position(|(_, t)| matches!(t, Target::Pmad(_))) else {
+    let fixed = |t: &Target| matches!(t, Target::Pmad(_) | Target::Tlsf(_));
+    if !rows.iter().any(|(_, t)| fixed(t)) {
         return;
-    };
+    }
     eprintln!(
-        "harness: live: sizing PMAD's pool: {} recorded once",
+        "harness: live: sizing the fixed pools: {} recorded once",
         command.join(" ")
     );
-    match super::sizing::pmad(command, scratch) {
-        Ok(pool) => rows[at].1 = Target::Pmad(pool),
-        Err(why) => {
-            eprintln!("harness: live: pmad: not applicable: {why}");
-            refused.push((rows.remove(at).0, why));
+    let pass = super::sizing::record_pass(command, scratch);
+    let mut kept = Vec::new();
+    for (name, target) in std::mem::take(rows) {
+        let sized = match (&target, &pass) {
+            (t, _) if !fixed(t) => Ok(target),
+            (_, Err(why)) => Err(why.clone()),
+            (Target::Pmad(_), Ok((t, p))) => super::sizing::pmad(t, p).map(Target::Pmad),
+            (_, Ok((t, p))) => super::sizing::tlsf(t, p).map(Target::Tlsf),
+        };
+        match sized {
+            Ok(t) => kept.push((name, t)),
+            Err(why) => {
+                eprintln!("harness: live: {}: not applicable: {why}", name.as_str());
+                refused.push((name, why));
+            }
         }
     }
+    *rows = kept;
 }
 
 /// Why a built-in cannot serve a live program (None: it can).
 pub fn cannot_serve(name: Name) -> Option<&'static str> {
     match name {
-        Name::Tlsf => Some(
-            "a fixed region, sized per case before a run, not compiled into the live shim; replay the program's trace instead (harness record, then harness replay)",
-        ),
         Name::Tcmalloc | Name::Snmalloc => Some(
             "not compiled into the live shim (its Rust crate links it as the process's malloc, or only with the block's size on free); give its shared library as a library row (--allocator-lib NAME=PATH)",
         ),
@@ -65,6 +74,11 @@ pub fn chosen(list: &str, libs: &[LibArg]) -> Result<(Rows, Refused), String> {
                 Some(l) => Target::Library(l.clone()),
                 // Sized by the sizing pass before the runs (commands::live).
                 None if n == Name::Pmad => Target::Pmad(super::sizing::Pool::not_sized()),
+                None if n == Name::Tlsf => Target::Tlsf(super::sizing::Region {
+                    bytes: 0,
+                    peak_bytes: 0,
+                    peak_blocks: 0,
+                }),
                 None => Target::InShim(n.as_str()),
             };
             run.push((n, target));
@@ -93,7 +107,7 @@ pub fn chosen(list: &str, libs: &[LibArg]) -> Result<(Rows, Refused), String> {
     for l in libs {
         add(l.row(), &mut run);
     }
-    if run.is_empty() && !not.iter().any(|(n, _)| *n == Name::Pmad) {
+    if run.is_empty() {
         return Err(format!(
             "--allocator {list}: none of these can serve a running program"
         ));

@@ -1,8 +1,9 @@
-//! PMAD's pool for a live run, sized by a recorded pass of the same
-//! command (the recorder of `harness record`): each power-of-two class
-//! the trace uses, holding its peak of live blocks with headroom (a rerun
-//! is not the same calls: hash seeds, addresses and timing move them), or
-//! the reason PMAD cannot serve the program.
+//! PMAD's pool and TLSF's region for a live run, sized by one recorded
+//! pass of the same command (the recorder of `harness record`): each
+//! power-of-two class the trace uses, holding its peak of live blocks
+//! with headroom (a rerun is not the same calls: hash seeds, addresses and
+//! timing move them), or the reason the allocator cannot serve the
+//! program.
 
 use crate::format::thousands;
 use std::path::Path;
@@ -53,11 +54,50 @@ impl Pool {
     }
 }
 
-/// Records `command` once into `dir` and sizes PMAD's pool from it; Err
-/// is why PMAD cannot run it (the run's not-applicable reason).
-pub fn pmad(command: &[String], dir: &Path) -> Result<Pool, String> {
-    let (t, pass) = record_pass(command, dir)?;
-    if let Some(why) = refusal(t, &pass) {
+/// TLSF's region for a live run.
+#[derive(Clone, Debug)]
+pub struct Region {
+    pub bytes: usize,
+    /// The sizing pass's peak of live bytes and blocks.
+    pub peak_bytes: u64,
+    pub peak_blocks: u64,
+}
+
+/// TLSF's region from the pass `t`: as a run sizes it (every block the
+/// program had live at once at its class's size plus TLSF's header, in
+/// 32-byte granules, doubled for fragmentation, plus 1 MiB), each class's
+/// peak with PMAD's headroom. Err is why TLSF cannot serve the program.
+pub fn tlsf(t: &workloads::replay::Trace, pass: &str) -> Result<Region, String> {
+    if let Some(why) = refusal(t, pass, "TLSF", 1 << 40) {
+        return Err(why);
+    }
+    let demand = t.demand();
+    let per_block = |max: usize| (max + 16).div_ceil(32) * 32;
+    let blocks: usize = demand
+        .ranges
+        .iter()
+        .zip(demand.blocks_per_range())
+        .map(|(r, n)| with_headroom(r.max, n) * per_block(r.max))
+        .sum();
+    let bytes = 2 * blocks + (1 << 20);
+    if bytes > POOL_CAP_BYTES {
+        return Err(format!(
+            "a region holding the program's peak {pass} would be {} bytes, above the cap of {} for a prefaulted region",
+            thousands(bytes as u64),
+            thousands(POOL_CAP_BYTES as u64)
+        ));
+    }
+    Ok(Region {
+        bytes,
+        peak_bytes: t.peak_bytes,
+        peak_blocks: t.peak_blocks,
+    })
+}
+
+/// PMAD's pool from the pass `t`; Err is why PMAD cannot serve the
+/// program (the run's not-applicable reason).
+pub fn pmad(t: &workloads::replay::Trace, pass: &str) -> Result<Pool, String> {
+    if let Some(why) = refusal(t, pass, "PMAD", pmad::MAX_CLASS_BYTES) {
         return Err(why);
     }
     let demand = t.demand();
@@ -91,7 +131,7 @@ pub fn pmad(command: &[String], dir: &Path) -> Result<Pool, String> {
 
 /// The command recorded once into `dir`: its trace, and how the pass ended
 /// (in words, for the reasons).
-fn record_pass(
+pub fn record_pass(
     command: &[String],
     dir: &Path,
 ) -> Result<(&'static workloads::replay::Trace, String), String> {
@@ -120,26 +160,26 @@ fn record_pass(
     Ok((t, pass))
 }
 
-/// Why PMAD cannot serve the program the trace `t` recorded.
-fn refusal(t: &workloads::replay::Trace, pass: &str) -> Option<String> {
+/// Why the single-threaded, 16-byte-aligned allocator `who` (blocks up
+/// to `largest` bytes) cannot serve the program the trace `t` recorded.
+fn refusal(t: &workloads::replay::Trace, pass: &str, who: &str, largest: usize) -> Option<String> {
     if t.threads > 1 {
         return Some(format!(
-            "the program ran {} threads {pass}; PMAD serves one thread (single-threaded by design)",
+            "the program ran {} threads {pass}; {who} serves one thread (single-threaded by design)",
             t.threads
         ));
     }
-    if t.largest > pmad::MAX_CLASS_BYTES {
+    if t.largest > largest {
         return Some(format!(
-            "the program asked for {} bytes {pass}; PMAD's largest class is {} bytes",
+            "the program asked for {} bytes {pass}; {who}'s largest block is {} bytes",
             thousands(t.largest as u64),
-            thousands(pmad::MAX_CLASS_BYTES as u64)
+            thousands(largest as u64)
         ));
     }
     if t.max_align as usize > pmad::ALIGN {
         return Some(format!(
-            "the program asked for {}-byte alignment {pass}; PMAD's blocks are {}-byte aligned",
-            t.max_align,
-            pmad::ALIGN
+            "the program asked for {}-byte alignment {pass}; {who} serves 16-byte-aligned blocks here",
+            t.max_align
         ));
     }
     None

@@ -307,6 +307,16 @@ pub fn settings(r: &AllocatorRun) -> serde_json::Value {
                 "calls_in_the_pass": pool.calls,
             },
         }),
+        Target::Tlsf(region) => serde_json::json!({
+            "how": how,
+            "allocator": "tlsf: compiled into the shim (rlsf, Tlsf<u32, u32, 28, 32> as in a run), one region from one mmap, prefaulted, serving the program's one thread",
+            "region": {
+                "sized_by": "a recorded pass of the same command: every block live at once at its power-of-two class's size (each class's peak plus a quarter plus 256 KiB of blocks) plus TLSF's 16-byte header in 32-byte granules, doubled for fragmentation, plus 1 MiB",
+                "bytes": region.bytes,
+                "peak_live_bytes_in_the_pass": region.peak_bytes,
+                "peak_live_blocks_in_the_pass": region.peak_blocks,
+            },
+        }),
         Target::Library(l) => {
             let facts = crate::shared_lib::inspect::facts(&l.path);
             serde_json::json!({
