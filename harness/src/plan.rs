@@ -257,16 +257,20 @@ pub fn chosen(list: &str, libs: &[LibArg]) -> Result<(Vec<Name>, Vec<LibArg>), S
     if crate::shared_lib::preloaded().is_none() {
         crate::shared_lib::probe::check_all(libs)?;
     }
-    // Absolute, so every process preloads the same file whatever its
-    // directory; the name as given (no symbolic link resolved) stays.
-    let libs: Vec<LibArg> = libs
-        .iter()
+    let libs = absolute(libs);
+    Ok((allocators(list, &Name::compiled(), &libs)?, libs))
+}
+
+/// The libraries with absolute paths, so every process preloads the same
+/// file whatever its directory; the name as given (no symbolic link
+/// resolved) stays.
+pub fn absolute(libs: &[LibArg]) -> Vec<LibArg> {
+    libs.iter()
         .map(|l| LibArg {
             path: std::path::absolute(&l.path).unwrap_or_else(|_| l.path.clone()),
             ..l.clone()
         })
-        .collect();
-    Ok((allocators(list, &Name::compiled(), &libs)?, libs))
+        .collect()
 }
 
 /// The allocators named by `--allocator` (a comma-separated list of names,

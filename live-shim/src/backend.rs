@@ -232,6 +232,20 @@ unsafe fn from_bootstrap(ptr: *mut c_void, size: size_t) -> *mut c_void {
     new
 }
 
+/// calloc for an allocator without one: `n * size` bytes from `malloc`,
+/// zeroed (null on overflow or when `malloc` fails).
+pub fn zeroed(n: size_t, size: size_t, malloc: fn(size_t) -> *mut c_void) -> *mut c_void {
+    let Some(total) = n.checked_mul(size) else {
+        return std::ptr::null_mut();
+    };
+    let b = malloc(total);
+    if !b.is_null() {
+        // SAFETY: the block holds at least `total` bytes.
+        unsafe { std::ptr::write_bytes(b.cast::<u8>(), 0, total) };
+    }
+    b
+}
+
 /// An aligned block (`align` a power of two): null when out of memory.
 ///
 /// # Safety

@@ -5,8 +5,7 @@
 
 use live_format::OPS;
 
-/// Empty calls timed per op.
-pub const CALLS: u32 = 10_000;
+use live_format::NULL_CALLS as CALLS;
 
 extern "C" fn nothing(p: *mut libc::c_void) -> *mut libc::c_void {
     p

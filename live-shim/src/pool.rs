@@ -113,15 +113,7 @@ pub unsafe fn free(ptr: *mut c_void) {
 }
 
 pub fn calloc(n: size_t, size: size_t) -> *mut c_void {
-    let Some(total) = n.checked_mul(size) else {
-        return std::ptr::null_mut();
-    };
-    let b = malloc(total);
-    if !b.is_null() {
-        // SAFETY: the block holds at least `total` bytes.
-        unsafe { std::ptr::write_bytes(b.cast::<u8>(), 0, total) };
-    }
-    b
+    crate::backend::zeroed(n, size, malloc)
 }
 
 /// # Safety

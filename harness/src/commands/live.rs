@@ -18,14 +18,7 @@ pub fn main(a: &LiveArgs) -> Result<(), Failure> {
     let library = launch::shim_library(a.shim.as_deref()).map_err(Failure::usage)?;
     crate::shared_lib::check_distinct(&a.allocator_lib).map_err(Failure::usage)?;
     crate::shared_lib::probe::check_all(&a.allocator_lib).map_err(Failure::usage)?;
-    let libs: Vec<_> = a
-        .allocator_lib
-        .iter()
-        .map(|l| crate::shared_lib::LibArg {
-            path: std::path::absolute(&l.path).unwrap_or_else(|_| l.path.clone()),
-            ..l.clone()
-        })
-        .collect();
+    let libs = crate::plan::absolute(&a.allocator_lib);
     let (allocators, not) = live::plan::chosen(&a.allocator, &libs).map_err(Failure::usage)?;
     let sinks = (1..=a.repeat)
         .map(|k| open(&results::spread::repeat_dir(&a.out, k), a.force))
@@ -167,7 +160,7 @@ fn write_repeat(
     this_run.allocators.insert(
         "null".into(),
         serde_json::json!({ "what": format!(
-            "the live shim timing an empty call ({} per op at each process image's start), through the same clock reads around an indirect call as every forwarded call: the shim's own cost per call", crate::live::NULL_CALLS
+            "the live shim timing an empty call ({} per op at each process image's start), through the same clock reads around an indirect call as every forwarded call: the shim's own cost per call", live_format::NULL_CALLS
         )}),
     );
     for r in &rep.runs {

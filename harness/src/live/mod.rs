@@ -31,10 +31,6 @@ use crate::names::Name;
 use launch::{Ran, Shim, Target};
 use std::path::Path;
 
-/// Empty calls the shim times per op at an image's start (its null row);
-/// the shim's `null::CALLS`.
-pub const NULL_CALLS: u32 = 10_000;
-
 /// One allocator's run: how it went and the images it left.
 pub struct AllocatorRun {
     pub allocator: Name,

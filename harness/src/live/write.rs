@@ -14,7 +14,7 @@ use crate::names::{Name, WorkloadName};
 use crate::results::meta::{LiveEntry, LiveImage};
 use crate::results::summary::{Figures, Floor, Key, Row};
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use workloads::{Case, Kind, Op, SizeSpec};
 
 /// The programs of a repeat, in the order first seen, each with the ops
@@ -274,11 +274,6 @@ pub fn skipped(series: &[Series], not: &[(Name, String)]) -> Vec<NotApplicable> 
             })
         })
         .collect()
-}
-
-/// The start time of the interval logs.
-pub fn started() -> SystemTime {
-    SystemTime::now()
 }
 
 /// meta.json's entry for an allocator of a live run: how the shim

@@ -38,6 +38,9 @@ pub mod op {
     pub const REALLOC: usize = 3;
     pub const ALIGNED: usize = 4;
 }
+/// Empty calls the shim times per op at an image's start (slot 0, the
+/// null row).
+pub const NULL_CALLS: u32 = 10_000;
 /// Windows per thread.
 pub const WINDOWS: usize = 32;
 /// Values below this many ticks have a bucket each.
