@@ -20,13 +20,7 @@ pub const TLSF: u8 = 6;
 
 static CHOSEN: AtomicU8 = AtomicU8::new(0);
 
-extern "C" {
-    fn __libc_malloc(size: size_t) -> *mut c_void;
-    fn __libc_free(ptr: *mut c_void);
-    fn __libc_calloc(n: size_t, size: size_t) -> *mut c_void;
-    fn __libc_realloc(ptr: *mut c_void, size: size_t) -> *mut c_void;
-    fn __libc_memalign(align: size_t, size: size_t) -> *mut c_void;
-}
+use preload::glibc::{__libc_calloc, __libc_free, __libc_malloc, __libc_memalign, __libc_realloc};
 
 /// The next library's functions, found once ([`resolve`]); 0 until then.
 static NEXT_FNS: [AtomicUsize; 6] = [const { AtomicUsize::new(0) }; 6];
@@ -67,20 +61,13 @@ pub fn name() -> &'static [u8] {
 }
 
 fn choose() -> u8 {
-    // SAFETY: the name is NUL-terminated; getenv does not allocate.
-    let v = unsafe { libc::getenv(c"HARNESS_LIVE_ALLOCATOR".as_ptr()) };
-    let c = if v.is_null() {
-        SYSTEM
-    } else {
-        // SAFETY: getenv's result is a NUL-terminated string.
-        match unsafe { std::ffi::CStr::from_ptr(v) }.to_bytes() {
-            b"jemalloc" => JEMALLOC,
-            b"mimalloc" => MIMALLOC,
-            b"next" => NEXT,
-            b"pmad" => PMAD,
-            b"tlsf" => TLSF,
-            _ => SYSTEM,
-        }
+    let c = match preload::env(c"HARNESS_LIVE_ALLOCATOR") {
+        Some(b"jemalloc") => JEMALLOC,
+        Some(b"mimalloc") => MIMALLOC,
+        Some(b"next") => NEXT,
+        Some(b"pmad") => PMAD,
+        Some(b"tlsf") => TLSF,
+        _ => SYSTEM,
     };
     // Set before the lookup: calls dlsym makes find `next` chosen and
     // its functions not yet found, and go to the bootstrap buffer.
@@ -230,20 +217,6 @@ unsafe fn from_bootstrap(ptr: *mut c_void, size: size_t) -> *mut c_void {
         unsafe { std::ptr::copy_nonoverlapping(ptr.cast::<u8>(), new.cast::<u8>(), n) };
     }
     new
-}
-
-/// calloc for an allocator without one: `n * size` bytes from `malloc`,
-/// zeroed (null on overflow or when `malloc` fails).
-pub fn zeroed(n: size_t, size: size_t, malloc: fn(size_t) -> *mut c_void) -> *mut c_void {
-    let Some(total) = n.checked_mul(size) else {
-        return std::ptr::null_mut();
-    };
-    let b = malloc(total);
-    if !b.is_null() {
-        // SAFETY: the block holds at least `total` bytes.
-        unsafe { std::ptr::write_bytes(b.cast::<u8>(), 0, total) };
-    }
-    b
 }
 
 /// An aligned block (`align` a power of two): null when out of memory.

@@ -34,7 +34,7 @@ pub fn alloc(size: usize, align: usize) -> *mut c_void {
         };
         match NEXT.compare_exchange_weak(at, end, Ordering::AcqRel, Ordering::Relaxed) {
             Ok(_) => {
-                crate::image::bootstrap_call();
+                crate::header::bootstrap_call();
                 // SAFETY: [start - 8, end) is inside the buffer and this
                 // caller's alone (the bump above); start >= 16.
                 unsafe { ((base() + start - 8) as *mut usize).write(size) };

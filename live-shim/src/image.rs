@@ -8,65 +8,31 @@
 //! every process image that loads the shim records, forked children too
 //! (a child starts a file of its own at its first call).
 
+use crate::header::field;
 use crate::{clock, slots};
-use live_format::{header, slot_offset, HEADER_BYTES, MAGIC, OPS, SLOT_BYTES};
+use live_format::{header, slot_offset, HEADER_BYTES, MAGIC, SLOT_BYTES};
+use preload::{env, SpinLock};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU64, AtomicU8, Ordering};
 
 const UNSET: u8 = 0;
 const STARTING: u8 = 1;
 const ON: u8 = 2;
 const OFF: u8 = 3;
 static STATE: AtomicU8 = AtomicU8::new(UNSET);
-static HEADER: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
 static FD: AtomicI32 = AtomicI32::new(-1);
 /// Held while a slot is claimed (the file grows, the slot is mapped).
-static LOCK: AtomicBool = AtomicBool::new(false);
+static LOCK: SpinLock = SpinLock::new();
 /// Forks seen by this process: a thread's slot is its own only if it was
 /// claimed in this generation.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
-/// Untimed calls made before the file existed, per op.
-static EARLY: [AtomicU64; OPS] = [const { AtomicU64::new(0) }; OPS];
 
 thread_local! {
     static SLOT: Cell<(*mut u8, u64)> = const { Cell::new((std::ptr::null_mut(), 0)) };
 }
 
-fn env(name: &std::ffi::CStr) -> Option<&'static [u8]> {
-    // SAFETY: the name is NUL-terminated; getenv does not allocate.
-    let v = unsafe { libc::getenv(name.as_ptr()) };
-    // SAFETY: getenv's result is NUL-terminated and lives as long as the
-    // environment is not changed (read once, here, at start).
-    (!v.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(v) }.to_bytes())
-}
-
 fn number(bytes: &[u8]) -> Option<u64> {
     std::str::from_utf8(bytes).ok()?.parse().ok()
-}
-
-/// A header field.
-fn field(h: *mut u8, at: usize) -> &'static AtomicU64 {
-    // SAFETY: `h` is the mapped header, `at` one of its 8-byte aligned
-    // fields, and the mapping lives as long as the process.
-    unsafe { &*(h.add(at) as *const AtomicU64) }
-}
-
-/// Counts an untimed call of `op`.
-pub fn untimed(op: usize) {
-    let h = HEADER.load(Ordering::Acquire);
-    if h.is_null() {
-        EARLY[op].fetch_add(1, Ordering::Relaxed);
-    } else {
-        field(h, header::UNTIMED + 8 * op).fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// Counts a malloc_usable_size call.
-pub fn usable_size_call() {
-    let h = HEADER.load(Ordering::Acquire);
-    if !h.is_null() {
-        field(h, header::USABLE_SIZE).fetch_add(1, Ordering::Relaxed);
-    }
 }
 
 /// The calling thread's slot, claimed on its first call; null when this
@@ -98,19 +64,6 @@ fn claim_thread() -> *mut u8 {
     p
 }
 
-fn lock() {
-    while LOCK
-        .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
-        .is_err()
-    {
-        std::hint::spin_loop();
-    }
-}
-
-fn unlock() {
-    LOCK.store(false, Ordering::Release);
-}
-
 /// Maps `len` bytes of the file at `offset`; null on failure.
 fn map(offset: usize, len: usize) -> *mut u8 {
     let fd = FD.load(Ordering::Relaxed);
@@ -134,8 +87,8 @@ fn map(offset: usize, len: usize) -> *mut u8 {
 
 /// The next slot: the file grown to hold it, and it mapped.
 fn claim_slot() -> *mut u8 {
-    let h = HEADER.load(Ordering::Acquire);
-    lock();
+    let h = crate::header::get();
+    LOCK.lock();
     let k = field(h, header::SLOTS).load(Ordering::Relaxed) as usize;
     let end = slot_offset(k) + SLOT_BYTES;
     let fd = FD.load(Ordering::Relaxed);
@@ -150,7 +103,7 @@ fn claim_slot() -> *mut u8 {
         slots::init(p);
         field(h, header::SLOTS).store(k as u64 + 1, Ordering::Release);
     }
-    unlock();
+    LOCK.unlock();
     p
 }
 
@@ -247,9 +200,11 @@ fn open_file(dir: &[u8], origin: u64) -> bool {
     if h.is_null() {
         return false;
     }
-    HEADER.store(h, Ordering::Release);
+    OPENED.store(h, Ordering::Release);
     true
 }
+/// The header [`open_file`] mapped, published once it is filled in.
+static OPENED: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
 
 /// Starts recording this image, once (see the module docs for who does).
 fn start() {
@@ -287,7 +242,7 @@ fn begin() -> bool {
     if !open_file(dir, origin) {
         return false;
     }
-    let h = HEADER.load(Ordering::Acquire);
+    let h = OPENED.load(Ordering::Acquire);
     let window = env(c"HARNESS_LIVE_WINDOW_TICKS")
         .and_then(number)
         .filter(|&w| w > 0)
@@ -298,10 +253,7 @@ fn begin() -> bool {
     field(h, header::ORIGIN).store(origin, Ordering::Relaxed);
     field(h, header::WINDOW_TICKS).store(window, Ordering::Relaxed);
     field(h, header::CLOCK).store(clock::KIND, Ordering::Relaxed);
-    for (op, early) in EARLY.iter().enumerate() {
-        let n = early.swap(0, Ordering::Relaxed);
-        field(h, header::UNTIMED + 8 * op).fetch_add(n, Ordering::Relaxed);
-    }
+    crate::header::publish(h);
     crate::describe::write(h);
     NULL_SLOT.store(claim_slot(), Ordering::Release);
     // The magic last: a file without it was cut off while starting.
@@ -316,10 +268,10 @@ fn begin() -> bool {
 /// child records a file of its own only when following.
 extern "C" fn forked_child() {
     GENERATION.fetch_add(1, Ordering::Relaxed);
-    LOCK.store(false, Ordering::Relaxed);
+    LOCK.reset_after_fork();
     let follow = env(c"HARNESS_LIVE_FOLLOW").is_some_and(|v| v == b"1");
     if follow {
-        HEADER.store(std::ptr::null_mut(), Ordering::Release);
+        crate::header::forget();
         NULL_SLOT.store(std::ptr::null_mut(), Ordering::Release);
         let fd = FD.swap(-1, Ordering::Relaxed);
         if fd >= 0 {
@@ -334,36 +286,8 @@ extern "C" fn forked_child() {
 
 /// Marks the image as ended by its exit handlers.
 pub fn exited() {
-    let h = HEADER.load(Ordering::Acquire);
+    let h = crate::header::get();
     if !h.is_null() && STATE.load(Ordering::Acquire) == ON {
         field(h, header::EXITED).store(1, Ordering::Release);
-    }
-}
-
-/// The image's origin and level-0 window length, in ticks.
-pub fn windows() -> (u64, u64) {
-    let h = HEADER.load(Ordering::Acquire);
-    if h.is_null() {
-        return (0, u64::MAX);
-    }
-    (
-        field(h, header::ORIGIN).load(Ordering::Relaxed),
-        field(h, header::WINDOW_TICKS).load(Ordering::Relaxed),
-    )
-}
-
-/// Counts a request the fixed pool could not serve.
-pub fn pool_failed() {
-    let h = HEADER.load(Ordering::Acquire);
-    if !h.is_null() {
-        field(h, header::POOL_FAILED).fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// Counts a call served from the bootstrap buffer.
-pub fn bootstrap_call() {
-    let h = HEADER.load(Ordering::Acquire);
-    if !h.is_null() {
-        field(h, header::BOOTSTRAP).fetch_add(1, Ordering::Relaxed);
     }
 }

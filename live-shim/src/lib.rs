@@ -19,11 +19,28 @@
 //!    leaves a slot marked `MERGING` (the harness refuses it, saying so).
 //! 4. **A thread's slot is its own**: claimed at its first call under a
 //!    lock, written only by it; a forked child claims new ones.
+//!
+//! Layers, each using only those below it (tests/architecture.rs checks
+//! that no two modules name each other):
+//! 1. [`header`] (the file's header and its counters), [`clock`],
+//!    [`calloc`], [`owner`];
+//! 2. [`bootstrap`], [`slots`], [`null`];
+//! 3. [`pool`] (PMAD), [`tlsf`];
+//! 4. [`backend`] (which allocator a call goes to);
+//! 5. [`image`] (the process's file and its threads' slots), [`describe`];
+//!
+//! and this file, the interposed functions, on top.
+//!
+//! Start-up order, per process: the allocator is chosen
+//! ([`backend::chosen`]) before the first slot is claimed
+//! ([`image::slot`]), see [`timed`].
 
 mod backend;
 mod bootstrap;
+mod calloc;
 mod clock;
 mod describe;
+mod header;
 mod image;
 mod null;
 mod owner;
@@ -33,21 +50,24 @@ mod tlsf;
 
 use libc::{c_int, c_void, size_t};
 use live_format::op;
-use std::cell::Cell;
-
-thread_local! {
-    static IN_HOOK: Cell<bool> = const { Cell::new(false) };
-}
+use preload::hook;
 
 /// Runs `call` timed as `op` into this thread's slot, or untimed (and
 /// counted as such) when the thread is already in the shim or this
 /// process does not record.
 #[inline(always)]
 fn timed<R>(op: usize, call: impl FnOnce() -> R) -> R {
-    if IN_HOOK.with(|h| h.replace(true)) {
-        image::untimed(op);
+    if hook::enter() {
+        header::untimed(op);
         return call();
     }
+    // Start-up order: choose the allocator before claiming a slot. Choosing
+    // builds PMAD's pool or TLSF's region and looks a library row's
+    // functions up (dlsym allocates: those calls arrive in the hook and go
+    // untimed); claiming the first slot starts the image, whose header
+    // names the allocator (describe) and whose null row is timed then. So
+    // no build or lookup is inside a timed call or the null row, and the
+    // name written is the one every call goes to.
     backend::chosen();
     let slot = image::slot();
     let r = if slot.is_null() {
@@ -59,7 +79,7 @@ fn timed<R>(op: usize, call: impl FnOnce() -> R) -> R {
         slots::record(slot, op, t1.saturating_sub(t0), t1);
         r
     };
-    IN_HOOK.with(|h| h.set(false));
+    hook::restore(false);
     r
 }
 
@@ -116,18 +136,13 @@ pub unsafe extern "C" fn posix_memalign(
     align: size_t,
     size: size_t,
 ) -> c_int {
-    let valid = align.is_power_of_two() && align.is_multiple_of(std::mem::size_of::<*mut c_void>());
-    if !valid {
-        return libc::EINVAL;
+    // SAFETY: `out` is the caller's, writable as posix_memalign requires;
+    // the call is forwarded with the valid alignment it checked.
+    unsafe {
+        preload::posix_memalign(out, align, size, |align, size| {
+            timed(op::ALIGNED, || backend::aligned(align, size))
+        })
     }
-    // SAFETY: forwarded with a valid alignment.
-    let p = timed(op::ALIGNED, || unsafe { backend::aligned(align, size) });
-    if p.is_null() {
-        return libc::ENOMEM;
-    }
-    // SAFETY: the caller passes a writable pointer, as posix_memalign requires.
-    unsafe { *out = p };
-    0
 }
 
 /// # Safety
@@ -185,10 +200,10 @@ pub unsafe extern "C" fn pvalloc(size: size_t) -> *mut c_void {
 /// As glibc's `malloc_usable_size`.
 #[no_mangle]
 pub unsafe extern "C" fn malloc_usable_size(ptr: *mut c_void) -> size_t {
-    let was_in = IN_HOOK.with(|h| h.replace(true));
-    image::usable_size_call();
+    let was_in = hook::enter();
+    header::usable_size_call();
     // SAFETY: forwarded with the caller's argument.
     let n = unsafe { backend::usable_size(ptr) };
-    IN_HOOK.with(|h| h.set(was_in));
+    hook::restore(was_in);
     n
 }

@@ -2,6 +2,7 @@
 //! the allocator; a call from any other thread stops the program with a
 //! message saying why (no lock is added to the timed call).
 
+use preload::die;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -9,15 +10,6 @@ static OWNED: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     static OWNER: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Writes `message` to stderr and aborts.
-pub fn die(message: &[u8]) -> ! {
-    // SAFETY: writes a readable slice to stderr, then aborts.
-    unsafe {
-        libc::write(2, message.as_ptr().cast(), message.len());
-        libc::abort()
-    }
 }
 
 /// Passes on the owning thread; stops the program on any other.

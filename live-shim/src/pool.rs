@@ -13,9 +13,10 @@
 //! 3. The pool's own small allocations, made while it is built, come from
 //!    the bootstrap buffer (the thread is inside the shim).
 
-use crate::owner::{self, die};
+use crate::owner;
 use libc::{c_void, size_t};
 use pmad::{Options, Pmad};
+use preload::die;
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
@@ -54,13 +55,9 @@ pub fn build() {
     {
         return;
     }
-    // SAFETY: the name is NUL-terminated; getenv does not allocate.
-    let v = unsafe { libc::getenv(c"HARNESS_LIVE_PMAD".as_ptr()) };
-    if v.is_null() {
+    let Some(v) = preload::env(c"HARNESS_LIVE_PMAD") else {
         die(b"live-shim: pmad: HARNESS_LIVE_PMAD is not set (harness live sets it from its sizing pass)\n");
-    }
-    // SAFETY: getenv's result is NUL-terminated.
-    let v = unsafe { std::ffi::CStr::from_ptr(v) }.to_bytes();
+    };
     let (mut classes, mut blocks) = ([0usize; pmad::MAX_CLASSES], [0usize; pmad::MAX_CLASSES]);
     let Some(n) = parse(v, &mut classes, &mut blocks) else {
         die(b"live-shim: pmad: HARNESS_LIVE_PMAD is not CLASS:BLOCKS,...\n");
@@ -91,7 +88,7 @@ fn pool() -> Option<&'static Pmad> {
 }
 
 fn failed() -> *mut c_void {
-    crate::image::pool_failed();
+    crate::header::pool_failed();
     std::ptr::null_mut()
 }
 
@@ -113,7 +110,7 @@ pub unsafe fn free(ptr: *mut c_void) {
 }
 
 pub fn calloc(n: size_t, size: size_t) -> *mut c_void {
-    crate::backend::zeroed(n, size, malloc)
+    crate::calloc::zeroed(n, size, malloc)
 }
 
 /// # Safety

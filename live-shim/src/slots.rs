@@ -38,7 +38,7 @@ pub fn set_tid(s: *mut u8, tid: u64) {
 /// Counts one call of `op` that took `ticks` and ended at `now`.
 #[inline(always)]
 pub fn record(s: *mut u8, op: usize, ticks: u64, now: u64) {
-    let (origin, window) = crate::image::windows();
+    let (origin, window) = crate::header::windows();
     record_at(s, op, ticks, now.saturating_sub(origin), window);
 }
 

@@ -4,22 +4,23 @@
 //! first call, before its clock read, and handed whole to the TLSF, as
 //! the harness deploys it in a run (`harness/src/alloc/tlsf_pool.rs`).
 //!
+//! The heap type and the region's mapping are `tlsf-region`'s, shared
+//! with the harness.
+//!
 //! Invariants: one thread ([`crate::owner`]); every block 16-byte aligned
 //! (an alignment above 16 fails, and the sizing pass refuses programs
 //! that ask for one), so free passes 16; a request the region cannot
 //! serve returns null and is counted (`header::POOL_FAILED`).
 
-use crate::owner::{self, die};
+use crate::owner;
 use libc::{c_void, size_t};
-use rlsf::Tlsf;
+use preload::die;
 use std::alloc::Layout;
 use std::cell::UnsafeCell;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use tlsf_region::{Heap, Region};
 
-/// As the harness's TLSF: 28 first-level classes over the 32-byte
-/// granularity, 32 second-level subclasses.
-type Heap = Tlsf<'static, u32, u32, 28, 32>;
 const ALIGN: usize = 16;
 
 struct Slot(UnsafeCell<Heap>);
@@ -38,42 +39,23 @@ pub fn build() {
     {
         return;
     }
-    // SAFETY: the name is NUL-terminated; getenv does not allocate.
-    let v = unsafe { libc::getenv(c"HARNESS_LIVE_TLSF".as_ptr()) };
-    let bytes = (!v.is_null())
-        .then(|| {
-            // SAFETY: getenv's result, not null here, is NUL-terminated.
-            unsafe { std::ffi::CStr::from_ptr(v) }
-                .to_str()
-                .ok()?
-                .parse::<usize>()
-                .ok()
-        })
-        .flatten()
+    let bytes = preload::env(c"HARNESS_LIVE_TLSF")
+        .and_then(|v| std::str::from_utf8(v).ok()?.parse::<usize>().ok())
         .unwrap_or_else(|| {
             die(b"live-shim: tlsf: HARNESS_LIVE_TLSF (the region's bytes) is not set\n")
         });
-    // SAFETY: a fresh private anonymous mapping, faulted in (MAP_POPULATE).
-    let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            bytes,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
-            -1,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
+    let Ok(region) = Region::map(bytes, false) else {
         die(b"live-shim: tlsf: the region could not be mapped\n");
+    };
+    // SAFETY: STATE is 1: this thread alone touches the heap; the region
+    // is leaked below (mapped for the life of the process), given to no
+    // other heap.
+    if !unsafe { region.hand_to(&mut *HEAP.0.get()) } {
+        die(b"live-shim: tlsf: the region is too small for a pool\n");
     }
-    REGION.0.store(p as usize, Ordering::Relaxed);
-    REGION.1.store(bytes, Ordering::Relaxed);
-    let block =
-        NonNull::slice_from_raw_parts(NonNull::new(p.cast::<u8>()).expect("mmap succeeded"), bytes);
-    // SAFETY: STATE is 1: this thread alone touches the heap; the region is
-    // mapped for the life of the process and given to no one else.
-    unsafe { (*HEAP.0.get()).insert_free_block_ptr(block) };
+    REGION.0.store(region.start() as usize, Ordering::Relaxed);
+    REGION.1.store(region.len(), Ordering::Relaxed);
+    region.leak();
     STATE.store(2, Ordering::Release);
 }
 
@@ -105,7 +87,7 @@ fn layout(size: usize) -> Layout {
 }
 
 fn failed() -> *mut c_void {
-    crate::image::pool_failed();
+    crate::header::pool_failed();
     std::ptr::null_mut()
 }
 
@@ -129,7 +111,7 @@ pub unsafe fn free(ptr: *mut c_void) {
 }
 
 pub fn calloc(n: size_t, size: size_t) -> *mut c_void {
-    crate::backend::zeroed(n, size, malloc)
+    crate::calloc::zeroed(n, size, malloc)
 }
 
 /// # Safety

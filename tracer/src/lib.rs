@@ -32,8 +32,13 @@
 //! Raw file: defined once, in the `tracer-format` crate beside this one.
 
 use libc::{c_int, c_void, size_t};
+use preload::glibc::{
+    __libc_calloc, __libc_free, __libc_malloc, __libc_memalign, __libc_pvalloc, __libc_realloc,
+    __libc_valloc,
+};
+use preload::{hook, SpinLock};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU8, Ordering};
 
 use tracer_format::{header, kind, offset, EVENT_BYTES, HEADER_BYTES};
 
@@ -65,16 +70,6 @@ const _: () = assert!(std::mem::offset_of!(Event, align) == offset::ALIGN);
 const _: () = assert!(std::mem::offset_of!(Event, tid) == offset::TID);
 const _: () = assert!(std::mem::offset_of!(Event, kind) == offset::KIND);
 
-extern "C" {
-    fn __libc_malloc(size: size_t) -> *mut c_void;
-    fn __libc_free(ptr: *mut c_void);
-    fn __libc_calloc(n: size_t, size: size_t) -> *mut c_void;
-    fn __libc_realloc(ptr: *mut c_void, size: size_t) -> *mut c_void;
-    fn __libc_memalign(align: size_t, size: size_t) -> *mut c_void;
-    fn __libc_valloc(size: size_t) -> *mut c_void;
-    fn __libc_pvalloc(size: size_t) -> *mut c_void;
-}
-
 /// Not started, starting, recording, off (no file, another process's
 /// file, a forked child, or after exit's flush).
 const UNSET: u8 = 0;
@@ -84,7 +79,7 @@ const OFF: u8 = 3;
 static STATE: AtomicU8 = AtomicU8::new(UNSET);
 static FD: AtomicI32 = AtomicI32::new(-1);
 /// Held while a call runs and its event is written (invariant 2).
-static LOCK: AtomicBool = AtomicBool::new(false);
+static LOCK: SpinLock = SpinLock::new();
 
 /// Events per buffer: 4 MiB.
 const BUF_EVENTS: usize = (4 << 20) / EVENT_BYTES;
@@ -104,21 +99,15 @@ static BUFFER: Shared = Shared(std::cell::UnsafeCell::new(Buffer {
 }));
 
 thread_local! {
-    static IN_HOOK: Cell<bool> = const { Cell::new(false) };
     static TID: Cell<u32> = const { Cell::new(0) };
 }
 
 fn lock() {
-    while LOCK
-        .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
-        .is_err()
-    {
-        std::hint::spin_loop();
-    }
+    LOCK.lock();
 }
 
 fn unlock() {
-    LOCK.store(false, Ordering::Release);
+    LOCK.unlock();
 }
 
 fn now_ns() -> u64 {
@@ -266,7 +255,7 @@ fn start() {
 /// hook or recording is off, when it just runs `call` (invariant 1).
 #[inline]
 fn traced<R: Copy>(call: impl FnOnce() -> R, event: impl FnOnce(R) -> Event) -> R {
-    if IN_HOOK.with(|h| h.replace(true)) {
+    if hook::enter() {
         return call();
     }
     if STATE.load(Ordering::Acquire) == UNSET {
@@ -287,7 +276,7 @@ fn traced<R: Copy>(call: impl FnOnce() -> R, event: impl FnOnce(R) -> Event) -> 
     } else {
         call()
     };
-    IN_HOOK.with(|h| h.set(false));
+    hook::restore(false);
     r
 }
 
@@ -305,9 +294,9 @@ fn ev(kind: u8, ptr: *mut c_void, old: *mut c_void, size: usize, align: usize) -
 }
 
 extern "C" fn at_start() {
-    IN_HOOK.with(|h| h.set(true));
+    let was_in = hook::enter();
     start();
-    IN_HOOK.with(|h| h.set(false));
+    hook::restore(was_in);
 }
 
 /// Flushes what is buffered and stops recording (invariant 4).
@@ -383,21 +372,16 @@ pub unsafe extern "C" fn posix_memalign(
     align: size_t,
     size: size_t,
 ) -> c_int {
-    let valid = align.is_power_of_two() && align.is_multiple_of(std::mem::size_of::<*mut c_void>());
-    if !valid {
-        return libc::EINVAL;
+    // SAFETY: `out` is the caller's, writable as posix_memalign requires;
+    // the call is forwarded with a valid alignment.
+    unsafe {
+        preload::posix_memalign(out, align, size, |align, size| {
+            traced(
+                || __libc_memalign(align, size),
+                |p| ev(kind::POSIX_MEMALIGN, p, std::ptr::null_mut(), size, align),
+            )
+        })
     }
-    // SAFETY: forwarded with the caller's arguments.
-    let p = traced(
-        || unsafe { __libc_memalign(align, size) },
-        |p| ev(kind::POSIX_MEMALIGN, p, std::ptr::null_mut(), size, align),
-    );
-    if p.is_null() {
-        return libc::ENOMEM;
-    }
-    // SAFETY: the caller passes a writable pointer, as posix_memalign requires.
-    unsafe { *out = p };
-    0
 }
 
 /// # Safety
@@ -463,9 +447,9 @@ fn real_usable_size() -> Option<unsafe extern "C" fn(*mut c_void) -> size_t> {
 /// As glibc's `malloc_usable_size`.
 #[no_mangle]
 pub unsafe extern "C" fn malloc_usable_size(ptr: *mut c_void) -> size_t {
-    let was_in = IN_HOOK.with(|h| h.replace(true));
+    let was_in = hook::enter();
     let real = real_usable_size();
-    IN_HOOK.with(|h| h.set(was_in));
+    hook::restore(was_in);
     let Some(real) = real else { return 0 };
     // SAFETY: forwarded with the caller's arguments.
     traced(

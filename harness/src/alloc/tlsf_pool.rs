@@ -1,6 +1,7 @@
 //! TLSF (rlsf) deployed the way a real-time user deploys it: one region per
 //! case from a single mmap, prefaulted (MAP_POPULATE) and locked when
-//! `--mlock` asks, handed whole to the TLSF before the case starts. No call
+//! `--mlock` asks, handed whole to the TLSF before the case starts (the
+//! region and heap type are `tlsf-region`'s, shared with the live shim). No call
 //! reaches the OS after that: a full region fails the allocation, and the
 //! run stops with `Exhausted`.
 //!
@@ -12,14 +13,9 @@
 //! once per block it can have live, for the padding an aligned block costs.
 
 use super::{layout, Setup, TlsfReport};
-use rlsf::Tlsf;
 use std::ptr::NonNull;
+use tlsf_region::{Heap, Region};
 use workloads::{Allocator, Case, Clock, Demand, Observer};
-
-/// First level: 28 classes of powers of two over the 32-byte granularity (so
-/// one free block can span up to 8 GiB); second level: 32 linear subclasses
-/// per power of two, the classic TLSF split.
-type Heap = Tlsf<'static, u32, u32, 28, 32>;
 
 /// The bytes a case's region gets (module docs): `align` is the largest
 /// alignment the case asks for beyond 16 bytes (0: none).
@@ -45,57 +41,6 @@ fn aligned_layout(size: usize, align: usize) -> std::alloc::Layout {
     // of at most 1 GiB, and size a block a program was given: the rounded
     // size stays far below isize::MAX.
     unsafe { std::alloc::Layout::from_size_align_unchecked(size, align) }
-}
-
-/// One anonymous mapping, unmapped on drop.
-struct Region {
-    ptr: NonNull<u8>,
-    len: usize,
-}
-
-impl Region {
-    fn map(len: usize, lock: bool) -> Result<Region, String> {
-        // SAFETY: a fresh private anonymous mapping; no existing memory is
-        // touched. MAP_POPULATE faults every page in before mmap returns.
-        let raw = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
-                -1,
-                0,
-            )
-        };
-        if raw == libc::MAP_FAILED {
-            return Err(format!(
-                "tlsf: mmap of {len} bytes failed: {}",
-                std::io::Error::last_os_error()
-            ));
-        }
-        let region = Region {
-            ptr: NonNull::new(raw.cast()).expect("mmap never returns null on success"),
-            len,
-        };
-        // SAFETY: the range is exactly the mapping made above.
-        if lock && unsafe { libc::mlock(raw, len) } != 0 {
-            return Err(format!(
-                "tlsf: mlock of {len} bytes failed: {}",
-                std::io::Error::last_os_error()
-            ));
-        }
-        Ok(region)
-    }
-}
-
-impl Drop for Region {
-    fn drop(&mut self) {
-        // SAFETY: ptr/len are the mapping made in `map`, unmapped once here.
-        // The TLSF heap that used it is never used after `run`'s workload
-        // returns, which is before `run` drops the region, and rlsf's Tlsf
-        // has no Drop, so nothing reads the region once it is unmapped.
-        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
-    }
 }
 
 /// The workload allocator, asking with the same layout as every
@@ -158,13 +103,12 @@ pub fn run<C: Clock, O: Observer>(
         _ => 0,
     };
     let bytes = region_bytes(&case.demand(), align);
-    let region = Region::map(bytes, setup.mlock)?;
+    let region = Region::map(bytes, setup.mlock).map_err(|e| e.to_string())?;
     let mut heap = Heap::new();
-    let block = NonNull::slice_from_raw_parts(region.ptr, region.len);
     // SAFETY: the region is owned by this function and outlives every use
-    // of `heap` (the last is the workload run, before `region` is dropped).
-    let inserted = unsafe { heap.insert_free_block_ptr(block) };
-    if inserted.is_none() {
+    // of `heap` (the last is the workload run, before `region` is dropped);
+    // it is handed to this heap alone.
+    if !unsafe { region.hand_to(&mut heap) } {
         return Err(format!(
             "tlsf: a {bytes}-byte region is too small for a pool"
         ));
@@ -173,7 +117,7 @@ pub fn run<C: Clock, O: Observer>(
         region_bytes: bytes,
         prefault: true,
         lock: setup.mlock,
-        bitmaps: "Tlsf<u32, u32, FLLEN 28, SLLEN 32>, granularity 32 B".into(),
+        bitmaps: tlsf_region::DESCRIPTION.into(),
     };
     let outcome = workloads::run(case, &mut TlsfAlloc(&mut heap), clock, observer);
     // The heap is never used again (rlsf's Tlsf has no Drop, so it touches
