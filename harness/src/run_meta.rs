@@ -36,7 +36,7 @@ pub fn machine(pinned: Option<usize>, allowed_cpus: &[usize]) -> Machine {
     }
 }
 
-/// What the `built` crate recorded at build time (build.rs).
+/// The compiler, target and locked versions build.rs recorded.
 mod built_info {
     include!(concat!(env!("OUT_DIR"), "/built.rs"));
 }
