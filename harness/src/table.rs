@@ -1,6 +1,7 @@
 //! The percentile table printed per workload.
 
 use crate::names::WorkloadName;
+use crate::results::figure::Figure;
 use crate::results::summary::Row;
 
 fn ratio(r: &Row) -> String {
@@ -14,7 +15,19 @@ fn ratio(r: &Row) -> String {
 pub fn render(workload: WorkloadName, rows: &[&Row]) -> String {
     let mut out = format!(
         "\n{workload}\n{:<9} {:>5} {:>7} {:>9} {:>8} {:>8} {:>8} {:>9} {:>10} {:>8} {:>8} {:>9} {:>9}\n",
-        "allocator", "size", "op", "samples", "P50", "P99", "P99.9", "P99.99", "max", "P999/P50", "net P50", "net P99.9", "net ratio"
+        "allocator",
+        "size",
+        "op",
+        "samples",
+        Figure::P50.label(),
+        Figure::P99.label(),
+        Figure::P999.label(),
+        Figure::P9999.label(),
+        Figure::Max.label(),
+        "P999/P50",
+        "net P50",
+        "net P99.9",
+        "net ratio"
     );
     for r in rows {
         let size = if r.workload.is_replay() {

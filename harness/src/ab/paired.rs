@@ -5,24 +5,12 @@
 //! one side's odd rounds against its even ones (split-half), where every
 //! faster or slower verdict is a false one.
 
-use crate::compare::rounds::NAMES;
-use crate::compare::{case_label, Compared, Figure};
+use crate::compare::{case_label, Compared, FigureChange};
+use crate::results::figure::Figure;
 use crate::results::read::Results;
 use crate::results::summary::Row;
 use crate::stats::change::Verdict;
 use crate::stats::rounds::{median, paired};
-
-/// Figure `name` of `row` in ns; None for a batched cost the row lacks or
-/// that does not stand clear of 0 (the null row).
-fn figure(row: &Row, name: &str) -> Option<f64> {
-    match name {
-        "max" => Some(row.max_ns as f64),
-        "batched" => row
-            .batch_net_ns_per_op
-            .filter(|_| row.batch_net_ns_per_op_lo.is_some_and(|lo| lo > 0.0)),
-        p => row.percentile(p).map(|(v, _)| v as f64),
-    }
-}
 
 /// Whether two rows are the same series (allocator and case).
 fn same_series(a: &Row, b: &Row) -> bool {
@@ -53,16 +41,16 @@ pub fn compared(a: &[Results], b: &[Results], noise: f64) -> Vec<Compared> {
         .collect()
 }
 
-fn figures(s: &Series, noise: f64) -> Vec<Figure> {
-    NAMES
-        .iter()
-        .filter_map(|&name| {
+fn figures(s: &Series, noise: f64) -> Vec<FigureChange> {
+    Figure::COMPARED
+        .into_iter()
+        .filter_map(|figure| {
             let values = |rows: &[&Row]| -> Option<Vec<f64>> {
-                rows.iter().map(|r| figure(r, name)).collect()
+                rows.iter().map(|r| figure.value(r)).collect()
             };
             let (a, b) = (values(&s.a)?, values(&s.b)?);
-            Some(Figure {
-                name,
+            Some(FigureChange {
+                figure,
                 baseline: median(&a)?,
                 candidate: median(&b)?,
                 change: paired(&a, &b, noise),

@@ -29,7 +29,7 @@ fn verdicts_csv(compared: &[Compared]) -> Result<Vec<u8>, String> {
         for f in &c.figures {
             w.serialize(Line {
                 series: &c.label,
-                figure: f.name,
+                figure: f.figure.key(),
                 baseline_median_ns: f.baseline,
                 candidate_median_ns: f.candidate,
                 change: f.change.relative,

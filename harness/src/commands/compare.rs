@@ -37,7 +37,7 @@ pub(crate) fn fail_above(compared: &[Compared], limit: f64) -> Result<(), Failur
             c.figures.iter().filter_map(move |f| {
                 let (lo, _) = f.change.interval?;
                 (f.change.verdict == Verdict::Slower && lo > limit / 100.0)
-                    .then(|| format!("{} {}", c.label, table::figure_name(f.name)))
+                    .then(|| format!("{} {}", c.label, f.figure.label()))
             })
         })
         .collect();

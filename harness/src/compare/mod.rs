@@ -15,6 +15,7 @@ pub mod table;
 use crate::cli::CompareArgs;
 use crate::failure::Failure;
 use crate::names::Name;
+use crate::results::figure::Figure;
 use crate::results::read::Results;
 use crate::results::series::SeriesId;
 use crate::results::spread::{across_repeats, spread_of};
@@ -23,18 +24,15 @@ use crate::stats::bootstrap::{Bootstrap, PERCENTILES, REPLICATES, SEED};
 use crate::stats::change::Change;
 use crate::stats::Intervals;
 
-/// The percentiles compared, as summary.csv names them, then the max.
-pub const FIGURES: [&str; 5] = ["p50", "p99", "p999", "p9999", "max"];
-
 /// One series in both: its label and one change per figure.
 pub struct Compared {
     pub label: String,
-    pub figures: Vec<Figure>,
+    pub figures: Vec<FigureChange>,
 }
 
 /// One figure of one series, baseline and candidate, in ns.
-pub struct Figure {
-    pub name: &'static str,
+pub struct FigureChange {
+    pub figure: Figure,
     pub baseline: f64,
     pub candidate: f64,
     pub change: Change,
@@ -266,22 +264,23 @@ fn compare(
     };
     let (ba, bb) = (boot(base, a, SEED)?, boot(cand, b, !SEED)?);
     let both = ba.as_ref().zip(bb.as_ref());
-    let mut figures = Vec::with_capacity(FIGURES.len());
-    for (q, name) in FIGURES.iter().enumerate() {
-        let (x, y, boot) = if *name == "max" {
-            (a.max_ns, b.max_ns, None)
-        } else {
-            let x = a.percentile(name).expect("a summary.csv percentile").0;
-            let y = b.percentile(name).expect("a summary.csv percentile").0;
-            (x, y, both)
-        };
+    let mut figures = Vec::with_capacity(Figure::COMPARED.len());
+    // The percentiles (in the bootstrap's order), then the max.
+    for (q, figure) in Figure::PERCENTILES
+        .into_iter()
+        .chain([Figure::Max])
+        .enumerate()
+    {
+        let (x, y) = (figure.recorded(a), figure.recorded(b));
+        let (x, y) = (x.expect("a recorded figure"), y.expect("a recorded figure"));
+        let boot = if figure == Figure::Max { None } else { both };
         let repeats = |res: &Results, r: &Row| {
-            across_repeats(res.spread.as_deref(), r, name).map(|(lo, hi)| (lo as f64, hi as f64))
+            across_repeats(res.spread.as_deref(), r, figure).map(|(lo, hi)| (lo as f64, hi as f64))
         };
         let change =
             Change::of(x, y, boot, q, noise).across_repeats(repeats(base, a), repeats(cand, b));
-        figures.push(Figure {
-            name,
+        figures.push(FigureChange {
+            figure,
             baseline: x as f64,
             candidate: y as f64,
             change,
@@ -289,8 +288,8 @@ fn compare(
     }
     if let (Some(x), Some(y)) = (batched(a), batched(b)) {
         let repeats = |res: &Results, r: &Row| batched_across_repeats(res, r);
-        figures.push(Figure {
-            name: "batched",
+        figures.push(FigureChange {
+            figure: Figure::Batched,
             baseline: x.0,
             candidate: y.0,
             change: Change::of_intervals(x, y, noise)
@@ -307,13 +306,8 @@ fn batched_across_repeats(res: &Results, r: &Row) -> Option<(f64, f64)> {
     Some((s.batch_net_min_ns?, s.batch_net_max_ns?))
 }
 
-/// A row's batched cost net of the floor, with its interval: (ns, lo, hi);
-/// None without one, or when it does not stand clear of 0 (the null row).
+/// A row's batched cost net of the floor, with its interval: (ns, lo, hi),
+/// by [`Figure::value`]'s rule.
 fn batched(r: &Row) -> Option<(f64, f64, f64)> {
-    let net = (
-        r.batch_net_ns_per_op?,
-        r.batch_net_ns_per_op_lo?,
-        r.batch_net_ns_per_op_hi?,
-    );
-    (net.1 > 0.0).then_some(net)
+    Figure::Batched.with_interval(r)
 }

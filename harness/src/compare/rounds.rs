@@ -13,64 +13,31 @@
 //! the two runs by more than either run's rounds moved, which includes
 //! whatever changed on the machine between them.
 
-use super::{Compared, Figure, FIGURES};
+use super::{Compared, FigureChange};
+use crate::results::figure::Figure;
 use crate::results::summary::Row;
 use crate::stats::change::{Change, Verdict};
 use crate::stats::rounds::{median, paired};
 
-/// The figures compared over rounds (here and by `harness ab`): the
-/// percentiles and max, then the batched cost.
-pub const NAMES: [&str; 6] = [
-    FIGURES[0], FIGURES[1], FIGURES[2], FIGURES[3], FIGURES[4], "batched",
-];
-
-/// Figure `name` of `row`, in ns (batched: net of the null's, where it
-/// stands clear of 0).
-fn value(row: &Row, name: &str) -> Option<f64> {
-    match name {
-        "max" => Some(row.max_ns as f64),
-        "batched" => row
-            .batch_net_ns_per_op
-            .filter(|_| row.batch_net_ns_per_op_lo.is_none_or(|lo| lo > 0.0)),
-        p => row.percentile(p).map(|(v, _)| v as f64),
-    }
-}
-
-/// The figure with its between-round interval (point, low, high).
-fn with_interval(row: &Row, name: &str) -> Option<(f64, f64, f64)> {
-    match name {
-        "max" => None,
-        "batched" => Some((
-            value(row, name)?,
-            row.batch_net_ns_per_op_lo?,
-            row.batch_net_ns_per_op_hi?,
-        )),
-        p => {
-            let (v, (lo, hi)) = row.percentile(p).and_then(|(v, i)| Some((v, i?)))?;
-            Some((v as f64, lo as f64, hi as f64))
-        }
-    }
-}
-
 /// Allocator `b` against `a` in one run, paired by round: `rounds` are the
 /// run's rounds' rows.
 pub fn paired_in_run(rounds: &[Vec<Row>], a: &Row, b: &Row, label: String, noise: f64) -> Compared {
-    let values = |row: &Row, name: &str| -> Option<Vec<f64>> {
+    let values = |row: &Row, figure: Figure| -> Option<Vec<f64>> {
         rounds
             .iter()
             .map(|r| {
                 r.iter()
                     .find(|x| x.key() == row.key())
-                    .and_then(|x| value(x, name))
+                    .and_then(|x| figure.value(x))
             })
             .collect()
     };
-    let figures = NAMES
-        .iter()
-        .filter_map(|&name| {
-            let (x, y) = (values(a, name)?, values(b, name)?);
-            Some(Figure {
-                name,
+    let figures = Figure::COMPARED
+        .into_iter()
+        .filter_map(|figure| {
+            let (x, y) = (values(a, figure)?, values(b, figure)?);
+            Some(FigureChange {
+                figure,
                 baseline: median(&x)?,
                 candidate: median(&y)?,
                 change: paired(&x, &y, noise),
@@ -83,11 +50,11 @@ pub fn paired_in_run(rounds: &[Vec<Row>], a: &Row, b: &Row, label: String, noise
 /// Series `b` of one run against series `a` of another made at another
 /// time, each figure with its own run's between-round interval.
 pub fn across_time(a: &Row, b: &Row, label: String, noise: f64) -> Compared {
-    let figures = NAMES
-        .iter()
-        .filter_map(|&name| {
-            let (x, y) = (value(a, name)?, value(b, name)?);
-            let change = match (with_interval(a, name), with_interval(b, name)) {
+    let figures = Figure::COMPARED
+        .into_iter()
+        .filter_map(|figure| {
+            let (x, y) = (figure.value(a)?, figure.value(b)?);
+            let change = match (figure.with_interval(a), figure.with_interval(b)) {
                 (Some(i), Some(j)) if i.1 > 0.0 => Change::of_intervals(i, j, noise),
                 _ => Change {
                     relative: y / x - 1.0,
@@ -95,8 +62,8 @@ pub fn across_time(a: &Row, b: &Row, label: String, noise: f64) -> Compared {
                     verdict: Verdict::Unknown,
                 },
             };
-            Some(Figure {
-                name,
+            Some(FigureChange {
+                figure,
                 baseline: x,
                 candidate: y,
                 change,
@@ -129,7 +96,13 @@ mod tests {
 
     #[test]
     fn across_time_a_change_must_clear_both_runs_rounds() {
-        let p50 = |c: &Compared| c.figures.iter().find(|f| f.name == "p50").unwrap().change;
+        let p50 = |c: &Compared| {
+            c.figures
+                .iter()
+                .find(|f| f.figure == Figure::P50)
+                .unwrap()
+                .change
+        };
         // 100 (95-105) against 130 (125-135): apart by far more than the
         // rounds moved.
         let slower = across_time(&row(100, 95, 105), &row(130, 125, 135), "x".into(), 0.02);
@@ -138,7 +111,11 @@ mod tests {
         let unsure = across_time(&row(100, 80, 120), &row(110, 100, 125), "x".into(), 0.02);
         assert_eq!(p50(&unsure).verdict, Verdict::WithinNoise);
         // The max has no between-round interval: no verdict.
-        let max = slower.figures.iter().find(|f| f.name == "max").unwrap();
+        let max = slower
+            .figures
+            .iter()
+            .find(|f| f.figure == Figure::Max)
+            .unwrap();
         assert_eq!(max.change.verdict, Verdict::Unknown);
     }
 
@@ -157,7 +134,7 @@ mod tests {
             .collect();
         let (a, b) = (&rounds[0][0], &rounds[0][1]);
         let c = paired_in_run(&rounds, a, b, "x".into(), 0.02);
-        let p50 = c.figures.iter().find(|f| f.name == "p50").unwrap();
+        let p50 = c.figures.iter().find(|f| f.figure == Figure::P50).unwrap();
         assert_eq!(p50.change.verdict, Verdict::Slower);
         assert!(
             (p50.change.relative - 0.05).abs() < 0.002,

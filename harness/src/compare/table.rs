@@ -2,27 +2,12 @@
 //! (series, figure), then the count of each verdict.
 
 use super::{Compared, Sides};
+use crate::results::figure::Figure;
 use crate::stats::change::Verdict;
 
-/// "P50", "P99.9", ... for a summary.csv figure name.
-pub fn figure_name(name: &str) -> &'static str {
-    match name {
-        "p50" => "P50",
-        "p99" => "P99",
-        "p999" => "P99.9",
-        "p9999" => "P99.99",
-        "batched" => "batched",
-        _ => "max",
-    }
-}
-
 /// A figure in ns: whole for a percentile, to 0.01 for a batched cost.
-fn ns(name: &str, v: f64) -> String {
-    if name == "batched" {
-        format!("{v:.2} ns")
-    } else {
-        format!("{v:.0} ns")
-    }
+fn ns(figure: Figure, v: f64) -> String {
+    format!("{v:.*} ns", figure.decimals())
 }
 
 fn percent(x: f64) -> String {
@@ -39,16 +24,16 @@ fn cells(c: &Compared, paired: bool) -> Vec<[String; 7]> {
                 || "-".to_string(),
                 |(lo, hi)| format!("[{}, {}]", percent(lo), percent(hi)),
             );
-            let verdict = if f.name == "max" && !paired {
+            let verdict = if f.figure == Figure::Max && !paired {
                 "no interval (a maximum)".to_string()
             } else {
                 f.change.verdict.word().to_string()
             };
             [
                 c.label.clone(),
-                figure_name(f.name).to_string(),
-                ns(f.name, f.baseline),
-                ns(f.name, f.candidate),
+                f.figure.label().to_string(),
+                ns(f.figure, f.baseline),
+                ns(f.figure, f.candidate),
                 percent(f.change.relative),
                 interval,
                 verdict,
@@ -62,7 +47,7 @@ fn tally(compared: &[Compared], paired: bool) -> String {
         compared
             .iter()
             .flat_map(|c| &c.figures)
-            .filter(|f| (paired || f.name != "max") && f.change.verdict == v)
+            .filter(|f| (paired || f.figure != Figure::Max) && f.change.verdict == v)
             .count()
     };
     let figures = match paired {

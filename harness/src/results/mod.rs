@@ -8,6 +8,7 @@
 //! a run builds its records (`run_meta`, `persist`) and hands them over.
 
 pub mod counts;
+pub mod figure;
 pub mod hgrm;
 pub mod hlog;
 pub mod memory;

@@ -8,6 +8,7 @@
 //! Layout: repeat 1 is the results directory itself; repeat k (k >= 2) is
 //! `<results>/repeats/<k>`, a results directory of its own.
 
+use super::figure::Figure;
 use super::sink::Sink;
 use super::summary::{self, Row};
 use crate::names::Name;
@@ -200,14 +201,14 @@ pub fn spread_of<'a>(spread: Option<&'a [SpreadRow]>, r: &Row) -> Option<&'a Spr
 }
 
 /// The row's range of `pct` across the repeats, when spread.csv has it.
-pub fn across_repeats(spread: Option<&[SpreadRow]>, r: &Row, pct: &str) -> Option<(u64, u64)> {
+pub fn across_repeats(spread: Option<&[SpreadRow]>, r: &Row, pct: Figure) -> Option<(u64, u64)> {
     let s = spread_of(spread, r)?;
     let range = match pct {
-        "p50" => (s.p50_min_ns, s.p50_max_ns),
-        "p99" => (s.p99_min_ns, s.p99_max_ns),
-        "p999" => (s.p999_min_ns, s.p999_max_ns),
-        "p9999" => (s.p9999_min_ns, s.p9999_max_ns),
-        _ => return None,
+        Figure::P50 => (s.p50_min_ns, s.p50_max_ns),
+        Figure::P99 => (s.p99_min_ns, s.p99_max_ns),
+        Figure::P999 => (s.p999_min_ns, s.p999_max_ns),
+        Figure::P9999 => (s.p9999_min_ns, s.p9999_max_ns),
+        Figure::Max | Figure::Batched => return None,
     };
     Some(range)
 }

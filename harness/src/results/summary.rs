@@ -307,19 +307,6 @@ impl Row {
         self
     }
 
-    /// A percentile's figure and its 95 % interval, by name ("p50", "p99",
-    /// "p999", "p9999"); None for another name.
-    pub fn percentile(&self, name: &str) -> Option<(u64, Option<(u64, u64)>)> {
-        let both = |lo: Option<u64>, hi: Option<u64>| lo.zip(hi);
-        Some(match name {
-            "p50" => (self.p50_ns, both(self.p50_lo_ns, self.p50_hi_ns)),
-            "p99" => (self.p99_ns, both(self.p99_lo_ns, self.p99_hi_ns)),
-            "p999" => (self.p999_ns, both(self.p999_lo_ns, self.p999_hi_ns)),
-            "p9999" => (self.p9999_ns, both(self.p9999_lo_ns, self.p9999_hi_ns)),
-            _ => return None,
-        })
-    }
-
     /// Adds the recorded phase's faults, context switches and RSS.
     pub fn with_usage(mut self, usage: Option<PhaseUsage>) -> Row {
         if let Some(u) = usage {

@@ -10,6 +10,7 @@ use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
 use crate::render::charts::style::{colour, lighter, log_range};
+use crate::results::figure::Figure;
 use crate::results::summary::Row;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -238,8 +239,8 @@ where
         .label(r.allocator.label())
         .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
     for (at, ci) in [
-        (x - 0.19, r.percentile("p50")),
-        (x + 0.19, r.percentile("p999")),
+        (x - 0.19, Figure::P50.percentile(r)),
+        (x + 0.19, Figure::P999.percentile(r)),
     ] {
         if let Some((_, Some((lo, hi)))) = ci {
             whisker(chart, at, lo.max(1) as f64, hi.max(1) as f64, 0.05)?;

@@ -16,6 +16,7 @@
 //! with: the leader [`FACTOR`] times ahead of the next and by
 //! [`MIN_STEPS`] clock steps.
 
+use crate::results::figure::Figure;
 use crate::results::read::Results;
 use crate::results::spread::{across_repeats, SpreadRow};
 use crate::results::summary::Row;
@@ -59,7 +60,7 @@ impl<'a> Between<'a> {
 
     /// `b`'s figure `what` against `a`'s, paired by round; None without
     /// rounds or where a round lacks either.
-    pub fn verdict(&self, a: &Row, b: &Row, what: &str) -> Option<Verdict> {
+    pub fn verdict(&self, a: &Row, b: &Row, what: Figure) -> Option<Verdict> {
         if !self.paired() {
             return None;
         }
@@ -67,33 +68,23 @@ impl<'a> Between<'a> {
             self.rounds
                 .iter()
                 .map(|round| round.iter().find(|x| x.key() == row.key()))
-                .map(|x| x.and_then(|x| value(x, what)))
+                .map(|x| x.and_then(|x| what.value(x)))
                 .collect()
         };
         Some(paired(&values(a)?, &values(b)?, PAIRED_NOISE).verdict)
     }
 }
 
-/// A row's figure `what`: a percentile ("p50", ...), "max", or "batched"
-/// (the batched cost net of the null's).
-fn value(r: &Row, what: &str) -> Option<f64> {
-    match what {
-        "batched" => r.batch_net_ns_per_op,
-        "max" => Some(r.max_ns as f64),
-        p => r.percentile(p).map(|(v, _)| v as f64),
-    }
-}
-
-/// A row's figure `pct` ("p50", "p999", "p9999") and its 95 % interval.
-fn figure(r: &Row, pct: &str) -> (u64, Option<(u64, u64)>) {
-    r.percentile(pct).unwrap_or((0, None))
+/// A row's percentile `pct` and its 95 % interval.
+fn figure(r: &Row, pct: Figure) -> (u64, Option<(u64, u64)>) {
+    pct.percentile(r).unwrap_or((0, None))
 }
 
 /// The allocator set apart from all others on `pct` (the lowest, or the
 /// highest with `highest`), if the data sets one apart.
 pub fn leader<'a>(
     rows: &[&'a Row],
-    pct: &str,
+    pct: Figure,
     highest: bool,
     step_ns: f64,
     between: Between<'_>,
@@ -138,16 +129,16 @@ pub fn leader<'a>(
 
 /// "25 (24-26)": a figure with its interval, when it has one (the
 /// tables' plain numbers).
-pub fn with_interval(r: &Row, pct: &str) -> String {
+pub fn with_interval(r: &Row, pct: Figure) -> String {
     formatted(r, pct, |v| v.to_string())
 }
 
 /// "2,455 (2,301-2,610)": the same, with thousands separators (prose).
-pub fn with_interval_prose(r: &Row, pct: &str) -> String {
+pub fn with_interval_prose(r: &Row, pct: Figure) -> String {
     formatted(r, pct, crate::format::thousands)
 }
 
-fn formatted(r: &Row, pct: &str, f: impl Fn(u64) -> String) -> String {
+fn formatted(r: &Row, pct: Figure, f: impl Fn(u64) -> String) -> String {
     match figure(r, pct) {
         (v, Some((lo, hi))) => format!("{} ({}-{})", f(v), f(lo), f(hi)),
         (v, None) => f(v),
@@ -191,18 +182,18 @@ mod tests {
             row("mimalloc", 500, None),
         );
         assert_eq!(
-            leader(&[&c, &a, &b], "p50", false, 10.0, Between::NONE)
+            leader(&[&c, &a, &b], Figure::P50, false, 10.0, Between::NONE)
                 .unwrap()
                 .allocator
                 .as_str(),
             "pmad"
         );
         let b2 = row("jemalloc", 190, None);
-        assert!(leader(&[&a, &b2, &c], "p50", false, 10.0, Between::NONE).is_none());
+        assert!(leader(&[&a, &b2, &c], Figure::P50, false, 10.0, Between::NONE).is_none());
         let (x, y) = (row("tlsf", 10, None), row("snmalloc", 25, None));
-        assert!(leader(&[&x, &y], "p50", false, 10.0, Between::NONE).is_none());
+        assert!(leader(&[&x, &y], Figure::P50, false, 10.0, Between::NONE).is_none());
         assert_eq!(
-            leader(&[&x, &y], "p50", false, 5.0, Between::NONE)
+            leader(&[&x, &y], Figure::P50, false, 5.0, Between::NONE)
                 .unwrap()
                 .allocator
                 .as_str(),
@@ -210,13 +201,13 @@ mod tests {
         );
         // Highest: 500 against 210 is twice.
         assert_eq!(
-            leader(&[&a, &b, &c], "p50", true, 10.0, Between::NONE)
+            leader(&[&a, &b, &c], Figure::P50, true, 10.0, Between::NONE)
                 .unwrap()
                 .allocator
                 .as_str(),
             "mimalloc"
         );
-        assert!(leader(&[&a], "p50", false, 10.0, Between::NONE).is_none());
+        assert!(leader(&[&a], Figure::P50, false, 10.0, Between::NONE).is_none());
     }
 
     #[test]
@@ -225,7 +216,7 @@ mod tests {
         let b = row("jemalloc", 33, Some((32, 40)));
         // 10 % apart, far from twice, but the intervals do not overlap.
         assert_eq!(
-            leader(&[&b, &a], "p50", false, 10.0, Between::NONE)
+            leader(&[&b, &a], Figure::P50, false, 10.0, Between::NONE)
                 .unwrap()
                 .allocator
                 .as_str(),
@@ -233,14 +224,17 @@ mod tests {
         );
         // A third allocator whose interval reaches down to a's: tied.
         let c = row("mimalloc", 50, Some((30, 90)));
-        assert!(leader(&[&a, &b, &c], "p50", false, 10.0, Between::NONE).is_none());
+        assert!(leader(&[&a, &b, &c], Figure::P50, false, 10.0, Between::NONE).is_none());
         // Twice as far, with overlapping intervals: tied all the same.
         let d = row("tcmalloc", 100, Some((20, 200)));
-        assert!(leader(&[&a, &d], "p50", false, 10.0, Between::NONE).is_none());
-        assert_eq!(with_interval(&a, "p50"), "30 (29-31)");
-        assert_eq!(with_interval(&row("system", 1234, None), "p50"), "1234");
+        assert!(leader(&[&a, &d], Figure::P50, false, 10.0, Between::NONE).is_none());
+        assert_eq!(with_interval(&a, Figure::P50), "30 (29-31)");
         assert_eq!(
-            with_interval_prose(&row("system", 1234, None), "p50"),
+            with_interval(&row("system", 1234, None), Figure::P50),
+            "1234"
+        );
+        assert_eq!(
+            with_interval_prose(&row("system", 1234, None), Figure::P50),
             "1,234"
         );
     }
@@ -277,7 +271,7 @@ mod tests {
         };
         let apart = [spread("pmad", 29, 31), spread("jemalloc", 32, 35)];
         assert_eq!(
-            leader(&[&a, &b], "p50", false, 10.0, spread_only(&apart))
+            leader(&[&a, &b], Figure::P50, false, 10.0, spread_only(&apart))
                 .unwrap()
                 .allocator
                 .as_str(),
@@ -285,7 +279,7 @@ mod tests {
         );
         // Another repeat put a where b is: tied.
         let moved = [spread("pmad", 29, 34), spread("jemalloc", 32, 35)];
-        assert!(leader(&[&a, &b], "p50", false, 10.0, spread_only(&moved)).is_none());
+        assert!(leader(&[&a, &b], Figure::P50, false, 10.0, spread_only(&moved)).is_none());
     }
 
     fn spread_only(s: &[SpreadRow]) -> Between<'_> {
@@ -319,10 +313,10 @@ mod tests {
             rounds: &rounds,
         };
         let (a, b) = (row("pmad", 130, None), row("jemalloc", 143, None));
-        let lead = leader(&[&b, &a], "p50", false, 1.0, between).unwrap();
+        let lead = leader(&[&b, &a], Figure::P50, false, 1.0, between).unwrap();
         assert_eq!(lead.allocator.as_str(), "pmad");
         assert!(
-            leader(&[&b, &a], "p50", true, 1.0, between)
+            leader(&[&b, &a], Figure::P50, true, 1.0, between)
                 .unwrap()
                 .allocator
                 .as_str()
@@ -334,13 +328,13 @@ mod tests {
             spread: None,
             rounds: &close,
         };
-        assert!(leader(&[&a, &b], "p50", false, 1.0, between).is_none());
+        assert!(leader(&[&a, &b], Figure::P50, false, 1.0, between).is_none());
         // Fewer than 5 rounds give no interval: no leader, however far apart.
         let few = rounds_of(&[("pmad", 100), ("jemalloc", 300)], &drift[..4]);
         let between = Between {
             spread: None,
             rounds: &few,
         };
-        assert!(leader(&[&a, &b], "p50", false, 1.0, between).is_none());
+        assert!(leader(&[&a, &b], Figure::P50, false, 1.0, between).is_none());
     }
 }

@@ -9,6 +9,7 @@ use super::prose;
 use crate::format::size_label;
 use crate::names::Name;
 use crate::names::WorkloadName;
+use crate::results::figure::Figure;
 use crate::results::read::Results;
 use crate::results::spread::across_repeats;
 use crate::results::summary::Row;
@@ -73,16 +74,16 @@ pub fn rounds_vars(r: &Results) -> serde_json::Value {
 /// lowest: with rounds, every allocator the paired verdicts do not find
 /// slower than it; otherwise every one whose interval (or range across
 /// repeats) reaches the lowest's.
-fn standing(r: &Results, rows: &[&Row], pct: &str) -> String {
+fn standing(r: &Results, rows: &[&Row], pct: Figure) -> String {
     let between = Between::of(r);
     if let Some(lead) = leader(rows, pct, false, r.timer_step_ns(), between) {
         return format!("**{}**", lead.allocator);
     }
-    let value = |x: &Row| x.percentile(pct).map_or(0, |p| p.0);
+    let value = |x: &Row| pct.percentile(x).map_or(0, |p| p.0);
     let Some(low) = rows.iter().min_by_key(|x| value(x)) else {
         return "-".into();
     };
-    let reach = |x: &Row| x.percentile(pct).and_then(|p| p.1);
+    let reach = |x: &Row| pct.percentile(x).and_then(|p| p.1);
     let (Some((_, low_hi)), spread) = (reach(low), r.spread.as_deref()) else {
         return "-".into();
     };
@@ -130,9 +131,9 @@ pub fn standings(md: &mut String, r: &Results, workload: WorkloadName) {
             lines.push(format!(
                 "| {} | {op} | {} | {} | {} |",
                 size_label(workload, size),
-                standing(r, &rows, "p50"),
-                standing(r, &rows, "p999"),
-                standing(r, &rows, "p9999")
+                standing(r, &rows, Figure::P50),
+                standing(r, &rows, Figure::P999),
+                standing(r, &rows, Figure::P9999)
             ));
         }
     }
@@ -199,8 +200,8 @@ fn batched_rows<'a>(
     let both_p50 = || {
         format!(
             "{} / {}",
-            with_interval(alloc, "p50"),
-            with_interval(free, "p50")
+            with_interval(alloc, Figure::P50),
+            with_interval(free, Figure::P50)
         )
     };
     match alloc.batch_op.as_deref() {
@@ -224,7 +225,7 @@ fn batched_rows<'a>(
         .into_iter()
         .map(|(row, op, null)| {
             let net = null.map(|n| row.mean_ns - n.mean_ns);
-            (row, op, net, with_interval(row, "p50"))
+            (row, op, net, with_interval(row, Figure::P50))
         })
         .collect(),
         None => Vec::new(),

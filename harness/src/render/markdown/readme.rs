@@ -16,6 +16,7 @@ use super::prose;
 use crate::format::thousands;
 use crate::names::Name;
 use crate::names::WorkloadName;
+use crate::results::figure::Figure;
 use crate::results::read::Results;
 use crate::results::series::chart;
 use crate::results::summary::Row;
@@ -55,11 +56,11 @@ fn contenders(r: &Results, workload: WorkloadName, size: usize, op: Op) -> Vec<&
 
 /// One finding about `what` (percentile `pct`): the separated leader, or
 /// "tied" with the two closest figures side by side.
-fn ranking(r: &Results, rows: &[&Row], what: &str, pct: &str, highest: bool) -> Option<String> {
+fn ranking(r: &Results, rows: &[&Row], what: &str, pct: Figure, highest: bool) -> Option<String> {
     let word = if highest { "highest" } else { "lowest" };
-    let value = |x: &Row| x.percentile(pct).map_or(0, |p| p.0);
+    let value = |x: &Row| pct.percentile(x).map_or(0, |p| p.0);
     let spread = r.spread.as_deref();
-    let with_intervals = |x: &Row| x.percentile(pct).is_some_and(|p| p.1.is_some());
+    let with_intervals = |x: &Row| pct.percentile(x).is_some_and(|p| p.1.is_some());
     if let Some(lead) = leader(rows, pct, highest, r.timer_step_ns(), Between::of(r)) {
         let others: Vec<u64> = rows
             .iter()
@@ -373,7 +374,8 @@ fn batched_finding(rows: &[&Row], between: Between<'_>) -> Option<String> {
         .windows(2)
         .filter(|p| {
             if between.paired() {
-                return between.verdict(p[0].row, p[1].row, "batched") != Some(Verdict::Slower);
+                return between.verdict(p[0].row, p[1].row, Figure::Batched)
+                    != Some(Verdict::Slower);
             }
             overlap(p[0].ci, p[1].ci)
                 || p[0]
@@ -481,19 +483,31 @@ fn ranking_findings(r: &Results) -> Vec<String> {
         (Op::Alloc, "churn alloc P99.9 at 1024 B"),
         (Op::Free, "churn free P99.9 at 1024 B"),
     ] {
-        lines.extend(ranking(r, &churn(op), what, "p999", false));
+        lines.extend(ranking(r, &churn(op), what, Figure::P999, false));
     }
     lines.extend(ranking(
         r,
         &churn(Op::Free),
         "churn free P99.99 at 1024 B",
-        "p9999",
+        Figure::P9999,
         false,
     ));
     let closed = contenders(r, WorkloadName::RequestClosed, 0, Op::Request);
-    lines.extend(ranking(r, &closed, "closed-loop request P50", "p50", false));
+    lines.extend(ranking(
+        r,
+        &closed,
+        "closed-loop request P50",
+        Figure::P50,
+        false,
+    ));
     let open = contenders(r, WorkloadName::RequestOpen, 0, Op::Request);
-    lines.extend(ranking(r, &open, "open-loop request P99.9", "p999", true));
+    lines.extend(ranking(
+        r,
+        &open,
+        "open-loop request P99.9",
+        Figure::P999,
+        true,
+    ));
 
     lines
 }

@@ -9,6 +9,7 @@ use crate::format::{self, ns, size_label};
 use crate::names::Name;
 use crate::names::WorkloadName;
 use crate::plan::WORKLOADS;
+use crate::results::figure::Figure;
 use crate::results::read::Results;
 use crate::results::series;
 use crate::results::spread::across_repeats;
@@ -339,7 +340,7 @@ fn percentile_row(
         }
     }
     let range = if repeated {
-        across_repeats(r.spread.as_deref(), row, "p999")
+        across_repeats(r.spread.as_deref(), row, Figure::P999)
             .map_or(" - |".to_string(), |(lo, hi)| format!(" {lo}-{hi} |"))
     } else {
         String::new()
@@ -348,9 +349,9 @@ fn percentile_row(
         "| {} | {op} | {a} | {} | {} | {} | {} |{range} {max} | {:.1} | {} | {} | {net_ratio} |",
         size_label(row.workload, size),
         row.samples,
-        with_interval(row, "p50"),
-        with_interval(row, "p999"),
-        with_interval(row, "p9999"),
+        with_interval(row, Figure::P50),
+        with_interval(row, Figure::P999),
+        with_interval(row, Figure::P9999),
         row.ratio_p999_p50,
         if a == "null" {
             "-".into()
