@@ -1,7 +1,10 @@
 //! The house's rules, checked on the sources of every crate in the
-//! workspace: no import cycles between sibling modules, and no function
-//! longer than [`MAX_FN_LINES`] lines but the few listed in [`LONG_FNS`]
-//! (which may shrink, never grow).
+//! workspace (its members as `cargo metadata` lists them, so a new crate is
+//! checked from its first commit): no import cycles between sibling
+//! modules, no function in a crate's `src/` longer than [`MAX_FN_LINES`]
+//! lines but the few listed in [`LONG_FNS`] (which may shrink, never grow),
+//! and no function in its `tests/` or `benches/` longer than
+//! [`MAX_TEST_FN_LINES`].
 //!
 //! A module depends on a sibling when any file under it names a path into
 //! the sibling (`crate::a::...`, `super::a::...`, grouped `use` included).
@@ -20,13 +23,72 @@ const LONG_FNS: &[(&str, &str, usize)] = &[
     ("workloads/src/request.rs", "run", 72),
 ];
 
-const CRATES: [&str; 5] = ["harness", "workloads", "pmad", "tracer", "tracer/format"];
+/// Longest function in a test or benchmark file.
+const MAX_TEST_FN_LINES: usize = 100;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the harness sits in the workspace")
         .to_path_buf()
+}
+
+/// Every workspace member's folder, relative to the workspace (`harness`,
+/// `tracer/format`), from `cargo metadata`.
+fn crates() -> Vec<String> {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(workspace())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("cargo metadata's JSON");
+    let root = workspace().canonicalize().unwrap();
+    let mut dirs: Vec<String> = meta["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            let manifest = Path::new(p["manifest_path"].as_str().expect("manifest_path"));
+            let dir = manifest.parent().unwrap().canonicalize().unwrap();
+            dir.strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 7, "the workspace's members: {dirs:?}");
+    dirs
+}
+
+#[test]
+fn the_members_read_include_every_crate_with_a_src_folder() {
+    let members = crates();
+    for known in [
+        "harness",
+        "live-shim",
+        "live-shim/format",
+        "pmad",
+        "tracer",
+        "workloads",
+    ] {
+        assert!(
+            members.iter().any(|m| m == known),
+            "{known} missing from {members:?}"
+        );
+    }
 }
 
 /// Every `.rs` file under `dir`, by its module path (`a::b`; `mod.rs`,
@@ -286,8 +348,8 @@ fn find_cycle(edges: &BTreeSet<(Vec<String>, Vec<String>)>) -> Option<Vec<Vec<St
 
 #[test]
 fn no_crate_has_an_import_cycle_between_sibling_modules() {
-    for krate in CRATES {
-        let mods = modules(&workspace().join(krate).join("src"));
+    for krate in crates() {
+        let mods = modules(&workspace().join(&krate).join("src"));
         let cycle = find_cycle(&sibling_edges(&mods));
         let shown = cycle.map(|c| {
             c.iter()
@@ -336,14 +398,18 @@ fn function_lengths(file: &str, text: &str) -> Vec<(String, String, usize)> {
         if name.is_empty() {
             continue;
         }
-        let (mut depth, mut opened) = (0i64, false);
+        // `nest` counts open ( and [ before the body, so the `;` of an
+        // array type (`[u8; 4]`) in the signature does not end the scan.
+        let (mut depth, mut opened, mut nest) = (0i64, false, 0i64);
         'scan: for (k, l) in lines[n..].iter().enumerate() {
             let from = if k == 0 { at } else { 0 };
             for c in l[from..].chars() {
                 match c {
                     '{' => (depth, opened) = (depth + 1, true),
                     '}' => depth -= 1,
-                    ';' if !opened => break 'scan,
+                    '(' | '[' if !opened => nest += 1,
+                    ')' | ']' if !opened => nest -= 1,
+                    ';' if !opened && nest == 0 => break 'scan,
                     _ => {}
                 }
                 if opened && depth == 0 {
@@ -361,8 +427,8 @@ fn no_function_is_longer_than_sixty_lines_but_the_listed_ones_which_do_not_grow(
     let root = workspace();
     let mut over = Vec::new();
     let mut seen = Vec::new();
-    for krate in CRATES {
-        for (path, text) in modules(&root.join(krate).join("src")).into_values() {
+    for krate in crates() {
+        for (path, text) in modules(&root.join(&krate).join("src")).into_values() {
             let rel = path
                 .strip_prefix(&root)
                 .unwrap()
@@ -411,4 +477,51 @@ fn no_function_is_longer_than_sixty_lines_but_the_listed_ones_which_do_not_grow(
 fn function_lengths_count_from_fn_to_its_closing_brace() {
     let text = strip("fn a() {\n    let s = \"}\";\n    if x { '{'; }\n}\nfn b();\n");
     assert_eq!(function_lengths("f", &text), [("f".into(), "a".into(), 4)]);
+    // An array type in the signature is no declaration's end.
+    let text = strip("fn c(x: [u8; 4]) -> [u16; 2] {\n    x;\n}\n");
+    assert_eq!(function_lengths("f", &text), [("f".into(), "c".into(), 3)]);
+}
+
+/// Every `.rs` file under a crate's `tests/` and `benches/`.
+fn test_files(krate: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = ["tests", "benches"].iter().map(|d| krate.join(d)).collect();
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_test_function_is_longer_than_a_hundred_lines() {
+    let root = workspace();
+    let mut over = Vec::new();
+    for krate in crates() {
+        for path in test_files(&root.join(&krate)) {
+            let rel = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let text = strip(&std::fs::read_to_string(&path).unwrap());
+            for (file, name, len) in function_lengths(&rel, &text) {
+                if len > MAX_TEST_FN_LINES {
+                    over.push(format!(
+                        "{file}: fn {name} is {len} lines (at most {MAX_TEST_FN_LINES})"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(over.is_empty(), "{}", over.join("\n"));
 }

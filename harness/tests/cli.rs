@@ -104,106 +104,10 @@ fn a_small_run_writes_every_file_and_they_agree() {
     }
     let mut null_faults = Vec::new();
     for r in &rows {
-        let files = if r.threads > 1 {
-            format!("{}-t{}", r.workload, r.threads)
-        } else {
-            r.workload.to_string()
-        };
-        let stem = format!("{files}-{}-{}", r.size, r.op);
-        let hgrm =
-            std::fs::read_to_string(out.join(r.allocator.as_str()).join(format!("{stem}.hgrm")))
-                .unwrap();
-        let (hlog, intervals) =
-            read_hlog(&out.join(r.allocator.as_str()).join(format!("{stem}.hlog")));
-        assert_eq!(hlog.len(), r.samples, "{} {stem}", r.allocator);
-        assert_eq!(
-            hlog.value_at_quantile(0.5),
-            r.p50_ns,
-            "{} {stem}",
-            r.allocator
-        );
-        assert_eq!(
-            hlog.value_at_quantile(0.999),
-            r.p999_ns,
-            "{} {stem}",
-            r.allocator
-        );
-        assert_eq!(hlog.max(), r.max_ns, "{} {stem}", r.allocator);
-        // The batched phase: every loop on every thread count but the open
-        // loop and the closed loop's whole requests, with what one batched
-        // operation is.
-        let batch_op = match (r.workload.as_str(), r.op.name()) {
-            (_, "request") | ("request-open", _) => None,
-            ("hot-path" | "size-sweep", _) => Some("alloc+free"),
-            ("churn", _) => Some("alloc or free"),
-            (_, op) => Some(op),
-        };
-        assert_eq!(r.batch_op.as_deref(), batch_op, "{} {stem}", r.allocator);
-        let batched = batch_op.is_some();
-        assert_eq!(r.batch_ops.is_some(), batched, "{} {stem}", r.allocator);
-        if batched {
-            let (ns, lo, hi) = (
-                r.batch_ns_per_op.unwrap(),
-                r.batch_ns_per_op_lo.unwrap(),
-                r.batch_ns_per_op_hi.unwrap(),
-            );
-            assert!(
-                lo <= ns && ns <= hi,
-                "{} {stem}: {lo} {ns} {hi}",
-                r.allocator
-            );
-            assert!(r.batch_ops.unwrap() >= 1);
-        }
-        assert_eq!(intervals, 20, "every case is cut into 20 windows");
-        assert_eq!(r.intervals, Some(20));
-        // Every percentile has its interval, in order.
-        for (lo, hi) in [(r.p50_lo_ns, r.p50_hi_ns), (r.p9999_lo_ns, r.p9999_hi_ns)] {
-            let (lo, hi) = lo.zip(hi).expect("an interval with 20 windows");
-            assert!(
-                lo <= hi && hi <= r.max_ns,
-                "{} {stem}: [{lo}, {hi}]",
-                r.allocator
-            );
-        }
-        // The .hgrm holds the same distribution, line by line.
-        let mut total_line = None;
-        for line in hgrm.lines().filter(|l| {
-            !l.is_empty() && !l.starts_with('#') && !l.trim_start().starts_with("Value")
-        }) {
-            let cols: Vec<&str> = line.split_whitespace().collect();
-            let value = cols[0].parse::<f64>().unwrap() as u64;
-            let q = cols[1].parse::<f64>().unwrap();
-            let count = cols[2].parse::<u64>().unwrap();
-            // TotalCount is exactly the number of samples up to the value,
-            // and the percentile level is reached there.
-            assert_eq!(
-                count,
-                hlog.count_between(0, value),
-                "{} {stem}: {line}",
-                r.allocator
-            );
-            assert!(
-                count as f64 >= q * r.samples as f64 - 1e-6,
-                "{} {stem}: {line}",
-                r.allocator
-            );
-            total_line = Some(count);
-        }
-        assert_eq!(total_line, Some(r.samples));
-        assert_eq!(r.p50_net_ns, r.p50_ns.saturating_sub(r.null_p50_ns));
-        assert_eq!(r.ratio_p999_p50_net.is_some(), r.ratio_meaningful);
+        check_row_files(&out, r);
         if r.allocator.as_str() == "null" {
-            assert!(
-                !r.ratio_meaningful,
-                "the null row measured against itself is never meaningful"
-            );
             null_faults.push(r.minor_faults.unwrap() + r.major_faults.unwrap());
         }
-        assert!(
-            r.rss_peak_kb.is_some_and(|kb| kb > 0),
-            "{} {stem}",
-            r.allocator
-        );
     }
 
     // The harness writes its own buffers before recording starts, so the
@@ -219,6 +123,127 @@ fn a_small_run_writes_every_file_and_they_agree() {
             .collect::<Vec<_>>()
     );
 
+    check_meta(&out, allocators.len(), cases);
+
+    // No temporary file is left behind.
+    for entry in walk(&out) {
+        assert!(
+            !entry.contains(".partial") && !entry.contains("probe"),
+            "left behind: {entry}"
+        );
+    }
+}
+
+/// One row of the small run against its .hgrm and .hlog files.
+fn check_row_files(out: &Path, r: &Row) {
+    let files = if r.threads > 1 {
+        format!("{}-t{}", r.workload, r.threads)
+    } else {
+        r.workload.to_string()
+    };
+    let stem = format!("{files}-{}-{}", r.size, r.op);
+    let hgrm = std::fs::read_to_string(out.join(r.allocator.as_str()).join(format!("{stem}.hgrm")))
+        .unwrap();
+    let (hlog, intervals) = read_hlog(&out.join(r.allocator.as_str()).join(format!("{stem}.hlog")));
+    assert_eq!(hlog.len(), r.samples, "{} {stem}", r.allocator);
+    assert_eq!(
+        hlog.value_at_quantile(0.5),
+        r.p50_ns,
+        "{} {stem}",
+        r.allocator
+    );
+    assert_eq!(
+        hlog.value_at_quantile(0.999),
+        r.p999_ns,
+        "{} {stem}",
+        r.allocator
+    );
+    assert_eq!(hlog.max(), r.max_ns, "{} {stem}", r.allocator);
+    // The batched phase: every loop on every thread count but the open
+    // loop and the closed loop's whole requests, with what one batched
+    // operation is.
+    let batch_op = match (r.workload.as_str(), r.op.name()) {
+        (_, "request") | ("request-open", _) => None,
+        ("hot-path" | "size-sweep", _) => Some("alloc+free"),
+        ("churn", _) => Some("alloc or free"),
+        (_, op) => Some(op),
+    };
+    assert_eq!(r.batch_op.as_deref(), batch_op, "{} {stem}", r.allocator);
+    let batched = batch_op.is_some();
+    assert_eq!(r.batch_ops.is_some(), batched, "{} {stem}", r.allocator);
+    if batched {
+        let (ns, lo, hi) = (
+            r.batch_ns_per_op.unwrap(),
+            r.batch_ns_per_op_lo.unwrap(),
+            r.batch_ns_per_op_hi.unwrap(),
+        );
+        assert!(
+            lo <= ns && ns <= hi,
+            "{} {stem}: {lo} {ns} {hi}",
+            r.allocator
+        );
+        assert!(r.batch_ops.unwrap() >= 1);
+    }
+    assert_eq!(intervals, 20, "every case is cut into 20 windows");
+    assert_eq!(r.intervals, Some(20));
+    // Every percentile has its interval, in order.
+    for (lo, hi) in [(r.p50_lo_ns, r.p50_hi_ns), (r.p9999_lo_ns, r.p9999_hi_ns)] {
+        let (lo, hi) = lo.zip(hi).expect("an interval with 20 windows");
+        assert!(
+            lo <= hi && hi <= r.max_ns,
+            "{} {stem}: [{lo}, {hi}]",
+            r.allocator
+        );
+    }
+    check_hgrm(&hgrm, &hlog, r, &stem);
+    assert_eq!(r.p50_net_ns, r.p50_ns.saturating_sub(r.null_p50_ns));
+    assert_eq!(r.ratio_p999_p50_net.is_some(), r.ratio_meaningful);
+    if r.allocator.as_str() == "null" {
+        assert!(
+            !r.ratio_meaningful,
+            "the null row measured against itself is never meaningful"
+        );
+    }
+    assert!(
+        r.rss_peak_kb.is_some_and(|kb| kb > 0),
+        "{} {stem}",
+        r.allocator
+    );
+}
+
+/// The .hgrm holds the same distribution as the .hlog, line by line.
+fn check_hgrm(hgrm: &str, hlog: &Histogram<u64>, r: &Row, stem: &str) {
+    // The .hgrm holds the same distribution, line by line.
+    let mut total_line = None;
+    for line in hgrm
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.trim_start().starts_with("Value"))
+    {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        let value = cols[0].parse::<f64>().unwrap() as u64;
+        let q = cols[1].parse::<f64>().unwrap();
+        let count = cols[2].parse::<u64>().unwrap();
+        // TotalCount is exactly the number of samples up to the value,
+        // and the percentile level is reached there.
+        assert_eq!(
+            count,
+            hlog.count_between(0, value),
+            "{} {stem}: {line}",
+            r.allocator
+        );
+        assert!(
+            count as f64 >= q * r.samples as f64 - 1e-6,
+            "{} {stem}: {line}",
+            r.allocator
+        );
+        total_line = Some(count);
+    }
+    assert_eq!(total_line, Some(r.samples));
+}
+
+/// The small run's meta.json: every section, every case, the two
+/// allocators not applicable to producer-consumer.
+fn check_meta(out: &Path, allocators: usize, cases: usize) {
     let meta: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("meta.json")).unwrap()).unwrap();
     let run = &meta["runs"][0];
@@ -238,7 +263,7 @@ fn a_small_run_writes_every_file_and_they_agree() {
     assert!(run["timer"]["resolution_ns"].as_f64().unwrap() > 0.0);
     assert_eq!(
         run["cases"].as_array().unwrap().len(),
-        allocators.len() * (cases + 2) + allocators.len() - 2
+        allocators * (cases + 2) + allocators - 2
     );
     let skipped: Vec<(&str, &str)> = run["not_applicable"]
         .as_array()
@@ -264,14 +289,6 @@ fn a_small_run_writes_every_file_and_they_agree() {
         .unwrap();
     assert_eq!(pmad_case["pmad"]["prefault"], true);
     assert!(run["allocators"]["tcmalloc"]["per_cpu_caches_active"].is_boolean());
-
-    // No temporary file is left behind.
-    for entry in walk(&out) {
-        assert!(
-            !entry.contains(".partial") && !entry.contains("probe"),
-            "left behind: {entry}"
-        );
-    }
 }
 
 fn walk(dir: &Path) -> Vec<String> {

@@ -117,9 +117,27 @@ fn the_trace_holds_exactly_the_programs_calls() {
     assert!(info.status.success(), "{info:?}");
     assert_eq!(String::from_utf8_lossy(&info.stdout), said);
 
+    check_replay_of_the_program(&out, dir.path());
+
+    // Cut short: refused, exit 2, naming the file.
+    let whole = std::fs::read(&out).unwrap();
+    let cut = dir.path().join("cut.trace");
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let info = harness(&["trace", cut.to_str().unwrap()]);
+    assert_eq!(info.status.code(), Some(2), "{info:?}");
+    assert!(
+        String::from_utf8_lossy(&info.stderr).contains("cut.trace"),
+        "{info:?}"
+    );
+}
+
+/// The program's trace replayed on every allocator: exactly its calls,
+/// each timed under its op, the same peak live set, the leak freed and
+/// counted.
+fn check_replay_of_the_program(out: &std::path::Path, dir: &std::path::Path) {
     // Replayed on every allocator: exactly the program's calls, each timed
     // under its op, the same peak live set, the leak freed and counted.
-    let res = dir.path().join("res");
+    let res = dir.join("res");
     let replay = harness(&[
         "replay",
         out.to_str().unwrap(),
@@ -181,17 +199,6 @@ fn the_trace_holds_exactly_the_programs_calls() {
         na.iter().any(|n| n["allocator"] == "pmad"
             && n["reason"].as_str().unwrap().contains("256-byte alignment")),
         "{na:?}"
-    );
-
-    // Cut short: refused, exit 2, naming the file.
-    let whole = std::fs::read(&out).unwrap();
-    let cut = dir.path().join("cut.trace");
-    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
-    let info = harness(&["trace", cut.to_str().unwrap()]);
-    assert_eq!(info.status.code(), Some(2), "{info:?}");
-    assert!(
-        String::from_utf8_lossy(&info.stderr).contains("cut.trace"),
-        "{info:?}"
     );
 }
 

@@ -173,6 +173,12 @@ fn plot_and_report_render_every_chart_and_row_from_the_files() {
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     }
 
+    check_report(&res, &plots, &rows);
+}
+
+/// REPORT.md rendered from the files: a section per workload, each row in
+/// its section once, every image link a file.
+fn check_report(res: &Path, plots: &Path, rows: &[Row]) {
     ok(&[
         "report",
         "--results",
@@ -197,7 +203,7 @@ fn plot_and_report_render_every_chart_and_row_from_the_files() {
         let line = format!("| 64 B | alloc, free | {a} | not applicable: ");
         assert!(section("producer-consumer").contains(&line), "{line}");
     }
-    for r in &rows {
+    for r in rows {
         let line = format!("| {} | {} | {} |", size_label(r.size), r.op, r.allocator);
         let n = section(r.workload.as_str())
             .lines()

@@ -124,113 +124,142 @@ fn panic_text(f: impl FnOnce()) -> Option<String> {
 }
 
 fn step(pool: &Pmad, model: &mut Model, op: &Op) -> Result<(), TestCaseError> {
-    let range = pool.mapped_range();
     match *op {
-        Op::Alloc(size) => {
-            let got = pool.alloc(size);
-            match model.class_for(size) {
-                None => {
-                    prop_assert!(got.is_none(), "size {size} is above every class");
-                    model.oversize += 1;
-                }
-                Some(class) if model.in_use[class] == model.capacity[class] => {
-                    prop_assert!(
-                        got.is_none(),
-                        "class {class} is full at {}",
-                        model.capacity[class]
-                    );
-                    model.failed[class] += 1;
-                }
-                Some(class) => {
-                    let p =
-                        got.ok_or_else(|| TestCaseError::fail(format!("class {class} has room")))?;
-                    let addr = p.as_ptr() as usize;
-                    let block = model.blocks[class];
-                    prop_assert_eq!(addr % ALIGN, 0);
-                    prop_assert!(addr >= range.start && addr + block <= range.end);
-                    let start = addr;
-                    let end = addr + block;
-                    if let Some((_, &prev_end)) = model.extents.range(..=start).next_back() {
-                        prop_assert!(prev_end <= start, "overlaps the block before");
-                    }
-                    if let Some((&next_start, _)) = model.extents.range(start..).next() {
-                        prop_assert!(next_start >= end, "overlaps the block after");
-                    }
-                    model.extents.insert(start, end);
-                    model.freed.remove(&addr);
-                    model.next_fill = model.next_fill.wrapping_add(1);
-                    // Fill the whole block, not only the request: the block is the caller's.
-                    bytes_of(addr, block).fill(model.next_fill);
-                    model.live.push(Live {
-                        addr,
-                        size: block,
-                        class,
-                        fill: model.next_fill,
-                    });
-                    model.in_use[class] += 1;
-                    model.high_water[class] = model.high_water[class].max(model.in_use[class]);
-                }
-            }
-        }
+        Op::Alloc(size) => step_alloc(pool, model, size)?,
         Op::Free(i) | Op::FreeSized(i) | Op::FreeWithWrongSize(i, _) => {
-            if model.live.is_empty() {
-                return Ok(());
-            }
-            let block = model.live.swap_remove(i % model.live.len());
-            verify(&block)?;
-            let p = NonNull::new(block.addr as *mut u8).unwrap();
-            // SAFETY: a live block of this pool, not used again.
-            unsafe {
-                match *op {
-                    Op::Free(_) => pool.free(p),
-                    Op::FreeSized(_) => pool.free_sized(p, block.size),
-                    _ => pool.free_sized(p, op_wrong_size(op)),
-                }
-            }
-            model.extents.remove(&block.addr);
-            model.freed.insert(block.addr);
-            model.in_use[block.class] -= 1;
+            step_free(pool, model, op, i)?
         }
         Op::Verify(i) => {
             if !model.live.is_empty() {
                 verify(&model.live[i % model.live.len()])?;
             }
         }
-        Op::DoubleFree(i) => {
-            if model.freed.is_empty() {
-                return Ok(());
-            }
-            let mut freed: Vec<_> = model.freed.iter().copied().collect();
-            freed.sort_unstable();
-            let addr = freed[i % freed.len()];
-            // SAFETY: a deliberate double free; `free`'s contract makes it defined
-            // behaviour (detected, panics before anything is modified).
-            let text = panic_text(|| unsafe { pool.free(NonNull::new(addr as *mut u8).unwrap()) });
-            prop_assert!(
-                text.as_deref().is_some_and(|t| t.contains("double free")),
-                "{text:?}"
-            );
+        Op::DoubleFree(i) => step_double_free(pool, model, i)?,
+        Op::FreeInterior(i, offset) => step_free_interior(pool, model, i, offset)?,
+    }
+    check_stats(pool, model)
+}
+
+/// An allocation: refused above every class or in a full class, else a
+/// block inside the pool, aligned, overlapping no live block, filled.
+fn step_alloc(pool: &Pmad, model: &mut Model, size: usize) -> Result<(), TestCaseError> {
+    let range = pool.mapped_range();
+    let got = pool.alloc(size);
+    match model.class_for(size) {
+        None => {
+            prop_assert!(got.is_none(), "size {size} is above every class");
+            model.oversize += 1;
         }
-        Op::FreeInterior(i, offset) => {
-            if model.live.is_empty() {
-                return Ok(());
-            }
-            let block = &model.live[i % model.live.len()];
-            let offset = offset % block.size.max(1);
-            if offset == 0 {
-                return Ok(());
-            }
-            let inner = NonNull::new((block.addr + offset) as *mut u8).unwrap();
-            // SAFETY: a deliberate foreign pointer (inside a block); `free`'s contract
-            // makes it defined behaviour (detected, panics before anything is modified).
-            let text = panic_text(|| unsafe { pool.free(inner) });
+        Some(class) if model.in_use[class] == model.capacity[class] => {
             prop_assert!(
-                text.as_deref()
-                    .is_some_and(|t| t.contains("foreign pointer")),
-                "{text:?}"
+                got.is_none(),
+                "class {class} is full at {}",
+                model.capacity[class]
             );
+            model.failed[class] += 1;
+        }
+        Some(class) => {
+            let p = got.ok_or_else(|| TestCaseError::fail(format!("class {class} has room")))?;
+            let addr = p.as_ptr() as usize;
+            let block = model.blocks[class];
+            prop_assert_eq!(addr % ALIGN, 0);
+            prop_assert!(addr >= range.start && addr + block <= range.end);
+            let start = addr;
+            let end = addr + block;
+            if let Some((_, &prev_end)) = model.extents.range(..=start).next_back() {
+                prop_assert!(prev_end <= start, "overlaps the block before");
+            }
+            if let Some((&next_start, _)) = model.extents.range(start..).next() {
+                prop_assert!(next_start >= end, "overlaps the block after");
+            }
+            model.extents.insert(start, end);
+            model.freed.remove(&addr);
+            model.next_fill = model.next_fill.wrapping_add(1);
+            // Fill the whole block, not only the request: the block is the caller's.
+            bytes_of(addr, block).fill(model.next_fill);
+            model.live.push(Live {
+                addr,
+                size: block,
+                class,
+                fill: model.next_fill,
+            });
+            model.in_use[class] += 1;
+            model.high_water[class] = model.high_water[class].max(model.in_use[class]);
         }
     }
+    Ok(())
+}
+
+/// A free of a live block (plain, sized, or with a wrong size hint),
+/// its bytes checked first.
+fn step_free(pool: &Pmad, model: &mut Model, op: &Op, i: usize) -> Result<(), TestCaseError> {
+    if model.live.is_empty() {
+        return Ok(());
+    }
+    let block = model.live.swap_remove(i % model.live.len());
+    verify(&block)?;
+    let p = NonNull::new(block.addr as *mut u8).unwrap();
+    // SAFETY: a live block of this pool, not used again.
+    unsafe {
+        match *op {
+            Op::Free(_) => pool.free(p),
+            Op::FreeSized(_) => pool.free_sized(p, block.size),
+            _ => pool.free_sized(p, op_wrong_size(op)),
+        }
+    }
+    model.extents.remove(&block.addr);
+    model.freed.insert(block.addr);
+    model.in_use[block.class] -= 1;
+    Ok(())
+}
+
+/// A block freed twice: detected, nothing modified.
+fn step_double_free(pool: &Pmad, model: &Model, i: usize) -> Result<(), TestCaseError> {
+    if model.freed.is_empty() {
+        return Ok(());
+    }
+    let mut freed: Vec<_> = model.freed.iter().copied().collect();
+    freed.sort_unstable();
+    let addr = freed[i % freed.len()];
+    // SAFETY: a deliberate double free; `free`'s contract makes it defined
+    // behaviour (detected, panics before anything is modified).
+    let text = panic_text(|| unsafe { pool.free(NonNull::new(addr as *mut u8).unwrap()) });
+    prop_assert!(
+        text.as_deref().is_some_and(|t| t.contains("double free")),
+        "{text:?}"
+    );
+    Ok(())
+}
+
+/// A pointer inside a live block: a foreign pointer, detected.
+fn step_free_interior(
+    pool: &Pmad,
+    model: &Model,
+    i: usize,
+    offset: usize,
+) -> Result<(), TestCaseError> {
+    if model.live.is_empty() {
+        return Ok(());
+    }
+    let block = &model.live[i % model.live.len()];
+    let offset = offset % block.size.max(1);
+    if offset == 0 {
+        return Ok(());
+    }
+    let inner = NonNull::new((block.addr + offset) as *mut u8).unwrap();
+    // SAFETY: a deliberate foreign pointer (inside a block); `free`'s contract
+    // makes it defined behaviour (detected, panics before anything is modified).
+    let text = panic_text(|| unsafe { pool.free(inner) });
+    prop_assert!(
+        text.as_deref()
+            .is_some_and(|t| t.contains("foreign pointer")),
+        "{text:?}"
+    );
+    Ok(())
+}
+
+/// The pool's counters agree with the model's.
+fn check_stats(pool: &Pmad, model: &Model) -> Result<(), TestCaseError> {
     let stats = pool.stats();
     for (class, s) in stats.iter().enumerate() {
         prop_assert_eq!(s.in_use, model.in_use[class], "in_use of class {}", class);

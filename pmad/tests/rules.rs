@@ -420,7 +420,7 @@ fn classes_up_to_the_maximum_are_supported() {
 }
 
 #[test]
-fn configuration_errors_name_the_bad_value() {
+fn class_list_errors_name_the_bad_value() {
     let cases: Vec<(Result<Pmad, Error>, Error, &str)> = vec![
         (
             Pmad::new(&[], &[], MIB),
@@ -473,6 +473,13 @@ fn configuration_errors_name_the_bad_value() {
             },
             "73728",
         ),
+    ];
+    expect_errors(cases);
+}
+
+#[test]
+fn size_and_share_errors_name_the_bad_value() {
+    let cases: Vec<(Result<Pmad, Error>, Error, &str)> = vec![
         (
             Pmad::new(&[0, 16], &[50, 50], MIB),
             Error::ZeroClass { index: 0 },
@@ -537,6 +544,11 @@ fn configuration_errors_name_the_bad_value() {
             "at most 32",
         ),
     ];
+    expect_errors(cases);
+}
+
+/// Each result is its expected error, whose message names `words`.
+fn expect_errors(cases: Vec<(Result<Pmad, Error>, Error, &str)>) {
     for (result, expected, words) in cases {
         let error = result
             .err()
