@@ -2,9 +2,7 @@
 //! rounds`): each round's processes, the ops split across rounds, the merge
 //! that plot, report, compare and verify read; and its bad input.
 
-mod common;
-
-use common::{harness, ok};
+use crate::common::{harness, ok};
 
 #[test]
 fn a_run_in_rounds_splits_its_ops_and_merges_into_one_run() {

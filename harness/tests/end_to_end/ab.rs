@@ -2,9 +2,7 @@
 //! small hot-path run, its files and its table; every bad input gets one
 //! line and exit code 2 before any round runs.
 
-mod common;
-
-use common::{harness, ok};
+use crate::common::{harness, ok};
 use std::path::Path;
 
 /// A small A/B's flags into `out`, after `ab` and `extra`.

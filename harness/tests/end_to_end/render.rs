@@ -8,9 +8,7 @@ use ::harness::results::summary::Row;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-mod common;
-
-use common::{harness, ok, WORKLOADS};
+use crate::common::{harness, ok, WORKLOADS};
 
 /// A small run of every workload, plus a churn case long enough for three
 /// windows, so every chart kind has data.

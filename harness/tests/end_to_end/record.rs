@@ -3,9 +3,7 @@
 //! passed on; a truncated trace is refused with exit 2; the trace replayed
 //! makes exactly those calls again.
 
-mod common;
-
-use common::harness;
+use crate::common::harness;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -4,9 +4,7 @@
 //! them; fork, `_exit`, `abort` and `exec` lose nothing; the results are a
 //! run's (verify, report); bad input exits 2.
 
-mod common;
-
-use common::{c_build, harness};
+use crate::common::{c_build, harness};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -37,7 +35,7 @@ fn shim() -> PathBuf {
 /// `harness live --shim S ARGS -- sh -c 'LD_PRELOAD=counter:... exec CMD'`,
 /// the counter writing into `counts`.
 fn live_counted(dir: &Path, args: &[&str], cmd: &str) -> Output {
-    let counter = c_build(dir, "live", "count_calls", true);
+    let counter = c_build("live", "count_calls", true);
     let counts = dir.join("counts");
     std::fs::create_dir_all(&counts).unwrap();
     let shim = shim();
@@ -176,7 +174,7 @@ fn perls_calls_equal_an_independent_counters_on_each_allocator() {
 #[test]
 fn every_thread_of_a_threaded_program_is_timed() {
     let dir = tempfile::tempdir().unwrap();
-    let prog = c_build(dir.path(), "live", "threads", false);
+    let prog = c_build("live", "threads", false);
     let out = dir.path().join("live");
     let run = live_counted(
         dir.path(),
@@ -207,7 +205,7 @@ fn every_thread_of_a_threaded_program_is_timed() {
 #[test]
 fn fork_exit_and_abort_lose_nothing_and_follow_times_the_child() {
     let dir = tempfile::tempdir().unwrap();
-    let prog = c_build(dir.path(), "live", "fork_abort", false);
+    let prog = c_build("live", "fork_abort", false);
     for follow in [false, true] {
         let out = dir.path().join(format!("live-{follow}"));
         let mut args = vec!["--allocator", "mimalloc", "--out", out.to_str().unwrap()];
@@ -279,7 +277,7 @@ fn pmad_and_tlsf_serve_a_single_threaded_program_sized_by_a_recorded_pass() {
     assert!(samples(&out, "pmad", "live-perl", "alloc").unwrap() > 30_000);
 
     // A program on five threads: PMAD serves one, and says so.
-    let prog = c_build(dir.path(), "live", "threads", false);
+    let prog = c_build("live", "threads", false);
     let out = dir.path().join("threads-live");
     let run = live_counted(
         dir.path(),

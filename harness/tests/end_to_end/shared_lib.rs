@@ -5,9 +5,7 @@
 //! name in summary.csv, meta.json, the charts and REPORT.md. Bad libraries
 //! are refused with exit 2 and nothing written. `--allocator` takes lists.
 
-mod common;
-
-use common::{c_library as library, harness, ok};
+use crate::common::{c_library as library, harness, ok};
 use harness::trace::file::Writer;
 use harness::trace::{Event, Kind};
 use std::collections::HashMap;
@@ -21,7 +19,7 @@ const MAGIC: u64 = 3333;
 /// (beside the null row alone), into `<tmp>/out`; returns the results
 /// directory, the library, and the counts of the process that timed it.
 fn on_counting_library(tmp: &Path, args: &[&str]) -> (PathBuf, PathBuf, HashMap<String, u64>) {
-    let lib = library(tmp, "counting");
+    let lib = library("counting");
     let (out, counts) = (tmp.join("out"), tmp.join("counts"));
     std::fs::create_dir(&counts).unwrap();
     let spec = format!("cnt={}", lib.display());
@@ -216,7 +214,7 @@ fn refused(args: &[&str], out: &Path) -> String {
 #[test]
 fn a_library_that_is_missing_not_loadable_or_not_a_malloc_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let partial = library(tmp.path(), "partial");
+    let partial = library("partial");
     let text = tmp.path().join("notes.txt");
     std::fs::write(&text, "not a library\n").unwrap();
     let out = tmp.path().join("out");
@@ -308,7 +306,7 @@ fn allocator_takes_a_comma_list() {
 #[test]
 fn an_ab_takes_a_library_row_on_both_sides() {
     let tmp = tempfile::tempdir().unwrap();
-    let lib = library(tmp.path(), "counting");
+    let lib = library("counting");
     let out = tmp.path().join("ab");
     let spec = format!("cnt={}", lib.display());
     ok(&[

@@ -2,9 +2,7 @@
 //! allocators, compared; every bad input gets one line and exit code 2;
 //! `--fail-above` exits 1 on a regression and 0 without one.
 
-mod common;
-
-use common::{harness, ok};
+use crate::common::{harness, ok};
 use std::path::Path;
 
 /// A small hot-path run of the system allocator (and the null row) into `out`.

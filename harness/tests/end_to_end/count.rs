@@ -1,11 +1,9 @@
 //! `harness count` end to end. Without valgrind: the install hint and exit
 //! code 2, and bad arguments refused before valgrind is looked for. With
-//! valgrind (`cargo test --release -p harness --test count -- --ignored`,
+//! valgrind (`cargo test --release -p harness --test end_to_end -- --ignored count::`,
 //! which CI runs): exact counts, the same on two runs, and the guard.
 
-mod common;
-
-use common::harness;
+use crate::common::harness;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -92,7 +90,7 @@ fn count_pmad(out: &Path, extra: &[&str]) -> (Output, String) {
 }
 
 #[test]
-#[ignore = "needs valgrind: cargo test --release -p harness --test count -- --ignored"]
+#[ignore = "needs valgrind: cargo test --release -p harness --test end_to_end -- --ignored count::"]
 fn counts_are_exact_repeat_run_to_run_and_the_guard_catches_one_instruction() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (o, first) = count_pmad(a.path(), &[]);
@@ -174,10 +172,10 @@ fn counts_are_exact_repeat_run_to_run_and_the_guard_catches_one_instruction() {
 }
 
 #[test]
-#[ignore = "needs valgrind: cargo test --release -p harness --test count -- --ignored"]
+#[ignore = "needs valgrind: cargo test --release -p harness --test end_to_end -- --ignored count::"]
 fn a_library_row_is_counted_with_the_library_preloaded_beside_a_list() {
     let tmp = tempfile::tempdir().unwrap();
-    let lib = common::c_library(tmp.path(), "counting");
+    let lib = crate::common::c_library("counting");
     let out = tmp.path().join("out");
     let spec = format!("cnt={}", lib.display());
     let o = harness(&[

@@ -8,8 +8,8 @@
 //! pool's statistics equal the model's.
 //!
 //! Ignored by default (5 s in a release build here, 2026-12-07); CI's long tier
-//! runs it (`cargo test --release -- --ignored`). `PMAD_SOAK_OPS` sets the
-//! count.
+//! runs it (`cargo test --release -p pmad --test all -- --ignored soak::`).
+//! `PMAD_SOAK_OPS` sets the count.
 
 use pmad::{Options, Pmad};
 use std::collections::HashSet;

@@ -5,9 +5,7 @@
 //! so a change to a renderer or to a summary column that the raw files do
 //! not bear out fails here first. Regenerate with tests/fixture/make.sh.
 
-mod common;
-
-use common::{harness, ok};
+use crate::common::{harness, ok};
 use std::path::{Path, PathBuf};
 
 fn fixture() -> PathBuf {

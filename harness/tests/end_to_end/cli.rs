@@ -7,10 +7,9 @@ use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 use std::path::Path;
-mod common;
 
+use crate::common::{harness, ok, WORKLOADS};
 use base64::Engine;
-use common::{harness, ok, WORKLOADS};
 
 fn small(out: &Path, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = [
