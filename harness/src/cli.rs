@@ -49,8 +49,8 @@ pub enum Command {
     /// percentile's change with its 95 % interval and a verdict.
     Compare(CompareArgs),
     /// Write <results>/spread.csv: each figure's min, median and max across
-    /// the repeats in <results> and <results>/repeats/<k> (run_all.sh
-    /// --repeat does this after its last repeat).
+    /// the repeats in <results> and <results>/repeats/<k> (a run with
+    /// --repeat N does this after its last repeat).
     Spread(SpreadArgs),
     /// Merge the rounds of a run (<results>/rounds/<k>, from --rounds N or
     /// run_all.sh) into <results>: each figure the median over rounds, its

@@ -1,5 +1,5 @@
 //! `spread.csv`: how much each figure moved between the repeats of a run
-//! (`--repeat N`, `./run_all.sh --repeat N`): for every series, the number
+//! (`harness --repeat N`; run_all.sh runs rounds instead): for every series, the number
 //! of repeats it ran in and the min, median and max of its P50, P99,
 //! P99.9, P99.99, max and batched cost. The within-run intervals of
 //! summary.csv see the noise inside one run; this sees the drift between

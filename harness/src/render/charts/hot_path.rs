@@ -129,7 +129,10 @@ fn batched_panel<DB: DrawingBackend>(
         .disable_x_mesh()
         .x_labels(n)
         .x_label_formatter(&|x| bar_name(&names, *x))
-        .y_desc("ns per pair, median of 1,000 batches (95% interval)")
+        .y_desc(format!(
+            "ns per pair, median of {} batches (95% interval)",
+            crate::format::thousands(workloads::batched::BATCHES as u64)
+        ))
         .y_label_formatter(&|y| format!("{y:.1} ns"))
         .label_style(("sans-serif", 18))
         .axis_desc_style(("sans-serif", 20))

@@ -129,7 +129,10 @@ fn batched_panel<DB: DrawingBackend>(
         * 1.15;
     let mut chart = ChartBuilder::on(area)
         .caption(
-            "batched: a pair (alloc + free), net of null, median of 1,000 batches (95% interval)",
+            format!(
+                "batched: a pair (alloc + free), net of null, median of {} batches (95% interval)",
+                crate::format::thousands(workloads::batched::BATCHES as u64)
+            ),
             ("sans-serif", 22),
         )
         .margin(12)

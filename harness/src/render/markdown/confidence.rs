@@ -14,7 +14,6 @@ use crate::results::read::Results;
 use crate::results::spread::across_repeats;
 use crate::results::summary::Row;
 use crate::stats::change::Verdict;
-use serde_json::json;
 use std::fmt::Write;
 use workloads::Op;
 
@@ -36,17 +35,19 @@ pub fn intro(md: &mut String, r: &Results) {
     if !has_intervals(r) {
         return;
     }
-    let n = repeats(r);
-    let mut vars = rounds_vars(r);
-    vars["repeats"] = json!((n > 1).then_some(n));
-    md.push_str(&prose::fill("report/how_sure", &vars));
+    let n = repeats(r) as usize;
+    md.push_str(&prose::fill(&prose::HowSure {
+        repeats: (n > 1).then_some(n),
+        noise_pct: prose::noise_pct(),
+        rounds: rounds_facts(r),
+    }));
 }
 
 /// What the prose says of a run made of rounds: their count, the interval's
 /// rank and coverage, and the split-half A/A (all null without rounds).
-pub fn rounds_vars(r: &Results) -> serde_json::Value {
+pub fn rounds_facts(r: &Results) -> prose::RoundsFacts {
     let Some(rec) = r.meta.rounds.as_ref() else {
-        return json!({ "rounds": null, "split_half": null, "split_pct": null });
+        return prose::RoundsFacts::default();
     };
     let n = rec.count as usize;
     let (k, coverage) = crate::stats::rounds::order_statistic(n);
@@ -58,16 +59,16 @@ pub fn rounds_vars(r: &Results) -> serde_json::Value {
     };
     let rank = format!("{nth}lowest round to the {nth}highest");
     let s = &rec.split_half;
-    json!({
-        "rounds": n,
-        "interval_rank": rank,
-        "coverage": format!("{:.1}", 100.0 * coverage),
-        "split_half": s.false_verdict_pct.is_some(),
-        "split_pairs": s.pairs,
-        "split_changed": s.faster_or_slower,
-        "split_figures": s.figures,
-        "split_pct": s.false_verdict_pct.map(|p| format!("{p:.1}")),
-    })
+    prose::RoundsFacts {
+        rounds: Some(n),
+        interval_rank: rank,
+        coverage: format!("{:.1}", 100.0 * coverage),
+        split_half: s.false_verdict_pct.is_some(),
+        split_pairs: s.pairs,
+        split_changed: s.faster_or_slower,
+        split_figures: s.figures,
+        split_pct: s.false_verdict_pct.map(|p| format!("{p:.1}")),
+    }
 }
 
 /// One cell of the standings: the leader in bold, or who is tied with the
@@ -140,10 +141,11 @@ pub fn standings(md: &mut String, r: &Results, workload: WorkloadName) {
     if lines.is_empty() {
         return;
     }
-    md.push_str(&prose::fill(
-        "report/standings",
-        &json!({ "repeated": repeats(r) > 1, "paired": !r.rounds.is_empty() }),
-    ));
+    md.push_str(&prose::fill(&prose::Standings {
+        repeated: repeats(r) > 1,
+        paired: !r.rounds.is_empty(),
+        noise_pct: prose::noise_pct(),
+    }));
     for l in lines {
         let _ = writeln!(md, "{l}");
     }
@@ -181,7 +183,9 @@ pub fn batched(md: &mut String, r: &Results, workload: WorkloadName) {
     if lines.is_empty() {
         return;
     }
-    md.push_str(&prose::fill("report/batched", &json!({})));
+    md.push_str(&prose::fill(&prose::Batched {
+        batches: crate::format::thousands(workloads::batched::BATCHES as u64),
+    }));
     for l in lines {
         let _ = writeln!(md, "{l}");
     }

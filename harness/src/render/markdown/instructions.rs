@@ -8,7 +8,6 @@ use crate::names::Name;
 use crate::names::WorkloadName;
 use crate::results::counts::CountRow;
 use crate::results::read::Results;
-use serde_json::json;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::Path;
@@ -30,10 +29,10 @@ pub fn section(md: &mut String, r: &Results, charts: &[(String, String)], plots:
     let Some(first) = r.counts.first() else {
         return;
     };
-    md.push_str(&prose::fill(
-        "report/instructions",
-        &json!({ "valgrind": first.valgrind, "caches": first.caches }),
-    ));
+    md.push_str(&prose::fill(&prose::Instructions {
+        valgrind: first.valgrind.clone(),
+        caches: first.caches.clone(),
+    }));
     let counted: BTreeSet<Name> = r.counts.iter().map(|c| c.allocator).collect();
     for a in r.allocators() {
         if let Some(why) = crate::alloc::not_countable(a) {
@@ -67,10 +66,9 @@ fn beside_timed(md: &mut String, r: &Results) {
     else {
         return;
     };
-    md.push_str(&prose::fill(
-        "report/instructions_hot_path",
-        &json!({ "size": size_label(WorkloadName::HotPath, size) }),
-    ));
+    md.push_str(&prose::fill(&prose::InstructionsHotPath {
+        size: size_label(WorkloadName::HotPath, size),
+    }));
     let (alloc, free) = (
         series(r, WorkloadName::HotPath, size, Op::Alloc),
         series(r, WorkloadName::HotPath, size, Op::Free),
@@ -115,7 +113,7 @@ fn table(md: &mut String, r: &Results) {
     if keys.is_empty() {
         return;
     }
-    md.push_str(&prose::fill("report/instructions_per_call", &json!({})));
+    md.push_str(&prose::fill(&prose::InstructionsPerCall {}));
     let order = [
         WorkloadName::HotPath,
         WorkloadName::Bulk,
@@ -165,10 +163,9 @@ fn sweep_table(md: &mut String, r: &Results) {
         .map(|c| c.allocator)
         .collect();
     let names: Vec<&str> = allocators.iter().map(|a| a.as_str()).collect();
-    md.push_str(&prose::fill(
-        "report/instructions_sweep",
-        &json!({ "allocators": names }),
-    ));
+    md.push_str(&prose::fill(&prose::InstructionsSweep {
+        allocators: names,
+    }));
     for size in sizes {
         let (alloc, free) = (
             series(r, WorkloadName::SizeSweep, size, Op::Alloc),

@@ -6,6 +6,7 @@
 
 pub mod claims;
 pub mod confidence;
+pub mod contexts;
 pub mod instructions;
 pub mod prose;
 pub mod readme;

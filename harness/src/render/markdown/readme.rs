@@ -21,7 +21,6 @@ use crate::results::read::Results;
 use crate::results::series::chart;
 use crate::results::summary::Row;
 use crate::stats::change::Verdict;
-use serde_json::json;
 use std::fmt::Write;
 use std::path::Path;
 use workloads::Op;
@@ -68,15 +67,18 @@ fn ranking(r: &Results, rows: &[&Row], what: &str, pct: Figure, highest: bool) -
             .map(|x| value(x))
             .collect();
         let (lo, hi) = (others.iter().min()?, others.iter().max()?);
-        return Some(prose::sentence(
-            "readme/ranking_leader",
-            &json!({
-                "allocator": lead.allocator.as_str(), "word": word, "what": what,
-                "figure": with_interval(lead, pct), "lo": thousands(*lo), "hi": thousands(*hi),
-                "with_intervals": with_intervals(lead),
-                "paired": !r.rounds.is_empty(), "highest": highest,
-            }),
-        ));
+        return Some(prose::sentence(&prose::RankingLeader {
+            allocator: lead.allocator.as_str(),
+            word,
+            what: what.to_string(),
+            figure: with_interval(lead, pct),
+            lo: thousands(*lo),
+            hi: thousands(*hi),
+            with_intervals: with_intervals(lead),
+            paired: !r.rounds.is_empty(),
+            highest,
+            noise_pct: prose::noise_pct(),
+        }));
     }
     let mut sorted: Vec<&Row> = rows.to_vec();
     sorted.sort_by_key(|x| value(x));
@@ -84,15 +86,18 @@ fn ranking(r: &Results, rows: &[&Row], what: &str, pct: Figure, highest: bool) -
         sorted.reverse();
     }
     let (a, b) = (sorted.first()?, sorted.get(1)?);
-    Some(prose::sentence(
-        "readme/ranking_tied",
-        &json!({
-            "what": what, "word": word, "with_intervals": with_intervals(a),
-            "repeated": spread.is_some(), "paired": !r.rounds.is_empty(),
-            "first": a.allocator.as_str(), "first_figure": with_interval(a, pct),
-            "second": b.allocator.as_str(), "second_figure": with_interval(b, pct),
-        }),
-    ))
+    Some(prose::sentence(&prose::RankingTied {
+        what: what.to_string(),
+        word,
+        with_intervals: with_intervals(a),
+        repeated: spread.is_some(),
+        paired: !r.rounds.is_empty(),
+        first: a.allocator.as_str(),
+        first_figure: with_interval(a, pct),
+        second: b.allocator.as_str(),
+        second_figure: with_interval(b, pct),
+        noise_pct: prose::noise_pct(),
+    }))
 }
 
 /// The generated section: tables, charts and findings.
@@ -144,29 +149,22 @@ fn provenance(md: &mut String, r: &Results, results_rel: &Path) {
         .as_deref()
         .and_then(|s| s.iter().map(|x| x.repeats).max())
         .filter(|&n| n > 1);
-    let rounds = super::confidence::rounds_vars(r);
-    md.push_str(&prose::fill(
-        "readme/provenance",
-        &json!({
-            "res": results_rel.display().to_string(),
-            "runs": r.runs().len(),
-            "binaries": binaries.len(),
-            "commits": commits.join(", "),
-            "host": r.host(),
-            "cpu": m.cpu_model.as_deref().unwrap_or("unknown CPU"),
-            "cpus": m.logical_cpus_online,
-            "kernel": m.kernel.as_deref().unwrap_or("unknown kernel"),
-            "libc": m.libc.as_deref().unwrap_or("unknown C library"),
-            "step": format!("{step:.2}"),
-            "null_lo": null_p50.iter().min().copied().unwrap_or(0),
-            "null_hi": null_p50.iter().max().copied().unwrap_or(0),
-            "repeats": repeats,
-            "rounds": rounds["rounds"],
-            "split_pct": rounds["split_pct"],
-            "split_changed": rounds["split_changed"],
-            "split_figures": rounds["split_figures"],
-        }),
-    ));
+    md.push_str(&prose::fill(&prose::Provenance {
+        res: results_rel.display().to_string(),
+        runs: r.runs().len(),
+        binaries: binaries.len(),
+        commits: commits.join(", "),
+        host: r.host().to_string(),
+        cpu: m.cpu_model.as_deref().unwrap_or("unknown CPU").to_string(),
+        cpus: m.logical_cpus_online,
+        kernel: m.kernel.as_deref().unwrap_or("unknown kernel").to_string(),
+        libc: m.libc.as_deref().unwrap_or("unknown C library").to_string(),
+        step: format!("{step:.2}"),
+        null_lo: null_p50.iter().min().copied().unwrap_or(0),
+        null_hi: null_p50.iter().max().copied().unwrap_or(0),
+        repeats: repeats.map(|n| n as usize),
+        rounds: super::confidence::rounds_facts(r),
+    }));
 }
 
 /// The few charts the README shows, where they were drawn.
@@ -192,7 +190,7 @@ fn picked_charts(md: &mut String, plots_rel: &Path, plots_abs: &Path) {
 }
 
 fn head_to_head(md: &mut String, r: &Results) {
-    md.push_str(&prose::fill("readme/head_to_head", &json!({})));
+    md.push_str(&prose::fill(&prose::HeadToHead {}));
     for a in r.allocators() {
         let _ = writeln!(
             md,
@@ -208,7 +206,7 @@ fn head_to_head(md: &mut String, r: &Results) {
 }
 
 fn memory(md: &mut String, r: &Results) {
-    md.push_str(&prose::fill("readme/memory", &json!({})));
+    md.push_str(&prose::fill(&prose::ReadmeMemory {}));
     let opt = |v: Option<u64>| v.map_or("-".into(), thousands);
     let cells = |row: Option<&Row>| {
         row.map_or("not measured | | |".to_string(), |x| {
@@ -247,7 +245,7 @@ fn requests(md: &mut String, r: &Results) {
     {
         return;
     }
-    md.push_str(&prose::fill("readme/requests", &json!({})));
+    md.push_str(&prose::fill(&prose::ReadmeRequests {}));
     let five = |x: Option<&Row>| {
         x.map_or("not measured".into(), |x| {
             format!(
@@ -286,10 +284,7 @@ fn cross_thread(md: &mut String, r: &Results) {
     {
         return;
     }
-    md.push_str(&prose::fill(
-        "readme/cross_thread",
-        &json!({ "threads": threads }),
-    ));
+    md.push_str(&prose::fill(&prose::ReadmeCrossThread { threads }));
     let not_applicable = r.not_applicable(WorkloadName::ProducerConsumer);
     let on = |a: Name, op: Op| {
         r.rows.iter().find(|x| {
@@ -357,16 +352,14 @@ fn batched_finding(rows: &[&Row], between: Between<'_>) -> Option<String> {
         return None;
     }
     costs.sort_by(|a, b| a.ns.total_cmp(&b.ns));
-    let listed: Vec<serde_json::Value> = costs
+    let listed: Vec<prose::BatchedCost> = costs
         .iter()
-        .map(|c| {
-            json!({
-                "allocator": c.allocator,
-                "ns": format!("{:.2}", c.ns),
-                "lo": format!("{:.2}", c.ci.0),
-                "hi": format!("{:.2}", c.ci.1),
-                "across": c.repeats.map(|(lo, hi)| format!("{lo:.2}-{hi:.2}")),
-            })
+        .map(|c| prose::BatchedCost {
+            allocator: c.allocator.to_string(),
+            ns: format!("{:.2}", c.ns),
+            lo: format!("{:.2}", c.ci.0),
+            hi: format!("{:.2}", c.ci.1),
+            across: c.repeats.map(|(lo, hi)| format!("{lo:.2}-{hi:.2}")),
         })
         .collect();
     let overlap = |a: (f64, f64), b: (f64, f64)| a.0 <= b.1 && b.0 <= a.1;
@@ -385,10 +378,13 @@ fn batched_finding(rows: &[&Row], between: Between<'_>) -> Option<String> {
         })
         .map(|p| format!("{} and {}", p[0].allocator, p[1].allocator))
         .collect();
-    Some(prose::sentence(
-        "readme/batched_finding",
-        &json!({ "costs": listed, "tied": tied, "repeated": spread.is_some(), "paired": between.paired() }),
-    ))
+    Some(prose::sentence(&prose::BatchedFinding {
+        costs: listed,
+        tied,
+        repeated: spread.is_some(),
+        paired: between.paired(),
+        noise_pct: prose::noise_pct(),
+    }))
 }
 
 fn findings(md: &mut String, r: &Results) {
@@ -402,17 +398,15 @@ fn findings(md: &mut String, r: &Results) {
         .as_deref()
         .and_then(|s| s.iter().map(|x| x.repeats).max())
         .filter(|&n| n > 1);
-    md.push_str(&prose::fill(
-        "readme/findings",
-        &json!({
-            "with_intervals": r.rows.iter().any(|x| x.p50_lo_ns.is_some()),
-            "repeats": repeats,
-            "rounds": super::confidence::rounds_vars(r)["rounds"],
-            "factor": format!("{FACTOR:.0}"),
-            "min_steps": format!("{MIN_STEPS:.0}"),
-            "findings": lines,
-        }),
-    ));
+    md.push_str(&prose::fill(&prose::Findings {
+        with_intervals: r.rows.iter().any(|x| x.p50_lo_ns.is_some()),
+        repeats: repeats.map(|n| n as usize),
+        rounds: super::confidence::rounds_facts(r).rounds,
+        factor: format!("{FACTOR:.0}"),
+        min_steps: format!("{MIN_STEPS:.0}"),
+        noise_pct: prose::noise_pct(),
+        findings: lines,
+    }));
 }
 
 /// The hot path's medians against the floor, in clock steps, and its
@@ -430,10 +424,10 @@ fn hot_path_findings(r: &Results) -> Vec<String> {
         .max()
     {
         let steps = (worst as f64 / step).round();
-        lines.push(prose::sentence(
-            "readme/hot_path_finding",
-            &json!({ "steps": format!("{steps:.0}"), "worst": thousands(worst) }),
-        ));
+        lines.push(prose::sentence(&prose::HotPathFinding {
+            steps: format!("{steps:.0}"),
+            worst: thousands(worst),
+        }));
     }
     lines.extend(batched_finding(
         &contenders(r, WorkloadName::HotPath, 64, Op::Alloc),
@@ -466,13 +460,10 @@ fn quiet_finding(r: &Results) -> Option<String> {
         .rows
         .iter()
         .any(|x| quiet.contains(&x.allocator) && x.syscalls.is_none());
-    Some(prose::sentence(
-        "readme/quiet_finding",
-        &json!({
-            "quiet": quiet.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
-            "some_uncounted": some_uncounted,
-        }),
-    ))
+    Some(prose::sentence(&prose::QuietFinding {
+        quiet: quiet.iter().map(|a| a.as_str()).collect(),
+        some_uncounted,
+    }))
 }
 
 /// Who is lowest, or tied, on churn's tails and the requests' figures.
@@ -534,13 +525,13 @@ fn cross_thread_finding(r: &Results) -> Option<String> {
         .collect();
     let (a, b) = (own.iter().min()?, own.iter().max()?);
     let (c, d) = (pc.iter().min()?, pc.iter().max()?);
-    Some(prose::sentence(
-        "readme/cross_thread_finding",
-        &json!({
-            "other_lo": thousands(*c), "other_hi": thousands(*d),
-            "own_lo": thousands(*a), "own_hi": thousands(*b), "threads": threads,
-        }),
-    ))
+    Some(prose::sentence(&prose::CrossThreadFinding {
+        other_lo: thousands(*c),
+        other_hi: thousands(*d),
+        own_lo: thousands(*a),
+        own_hi: thousands(*b),
+        threads,
+    }))
 }
 
 /// The null row's largest max: the machine's own noise.
@@ -551,10 +542,9 @@ fn null_max_finding(r: &Results) -> Option<String> {
         .filter(|x| x.allocator == crate::names::Name::Null)
         .map(|x| x.max_ns)
         .max()?;
-    Some(prose::sentence(
-        "readme/null_max_finding",
-        &json!({ "max": thousands(max) }),
-    ))
+    Some(prose::sentence(&prose::NullMaxFinding {
+        max: thousands(max),
+    }))
 }
 
 /// `readme` with its results section replaced by `section`; an error

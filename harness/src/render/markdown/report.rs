@@ -8,13 +8,11 @@ use super::prose;
 use crate::format::{self, ns, size_label};
 use crate::names::Name;
 use crate::names::WorkloadName;
-use crate::plan::WORKLOADS;
 use crate::results::figure::Figure;
 use crate::results::read::Results;
 use crate::results::series;
 use crate::results::spread::across_repeats;
 use crate::results::summary::Row;
-use serde_json::json;
 use serde_json::Value;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -25,7 +23,9 @@ use workloads::Op;
 pub fn render(r: &Results, plots_rel: &Path, plots_abs: &Path) -> Result<String, String> {
     let charts = crate::render::charts_of(r)?;
     let mut md = String::new();
-    md.push_str(&prose::fill("report/intro", &json!({ "host": r.host() })));
+    md.push_str(&prose::fill(&prose::Intro {
+        host: r.host().to_string(),
+    }));
     environment(&mut md, r);
     super::confidence::intro(&mut md, r);
     floors(&mut md, r);
@@ -105,10 +105,9 @@ fn environment(md: &mut String, r: &Results) {
 
 /// The runs that wrote the directory: when, what binary, from which commit.
 fn runs_table(md: &mut String, r: &Results) {
-    md.push_str(&prose::fill(
-        "report/runs",
-        &json!({ "runs": r.runs().len() }),
-    ));
+    md.push_str(&prose::fill(&prose::Runs {
+        runs: r.runs().len(),
+    }));
     for run in r.runs() {
         let _ = writeln!(
             md,
@@ -124,7 +123,7 @@ fn runs_table(md: &mut String, r: &Results) {
 }
 
 fn floors(md: &mut String, r: &Results) {
-    md.push_str(&prose::fill("report/floors", &json!({})));
+    md.push_str(&prose::fill(&prose::Floors {}));
     for row in r
         .rows
         .iter()
@@ -152,7 +151,7 @@ fn floors(md: &mut String, r: &Results) {
 }
 
 fn allocators(md: &mut String, r: &Results) {
-    md.push_str(&prose::fill("report/allocators", &json!({})));
+    md.push_str(&prose::fill(&prose::Allocators {}));
     let mut seen: Vec<Name> = Vec::new();
     for run in r.runs() {
         let map = &run.allocators;
@@ -188,26 +187,26 @@ fn flat(v: &Value) -> String {
 /// was counted rather than timed.
 fn replay_note(r: &crate::results::meta::ReplayEntry) -> String {
     let th = format::thousands;
-    let timed: Vec<serde_json::Value> = r
+    let timed: Vec<prose::OpCalls> = r
         .timed
         .iter()
-        .map(|(op, n)| json!({ "calls": th(*n), "op": op }))
+        .map(|(op, n)| prose::OpCalls {
+            calls: th(*n),
+            op: op.to_string(),
+        })
         .collect();
-    prose::sentence(
-        "report/replay",
-        &json!({
-            "calls": th(r.calls),
-            "trace": r.trace,
-            "timed": timed,
-            "usable_size": th(r.usable_size),
-            "null_frees": th(r.null_frees),
-            "failed": th(r.failed_when_recorded),
-            "peak_bytes": th(r.peak_live_bytes),
-            "peak_blocks": th(r.peak_live_blocks),
-            "leaked_blocks": th(r.leaked_blocks),
-            "leaked_bytes": th(r.leaked_bytes),
-        }),
-    )
+    prose::sentence(&prose::Replay {
+        calls: th(r.calls),
+        trace: r.trace.clone(),
+        timed,
+        usable_size: th(r.usable_size),
+        null_frees: th(r.null_frees),
+        failed: th(r.failed_when_recorded),
+        peak_bytes: th(r.peak_live_bytes),
+        peak_blocks: th(r.peak_live_blocks),
+        leaked_blocks: th(r.leaked_blocks),
+        leaked_bytes: th(r.leaked_bytes),
+    })
 }
 
 fn workload_section(
@@ -219,17 +218,16 @@ fn workload_section(
 ) {
     let what = match r.replay(workload) {
         Some(replay) => replay_note(replay),
-        None => WORKLOADS
-            .iter()
-            .find(|(n, _)| *n == workload)
-            .map_or("", |(_, w)| *w)
-            .to_string(),
+        None => crate::workload_text::of_run(r, workload)
+            .map(|scale| crate::workload_text::describe(workload, scale))
+            .unwrap_or_default(),
     };
     let threads = r.own_threads(workload);
-    md.push_str(&prose::fill(
-        "report/workload",
-        &json!({ "workload": workload, "what": what, "threads": (threads > 1).then_some(threads) }),
-    ));
+    md.push_str(&prose::fill(&prose::Workload {
+        workload: workload.to_string(),
+        what,
+        threads: (threads > 1).then_some(threads),
+    }));
     if let Some(note) = request_note(r, workload) {
         md.push_str(&note);
     }
@@ -255,7 +253,7 @@ fn workload_section(
 #[derive(Default)]
 struct TableNotes {
     not_meaningful: Vec<String>,
-    max_at_noise: Vec<serde_json::Value>,
+    max_at_noise: Vec<prose::MaxAtNoise>,
 }
 
 /// A workload's percentile table at its own thread count: every series of
@@ -295,16 +293,14 @@ fn percentile_table(md: &mut String, r: &Results, workload: WorkloadName) {
     }
     md.push('\n');
     if !notes.not_meaningful.is_empty() {
-        md.push_str(&prose::fill(
-            "report/not_meaningful",
-            &json!({ "rows": notes.not_meaningful }),
-        ));
+        md.push_str(&prose::fill(&prose::NotMeaningful {
+            rows: notes.not_meaningful,
+        }));
     }
     if !notes.max_at_noise.is_empty() {
-        md.push_str(&prose::fill(
-            "report/max_at_noise",
-            &json!({ "rows": notes.max_at_noise }),
-        ));
+        md.push_str(&prose::fill(&prose::MaxAtNoiseNote {
+            rows: notes.max_at_noise,
+        }));
     }
 }
 
@@ -332,11 +328,11 @@ fn percentile_row(
     if let Some(null_max) = null_max.filter(|_| a != "null") {
         if row.max_ns <= null_max {
             max.push('*');
-            notes.max_at_noise.push(json!({
-                "row": format!("{a} {op} {}", size_label(row.workload, size)),
-                "max": ns(row.max_ns as f64),
-                "null_max": ns(null_max as f64),
-            }));
+            notes.max_at_noise.push(prose::MaxAtNoise {
+                row: format!("{a} {op} {}", size_label(row.workload, size)),
+                max: ns(row.max_ns as f64),
+                null_max: ns(null_max as f64),
+            });
         }
     }
     let range = if repeated {
@@ -373,7 +369,7 @@ fn threaded_table(md: &mut String, r: &Results, workload: WorkloadName) {
     if rows.is_empty() || r.own_threads(workload) > 1 {
         return;
     }
-    md.push_str(&prose::fill("report/threaded", &json!({})));
+    md.push_str(&prose::fill(&prose::Threaded {}));
     let figs = |x: &Row| {
         format!(
             "{} / {} / {} / {}",
@@ -409,7 +405,7 @@ fn threaded_table(md: &mut String, r: &Results, workload: WorkloadName) {
 /// What the recorded phase of each case cost outside the clock: the
 /// measuring thread's faults and context switches, the process's RSS.
 fn usage_table(md: &mut String, r: &Results, workload: WorkloadName) {
-    md.push_str(&prose::fill("report/usage", &json!({})));
+    md.push_str(&prose::fill(&prose::Usage {}));
     let opt = |v: Option<u64>| v.map_or("n/a".to_string(), |x| x.to_string());
     let mib = |v: Option<u64>| {
         v.map_or("n/a".to_string(), |kb| {
@@ -462,25 +458,22 @@ fn pmad_pool_note(
         "not recorded".to_string()
     };
     let ratio = pool.pool_bytes as f64 / replay.peak_live_bytes.max(1) as f64;
-    md.push_str(&prose::fill(
-        "report/pmad_pool",
-        &json!({
-            "classes": pool.classes.len(),
-            "smallest": th(pool.classes.first().copied().unwrap_or(0) as u64),
-            "largest": th(pool.classes.last().copied().unwrap_or(0) as u64),
-            "blocks": th(pool.capacity.iter().sum::<usize>() as u64),
-            "reserved": reserved,
-            "backed": mib(pool.pool_bytes),
-            "backed_over_peak": format!("{ratio:.1}"),
-            "used": th(pool.high_water.iter().sum::<usize>() as u64),
-        }),
-    ));
+    md.push_str(&prose::fill(&prose::PmadPool {
+        classes: pool.classes.len(),
+        smallest: th(pool.classes.first().copied().unwrap_or(0) as u64),
+        largest: th(pool.classes.last().copied().unwrap_or(0) as u64),
+        blocks: th(pool.capacity.iter().sum::<usize>() as u64),
+        reserved,
+        backed: mib(pool.pool_bytes),
+        backed_over_peak: format!("{ratio:.1}"),
+        used: th(pool.high_water.iter().sum::<usize>() as u64),
+    }));
     md.push('\n');
 }
 
 /// Churn's fragmentation: what the allocators held for the same live set.
 fn memory_table(md: &mut String, r: &Results) {
-    md.push_str(&prose::fill("report/memory", &json!({})));
+    md.push_str(&prose::fill(&prose::ReportMemory {}));
     let mib = |kb: Option<u64>| {
         kb.map_or("n/a".to_string(), |kb| {
             format!("{:.1} MiB", kb as f64 / 1024.0)
@@ -545,23 +538,17 @@ fn request_note(r: &Results, workload: WorkloadName) -> Option<String> {
         .find(|c| c.workload == WorkloadName::RequestOpen)
         .and_then(|c| c.request_interval_ns)
         .filter(|_| workload == WorkloadName::RequestOpen);
-    Some(prose::fill(
-        "report/request",
-        &json!({
-            "interval": interval.map(format::ns_exact),
-            "per_second": interval.map(|ns| format!("{:.0}", 1e9 / ns as f64)),
-        }),
-    ))
+    Some(prose::fill(&prose::Request {
+        interval: interval.map(format::ns_exact),
+        per_second: interval.map(|ns| format!("{:.0}", 1e9 / ns as f64)),
+    }))
 }
 
 /// What a cross-thread free costs: producer-consumer beside hot-path on the
 /// same number of threads (each thread frees its own blocks) and on one.
 fn cross_thread_table(md: &mut String, r: &Results) {
     let threads = r.own_threads(WorkloadName::ProducerConsumer);
-    md.push_str(&prose::fill(
-        "report/cross_thread",
-        &json!({ "threads": threads }),
-    ));
+    md.push_str(&prose::fill(&prose::ReportCrossThread { threads }));
     let figs = |x: Option<&Row>| {
         x.map_or("not measured".to_string(), |x| {
             format!("{} / {} / {}", x.p50_ns, x.p999_ns, x.p9999_ns)
