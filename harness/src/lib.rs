@@ -71,3 +71,4 @@ pub mod threads;
 pub mod trace;
 pub mod usage;
 pub mod verify;
+pub mod workload_text;

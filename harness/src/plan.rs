@@ -69,16 +69,37 @@ const DEFAULT_SIZE: usize = 64;
 /// churn's fixed size: the PMAD author's headline case.
 const CHURN_SIZE: usize = 1024;
 
-pub const WORKLOADS: [(WorkloadName, &str); 8] = [
-    (WorkloadName::HotPath, "alloc then free the same size, back to back (64 B, 10M pairs)"),
-    (WorkloadName::SizeSweep, "hot-path at 16, 24, 32, 48, ... 3072, 4096 B (1M pairs each)"),
-    (WorkloadName::Bulk, "allocate 10,000 blocks, free them in allocation order; repeated (10M blocks)"),
-    (WorkloadName::ReverseFree, "allocate 10,000 blocks, free them newest first; repeated (10M blocks)"),
-    (WorkloadName::Churn, "random alloc/free over up to 100,000 live blocks, 1024 B and mixed 16-4096 B (64M ops each)"),
-    (WorkloadName::RequestClosed, "service-shaped requests back to back, each what parsing a 2-4 KB JSON document asks: a 2-4 KB buffer, 24-64 objects of 16-512 B and 0-3 more buffers up to 4 KB, all written, all freed at its end (500k requests)"),
-    (WorkloadName::RequestOpen, "the same requests at a fixed rate (--rate, default 50,000/s), each timed from when it was due, so a stall counts against every request it delays (300k requests)"),
-    (WorkloadName::ProducerConsumer, "2 threads (or --threads) in a ring, each allocating 64 B blocks and handing them to the next, which frees them: every free is cross-thread (20M blocks per thread)"),
+/// The workloads a run can measure, in run order.
+pub const WORKLOADS: [WorkloadName; 8] = [
+    WorkloadName::HotPath,
+    WorkloadName::SizeSweep,
+    WorkloadName::Bulk,
+    WorkloadName::ReverseFree,
+    WorkloadName::Churn,
+    WorkloadName::RequestClosed,
+    WorkloadName::RequestOpen,
+    WorkloadName::ProducerConsumer,
 ];
+
+/// The scale a workload runs at without flags (its description's numbers).
+pub fn default_scale(workload: WorkloadName) -> crate::workload_text::Scale {
+    let count = match workload {
+        WorkloadName::HotPath => HOT_PATH_PAIRS.0,
+        WorkloadName::SizeSweep => SWEEP_PAIRS.0,
+        WorkloadName::Bulk | WorkloadName::ReverseFree => BULK_BLOCKS_OPS.0,
+        WorkloadName::Churn => CHURN_OPS.0,
+        WorkloadName::RequestClosed => REQUESTS_CLOSED.0,
+        WorkloadName::RequestOpen => REQUESTS_OPEN.0,
+        WorkloadName::ProducerConsumer => HANDOFF_BLOCKS.0,
+        _ => 0,
+    };
+    crate::workload_text::Scale {
+        count,
+        blocks: BULK_BLOCKS as u64,
+        live: CHURN_LIVE as u64,
+        rate: DEFAULT_RATE,
+    }
+}
 
 impl Plan {
     /// The threads a workload runs on.

@@ -5,7 +5,8 @@ use crate::plan;
 /// Prints the workloads, then the allocators this binary was built with.
 pub fn main() {
     println!("workloads:");
-    for (name, what) in plan::WORKLOADS {
+    for name in plan::WORKLOADS {
+        let what = crate::workload_text::describe(name, plan::default_scale(name));
         println!("  {name:<13} {what}");
     }
     println!("allocators compiled in (the null row is always measured):");
