@@ -10,7 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The shim, built by cargo for this test (`cargo test` does not build a
-/// cdylib on its own), and the recorder PMAD's sizing pass runs.
+/// cdylib on its own), and the recorder PMAD's sizing pass runs. The
+/// harness is in the selection so the C allocators' features (cc's
+/// `parallel` among them, which TCMalloc's and snmalloc's builds turn on)
+/// are those `cargo test` built them with: `-p live-shim -p tracer` alone
+/// would build jemalloc and mimalloc again (about 2 min from a fresh clone).
 fn shim() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let status = Command::new(env!("CARGO"))
@@ -18,6 +22,8 @@ fn shim() -> PathBuf {
             "build",
             "--release",
             "-q",
+            "-p",
+            "harness",
             "-p",
             "live-shim",
             "-p",

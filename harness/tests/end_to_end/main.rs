@@ -10,6 +10,7 @@ mod architecture;
 mod cli;
 mod compare;
 mod count;
+mod docs;
 mod fixture;
 mod live;
 mod msrv;

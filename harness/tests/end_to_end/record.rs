@@ -8,11 +8,22 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The recorder library, built by cargo for this test (`cargo test` does
-/// not build a cdylib on its own).
+/// not build a cdylib on its own), with the same selection as live.rs's
+/// shim, so neither rebuilds what `cargo test` built.
 fn tracer() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "-q", "-p", "tracer"])
+        .args([
+            "build",
+            "--release",
+            "-q",
+            "-p",
+            "harness",
+            "-p",
+            "live-shim",
+            "-p",
+            "tracer",
+        ])
         .current_dir(&root)
         .status()
         .expect("run cargo");
