@@ -69,18 +69,6 @@ const DEFAULT_SIZE: usize = 64;
 /// churn's fixed size: the PMAD author's headline case.
 const CHURN_SIZE: usize = 1024;
 
-/// The workloads a run can measure, in run order.
-pub const WORKLOADS: [WorkloadName; 8] = [
-    WorkloadName::HotPath,
-    WorkloadName::SizeSweep,
-    WorkloadName::Bulk,
-    WorkloadName::ReverseFree,
-    WorkloadName::Churn,
-    WorkloadName::RequestClosed,
-    WorkloadName::RequestOpen,
-    WorkloadName::ProducerConsumer,
-];
-
 /// The scale a workload runs at without flags (its description's numbers).
 pub fn default_scale(workload: WorkloadName) -> crate::workload_text::Scale {
     let count = match workload {

@@ -5,7 +5,7 @@ use crate::plan;
 /// Prints the workloads, then the allocators this binary was built with.
 pub fn main() {
     println!("workloads:");
-    for name in plan::WORKLOADS {
+    for name in crate::names::WorkloadName::ALL {
         let what = crate::workload_text::describe(name, plan::default_scale(name));
         println!("  {name:<13} {what}");
     }

@@ -37,6 +37,34 @@ pub const WORKLOADS: [&str; 8] = [
     "producer-consumer",
 ];
 
+/// The preloaded libraries `cargo test` does not build on its own (a
+/// cdylib): the live shim and the recorder, built once per test run, with
+/// the harness in the package selection so the C allocators' features
+/// (cc's `parallel` among them, which TCMalloc's and snmalloc's builds turn
+/// on) are those `cargo test` built them with: `-p live-shim -p tracer`
+/// alone would build jemalloc and mimalloc again (about 2 min from a fresh
+/// clone). Returns the directory they are in (the harness binary's).
+pub fn preload_libraries() -> PathBuf {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--release", "-q"])
+            .args(["-p", "harness", "-p", "live-shim", "-p", "tracer"])
+            .current_dir(&root)
+            .status()
+            .expect("run cargo");
+        assert!(
+            status.success(),
+            "cargo build -p live-shim -p tracer failed"
+        );
+    });
+    let dir = PathBuf::from(env!("CARGO_BIN_EXE_harness"));
+    dir.parent()
+        .expect("the harness binary's directory")
+        .to_path_buf()
+}
+
 /// Builds `tests/shared_lib/<source>.c` as a shared library (a malloc
 /// replacement for `--allocator-lib`).
 pub fn c_library(source: &str) -> PathBuf {

@@ -9,31 +9,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The shim, built by cargo for this test (`cargo test` does not build a
-/// cdylib on its own), and the recorder PMAD's sizing pass runs. The
-/// harness is in the selection so the C allocators' features (cc's
-/// `parallel` among them, which TCMalloc's and snmalloc's builds turn on)
-/// are those `cargo test` built them with: `-p live-shim -p tracer` alone
-/// would build jemalloc and mimalloc again (about 2 min from a fresh clone).
+/// The shim, and the recorder PMAD's sizing pass runs (`common`).
 fn shim() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "-q",
-            "-p",
-            "harness",
-            "-p",
-            "live-shim",
-            "-p",
-            "tracer",
-        ])
-        .current_dir(&root)
-        .status()
-        .expect("run cargo");
-    assert!(status.success(), "cargo build -p live-shim failed");
-    let lib = PathBuf::from(env!("CARGO_BIN_EXE_harness")).with_file_name("liblive_shim.so");
+    let lib = crate::common::preload_libraries().join("liblive_shim.so");
     assert!(lib.is_file(), "{} missing", lib.display());
     lib
 }

@@ -7,29 +7,9 @@ use crate::common::harness;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The recorder library, built by cargo for this test (`cargo test` does
-/// not build a cdylib on its own), with the same selection as live.rs's
-/// shim, so neither rebuilds what `cargo test` built.
+/// The recorder library (`common`).
 fn tracer() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "-q",
-            "-p",
-            "harness",
-            "-p",
-            "live-shim",
-            "-p",
-            "tracer",
-        ])
-        .current_dir(&root)
-        .status()
-        .expect("run cargo");
-    assert!(status.success(), "cargo build -p tracer failed");
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_harness"));
-    let lib = exe.with_file_name("libtracer.so");
+    let lib = crate::common::preload_libraries().join("libtracer.so");
     assert!(lib.is_file(), "{} missing", lib.display());
     lib
 }
