@@ -1,7 +1,9 @@
 //! The image file's header, once mapped, and the counters kept in it: the
 //! bottom layer, which every other module may use and which uses none of
-//! them. Until [`image`](crate::image) maps the header, untimed calls are
-//! counted here in memory and moved in by [`publish`].
+//! them. Until [`image`](crate::image) maps the header, every count is
+//! kept here in memory and moved in by [`publish`] (a library row's
+//! bootstrap calls, made while its functions are looked up before the
+//! image starts, among them).
 
 use live_format::{header, OPS};
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
@@ -9,6 +11,10 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 static HEADER: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
 /// Untimed calls made before the header was mapped, per op.
 static EARLY: [AtomicU64; OPS] = [const { AtomicU64::new(0) }; OPS];
+/// The single counters' fields, and what each counted before the header
+/// was mapped.
+const SINGLE: [usize; 3] = [header::USABLE_SIZE, header::POOL_FAILED, header::BOOTSTRAP];
+static EARLY_SINGLE: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
 
 /// A header field of the mapped header `h`.
 pub fn field(h: *mut u8, at: usize) -> &'static AtomicU64 {
@@ -33,6 +39,10 @@ pub fn publish(h: *mut u8) {
         let n = early.swap(0, Ordering::Relaxed);
         field(h, header::UNTIMED + 8 * op).fetch_add(n, Ordering::Relaxed);
     }
+    for (at, early) in SINGLE.iter().zip(&EARLY_SINGLE) {
+        let n = early.swap(0, Ordering::Relaxed);
+        field(h, *at).fetch_add(n, Ordering::Relaxed);
+    }
 }
 
 /// Drops the header (a forked child's parent's): counts go to memory again.
@@ -40,11 +50,13 @@ pub fn forget() {
     HEADER.store(std::ptr::null_mut(), Ordering::Release);
 }
 
-/// Adds one to field `at`, if the header is mapped.
-fn bump(at: usize) {
+/// Adds one to single counter `k` (an index into [`SINGLE`]).
+fn bump(k: usize) {
     let h = get();
-    if !h.is_null() {
-        field(h, at).fetch_add(1, Ordering::Relaxed);
+    if h.is_null() {
+        EARLY_SINGLE[k].fetch_add(1, Ordering::Relaxed);
+    } else {
+        field(h, SINGLE[k]).fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -60,17 +72,17 @@ pub fn untimed(op: usize) {
 
 /// Counts a malloc_usable_size call.
 pub fn usable_size_call() {
-    bump(header::USABLE_SIZE);
+    bump(0);
 }
 
 /// Counts a request the fixed pool could not serve.
 pub fn pool_failed() {
-    bump(header::POOL_FAILED);
+    bump(1);
 }
 
 /// Counts a call served from the bootstrap buffer.
 pub fn bootstrap_call() {
-    bump(header::BOOTSTRAP);
+    bump(2);
 }
 
 /// The image's origin and level-0 window length, in ticks.

@@ -174,8 +174,9 @@ fn digits(out: &mut [u8], mut v: u64) -> usize {
     n
 }
 
-/// Opens this image's file `DIR/<pid>-<origin>.live` and maps its header.
-fn open_file(dir: &[u8], origin: u64) -> bool {
+/// Opens this image's file `DIR/<pid>-<origin>.live` and maps its header;
+/// null on failure.
+fn open_file(dir: &[u8], origin: u64) -> *mut u8 {
     let mut name = [0u8; 64];
     name[0] = b'/';
     let mut n = 1 + digits(&mut name[1..], std::process::id() as u64);
@@ -186,25 +187,18 @@ fn open_file(dir: &[u8], origin: u64) -> bool {
     n += 5;
     let mut path = [0u8; 4200];
     if join(&mut path, dir, &name[..n]).is_none() {
-        return false;
+        return std::ptr::null_mut();
     }
     let flags = libc::O_RDWR | libc::O_CREAT | libc::O_EXCL | libc::O_CLOEXEC;
     // SAFETY: `path` is NUL-terminated.
     let fd = unsafe { libc::open(path.as_ptr().cast(), flags, 0o644) };
     // SAFETY: `fd` is ours when non-negative.
     if fd < 0 || unsafe { libc::ftruncate(fd, HEADER_BYTES as libc::off_t) } != 0 {
-        return false;
+        return std::ptr::null_mut();
     }
     FD.store(fd, Ordering::Relaxed);
-    let h = map(0, HEADER_BYTES);
-    if h.is_null() {
-        return false;
-    }
-    OPENED.store(h, Ordering::Release);
-    true
+    map(0, HEADER_BYTES)
 }
-/// The header [`open_file`] mapped, published once it is filled in.
-static OPENED: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
 
 /// Starts recording this image, once (see the module docs for who does).
 fn start() {
@@ -239,10 +233,10 @@ fn begin() -> bool {
         return false;
     }
     let origin = clock::start();
-    if !open_file(dir, origin) {
+    let h = open_file(dir, origin);
+    if h.is_null() {
         return false;
     }
-    let h = OPENED.load(Ordering::Acquire);
     let window = env(c"HARNESS_LIVE_WINDOW_TICKS")
         .and_then(number)
         .filter(|&w| w > 0)
