@@ -56,11 +56,12 @@ pub fn describe(workload: WorkloadName, s: Scale) -> String {
 /// rate from meta.json's case. None when the run has no such rows.
 pub fn of_run(r: &Results, workload: WorkloadName) -> Option<Scale> {
     let threads = r.own_threads(workload);
+    let any = !r.allocators().contains(&Name::Null);
     let rows: Vec<_> = r
         .rows
         .iter()
         .filter(|x| x.workload == workload && x.threads == threads)
-        .filter(|x| x.allocator == Name::Null || !r.allocators().contains(&Name::Null))
+        .filter(|x| any || x.allocator == Name::Null)
         .collect();
     // One size's count (every size of a workload runs as many).
     let samples = |op: Op, size: usize| {

@@ -11,9 +11,12 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 static HEADER: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
 /// Untimed calls made before the header was mapped, per op.
 static EARLY: [AtomicU64; OPS] = [const { AtomicU64::new(0) }; OPS];
-/// The single counters' fields, and what each counted before the header
-/// was mapped.
+/// The single counters' fields (indexed by the constants below), and what
+/// each counted before the header was mapped.
 const SINGLE: [usize; 3] = [header::USABLE_SIZE, header::POOL_FAILED, header::BOOTSTRAP];
+const USABLE_SIZE: usize = 0;
+const POOL_FAILED: usize = 1;
+const BOOTSTRAP: usize = 2;
 static EARLY_SINGLE: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
 
 /// A header field of the mapped header `h`.
@@ -72,17 +75,17 @@ pub fn untimed(op: usize) {
 
 /// Counts a malloc_usable_size call.
 pub fn usable_size_call() {
-    bump(0);
+    bump(USABLE_SIZE);
 }
 
 /// Counts a request the fixed pool could not serve.
 pub fn pool_failed() {
-    bump(1);
+    bump(POOL_FAILED);
 }
 
 /// Counts a call served from the bootstrap buffer.
 pub fn bootstrap_call() {
-    bump(2);
+    bump(BOOTSTRAP);
 }
 
 /// The image's origin and level-0 window length, in ticks.

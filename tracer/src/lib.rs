@@ -102,14 +102,6 @@ thread_local! {
     static TID: Cell<u32> = const { Cell::new(0) };
 }
 
-fn lock() {
-    LOCK.lock();
-}
-
-fn unlock() {
-    LOCK.unlock();
-}
-
 fn now_ns() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -242,10 +234,10 @@ fn start() {
     }
     FD.store(fd, Ordering::Relaxed);
     write_all(&header(std::process::id()));
-    lock();
+    LOCK.lock();
     // SAFETY: LOCK is held.
     unsafe { (*BUFFER.0.get()).events = map.cast() };
-    unlock();
+    LOCK.unlock();
     // SAFETY: a plain function pointer with no preconditions.
     unsafe { libc::pthread_atfork(None, None, Some(forked_child)) };
     STATE.store(ON, Ordering::Release);
@@ -263,7 +255,7 @@ fn traced<R: Copy>(call: impl FnOnce() -> R, event: impl FnOnce(R) -> Event) -> 
     }
     let r = if STATE.load(Ordering::Acquire) == ON {
         let tid = tid();
-        lock();
+        LOCK.lock();
         let r = call();
         let mut e = event(r);
         e.ns = now_ns();
@@ -271,7 +263,7 @@ fn traced<R: Copy>(call: impl FnOnce() -> R, event: impl FnOnce(R) -> Event) -> 
         if STATE.load(Ordering::Acquire) == ON {
             push_locked(e);
         }
-        unlock();
+        LOCK.unlock();
         r
     } else {
         call()
@@ -304,11 +296,11 @@ extern "C" fn at_exit() {
     if STATE.load(Ordering::Acquire) != ON {
         return;
     }
-    lock();
+    LOCK.lock();
     STATE.store(OFF, Ordering::Release);
     // SAFETY: LOCK is held.
     flush_locked(unsafe { &mut *BUFFER.0.get() });
-    unlock();
+    LOCK.unlock();
 }
 
 #[used]

@@ -286,7 +286,10 @@ fn compare(
             change,
         });
     }
-    if let (Some(x), Some(y)) = (batched(a), batched(b)) {
+    if let (Some(x), Some(y)) = (
+        Figure::Batched.with_interval(a),
+        Figure::Batched.with_interval(b),
+    ) {
         let repeats = |res: &Results, r: &Row| batched_across_repeats(res, r);
         figures.push(FigureChange {
             figure: Figure::Batched,
@@ -304,10 +307,4 @@ fn compare(
 fn batched_across_repeats(res: &Results, r: &Row) -> Option<(f64, f64)> {
     let s = spread_of(res.spread.as_deref(), r)?;
     Some((s.batch_net_min_ns?, s.batch_net_max_ns?))
-}
-
-/// A row's batched cost net of the floor, with its interval: (ns, lo, hi),
-/// by [`Figure::value`]'s rule.
-fn batched(r: &Row) -> Option<(f64, f64, f64)> {
-    Figure::Batched.with_interval(r)
 }
